@@ -1,0 +1,48 @@
+# casedesk: `make run` serves the demo on the embedded SQLite default; `make test` runs the
+# whole suite against PostgreSQL (DATABASE_URL) plus a smoke run on SQLite.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+DEMO_CASES ?= 300
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test lint unit smoke seed migrate bench docs clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py seed_demo --cases $(DEMO_CASES) --if-empty
+	$(PY) manage.py runserver $(HOST)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check casedesk bench
+	$(VENV)/bin/lint-imports
+
+unit: $(VENV)/.installed
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} DJANGO_ENV=test $(VENV)/bin/pytest -n 2 -p no:cacheprovider
+
+# The embedded default: a fresh SQLite file, migrated and seeded, then the smoke tests.
+smoke: $(VENV)/.installed
+	rm -rf var/smoke && mkdir -p var/smoke
+	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py migrate --noinput -v 0
+	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py seed_demo --cases 40
+	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py sweep_deadlines
+	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py check
+	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= DJANGO_ENV=test $(VENV)/bin/pytest -m smoke -p no:cacheprovider
+
+test: lint unit smoke
+
+docs: $(VENV)/.installed
+	$(PY) manage.py workflow_diagram --output docs/workflow.md
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,66 @@
+"""Shared fixtures: offices and staff are reference data; cases come from the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from casedesk.accounts.models import Office, User
+from casedesk.accounts.roles import Role
+from casedesk.intake.services import PersonData, appeal_register
+
+
+@pytest.fixture
+def office(db):
+    return Office.objects.create(code="MSK", name_ru="Москва", name_en="Moscow")
+
+
+@pytest.fixture
+def other_office(db):
+    return Office.objects.create(code="SPB", name_ru="Санкт-Петербург", name_en="St Petersburg")
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: str, *offices: Office, username: str | None = None) -> User:
+        user = User.objects.create_user(
+            username=username or f"{role}-{User.objects.count()}", password="x" * 16, role=role
+        )
+        user.offices.set(offices)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff(office, make_user):
+    """One user of every role in ``office``."""
+    return {role: make_user(role, office, username=role) for role in Role.values}
+
+
+@pytest.fixture
+def register(staff, office):
+    """Register an appeal through the intake service; returns its case."""
+
+    def do(*, channel: str = "letter", at: dt.datetime | None = None, **kwargs):
+        params = dict(
+            actor=staff[Role.INTAKE_CLERK],
+            office=office,
+            channel=channel,
+            text="Сына записали в СОЧ, хотя он лежит в госпитале.",
+            applicant=PersonData(full_name="Иванова Анна Петровна",
+                                 postal_address="Москва, ул. Примерная, 1"),
+            relation="mother",
+            service_member=PersonData(full_name="Иванов Пётр Сергеевич",
+                                      birth_date=dt.date(1990, 5, 1), unit="12345",
+                                      service_type="mobilized"),
+            category="record_error_awol",
+            received_at=at or timezone.now(),
+        )
+        params.update(kwargs)
+        return appeal_register(**params).case
+
+    return do
+

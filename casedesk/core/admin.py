@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from .models import Region
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_ru", "name_en", "federal_district"]
+    search_fields = ["code", "name_ru", "name_en"]
+    list_filter = ["federal_district"]

@@ -1,0 +1,20 @@
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.Model):
+    """A federal subject of Russia (reference data from the FIAS register, CC BY-SA 4.0)."""
+
+    code = models.CharField(_("ISO code"), max_length=8, unique=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    federal_district = models.CharField(_("federal district"), max_length=50)
+
+    class Meta:
+        ordering = ["name_ru"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name_en if translation.get_language() == "en" else self.name_ru

@@ -1,0 +1,1 @@
+"""Deadline arithmetic: plain functions, dates in, dates out, no database."""

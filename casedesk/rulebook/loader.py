@@ -1,0 +1,231 @@
+"""Load rulebook versions from their folders and refuse any that is wrong.
+
+Every error names the file, the line and, where there is one, the rule, so that the
+person who edited the file can find the mistake without reading Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import ImproperlyConfigured
+from pydantic import BaseModel, ValidationError
+
+from .schema import (
+    Calendar,
+    Category,
+    DeadlineRule,
+    Deadlines,
+    FilingLimit,
+    Ground,
+    Grounds,
+    Manifest,
+    Procedure,
+)
+
+FILES: dict[str, tuple[str, type[BaseModel]]] = {
+    "manifest": ("rulebook.yaml", Manifest),
+    "categories": ("categories.yaml", BaseModel),  # a list; checked item by item below
+    "deadlines": ("deadlines.yaml", Deadlines),
+    "grounds": ("grounds.yaml", Grounds),
+}
+
+
+class RulebookError(ImproperlyConfigured):
+    """A rulebook file that cannot be used, with where the problem is."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None, rule: str | None = None):
+        self.path, self.line, self.rule, self.problem = path, line, rule, message
+        where = str(path)
+        if line is not None:
+            where += f", line {line}"
+        if rule:
+            where += f", rule '{rule}'"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """One validated version of the rulebook."""
+
+    path: Path
+    manifest: Manifest
+    categories: dict[str, Category]
+    rules: dict[str, DeadlineRule]
+    filing_limits: dict[str, FilingLimit]
+    procedures: dict[str, Procedure]
+    grounds: dict[str, Ground]
+    calendar: Calendar
+    due_soon_days: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    def procedure_rules(self, procedure: str) -> list[DeadlineRule]:
+        return [self.rules[code] for code in self.procedures[procedure].deadlines]
+
+    def category_label(self, code: str, language: str | None) -> str:
+        category = self.categories.get(code)
+        return category.label.get(language) if category else code
+
+
+# --- reading YAML with line numbers ------------------------------------------------------
+
+
+def _read(path: Path) -> tuple[Any, yaml.Node | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RulebookError(path, "the file is missing") from None
+    except UnicodeDecodeError as exc:
+        raise RulebookError(path, f"the file is not UTF-8 text ({exc.reason})") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise RulebookError(path, f"not valid YAML: {exc.problem}", line=line) from None
+    return data, node
+
+
+def _locate(node: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[int | None, str | None]:
+    """The line of the deepest node on ``loc`` and the code of the rule it lies in."""
+    line = node.start_mark.line + 1 if node is not None else None
+    rule = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(part):
+                    line = key.start_mark.line + 1
+                    node = value
+                    break
+            else:
+                return line, rule
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line, rule
+            node = node.value[part]
+            line = node.start_mark.line + 1
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if key.value == "code" and isinstance(value, yaml.ScalarNode):
+                        rule = value.value
+        else:
+            return line, rule
+    return line, rule
+
+
+def _validate(path: Path, model: type[BaseModel], data: Any, node: yaml.Node | None,
+              loc: tuple[Any, ...] = ()) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        line, rule = _locate(node, loc + tuple(first["loc"]))
+        field_path = ".".join(str(p) for p in first["loc"] if not isinstance(p, int))
+        message = first["msg"]
+        if field_path:
+            message = f"{field_path}: {message}"
+        raise RulebookError(path, message, line=line, rule=rule) from None
+
+
+def _unique(path: Path, node: yaml.Node | None, key: tuple[Any, ...], items: list[Any]) -> dict:
+    seen: dict[str, Any] = {}
+    for index, item in enumerate(items):
+        if item.code in seen:
+            line, _ = _locate(node, (*key, index))
+            raise RulebookError(path, "this code is used twice", line=line, rule=item.code)
+        seen[item.code] = item
+    return seen
+
+
+# --- a whole version ---------------------------------------------------------------------
+
+
+def load_version(folder: Path) -> Rulebook:
+    """Read and check one version folder; raise RulebookError on the first problem."""
+    manifest_path = folder / "rulebook.yaml"
+    data, node = _read(manifest_path)
+    manifest = _validate(manifest_path, Manifest, data, node)
+    if manifest.version != folder.name:
+        raise RulebookError(
+            manifest_path,
+            f"version '{manifest.version}' does not match its folder '{folder.name}'",
+            line=_locate(node, ("version",))[0],
+        )
+
+    cat_path = folder / "categories.yaml"
+    data, node = _read(cat_path)
+    if not isinstance(data, dict) or not isinstance(data.get("categories"), list):
+        raise RulebookError(cat_path, "expected a list under 'categories'", line=1)
+    categories = [
+        _validate(cat_path, Category, item, node, ("categories", i))
+        for i, item in enumerate(data["categories"])
+    ]
+    categories_by_code = _unique(cat_path, node, ("categories",), categories)
+    if "other" not in categories_by_code:
+        raise RulebookError(cat_path, "the taxonomy must have the category 'other'", line=1)
+
+    dl_path = folder / "deadlines.yaml"
+    data, node = _read(dl_path)
+    deadlines = _validate(dl_path, Deadlines, data, node)
+    rules = _unique(dl_path, node, ("rules",), deadlines.rules)
+    limits = _unique(dl_path, node, ("filing_limits",), deadlines.filing_limits)
+    procedures = _unique(dl_path, node, ("procedures",), deadlines.procedures)
+    for index, procedure in enumerate(deadlines.procedures):
+        for j, code in enumerate(procedure.deadlines):
+            if code not in rules:
+                line, _ = _locate(node, ("procedures", index, "deadlines", j))
+                raise RulebookError(dl_path, f"no deadline rule '{code}'", line, procedure.code)
+        if procedure.filing_limit and procedure.filing_limit not in limits:
+            line, _ = _locate(node, ("procedures", index, "filing_limit"))
+            raise RulebookError(
+                dl_path, f"no filing limit '{procedure.filing_limit}'", line, procedure.code
+            )
+
+    gr_path = folder / "grounds.yaml"
+    data, node = _read(gr_path)
+    grounds = _validate(gr_path, Grounds, data, node)
+    grounds_by_code = _unique(gr_path, node, ("left_unanswered",), grounds.left_unanswered)
+
+    return Rulebook(
+        path=folder,
+        manifest=manifest,
+        categories=categories_by_code,
+        rules=rules,
+        filing_limits=limits,
+        procedures=procedures,
+        grounds=grounds_by_code,
+        calendar=deadlines.calendar,
+        due_soon_days=deadlines.due_soon_days,
+    )
+
+
+def load_all(directory: Path) -> dict[str, Rulebook]:
+    """Every version under ``directory`` (one sub-folder each), checked."""
+    if not directory.is_dir():
+        raise RulebookError(directory, "the rulebook folder does not exist")
+    books = {}
+    for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
+        if folder.name.startswith((".", "_")):
+            continue
+        book = load_version(folder)
+        books[book.version] = book
+    if not books:
+        raise RulebookError(directory, "no rulebook version found")
+    return books
+
+
+def pick_current(books: dict[str, Rulebook], today: dt.date) -> Rulebook:
+    """The version in force on ``today``: the latest whose effective date has come."""
+    in_force = [b for b in books.values() if b.manifest.effective_from <= today]
+    if not in_force:
+        in_force = list(books.values())
+    return max(in_force, key=lambda b: (b.manifest.effective_from, b.version))

@@ -1,0 +1,154 @@
+"""The shape of a rulebook version, checked with pydantic when the files are loaded.
+
+A rulebook version is a folder of YAML files (see docs/rulebook.md). These models describe
+what each file must hold; ``loader`` turns validation errors into messages that name the
+file, the line and the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from casedesk.core.states import CaseState
+
+Code = str  # a snake_case identifier
+STATES = frozenset(s.value for s in CaseState)
+ANCHORS = ("received", "registered", "reopened")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text in both languages of the interface."""
+
+    ru: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, language: str | None) -> str:
+        return self.en if (language or "").startswith("en") else self.ru
+
+
+class Manifest(Strict):
+    version: str = Field(pattern=r"^\d{4}\.\d+$")
+    effective_from: dt.date
+    title: Text
+    notes: Text | None = None
+
+
+class Category(Strict):
+    code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Text
+    description: Text
+    guide: Text | None = None
+    basis: list[str] = []
+    subcategories: list[Subcategory] = []
+
+
+class Subcategory(Strict):
+    code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Text
+
+
+class Period(Strict):
+    days: int = Field(default=0, ge=0, le=3660)
+    months: int = Field(default=0, ge=0, le=120)
+    years: int = Field(default=0, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Period:
+        if not (self.days or self.months or self.years):
+            raise ValueError("a period needs days, months or years greater than zero")
+        return self
+
+
+class DeadlineRule(Strict):
+    code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Text
+    period: Period
+    counting: Literal["calendar", "working"] = "calendar"
+    starts_on: list[Literal["received", "registered", "reopened"]] = Field(min_length=1)
+    active_in: list[str] = Field(min_length=1)
+    roll_forward: bool = True
+    pausable: bool = False
+    max_extension_days: int = Field(default=0, ge=0, le=365)
+    citation: str = Field(min_length=3)
+    verify: bool = False
+
+    @field_validator("active_in")
+    @classmethod
+    def _known_states(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - STATES)
+        if unknown:
+            raise ValueError(f"unknown case state(s): {', '.join(unknown)}")
+        return value
+
+    @model_validator(mode="after")
+    def _working_days_only_in_days(self) -> DeadlineRule:
+        if self.counting == "working" and (self.period.months or self.period.years):
+            raise ValueError("working-day counting takes a period in days only")
+        if self.pausable and "awaiting_information" not in self.active_in:
+            raise ValueError("a pausable rule must be active in awaiting_information")
+        return self
+
+
+class FilingLimit(Strict):
+    code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Text
+    period: Period
+    citation: str = Field(min_length=3)
+    verify: bool = False
+
+
+class Calendar(Strict):
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    subdivision: str | None = None
+    weekend: list[int] = Field(default=[5, 6])
+    extra_non_working_days: list[dt.date] = []
+    extra_working_days: list[dt.date] = []
+    citation: str = Field(min_length=3)
+
+    @field_validator("weekend")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if any(d not in range(7) for d in value):
+            raise ValueError("weekend days are numbers 0 (Monday) to 6 (Sunday)")
+        if len(set(value)) > 6:
+            raise ValueError("a week needs at least one working day")
+        return value
+
+
+class Procedure(Strict):
+    code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Text
+    deadlines: list[Code] = Field(min_length=1)
+    filing_limit: Code | None = None
+    citation: str = Field(min_length=3)
+
+
+class Deadlines(Strict):
+    calendar: Calendar
+    due_soon_days: int = Field(ge=0, le=60)
+    rules: list[DeadlineRule] = Field(min_length=1)
+    filing_limits: list[FilingLimit] = []
+    procedures: list[Procedure] = Field(min_length=1)
+
+
+class Ground(Strict):
+    code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Text
+    notify_applicant: bool
+    notice_days: int | None = Field(default=None, ge=1, le=60)
+    citation: str = Field(min_length=3)
+    verify: bool = False
+
+
+class Grounds(Strict):
+    left_unanswered: list[Ground] = Field(min_length=1)
+
+
+Category.model_rebuild()
