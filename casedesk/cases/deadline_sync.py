@@ -1,0 +1,93 @@
+"""Keep a case's Deadline rows in step with its state, using the pure rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from casedesk import rulebook
+from casedesk.deadlines.calendar import WorkCalendar, work_calendar
+from casedesk.deadlines.rules import due_date, status
+
+from .models import Case, Deadline, DeadlineFlag
+
+
+def calendar_of(book: rulebook.Rulebook) -> WorkCalendar:
+    cal = book.calendar
+    return work_calendar(
+        country=cal.country,
+        subdivision=cal.subdivision,
+        weekend=cal.weekend,
+        extra_non_working_days=cal.extra_non_working_days,
+        extra_working_days=cal.extra_working_days,
+    )
+
+
+def _pauses(deadline: Deadline) -> list[tuple[dt.date, dt.date | None]]:
+    return [
+        (dt.date.fromisoformat(a), dt.date.fromisoformat(b) if b else None)
+        for a, b in deadline.pauses
+    ]
+
+
+def recompute_due(deadline: Deadline, book: rulebook.Rulebook, today: dt.date) -> dt.date:
+    return due_date(
+        book.rules[deadline.rule],
+        start=deadline.starts_on,
+        calendar=calendar_of(book),
+        extension_days=deadline.extension_days,
+        pauses=_pauses(deadline),
+        today=today,
+    )
+
+
+def sync(case: Case, *, today: dt.date, anchor: str | None) -> list[Deadline]:
+    """Open the deadlines that ``anchor`` starts, pause, resume or close the others for the
+    case's new state, and refresh the case's next due date. ``case`` is locked and saved by
+    the caller."""
+    book = rulebook.get(case.rulebook_version)
+    open_deadlines = {d.rule: d for d in case.deadlines.filter(closed_on__isnull=True)}
+    for rule in book.procedure_rules(case.procedure):
+        deadline = open_deadlines.get(rule.code)
+        active = case.state in rule.active_in
+        if deadline is None:
+            if anchor in rule.starts_on and active:
+                deadline = Deadline(case=case, rule=rule.code, starts_on=today, due_on=today)
+                deadline.due_on = recompute_due(deadline, book, today)
+                deadline.flag = str(status(deadline.due_on, today,
+                                           due_soon_days=book.due_soon_days))
+                deadline.save()
+                open_deadlines[rule.code] = deadline
+            continue
+        changed = False
+        if rule.pausable:
+            paused = bool(deadline.pauses) and deadline.pauses[-1][1] is None
+            waiting = case.state == "awaiting_information"
+            if waiting and not paused:
+                deadline.pauses = [*deadline.pauses, [today.isoformat(), None]]
+                changed = True
+            elif paused and not waiting:
+                deadline.pauses = [*deadline.pauses[:-1], [deadline.pauses[-1][0],
+                                                           today.isoformat()]]
+                changed = True
+        if not active:
+            deadline.closed_on = today
+            deadline.met = today <= deadline.due_on
+            changed = True
+            del open_deadlines[rule.code]
+        elif changed:
+            deadline.due_on = recompute_due(deadline, book, today)
+        if changed:
+            deadline.save()
+    refresh_case(case, list(open_deadlines.values()), book=book, today=today)
+    return list(open_deadlines.values())
+
+
+def refresh_case(case: Case, open_deadlines: list[Deadline], *, book: rulebook.Rulebook,
+                 today: dt.date) -> None:
+    """Set the case's next due date and its worst deadline flag from its open deadlines."""
+    if not open_deadlines:
+        case.next_due_on = None
+        case.deadline_flag = DeadlineFlag.OK
+        return
+    case.next_due_on = min(d.due_on for d in open_deadlines)
+    case.deadline_flag = str(status(case.next_due_on, today, due_soon_days=book.due_soon_days))

@@ -1,0 +1,75 @@
+"""The typed case timeline: one function per event type.
+
+The same events feed the staff timeline, the applicant's status page (``public``) and
+the statistics. ``public`` says the applicant may see that the event happened; the public
+page chooses which data it shows (the question asked, the outcome, the body a case was
+forwarded to), never internal reasons. Event data is codes, dates and the texts staff
+typed for the move (reasons, messages): case content, protected like the case file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .models import Case, CaseEvent
+
+
+class EventKind(models.TextChoices):
+    CASE_OPENED = "case_opened", _("case opened")
+    APPEAL_ATTACHED = "appeal_attached", _("appeal added to the case")
+    STATE_CHANGED = "state_changed", _("state changed")
+    ASSIGNED = "assigned", _("assigned")
+    DEADLINE_EXTENDED = "deadline_extended", _("deadline extended")
+    DEADLINE_DUE_SOON = "deadline_due_soon", _("deadline due soon")
+    DEADLINE_OVERDUE = "deadline_overdue", _("deadline overdue")
+    FILING_LIMIT_PASSED = "filing_limit_passed", _("filed after the time limit")
+
+
+def _write(case: Case, kind: EventKind, *, at: dt.datetime, actor=None, public: bool = False,
+           **data) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, kind=kind, at=at, actor=actor, public=public, data=data
+    )
+
+
+def case_opened(case: Case, *, at: dt.datetime, actor, channel: str) -> CaseEvent:
+    return _write(case, EventKind.CASE_OPENED, at=at, actor=actor, public=True, channel=channel)
+
+
+def appeal_attached(case: Case, *, at: dt.datetime, actor, appeal_id: int,
+                    channel: str) -> CaseEvent:
+    return _write(case, EventKind.APPEAL_ATTACHED, at=at, actor=actor, public=True,
+                  appeal=appeal_id, channel=channel)
+
+
+def state_changed(case: Case, *, at: dt.datetime, actor, transition: str, source: str,
+                  target: str, public: bool, **details) -> CaseEvent:
+    return _write(case, EventKind.STATE_CHANGED, at=at, actor=actor, public=public,
+                  transition=transition, source=source, target=target, **details)
+
+
+def assigned(case: Case, *, at: dt.datetime, actor, assignee_id: int | None,
+             previous_id: int | None) -> CaseEvent:
+    return _write(case, EventKind.ASSIGNED, at=at, actor=actor,
+                  assignee=assignee_id, previous=previous_id)
+
+
+def deadline_extended(case: Case, *, at: dt.datetime, actor, rule: str, days: int,
+                      reason: str, due_on: dt.date) -> CaseEvent:
+    return _write(case, EventKind.DEADLINE_EXTENDED, at=at, actor=actor, public=True,
+                  rule=rule, days=days, reason=reason, due_on=due_on.isoformat())
+
+
+def deadline_flagged(case: Case, *, at: dt.datetime, rule: str, flag: str,
+                     due_on: dt.date) -> CaseEvent:
+    kind = EventKind.DEADLINE_OVERDUE if flag == "overdue" else EventKind.DEADLINE_DUE_SOON
+    return _write(case, kind, at=at, rule=rule, due_on=due_on.isoformat())
+
+
+def filing_limit_passed(case: Case, *, at: dt.datetime, limit: str,
+                        last_day: dt.date) -> CaseEvent:
+    return _write(case, EventKind.FILING_LIMIT_PASSED, at=at, limit=limit,
+                  last_day=last_day.isoformat())

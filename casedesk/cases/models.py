@@ -1,0 +1,267 @@
+"""Cases, the appeals they are made of, their timeline, deadlines and documents."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from casedesk.core.states import CaseState
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("web form")
+    LETTER = "letter", _("letter")
+    EMAIL = "email", _("email")
+    PHONE = "phone", _("phone")
+    VISIT = "visit", _("personal visit")
+    IMPORT = "import", _("bulk import")
+    API = "api", _("API")
+
+
+class Relation(models.TextChoices):
+    SELF = "self", _("the service member")
+    MOTHER = "mother", _("mother")
+    FATHER = "father", _("father")
+    WIFE = "wife", _("wife")
+    HUSBAND = "husband", _("husband")
+    SIBLING = "sibling", _("brother or sister")
+    CHILD = "child", _("son or daughter")
+    OTHER_RELATIVE = "other_relative", _("other relative")
+    LAWYER = "lawyer", _("lawyer")
+    OTHER = "other", _("other")
+
+
+class DeadlineFlag(models.TextChoices):
+    OK = "ok", _("on time")
+    DUE_SOON = "due_soon", _("due soon")
+    OVERDUE = "overdue", _("overdue")
+
+
+class CaseNumberCounter(models.Model):
+    """The last sequence number used for an office in a year (rows locked to allocate)."""
+
+    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "year"], name="counter_office_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office_id}/{self.year}: {self.last}"
+
+
+class Case(models.Model):
+    """The matter that one or more appeals are about, with one subject service member."""
+
+    number = models.CharField(_("case number"), max_length=32, unique=True)
+    office = models.ForeignKey(
+        "accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="cases"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence number"))
+    state = models.CharField(
+        _("state"), max_length=30, choices=CaseState.choices, default=CaseState.RECEIVED
+    )
+    category = models.CharField(_("category"), max_length=50)
+    subcategory = models.CharField(_("sub-category"), max_length=50, blank=True)
+    service_member = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("service member"),
+        on_delete=models.PROTECT,
+        related_name="cases_as_subject",
+    )
+    applicants = models.ManyToManyField(
+        "people.Person", through="CaseApplicant", related_name="cases_as_applicant"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    rulebook_version = models.CharField(_("rulebook version"), max_length=20)
+    procedure = models.CharField(_("procedure"), max_length=50)
+    received_at = models.DateTimeField(_("received"))
+    registered_at = models.DateTimeField(_("registered"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    violation_known_on = models.DateField(
+        _("violation happened or became known on"), null=True, blank=True
+    )
+    outcome = models.CharField(_("outcome"), max_length=50, blank=True)
+    forwarded_to = models.CharField(_("forwarded to"), max_length=300, blank=True)
+    unanswered_ground = models.CharField(_("ground for no answer"), max_length=50, blank=True)
+    # Derived from the open deadlines at each transition and by the sweep, for queues.
+    next_due_on = models.DateField(_("next deadline"), null=True, blank=True)
+    deadline_flag = models.CharField(
+        _("deadline status"), max_length=10, choices=DeadlineFlag.choices, default=DeadlineFlag.OK
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "year", "sequence"], name="case_office_year_sequence"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["office", "state", "next_due_on"], name="case_queue"),
+            models.Index(fields=["assignee", "state", "next_due_on"], name="case_assignee_queue"),
+            models.Index(fields=["deadline_flag", "next_due_on"], name="case_deadline_flag"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseApplicant(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="applicant_links")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT)
+    relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
+
+    class Meta:
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "person"], name="case_applicant_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.relation}"
+
+
+class Appeal(models.Model):
+    """One incoming message, as it arrived. Never changed once stored; registration is a
+    step of its case (``Case.registered_at``)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT,
+                             related_name="appeals")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    received_at = models.DateTimeField(_("received"))
+    language = models.CharField(_("language"), max_length=8, default="ru")
+    text = models.TextField(_("text of the appeal"))
+    request = models.TextField(_("what the applicant asks for"), blank=True)
+    submitter = models.ForeignKey(
+        "people.Person", verbose_name=_("submitted by"), on_delete=models.PROTECT,
+        related_name="appeals",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["received_at"]
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.pk}"
+
+    def save(self, *args, **kwargs):
+        # An integrity constraint rather than business logic: an appeal is the record of
+        # what a person wrote, and nothing may rewrite it.
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("a registered appeal cannot be changed")
+        super().save(*args, **kwargs)
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's timeline; written only through ``cases.events``."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=40)
+    at = models.DateTimeField(_("when"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL,
+        null=True, blank=True,
+    )
+    public = models.BooleanField(_("shown to the applicant"), default=False)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.kind}"
+
+
+class Deadline(models.Model):
+    """One deadline rule applied to one case (recomputed at each transition)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    rule = models.CharField(_("rule"), max_length=50)
+    starts_on = models.DateField(_("counted from"))
+    due_on = models.DateField(_("due"))
+    extension_days = models.PositiveSmallIntegerField(_("extended by (days)"), default=0)
+    pauses = models.JSONField(default=list, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    met = models.BooleanField(_("met on time"), null=True)
+    flag = models.CharField(max_length=10, choices=DeadlineFlag.choices, default=DeadlineFlag.OK)
+
+    class Meta:
+        ordering = ["due_on"]
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        indexes = [models.Index(fields=["closed_on", "due_on"], name="deadline_open_due")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.rule} {self.due_on}"
+
+
+class DocumentType(models.TextChoices):
+    APPLICATION = "application", _("application or report to the commander")
+    MILITARY_ID = "military_id", _("military ID booklet")
+    MEDICAL_COMMISSION = "medical_commission", _("military medical commission conclusion")
+    INJURY_CERTIFICATE = "injury_certificate", _("injury certificate")
+    DISCHARGE_SUMMARY = "discharge_summary", _("hospital discharge summary")
+    CONTRACT = "contract", _("contract")
+    ORDER = "order", _("extract from an order")
+    BIRTH_CERTIFICATE = "birth_certificate", _("birth certificate")
+    DISABILITY = "disability", _("disability conclusion")
+    EARLIER_ANSWER = "earlier_answer", _("earlier answer from an authority")
+    LETTER = "letter", _("letter from the office")
+    OTHER = "other", _("other document")
+
+
+def document_path(instance: "Document", filename: str) -> str:
+    # No personal data in paths: the case id and a random name only.
+    import uuid
+
+    return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
+    )
+    doc_type = models.CharField(_("document type"), max_length=30, choices=DocumentType.choices)
+    file = models.FileField(_("file"), upload_to=document_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    generated = models.BooleanField(_("generated by casedesk"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.doc_type}"

@@ -1,0 +1,307 @@
+"""Every change to cases goes through these functions (see STYLE.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casedesk import rulebook
+from casedesk.accounts.models import Office
+from casedesk.accounts.roles import Role
+from casedesk.core.errors import ApplicationError
+from casedesk.core.states import CaseState
+from casedesk.deadlines.rules import ExtensionRefused, check_extension, status
+
+from . import deadline_sync, events, permissions
+from .models import Case, CaseNumberCounter, Deadline, DeadlineFlag
+from .workflow import FORWARDED_TO, GROUND, MESSAGE, OUTCOME, REASON, TRANSITIONS, Outcome
+
+MAX_TEXT = 5000
+
+
+def local_date(at: dt.datetime) -> dt.date:
+    return timezone.localdate(at) if timezone.is_aware(at) else at.date()
+
+
+def format_case_number(office_code: str, year: int, sequence: int) -> str:
+    return f"{office_code}-{year}-{sequence:06d}"
+
+
+def case_numbers_reserve(*, office: Office, year: int, count: int = 1) -> int:
+    """Reserve ``count`` consecutive sequence numbers; return the first. Concurrent callers
+    wait on the counter row's lock, so no number is ever given twice."""
+    with transaction.atomic():
+        CaseNumberCounter.objects.get_or_create(office=office, year=year)
+        counter = CaseNumberCounter.objects.select_for_update().get(office=office, year=year)
+        first = counter.last + 1
+        counter.last += count
+        counter.save(update_fields=["last"])
+    return first
+
+
+def case_open(
+    *,
+    actor,
+    office: Office,
+    service_member,
+    category: str,
+    subcategory: str = "",
+    received_at: dt.datetime,
+    channel: str,
+    violation_known_on: dt.date | None = None,
+) -> Case:
+    """A new case in state ``received`` with its registration deadline. Called by intake
+    inside its own transaction."""
+    book = rulebook.current(local_date(received_at))
+    if category not in book.categories:
+        raise ApplicationError("unknown_category", _("Choose a category from the list."))
+    if subcategory and subcategory not in {s.code for s in book.categories[category].subcategories}:
+        raise ApplicationError("unknown_subcategory", _("Choose a sub-category from the list."))
+    if office.procedure not in book.procedures:
+        raise ApplicationError(
+            "unknown_procedure", _("The office's procedure is not in the rulebook in force.")
+        )
+    year = timezone.localtime(received_at).year if timezone.is_aware(received_at) else \
+        received_at.year
+    sequence = case_numbers_reserve(office=office, year=year)
+    case = Case.objects.create(
+        number=format_case_number(office.code, year, sequence),
+        office=office,
+        year=year,
+        sequence=sequence,
+        state=CaseState.RECEIVED,
+        category=category,
+        subcategory=subcategory,
+        service_member=service_member,
+        rulebook_version=book.version,
+        procedure=office.procedure,
+        received_at=received_at,
+        violation_known_on=violation_known_on,
+    )
+    events.case_opened(case, at=received_at, actor=actor, channel=channel)
+    deadline_sync.sync(case, today=local_date(received_at), anchor="received")
+    _check_filing_limit(case, book, received_at)
+    case.save()
+    return case
+
+
+def _check_filing_limit(case: Case, book: rulebook.Rulebook, at: dt.datetime) -> None:
+    from casedesk.deadlines.rules import filing_limit_date
+
+    code = book.procedures[case.procedure].filing_limit
+    if not code or case.violation_known_on is None:
+        return
+    last_day = filing_limit_date(book.filing_limits[code].period, known_on=case.violation_known_on)
+    if local_date(at) > last_day:
+        events.filing_limit_passed(case, at=at, limit=code, last_day=last_day)
+
+
+def _text(value: str, field: str) -> str:
+    value = (value or "").strip()
+    if len(value) > MAX_TEXT:
+        raise ApplicationError(
+            "too_long", _("The text is too long (at most %(max)s characters)."), max=MAX_TEXT
+        )
+    return value
+
+
+def case_transition(
+    *,
+    actor,
+    case: Case,
+    transition: str,
+    reason: str = "",
+    message: str = "",
+    outcome: str = "",
+    forwarded_to: str = "",
+    ground: str = "",
+    at: dt.datetime | None = None,
+) -> Case:
+    """Move ``case`` along ``transition`` of the workflow table, or refuse and change
+    nothing."""
+    spec = TRANSITIONS.get(transition)
+    if spec is None:
+        raise ApplicationError("unknown_transition", _("This action does not exist."))
+    at = at or timezone.now()
+    given = {
+        REASON: _text(reason, REASON),
+        MESSAGE: _text(message, MESSAGE),
+        OUTCOME: outcome.strip(),
+        FORWARDED_TO: _text(forwarded_to, FORWARDED_TO),
+        GROUND: ground.strip(),
+    }
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        permissions.require(actor, locked, spec.roles)
+        if locked.state not in spec.sources:
+            raise ApplicationError(
+                "illegal_transition",
+                _("A case that is “%(state)s” cannot be moved this way (“%(action)s”)."),
+                state=CaseState(locked.state).label,
+                action=spec.label,
+            )
+        missing = [name for name in spec.requires if not given[name]]
+        if missing:
+            raise ApplicationError(
+                f"missing_{missing[0]}", REQUIRED_MESSAGES[missing[0]]
+            )
+        book = rulebook.get(locked.rulebook_version)
+        details = {name: given[name] for name in spec.requires}
+        if OUTCOME in spec.requires and given[OUTCOME] not in Outcome.values:
+            raise ApplicationError("unknown_outcome", _("Choose an outcome from the list."))
+        if GROUND in spec.requires:
+            ground_rule = book.grounds.get(given[GROUND])
+            if ground_rule is None:
+                raise ApplicationError(
+                    "unknown_ground", _("Only the lawful grounds of the rulebook can be used.")
+                )
+            details["citation"] = ground_rule.citation
+            locked.unanswered_ground = ground_rule.code
+        source = locked.state
+        locked.state = spec.target
+        if transition == "register":
+            locked.registered_at = at
+        if OUTCOME in spec.requires and transition == "answer":
+            locked.outcome = given[OUTCOME]
+        if FORWARDED_TO in spec.requires:
+            locked.forwarded_to = given[FORWARDED_TO]
+        if spec.target == CaseState.CLOSED:
+            locked.closed_at = at
+        if transition == "reopen":
+            locked.closed_at = None
+            locked.outcome = locked.forwarded_to = locked.unanswered_ground = ""
+        events.state_changed(
+            locked, at=at, actor=actor, transition=transition, source=source,
+            target=spec.target, public=spec.public, **details,
+        )
+        deadline_sync.sync(locked, today=local_date(at), anchor=spec.anchor)
+        locked.save()
+    return locked
+
+
+REQUIRED_MESSAGES = {
+    REASON: _("Give the reason."),
+    MESSAGE: _("Write the message to the applicant."),
+    OUTCOME: _("Choose the outcome."),
+    FORWARDED_TO: _("Name the body the appeal is forwarded to."),
+    GROUND: _("Choose the lawful ground."),
+}
+
+
+def deadline_extend(
+    *, actor, case: Case, rule: str = "answer", days: int, reason: str,
+    at: dt.datetime | None = None,
+) -> Deadline:
+    """Extend an open deadline within what its rule allows; the applicant is told (the
+    event is public)."""
+    at = at or timezone.now()
+    reason = _text(reason, REASON)
+    if not reason:
+        raise ApplicationError("missing_reason", REQUIRED_MESSAGES[REASON])
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        permissions.require(actor, locked, {Role.SUPERVISOR})
+        deadline = locked.deadlines.filter(rule=rule, closed_on__isnull=True).first()
+        if deadline is None:
+            raise ApplicationError("no_open_deadline", _("This deadline is not running."))
+        book = rulebook.get(locked.rulebook_version)
+        try:
+            total = check_extension(book.rules[rule], already=deadline.extension_days,
+                                    requested=int(days))
+        except ExtensionRefused:
+            raise ApplicationError(
+                "extension_refused",
+                _("The rulebook allows at most %(max)s days of extension for this deadline."),
+                max=book.rules[rule].max_extension_days,
+            ) from None
+        today = local_date(at)
+        deadline.extension_days = total
+        deadline.due_on = deadline_sync.recompute_due(deadline, book, today)
+        deadline.flag = str(status(deadline.due_on, today, due_soon_days=book.due_soon_days))
+        deadline.save()
+        events.deadline_extended(locked, at=at, actor=actor, rule=rule, days=int(days),
+                                 reason=reason, due_on=deadline.due_on)
+        deadline_sync.refresh_case(
+            locked, list(locked.deadlines.filter(closed_on__isnull=True)), book=book, today=today
+        )
+        locked.save()
+    return deadline
+
+
+def case_assign(*, actor, case: Case, assignee, at: dt.datetime | None = None) -> Case:
+    """Give the case to a caseworker of its office (or take it back with ``None``).
+    Caseworkers may take an unassigned case for themselves; supervisors assign anyone."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        permissions.require(actor, locked, {Role.CASEWORKER, Role.SUPERVISOR})
+        if actor.role == Role.CASEWORKER and not (
+            assignee == actor and locked.assignee_id is None
+        ):
+            raise ApplicationError(
+                "forbidden", _("Only a supervisor can assign cases to other people.")
+            )
+        if assignee is not None and (
+            assignee.role not in {Role.CASEWORKER, Role.SUPERVISOR}
+            or locked.office_id not in permissions.office_ids(assignee)
+            or not assignee.is_active
+        ):
+            raise ApplicationError(
+                "bad_assignee", _("The case can only go to a caseworker of its office.")
+            )
+        previous = locked.assignee_id
+        locked.assignee = assignee
+        events.assigned(locked, at=at, actor=actor,
+                        assignee_id=assignee.pk if assignee else None, previous_id=previous)
+        locked.save()
+    return locked
+
+
+def deadlines_sweep(*, at: dt.datetime | None = None, batch: int = 2000) -> dict[str, int]:
+    """Flag open deadlines that became due soon or overdue, once each, with a timeline
+    event. Running it again the same day changes nothing."""
+    at = at or timezone.now()
+    today = local_date(at)
+    counts = {"due_soon": 0, "overdue": 0, "cases": 0}
+    books = rulebook.versions()
+    horizon = today + dt.timedelta(days=max(b.due_soon_days for b in books.values()))
+    candidates = (
+        Deadline.objects.filter(closed_on__isnull=True)
+        .filter(due_on__lte=horizon)
+        .exclude(flag=DeadlineFlag.OVERDUE)
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+    case_ids = list(candidates)
+    for start in range(0, len(case_ids), batch):
+        chunk = case_ids[start:start + batch]
+        with transaction.atomic():
+            for case in Case.objects.select_for_update().filter(pk__in=chunk):
+                if _sweep_case(case, today=today, at=at, counts=counts):
+                    counts["cases"] += 1
+    return counts
+
+
+def _sweep_case(case: Case, *, today: dt.date, at: dt.datetime, counts: dict) -> bool:
+    book = rulebook.get(case.rulebook_version)
+    open_deadlines = list(case.deadlines.filter(closed_on__isnull=True))
+    changed = False
+    for deadline in open_deadlines:
+        if deadline.pauses and deadline.pauses[-1][1] is None:
+            deadline.due_on = deadline_sync.recompute_due(deadline, book, today)
+        flag = str(status(deadline.due_on, today, due_soon_days=book.due_soon_days))
+        if flag != deadline.flag and flag != DeadlineFlag.OK:
+            deadline.flag = flag
+            deadline.save(update_fields=["flag", "due_on"])
+            events.deadline_flagged(case, at=at, rule=deadline.rule, flag=flag,
+                                    due_on=deadline.due_on)
+            counts[flag] += 1
+            changed = True
+    before = (case.next_due_on, case.deadline_flag)
+    deadline_sync.refresh_case(case, open_deadlines, book=book, today=today)
+    if changed or before != (case.next_due_on, case.deadline_flag):
+        case.save(update_fields=["next_due_on", "deadline_flag", "updated_at"])
+    return changed

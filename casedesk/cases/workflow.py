@@ -1,0 +1,96 @@
+"""The one table of allowed case transitions.
+
+Each row says from which states a move is allowed, where it leads, who may make it and
+what the actor must give. ``case_transition`` in ``services`` is the only code that moves
+a case; docs/workflow.md (with its diagram) is generated from this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from casedesk.accounts.roles import Role
+from casedesk.core.states import CaseState as S
+
+
+class Outcome(models.TextChoices):
+    UPHELD = "upheld", _("upheld")
+    PARTLY_UPHELD = "partly_upheld", _("partly upheld")
+    REJECTED = "rejected", _("not upheld")
+    EXPLAINED = "explained", _("explained")
+
+
+# What a transition may require the actor to give.
+REASON, MESSAGE, OUTCOME, FORWARDED_TO, GROUND = (
+    "reason", "message", "outcome", "forwarded_to", "ground"
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[S]
+    target: S
+    roles: frozenset[Role]
+    label: Promise
+    requires: tuple[str, ...] = ()
+    public: bool = True  # shown on the applicant's status page
+    anchor: str | None = None  # the deadline anchor event this move is (rulebook starts_on)
+
+
+OPEN_FOR_WORK = frozenset({S.REGISTERED, S.IN_REVIEW})
+STAFF = frozenset({Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR})
+WORKERS = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition("register", frozenset({S.RECEIVED}), S.REGISTERED, STAFF,
+                   _("Register"), anchor="registered"),
+        Transition("start_review", frozenset({S.REGISTERED}), S.IN_REVIEW, WORKERS,
+                   _("Take into review")),
+        Transition("request_information", frozenset({S.IN_REVIEW}), S.AWAITING_INFORMATION,
+                   WORKERS, _("Request information"), requires=(MESSAGE,)),
+        Transition("information_received", frozenset({S.AWAITING_INFORMATION}), S.IN_REVIEW,
+                   STAFF, _("Information received")),
+        Transition("refer_to_commission", frozenset({S.IN_REVIEW}), S.REFERRED_TO_COMMISSION,
+                   WORKERS, _("Refer to the commission"), requires=(REASON,)),
+        Transition("return_from_commission", frozenset({S.REFERRED_TO_COMMISSION}), S.IN_REVIEW,
+                   frozenset({Role.COMMISSION_MEMBER, Role.SUPERVISOR}),
+                   _("Return from the commission"), requires=(REASON,)),
+        Transition("record_decision", frozenset({S.REFERRED_TO_COMMISSION}),
+                   S.COMMISSION_DECIDED, frozenset({Role.COMMISSION_MEMBER}),
+                   _("Record the commission's decision"), requires=(OUTCOME, REASON)),
+        Transition("answer", frozenset({S.IN_REVIEW, S.COMMISSION_DECIDED}), S.ANSWERED,
+                   WORKERS, _("Answer"), requires=(OUTCOME,)),
+        Transition("forward", OPEN_FOR_WORK, S.FORWARDED, WORKERS,
+                   _("Forward to the competent body"), requires=(FORWARDED_TO,)),
+        Transition("leave_unanswered", OPEN_FOR_WORK, S.LEFT_UNANSWERED, WORKERS,
+                   _("Leave unanswered"), requires=(GROUND,)),
+        Transition("withdraw",
+                   frozenset({S.RECEIVED, S.REGISTERED, S.IN_REVIEW, S.AWAITING_INFORMATION,
+                              S.REFERRED_TO_COMMISSION}),
+                   S.WITHDRAWN, STAFF, _("Record withdrawal"), requires=(REASON,)),
+        Transition("close",
+                   frozenset({S.ANSWERED, S.FORWARDED, S.LEFT_UNANSWERED, S.WITHDRAWN}),
+                   S.CLOSED, WORKERS, _("Close")),
+        Transition("reopen",
+                   frozenset({S.ANSWERED, S.CLOSED, S.FORWARDED, S.LEFT_UNANSWERED,
+                              S.WITHDRAWN}),
+                   S.IN_REVIEW, frozenset({Role.SUPERVISOR}), _("Reopen"),
+                   requires=(REASON,), anchor="reopened"),
+    ]
+}
+
+
+def transitions_from(state: str) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if state in t.sources]
+
+
+def allowed_for(state: str, role: str) -> list[Transition]:
+    """The moves a person with ``role`` may make from ``state`` (for action buttons)."""
+    return [t for t in transitions_from(state) if role in t.roles]

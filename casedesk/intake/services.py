@@ -1,0 +1,159 @@
+"""Registering appeals from every channel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casedesk.accounts.models import Office
+from casedesk.accounts.roles import Role
+from casedesk.cases import events, permissions
+from casedesk.cases.models import Appeal, Case, CaseApplicant, Channel, Relation
+from casedesk.cases.services import MAX_TEXT, case_open, case_transition
+from casedesk.core.errors import ApplicationError
+from casedesk.core.models import Region
+from casedesk.core.states import OPEN_STATES
+from casedesk.people.models import Person, ServiceType
+
+REGISTERING_ROLES = {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR}
+PUBLIC_CHANNELS = {Channel.WEB, Channel.API}
+
+
+@dataclass(frozen=True)
+class PersonData:
+    full_name: str
+    birth_date: dt.date | None = None
+    email: str = ""
+    phone: str = ""
+    postal_address: str = ""
+    service_type: str = ""
+    unit: str = ""
+    region_code: str = ""
+
+
+def _person_create(data: PersonData, *, service_member: bool) -> Person:
+    name = " ".join((data.full_name or "").split())
+    if not name:
+        raise ApplicationError(
+            "missing_name",
+            _("Give the service member's full name.") if service_member
+            else _("Give the applicant's full name."),
+        )
+    if len(name) > 300:
+        raise ApplicationError("too_long", _("The name is too long."))
+    if data.service_type and data.service_type not in ServiceType.values:
+        raise ApplicationError("unknown_service_type", _("Choose a service type from the list."))
+    region = None
+    if data.region_code:
+        region = Region.objects.filter(code=data.region_code).first()
+        if region is None:
+            raise ApplicationError("unknown_region", _("Choose a region from the list."))
+    return Person.objects.create(
+        full_name=name,
+        birth_date=data.birth_date,
+        email=data.email.strip(),
+        phone=data.phone.strip(),
+        postal_address=data.postal_address.strip(),
+        service_type=data.service_type or (ServiceType.UNKNOWN if service_member else ""),
+        unit=data.unit.strip(),
+        region=region,
+    )
+
+
+def appeal_register(
+    *,
+    actor,
+    office: Office,
+    channel: str,
+    text: str,
+    applicant: PersonData,
+    relation: str,
+    service_member: PersonData | None = None,
+    category: str = "other",
+    subcategory: str = "",
+    request: str = "",
+    language: str = "ru",
+    received_at: dt.datetime | None = None,
+    attach_to: Case | None = None,
+    violation_known_on: dt.date | None = None,
+    idempotency_key: str | None = None,
+) -> Appeal:
+    """Record one incoming appeal and the case it belongs to.
+
+    A new case is opened unless ``attach_to`` names an open case of the same office. Staff
+    channels register at once (the case moves to ``registered``); appeals from the public
+    web form and API wait in ``received`` for a clerk. A repeated ``idempotency_key``
+    returns the appeal stored the first time and creates nothing.
+    """
+    received_at = received_at or timezone.now()
+    if idempotency_key:
+        existing = Appeal.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    if channel not in Channel.values:
+        raise ApplicationError("unknown_channel", _("Unknown channel."))
+    if relation not in Relation.values:
+        raise ApplicationError("unknown_relation", _("Choose who the applicant is."))
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationError("missing_text", _("Write what happened: the appeal is empty."))
+    if len(text) > MAX_TEXT * 4 or len(request or "") > MAX_TEXT:
+        raise ApplicationError("too_long", _("The text is too long."))
+    public = channel in PUBLIC_CHANNELS
+    if not public and (actor is None or actor.role not in REGISTERING_ROLES
+                       or office.pk not in permissions.office_ids(actor)):
+        raise ApplicationError("forbidden", _("You are not allowed to register appeals here."))
+    if relation == Relation.SELF:
+        service_member = service_member or applicant
+    elif service_member is None:
+        raise ApplicationError("missing_service_member", _("Give the service member's details."))
+
+    try:
+        with transaction.atomic():
+            submitter = _person_create(applicant, service_member=relation == Relation.SELF)
+            if attach_to is not None:
+                case = Case.objects.select_for_update().get(pk=attach_to.pk)
+                if case.office_id != office.pk:
+                    raise ApplicationError("not_found", _("No such case."))
+                if case.state not in OPEN_STATES:
+                    raise ApplicationError(
+                        "case_not_open",
+                        _("That case is no longer open: register the appeal as a new case."),
+                    )
+            else:
+                subject = submitter if relation == Relation.SELF else _person_create(
+                    service_member, service_member=True
+                )
+                case = case_open(
+                    actor=actor, office=office, service_member=subject, category=category,
+                    subcategory=subcategory, received_at=received_at, channel=channel,
+                    violation_known_on=violation_known_on,
+                )
+            CaseApplicant.objects.get_or_create(
+                case=case, person=submitter, defaults={"relation": relation}
+            )
+            appeal = Appeal.objects.create(
+                case=case, channel=channel, received_at=received_at,
+                language=language if language in ("ru", "en") else "ru", text=text,
+                request=(request or "").strip(), submitter=submitter,
+                registered_by=actor if not public else None,
+                idempotency_key=idempotency_key or None,
+            )
+            if attach_to is not None:
+                events.appeal_attached(case, at=received_at, actor=actor, appeal_id=appeal.pk,
+                                       channel=channel)
+            elif not public:
+                appeal.case = case_transition(actor=actor, case=case, transition="register",
+                                              at=received_at)
+    except IntegrityError:
+        # Two requests with one idempotency key raced: the other one stored the appeal.
+        if idempotency_key:
+            existing = Appeal.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+        raise
+    return appeal

@@ -1,0 +1,138 @@
+"""Registering appeals: channels, validation that loses nothing, idempotency, attaching."""
+
+from __future__ import annotations
+
+import pytest
+
+from casedesk.accounts.roles import Role
+from casedesk.cases.models import Appeal, Case, CaseEvent
+from casedesk.cases.services import case_transition
+from casedesk.core.errors import ApplicationError
+from casedesk.intake.services import PersonData, appeal_register
+from casedesk.people.models import Person
+
+
+def counts():
+    return (Case.objects.count(), Appeal.objects.count(), Person.objects.count(),
+            CaseEvent.objects.count())
+
+
+def test_a_letter_is_registered_at_once(register, staff):
+    case = register(channel="letter")
+    assert case.state == "registered"
+    assert case.number.startswith("MSK-")
+    assert case.rulebook_version == "2026.1" and case.procedure == "appeal_59fz"
+    appeal = case.appeals.get()
+    assert appeal.registered_by == staff[Role.INTAKE_CLERK]
+    assert case.service_member.full_name == "Иванов Пётр Сергеевич"
+    assert case.applicant_links.get().relation == "mother"
+    assert list(case.events.values_list("kind", flat=True)) == ["case_opened", "state_changed"]
+
+
+@pytest.mark.smoke
+def test_a_web_appeal_waits_for_a_clerk(register, office):
+    case = register(channel="web", actor=None)
+    assert case.state == "received"
+    assert case.appeals.get().registered_by is None
+
+
+def test_a_service_member_writing_for_himself_is_one_person(register):
+    case = register(relation="self", service_member=None,
+                    applicant=PersonData(full_name="Петров Иван", service_type="contract"))
+    assert case.appeals.get().submitter == case.service_member
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"text": "   "}, "missing_text"),
+        ({"category": "space_travel"}, "unknown_category"),
+        ({"subcategory": "nonsense"}, "unknown_subcategory"),
+        ({"relation": "neighbour"}, "unknown_relation"),
+        ({"channel": "pigeon"}, "unknown_channel"),
+        ({"service_member": None}, "missing_service_member"),
+        ({"applicant": PersonData(full_name="  ")}, "missing_name"),
+        ({"service_member": PersonData(full_name="Иванов", service_type="pirate")},
+         "unknown_service_type"),
+        ({"service_member": PersonData(full_name="Иванов", region_code="RU-XX")},
+         "unknown_region"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_written(register, change, code):
+    before = counts()
+    with pytest.raises(ApplicationError) as refused:
+        register(**change)
+    assert refused.value.code == code
+    assert str(refused.value)  # a message a person can read
+    assert counts() == before
+
+
+def test_staff_of_another_office_or_role_cannot_register(register, staff, other_office):
+    for role in (Role.ANALYST, Role.ADMINISTRATOR, Role.COMMISSION_MEMBER):
+        with pytest.raises(ApplicationError):
+            register(actor=staff[role])
+    with pytest.raises(ApplicationError):
+        register(office=other_office)
+    with pytest.raises(ApplicationError):
+        register(actor=None, channel="letter")
+
+
+def test_a_repeated_idempotency_key_gives_the_same_appeal(register):
+    first = register(channel="web", actor=None, idempotency_key="k-123")
+    before = counts()
+    second = register(channel="web", actor=None, idempotency_key="k-123")
+    assert second == first
+    assert counts() == before
+
+
+def test_an_appeal_can_join_an_open_case(register, staff):
+    case = register()
+    more = register(attach_to=case, applicant=PersonData(full_name="Иванов Сергей"),
+                    relation="father", text="Дополнение: выписка из госпиталя.")
+    assert more == case
+    assert case.appeals.count() == 2
+    assert set(case.applicant_links.values_list("relation", flat=True)) == {"mother", "father"}
+    assert case.events.filter(kind="appeal_attached").count() == 1
+    assert Case.objects.count() == 1
+
+
+def test_a_closed_case_takes_no_more_appeals(register, staff):
+    case = register()
+    for name, extra in [("start_review", {}), ("answer", {"outcome": "explained"}),
+                        ("close", {})]:
+        case = case_transition(actor=staff[Role.CASEWORKER], case=case, transition=name,
+                               **extra)
+    before = counts()
+    with pytest.raises(ApplicationError) as refused:
+        register(attach_to=case)
+    assert refused.value.code == "case_not_open"
+    assert counts() == before
+
+
+def test_a_case_of_another_office_cannot_be_joined(register, other_office, make_user):
+    clerk = make_user(Role.INTAKE_CLERK, other_office)
+    theirs = register(office=other_office, actor=clerk)
+    with pytest.raises(ApplicationError) as refused:
+        register(attach_to=theirs)
+    assert refused.value.code == "not_found"
+
+
+def test_a_registered_appeal_cannot_be_changed(register):
+    appeal = register().appeals.get()
+    appeal.text = "rewritten"
+    with pytest.raises(ValueError, match="cannot be changed"):
+        appeal.save()
+    assert Appeal.objects.get(pk=appeal.pk).text != "rewritten"
+
+
+def test_register_direct_call_with_all_fields(office, staff):
+    appeal = appeal_register(
+        actor=staff[Role.CASEWORKER], office=office, channel="email", text="Text in English",
+        language="en", applicant=PersonData(full_name="Anna Smirnova", email="a@example.org"),
+        relation="wife",
+        service_member=PersonData(full_name="Ivan Smirnov", region_code="RU-MOW",
+                                  service_type="mobilized"),
+        category="demobilization_term", request="Discharge",
+    )
+    assert appeal.language == "en"
+    assert appeal.case.service_member.region.code == "RU-MOW"
