@@ -1,0 +1,477 @@
+"""Realistic demo cases, written through the bulk path.
+
+Every case follows a legal path through the workflow table, its timeline and deadlines are
+what the services would have written, and the deadlines come from the rulebook's rules
+through the same pure functions. Rows are inserted in batches (bulk_create), never one
+save per row, so that the same generator fills a database of a million cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from casedesk import rulebook
+from casedesk.accounts.models import Office, User
+from casedesk.accounts.roles import Role
+from casedesk.cases.deadline_sync import calendar_of
+from casedesk.cases.events import EventKind
+from casedesk.cases.models import (
+    Appeal,
+    Case,
+    CaseApplicant,
+    CaseEvent,
+    Channel,
+    Deadline,
+    DeadlineFlag,
+    Relation,
+)
+from casedesk.cases.services import case_numbers_reserve, format_case_number
+from casedesk.cases.workflow import TRANSITIONS, Outcome
+from casedesk.core.models import Region
+from casedesk.core.states import CaseState as S
+from casedesk.deadlines.rules import due_date, status
+from casedesk.people.models import Person, ServiceType
+
+from . import texts
+
+DEMO_PASSWORD = "casedesk-demo-2026"  # noqa: S105 - documented demo logins, never production
+
+OFFICES = [
+    ("MSK", "Аппарат Уполномоченного по правам человека (приёмная, Москва)",
+     "Commissioner for Human Rights, public reception (Moscow)", "RU-MOW", "commissioner_1fkz"),
+    ("SPB", "Уполномоченный по правам человека в Санкт-Петербурге",
+     "Commissioner for Human Rights in St Petersburg", "RU-SPE", "appeal_59fz"),
+    ("KSM", "Комитет солдатских матерей (Екатеринбург)",
+     "Soldiers' Mothers Committee (Yekaterinburg)", "RU-SVE", "appeal_59fz"),
+]
+OFFICE_WEIGHTS = [5, 2, 3]
+
+# username, role, offices ("*" = all), superuser
+STAFF = [
+    ("admin", Role.ADMINISTRATOR, "*", True),
+    ("clerk", Role.INTAKE_CLERK, "MSK", False),
+    ("caseworker", Role.CASEWORKER, "MSK", False),
+    ("caseworker2", Role.CASEWORKER, "MSK", False),
+    ("supervisor", Role.SUPERVISOR, "MSK", False),
+    ("commission", Role.COMMISSION_MEMBER, "MSK", False),
+    ("analyst", Role.ANALYST, "*", False),
+    ("spb_caseworker", Role.CASEWORKER, "SPB", False),
+    ("spb_supervisor", Role.SUPERVISOR, "SPB", False),
+    ("ksm_caseworker", Role.CASEWORKER, "KSM", False),
+    ("ksm_supervisor", Role.SUPERVISOR, "KSM", False),
+]
+
+CATEGORY_WEIGHTS = {
+    "demobilization_term": 16, "medical_discharge": 12, "record_error_awol": 9,
+    "insurance_payment": 9, "contract_termination": 8, "exit_request_delay": 7,
+    "family_discharge": 6, "pay_suspended": 6, "refusal_legal_question": 5,
+    "medical_care": 4, "missing_captivity": 4, "coercion_threats": 3, "leave_rotation": 3,
+    "wrongful_mobilization": 3, "misinformation": 2, "service_booklet_mark": 1,
+    "collective_petition": 1, "other": 3,
+}
+RELATIONS = [(Relation.MOTHER, 40), (Relation.WIFE, 25), (Relation.SELF, 14),
+             (Relation.FATHER, 6), (Relation.LAWYER, 7), (Relation.SIBLING, 4),
+             (Relation.OTHER_RELATIVE, 4)]
+SERVICE_TYPES = [(ServiceType.MOBILIZED, 50), (ServiceType.CONTRACT, 35),
+                 (ServiceType.CONSCRIPT, 10), (ServiceType.VOLUNTEER, 5)]
+CHANNELS = [(Channel.WEB, 35), (Channel.LETTER, 30), (Channel.EMAIL, 25), (Channel.PHONE, 5),
+            (Channel.VISIT, 5)]
+
+# The path each final state is reached by; each step is a row of the transition table.
+PATHS = {
+    S.RECEIVED: [],
+    S.REGISTERED: ["register"],
+    S.IN_REVIEW: ["register", "start_review"],
+    S.AWAITING_INFORMATION: ["register", "start_review", "request_information"],
+    S.REFERRED_TO_COMMISSION: ["register", "start_review", "refer_to_commission"],
+    S.COMMISSION_DECIDED: ["register", "start_review", "refer_to_commission", "record_decision"],
+    S.ANSWERED: ["register", "start_review", "answer"],
+    S.CLOSED: ["register", "start_review", "answer", "close"],
+    S.FORWARDED: ["register", "forward"],
+    S.WITHDRAWN: ["register", "start_review", "withdraw"],
+    S.LEFT_UNANSWERED: ["register", "leave_unanswered"],
+}
+# Final states by the age of the case in days: (upper bound of age, weights).
+STATE_MIX = [
+    (3, {S.RECEIVED: 40, S.REGISTERED: 40, S.IN_REVIEW: 20}),
+    (30, {S.REGISTERED: 8, S.IN_REVIEW: 45, S.AWAITING_INFORMATION: 15,
+          S.REFERRED_TO_COMMISSION: 8, S.ANSWERED: 12, S.FORWARDED: 6, S.LEFT_UNANSWERED: 2,
+          S.WITHDRAWN: 4}),
+    (90, {S.IN_REVIEW: 14, S.AWAITING_INFORMATION: 7, S.REFERRED_TO_COMMISSION: 7,
+          S.COMMISSION_DECIDED: 4, S.ANSWERED: 25, S.CLOSED: 30, S.FORWARDED: 6,
+          S.WITHDRAWN: 4, S.LEFT_UNANSWERED: 3}),
+    (math.inf, {S.IN_REVIEW: 4, S.AWAITING_INFORMATION: 2, S.REFERRED_TO_COMMISSION: 2,
+                S.ANSWERED: 9, S.CLOSED: 70, S.FORWARDED: 6, S.WITHDRAWN: 4,
+                S.LEFT_UNANSWERED: 3}),
+]
+REQUIRED_TEXT = {
+    "request_information": ("message", "Просим прислать копию выписного эпикриза.",
+                            "Please send a copy of the hospital discharge summary."),
+    "refer_to_commission": ("reason", "Требуется индивидуальное рассмотрение комиссией.",
+                            "The case needs an individual review by the commission."),
+    "record_decision": ("reason", "Доводы заявителя подтверждены документами.",
+                        "The applicant's arguments are supported by the documents."),
+    "withdraw": ("reason", "Заявитель отозвал обращение письмом.",
+                 "The applicant withdrew the appeal by letter."),
+}
+FORWARD_BODIES = ["Военная прокуратура Западного военного округа", "Министерство обороны РФ",
+                  "Главное военно-медицинское управление Минобороны России"]
+
+
+def weighted(rng: random.Random, pairs):
+    items, weights = zip(*pairs, strict=True)
+    return rng.choices(items, weights=weights)[0]
+
+
+@dataclass
+class Context:
+    book: rulebook.Rulebook
+    offices: list[Office]
+    regions: list[Region]
+    region_weights: list[float]
+    staff: dict[int, dict[str, list[User]]]  # office id -> role -> users
+    now: dt.datetime
+    today: dt.date
+    rng: random.Random
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def ensure_reference(*, password: str = DEMO_PASSWORD) -> list[tuple[str, str, str]]:
+    """The demo offices and staff; returns (username, role, offices) for the logins."""
+    regions = {r.code: r for r in Region.objects.all()}
+    offices = {}
+    for code, name_ru, name_en, region, procedure in OFFICES:
+        offices[code], _ = Office.objects.get_or_create(
+            code=code,
+            defaults={"name_ru": name_ru, "name_en": name_en, "region": regions.get(region),
+                      "procedure": procedure},
+        )
+    logins = []
+    for username, role, office_code, superuser in STAFF:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, role=role, is_staff=superuser,
+                        is_superuser=superuser, first_name=username.replace("_", " ").title())
+            user.set_password(password)
+            user.save()
+            user.offices.set(offices.values() if office_code == "*" else [offices[office_code]])
+        logins.append((username, str(role.label), office_code))
+    return logins
+
+
+def _context(seed: int, now: dt.datetime) -> Context:
+    rng = random.Random(seed)
+    regions = list(Region.objects.order_by("code"))
+    shuffled = regions[:]
+    rng.shuffle(shuffled)
+    weights = {r.pk: 1 / (rank + 1) ** 0.9 for rank, r in enumerate(shuffled)}
+    staff: dict[int, dict[str, list[User]]] = defaultdict(lambda: defaultdict(list))
+    for user in User.objects.prefetch_related("offices"):
+        for office in user.offices.all():
+            staff[office.pk][user.role].append(user)
+    return Context(
+        book=rulebook.current(timezone.localdate(now)),
+        offices=list(Office.objects.filter(code__in=[o[0] for o in OFFICES]).order_by("code")),
+        regions=regions,
+        region_weights=[weights[r.pk] for r in regions],
+        staff=staff,
+        now=now,
+        today=timezone.localdate(now),
+        rng=rng,
+    )
+
+
+def _name(rng, *, female: bool, surname: str | None = None) -> str:
+    surname = surname or rng.choice(texts.SURNAMES_M)
+    if female:
+        return f"{surname}а {rng.choice(texts.FIRST_F)} {rng.choice(texts.PATRONYMIC_F)}"
+    return f"{surname} {rng.choice(texts.FIRST_M)} {rng.choice(texts.PATRONYMIC_M)}"
+
+
+def _person(ctx: Context, *, name: str, english: bool, service: bool, region) -> Person:
+    rng = ctx.rng
+    if english:
+        name = name.translate(texts.LATIN)
+    handle = f"demo{rng.randrange(10**6):06d}"
+    return Person(
+        full_name=name,
+        birth_date=dt.date(rng.randint(1966, 2005), rng.randint(1, 12), rng.randint(1, 28)),
+        email=f"{handle}@example.org" if rng.random() < 0.6 else "",
+        phone=f"+7 900 {rng.randrange(1000):03d}-{rng.randrange(100):02d}-{rng.randrange(100):02d}",
+        postal_address="" if service else f"{rng.choice(texts.PLACES)}, ул. Примерная, д. "
+                                          f"{rng.randint(1, 120)}, кв. {rng.randint(1, 300)}",
+        service_type=weighted(rng, SERVICE_TYPES) if service else "",
+        unit=f"{rng.randint(10000, 99999)}" if service else "",
+        region=region,
+    )
+
+
+def _timeline(ctx: Context, received: dt.datetime, path: list[str], web: bool):
+    """Times for each step of ``path``: increasing, none later than now."""
+    rng = ctx.rng
+    available = (ctx.now - received).total_seconds()
+    gaps = []
+    for i, step in enumerate(path):
+        if step == "register" and not web and i == 0:
+            gaps.append(0.0)
+        elif step == "register":
+            gaps.append(rng.uniform(0.1, 2.5) * 86400)
+        else:
+            gaps.append(rng.uniform(1, 18) * 86400)
+    total = sum(gaps)
+    if total > available * 0.98:
+        scale = (available * 0.98) / total if total else 0
+        gaps = [g * scale for g in gaps]
+    times, at = [], received
+    for gap in gaps:
+        at = at + dt.timedelta(seconds=gap)
+        times.append(at)
+    return times
+
+
+def _deadlines(ctx: Context, case: Case, states: list[str], dates: list[dt.date]) -> list[Deadline]:
+    """The Deadline rows the services would have left after this sequence of states."""
+    book, cal = ctx.book, calendar_of(ctx.book)
+    rows = []
+    anchors = {"received": 0}
+    if len(states) > 1:
+        anchors["registered"] = 1
+    for rule in book.procedure_rules(case.procedure):
+        starts = [anchors[a] for a in rule.starts_on if a in anchors]
+        if not starts or states[starts[0]] not in rule.active_in:
+            continue
+        i = starts[0]
+        pauses: list[list] = []
+        closed_at = None
+        for j in range(i, len(states)):
+            if rule.pausable:
+                waiting = states[j] == S.AWAITING_INFORMATION
+                if waiting and (not pauses or pauses[-1][1] is not None):
+                    pauses.append([dates[j], None])
+                elif not waiting and pauses and pauses[-1][1] is None:
+                    pauses[-1][1] = dates[j]
+            if states[j] not in rule.active_in:
+                closed_at = j
+                break
+        deadline = Deadline(case=case, rule=rule.code, starts_on=dates[i],
+                            pauses=[[a.isoformat(), b.isoformat() if b else None]
+                                    for a, b in pauses])
+        closed_on = dates[closed_at] if closed_at is not None else None
+        deadline.due_on = due_date(rule, start=dates[i], calendar=cal,
+                                   pauses=[tuple(p) for p in pauses], today=closed_on or ctx.today)
+        if closed_on is not None:
+            deadline.closed_on = closed_on
+            deadline.met = closed_on <= deadline.due_on
+        else:
+            deadline.flag = str(status(deadline.due_on, ctx.today,
+                                       due_soon_days=book.due_soon_days))
+        rows.append(deadline)
+    return rows
+
+
+def _transition_details(ctx: Context, step: str, english: bool) -> dict:
+    rng, book = ctx.rng, ctx.book
+    if step in REQUIRED_TEXT:
+        key, ru, en = REQUIRED_TEXT[step]
+        details = {key: en if english else ru}
+        if step == "record_decision":
+            details["outcome"] = rng.choice(Outcome.values)
+        return details
+    if step == "answer":
+        return {"outcome": rng.choice(Outcome.values)}
+    if step == "forward":
+        return {"forwarded_to": rng.choice(FORWARD_BODIES)}
+    if step == "leave_unanswered":
+        ground = rng.choice(list(book.grounds.values()))
+        return {"ground": ground.code, "citation": ground.citation}
+    return {}
+
+
+def generate(*, count: int, seed: int = 2026, batch: int = 1000, now: dt.datetime | None = None,
+             span_days: int | None = None, progress=None) -> dict[str, int]:
+    """Insert ``count`` demo cases; return how many rows of each kind were written."""
+    now = now or timezone.now()
+    ensure_reference()
+    ctx = _context(seed, now)
+    span = span_days or min(3650, max(365, math.ceil(count / 300)))
+    start = now - dt.timedelta(days=span)
+    step = dt.timedelta(days=span) / max(count, 1)
+    categories = [c for c in CATEGORY_WEIGHTS if c in ctx.book.categories]
+    cat_weights = [CATEGORY_WEIGHTS[c] for c in categories]
+    done = 0
+    while done < count:
+        size = min(batch, count - done)
+        plans = []
+        for i in range(size):
+            received = start + step * (done + i) + dt.timedelta(minutes=ctx.rng.randint(0, 600))
+            received = min(received, now - dt.timedelta(minutes=5))
+            office = ctx.rng.choices(ctx.offices, weights=OFFICE_WEIGHTS[: len(ctx.offices)])[0]
+            plans.append((received, office))
+        _write_batch(ctx, plans, categories, cat_weights)
+        done += size
+        if progress:
+            progress(done)
+    return dict(ctx.counts)
+
+
+def _write_batch(ctx: Context, plans, categories, cat_weights) -> None:
+    rng = ctx.rng
+    with transaction.atomic():
+        # Case numbers: one reservation per office and year in this batch.
+        by_key: dict[tuple[int, int], int] = defaultdict(int)
+        for received, office in plans:
+            by_key[(office.pk, timezone.localtime(received).year)] += 1
+        next_seq = {}
+        offices = {o.pk: o for o in ctx.offices}
+        for (office_id, year), n in sorted(by_key.items()):
+            next_seq[(office_id, year)] = case_numbers_reserve(
+                office=offices[office_id], year=year, count=n)
+
+        people, drafts = [], []
+        for received, office in plans:
+            english = rng.random() < 0.12
+            category = rng.choices(categories, weights=cat_weights)[0]
+            region = rng.choices(ctx.regions, weights=ctx.region_weights)[0]
+            surname = rng.choice(texts.SURNAMES_M)
+            member = _person(ctx, name=_name(rng, female=False, surname=surname),
+                             english=english, service=True, region=region)
+            relation = weighted(rng, RELATIONS)
+            female = relation in (Relation.MOTHER, Relation.WIFE) or (
+                relation not in (Relation.FATHER, Relation.SELF) and rng.random() < 0.6)
+            same_family = relation in (Relation.MOTHER, Relation.WIFE, Relation.FATHER,
+                                       Relation.SIBLING)
+            applicant = member if relation == Relation.SELF else _person(
+                ctx, name=_name(rng, female=female, surname=surname if same_family else None),
+                english=english, service=False, region=region)
+            people.append(member)
+            if applicant is not member:
+                people.append(applicant)
+            second = None
+            if rng.random() < 0.08:
+                second = _person(ctx, name=_name(rng, female=True, surname=surname),
+                                 english=english, service=False, region=region)
+                people.append(second)
+            drafts.append(dict(received=received, office=office, english=english,
+                               category=category, member=member, applicant=applicant,
+                               relation=relation, second=second))
+        Person.objects.bulk_create(people, batch_size=2000)
+
+        cases, plans_out = [], []
+        for d in drafts:
+            office, received = d["office"], d["received"]
+            year = timezone.localtime(received).year
+            seq = next_seq[(office.pk, year)]
+            next_seq[(office.pk, year)] = seq + 1
+            age = (ctx.now - received).total_seconds() / 86400
+            mix = next(weights for bound, weights in STATE_MIX if age < bound)
+            state = weighted(rng, list(mix.items()))
+            web = rng.random() < 0.35
+            path = PATHS[state]
+            if not web and state == S.RECEIVED:
+                state, path = S.REGISTERED, PATHS[S.REGISTERED]
+            times = _timeline(ctx, received, path, web)
+            category = ctx.book.categories[d["category"]]
+            sub = rng.choice(category.subcategories).code if category.subcategories and \
+                rng.random() < 0.7 else ""
+            workers = ctx.staff[office.pk][Role.CASEWORKER] + ctx.staff[office.pk][Role.SUPERVISOR]
+            case = Case(
+                number=format_case_number(office.code, year, seq), office=office, year=year,
+                sequence=seq, state=state, category=d["category"], subcategory=sub,
+                service_member=d["member"], rulebook_version=ctx.book.version,
+                procedure=office.procedure, received_at=received,
+                registered_at=times[0] if path else None,
+                closed_at=times[-1] if state == S.CLOSED else None,
+                assignee=rng.choice(workers) if workers and "start_review" in path else None,
+            )
+            details = [_transition_details(ctx, step, d["english"]) for step in path]
+            for step, extra in zip(path, details, strict=True):
+                if step == "answer":
+                    case.outcome = extra["outcome"]
+                elif step == "forward":
+                    case.forwarded_to = extra["forwarded_to"]
+                elif step == "leave_unanswered":
+                    case.unanswered_ground = extra["ground"]
+            cases.append(case)
+            plans_out.append((d, path, times, details, web))
+        # Children first (they set the case's next due date), then the cases get their ids,
+        # which the children's foreign keys pick up when they are inserted.
+        links, appeals, events, deadlines = [], [], [], []
+        for case, (d, path, times, details, web) in zip(cases, plans_out, strict=True):
+            _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, events,
+                           deadlines)
+        Case.objects.bulk_create(cases, batch_size=2000)
+        CaseApplicant.objects.bulk_create(links, batch_size=5000)
+        Appeal.objects.bulk_create(appeals, batch_size=2000)
+        Deadline.objects.bulk_create(deadlines, batch_size=5000)
+        for event in events:
+            if event.kind == EventKind.APPEAL_ATTACHED:
+                event.data["appeal"] = event.data.pop("_appeal").pk
+        CaseEvent.objects.bulk_create(events, batch_size=5000)
+        for name, rows in (("cases", cases), ("people", people), ("appeals", appeals),
+                           ("events", events), ("deadlines", deadlines)):
+            ctx.counts[name] += len(rows)
+
+
+def _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, events,
+                   deadlines) -> None:
+    rng = ctx.rng
+    office = case.office
+    staff = ctx.staff[office.pk]
+    clerk = (staff[Role.INTAKE_CLERK] or [None])[0]
+    channel = Channel.WEB if web else weighted(rng, CHANNELS[1:])
+    lang = "en" if d["english"] else "ru"
+    ru, en = texts.SITUATIONS[case.category]
+    when = (case.received_at - dt.timedelta(days=rng.randint(5, 120))).date()
+    text = (en if d["english"] else ru).format(
+        unit=d["member"].unit, date=when.strftime("%d.%m.%Y"), place=rng.choice(texts.PLACES))
+    request = rng.choice(texts.REQUESTS[1 if d["english"] else 0])
+    links.append(CaseApplicant(case=case, person=d["applicant"], relation=d["relation"]))
+    appeals.append(Appeal(case=case, channel=channel, received_at=case.received_at,
+                          language=lang, text=text,
+                          request=request, submitter=d["applicant"],
+                          registered_by=None if web else clerk))
+
+    def event(kind, at, actor=None, public=False, **data):
+        events.append(CaseEvent(case=case, kind=kind, at=at, actor=actor, public=public,
+                                data=data))
+
+    event(EventKind.CASE_OPENED, case.received_at, None if web else clerk, True,
+          channel=channel)
+    states, dates = [S.RECEIVED], [timezone.localdate(case.received_at)]
+    worker = case.assignee
+    for step, at, extra in zip(path, times, details, strict=True):
+        spec = TRANSITIONS[step]
+        actor = clerk if step == "register" else worker
+        if step == "record_decision":
+            actor = (staff[Role.COMMISSION_MEMBER] or [None])[0]
+        event(EventKind.STATE_CHANGED, at, actor, spec.public, transition=step,
+              source=states[-1], target=str(spec.target), **extra)
+        if step == "start_review" and worker is not None:
+            event(EventKind.ASSIGNED, at, worker, False, assignee=worker.pk, previous=None)
+        states.append(str(spec.target))
+        dates.append(timezone.localdate(at))
+    if d["second"] is not None and case.state in (S.IN_REVIEW, S.AWAITING_INFORMATION):
+        at = times[-1] + (ctx.now - times[-1]) / 2
+        second = Appeal(case=case, channel=Channel.LETTER, received_at=at,
+                        language=lang, text=text, request=request, submitter=d["second"],
+                        registered_by=clerk)
+        appeals.append(second)
+        links.append(CaseApplicant(case=case, person=d["second"], relation=Relation.MOTHER))
+        event(EventKind.APPEAL_ATTACHED, at, clerk, True, _appeal=second,
+              channel=Channel.LETTER)
+    rows = _deadlines(ctx, case, states, dates)
+    deadlines.extend(rows)
+    open_rows = [r for r in rows if r.closed_on is None]
+    if open_rows:
+        case.next_due_on = min(r.due_on for r in open_rows)
+        case.deadline_flag = str(status(case.next_due_on, ctx.today,
+                                        due_soon_days=ctx.book.due_soon_days))
+    else:
+        case.deadline_flag = DeadlineFlag.OK

@@ -1,0 +1,49 @@
+import os
+import platform
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from casedesk.cases.models import Case
+from casedesk.demo.generator import DEMO_PASSWORD, ensure_reference, generate
+
+
+class Command(BaseCommand):
+    help = "Create demo offices, staff logins and N realistic cases (bulk inserts)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=300, help="how many cases to add")
+        parser.add_argument("--seed", type=int, default=2026, help="random seed")
+        parser.add_argument("--batch", type=int, default=1000, help="cases per transaction")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="do nothing if the database already has cases")
+
+    def handle(self, *args, cases, seed, batch, if_empty, **options):
+        if cases < 0:
+            raise CommandError("--cases must be zero or more")
+        if if_empty and Case.objects.exists():
+            self.stdout.write("The database already has cases; no demo data added.")
+        else:
+            started = time.perf_counter()
+            counts = generate(count=cases, seed=seed, batch=batch,
+                              progress=self._progress(cases))
+            seconds = time.perf_counter() - started
+            rate = counts.get("cases", 0) / seconds if seconds else 0
+            self.stdout.write(
+                f"Added {counts.get('cases', 0)} cases, {counts.get('appeals', 0)} appeals, "
+                f"{counts.get('events', 0)} events, {counts.get('deadlines', 0)} deadlines in "
+                f"{seconds:.1f} s ({rate:.0f} cases/s on {os.cpu_count()} CPUs, "
+                f"{platform.machine()})."
+            )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role, office in ensure_reference():
+            self.stdout.write(f"  {username:<16} {role:<20} office {office}")
+
+    def _progress(self, total):
+        step = max(total // 10, 10000)
+
+        def report(done):
+            if done % step == 0 or done == total:
+                self.stderr.write(f"  {done}/{total} cases")
+
+        return report

@@ -1,0 +1,66 @@
+"""Demo data follows the workflow and the rulebook exactly as the services would."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+
+from casedesk import rulebook
+from casedesk.cases.deadline_sync import recompute_due
+from casedesk.cases.models import Appeal, Case, CaseEvent, Deadline
+from casedesk.cases.workflow import TRANSITIONS
+from casedesk.core.states import CaseState
+from casedesk.demo.generator import PATHS, generate
+
+
+def test_every_demo_path_is_legal():
+    for target, path in PATHS.items():
+        state = CaseState.RECEIVED
+        for name in path:
+            assert state in TRANSITIONS[name].sources, (target, name)
+            state = TRANSITIONS[name].target
+        assert state == target
+
+
+@pytest.mark.smoke
+def test_seed_is_consistent_with_the_services(db):
+    counts = generate(count=400, seed=7, batch=150)
+    assert counts["cases"] == Case.objects.count() == 400
+    book = rulebook.current()
+    cases = Case.objects.prefetch_related("events", "deadlines", "appeals")
+    assert {c.category for c in cases} == set(book.categories)
+    assert len({c.state for c in cases}) >= len(CaseState) - 1  # few are still "received"
+    assert len({c.service_member.region_id for c in Case.objects.select_related(
+        "service_member")}) > 30
+    languages = Counter(Appeal.objects.values_list("language", flat=True))
+    assert languages["ru"] > languages["en"] > 0
+    numbers = Counter(c.number for c in cases)
+    assert max(numbers.values()) == 1
+    for case in cases:
+        events = sorted(case.events.all(), key=lambda e: (e.at, e.id))
+        assert events[0].kind == "case_opened"
+        state = CaseState.RECEIVED
+        for event in events:
+            if event.kind == "state_changed":
+                spec = TRANSITIONS[event.data["transition"]]
+                assert state in spec.sources and event.data["source"] == state
+                assert all(event.data.get(field) for field in spec.requires)
+                state = spec.target
+        assert state == case.state, case.number
+        open_deadlines = [d for d in case.deadlines.all() if d.closed_on is None]
+        for deadline in open_deadlines:
+            assert deadline.due_on == recompute_due(deadline, book, deadline.starts_on)
+        assert case.next_due_on == min((d.due_on for d in open_deadlines), default=None)
+        assert case.appeals.all()
+
+
+def test_seed_command_is_idempotent_with_if_empty(db, capsys):
+    call_command("seed_demo", "--cases", "25")
+    out = capsys.readouterr().out
+    assert "Added 25 cases" in out and "supervisor" in out and "casedesk-demo-2026" in out
+    call_command("seed_demo", "--cases", "25", "--if-empty")
+    assert "already has cases" in capsys.readouterr().out
+    assert Case.objects.count() == 25
+    assert CaseEvent.objects.count() > 25 and Deadline.objects.count() >= 25
