@@ -40,6 +40,14 @@ def recompute_due(deadline: Deadline, book: rulebook.Rulebook, today: dt.date) -
     )
 
 
+def closing_verdict(rule, state: str, today: dt.date, due_on: dt.date) -> bool | None:
+    """Met (True), missed (False), or not applicable (None) when the case left the rule's
+    states for one that does not fulfil it (taken into review: nothing to forward)."""
+    if rule.met_by and state not in rule.met_by:
+        return None
+    return today <= due_on
+
+
 def sync(case: Case, *, today: dt.date, anchor: str | None) -> list[Deadline]:
     """Open the deadlines that ``anchor`` starts, pause, resume or close the others for the
     case's new state, and refresh the case's next due date. ``case`` is locked and saved by
@@ -71,7 +79,7 @@ def sync(case: Case, *, today: dt.date, anchor: str | None) -> list[Deadline]:
                 changed = True
         if not active:
             deadline.closed_on = today
-            deadline.met = today <= deadline.due_on
+            deadline.met = closing_verdict(rule, case.state, today, deadline.due_on)
             changed = True
             del open_deadlines[rule.code]
         elif changed:

@@ -73,13 +73,14 @@ class DeadlineRule(Strict):
     counting: Literal["calendar", "working"] = "calendar"
     starts_on: list[Literal["received", "registered", "reopened"]] = Field(min_length=1)
     active_in: list[str] = Field(min_length=1)
+    met_by: list[str] = []  # leaving for one of these states fulfils the duty; empty = any
     roll_forward: bool = True
     pausable: bool = False
     max_extension_days: int = Field(default=0, ge=0, le=365)
     citation: str = Field(min_length=3)
     verify: bool = False
 
-    @field_validator("active_in")
+    @field_validator("active_in", "met_by")
     @classmethod
     def _known_states(cls, value: list[str]) -> list[str]:
         unknown = sorted(set(value) - STATES)
@@ -93,6 +94,8 @@ class DeadlineRule(Strict):
             raise ValueError("working-day counting takes a period in days only")
         if self.pausable and "awaiting_information" not in self.active_in:
             raise ValueError("a pausable rule must be active in awaiting_information")
+        if set(self.met_by) & set(self.active_in):
+            raise ValueError("met_by names states outside active_in (where the rule ends)")
         return self
 
 

@@ -67,7 +67,8 @@ def test_taking_into_review_closes_forwarding_and_answer_closes_everything(regis
     case = register(at=at("2026-04-01"))  # a letter: registered on receipt
     case = case_transition(actor=staff[Role.CASEWORKER], case=case, transition="start_review",
                            at=at("2026-04-02"))
-    assert deadlines(case)["forwarding"][2:] == (D("2026-04-02"), True)
+    # Taken into review, not forwarded: the forwarding rule did not apply.
+    assert deadlines(case)["forwarding"][2:] == (D("2026-04-02"), None)
     # 30 days from 2026-04-01 is 2026-05-01, a public holiday, then a weekend: Monday 05-04.
     assert case.next_due_on == D("2026-05-04") == deadlines(case)["answer"][1]
     case = case_transition(actor=staff[Role.CASEWORKER], case=case, transition="answer",
@@ -258,3 +259,17 @@ class TestAssign:
         with pytest.raises(ApplicationError) as refused:
             case_assign(actor=staff[Role.SUPERVISOR], case=register(), assignee=outsider)
         assert refused.value.code == "bad_assignee"
+
+
+def test_forwarding_in_time_is_met_and_withdrawal_owes_no_answer(register, staff):
+    forwarded = register(at=at("2026-04-01"))
+    forwarded = case_transition(actor=staff[Role.CASEWORKER], case=forwarded,
+                                transition="forward", forwarded_to="Прокуратура",
+                                at=at("2026-04-06"))
+    assert deadlines(forwarded)["forwarding"][2:] == (D("2026-04-06"), True)
+    assert deadlines(forwarded)["answer"][2:] == (D("2026-04-06"), True)
+    withdrawn = register(at=at("2026-04-01"))
+    withdrawn = case_transition(actor=staff[Role.CASEWORKER], case=withdrawn,
+                                transition="withdraw", reason="Письмо заявителя",
+                                at=at("2026-05-20"))
+    assert deadlines(withdrawn)["answer"][2:] == (D("2026-05-20"), None)
