@@ -26,6 +26,8 @@ class EventKind(models.TextChoices):
     DEADLINE_DUE_SOON = "deadline_due_soon", _("deadline due soon")
     DEADLINE_OVERDUE = "deadline_overdue", _("deadline overdue")
     FILING_LIMIT_PASSED = "filing_limit_passed", _("filed after the time limit")
+    NOTE_ADDED = "note_added", _("internal note")
+    DOCUMENT_ADDED = "document_added", _("document added")
 
 
 def _write(case: Case, kind: EventKind, *, at: dt.datetime, actor=None, public: bool = False,
@@ -73,3 +75,13 @@ def filing_limit_passed(case: Case, *, at: dt.datetime, limit: str,
                         last_day: dt.date) -> CaseEvent:
     return _write(case, EventKind.FILING_LIMIT_PASSED, at=at, limit=limit,
                   last_day=last_day.isoformat())
+
+
+def note_added(case: Case, *, at: dt.datetime, actor, note_id: int) -> CaseEvent:
+    return _write(case, EventKind.NOTE_ADDED, at=at, actor=actor, note=note_id)
+
+
+def document_added(case: Case, *, at: dt.datetime, actor, document_id: int, doc_type: str,
+                   public: bool) -> CaseEvent:
+    return _write(case, EventKind.DOCUMENT_ADDED, at=at, actor=actor, public=public,
+                  document=document_id, doc_type=doc_type)

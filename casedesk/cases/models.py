@@ -196,6 +196,23 @@ class CaseEvent(models.Model):
         return f"{self.case_id}: {self.kind}"
 
 
+class CaseNote(models.Model):
+    """An internal note of staff on a case; never shown to the applicant."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: note {self.pk}"
+
+
 class Deadline(models.Model):
     """One deadline rule applied to one case (recomputed at each transition)."""
 

@@ -2,35 +2,198 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casedesk import rulebook
+from casedesk.accounts.models import User
 from casedesk.accounts.roles import Role
 from casedesk.core.errors import ApplicationError
+from casedesk.core.states import OPEN_STATES, CaseState
 
 from . import permissions
-from .models import Case, CaseEvent
+from .models import Appeal, Case, CaseApplicant, CaseEvent, CaseNote, Deadline, Document
 
 # Roles that may read a case file (analysts see statistics only, administrators manage
 # users and reference data, not cases).
 CASE_READERS = frozenset(
     {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR, Role.COMMISSION_MEMBER}
 )
+QUEUES = {
+    "mine": _("My cases"),
+    "unassigned": _("Unassigned"),
+    "due_soon": _("Due soon"),
+    "overdue": _("Overdue"),
+    "awaiting": _("Awaiting information"),
+    "commission": _("Before the commission"),
+    "open": _("All open"),
+    "all": _("All cases"),
+}
+OPEN = [s.value for s in OPEN_STATES]
+
+
+def can_read_cases(actor) -> bool:
+    return actor is not None and actor.is_active and actor.role in CASE_READERS
 
 
 def case_list_visible(actor) -> QuerySet[Case]:
-    if actor is None or not actor.is_active or actor.role not in CASE_READERS:
+    if not can_read_cases(actor):
         return Case.objects.none()
     return Case.objects.filter(office_id__in=permissions.office_ids(actor))
 
 
+def _due_soon_days() -> int:
+    return rulebook.current().due_soon_days
+
+
+def queue_labels() -> dict[str, str]:
+    """Queue names for display; the due-soon one says how many days the rulebook means."""
+    from django.utils.translation import ngettext
+
+    days = _due_soon_days()
+    return {**QUEUES, "due_soon": ngettext("Due within %(days)s day", "Due within %(days)s days",
+                                           days) % {"days": days}}
+
+
+def queue_filters(actor, today: dt.date) -> dict[str, Q]:
+    soon = today + dt.timedelta(days=_due_soon_days())
+    return {
+        "mine": Q(assignee=actor, state__in=OPEN),
+        "unassigned": Q(assignee__isnull=True, state__in=OPEN),
+        "due_soon": Q(next_due_on__gte=today, next_due_on__lte=soon),
+        "overdue": Q(next_due_on__lt=today),
+        "awaiting": Q(state=CaseState.AWAITING_INFORMATION),
+        "commission": Q(state=CaseState.REFERRED_TO_COMMISSION),
+        "open": Q(state__in=OPEN),
+        "all": Q(),
+    }
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    queue: str = "mine"
+    category: str = ""
+    state: str = ""
+    office: int | None = None
+    assignee: int | None = None
+
+
+def case_queue(*, actor, spec: QueueFilter, today: dt.date | None = None) -> QuerySet[Case]:
+    """The cases of one queue, narrowed by the filters, nearest deadline first."""
+    today = today or timezone.localdate()
+    qs = case_list_visible(actor).filter(queue_filters(actor, today)[spec.queue])
+    qs = _narrow(qs, spec)
+    return qs.select_related("office", "assignee").order_by(
+        F("next_due_on").asc(nulls_last=True), "received_at", "pk"
+    )
+
+
+def _narrow(qs: QuerySet[Case], spec: QueueFilter) -> QuerySet[Case]:
+    if spec.category:
+        qs = qs.filter(category=spec.category)
+    if spec.state:
+        qs = qs.filter(state=spec.state)
+    if spec.office:
+        qs = qs.filter(office_id=spec.office)
+    if spec.assignee:
+        qs = qs.filter(assignee_id=spec.assignee)
+    return qs
+
+
+def queue_counts(*, actor, spec: QueueFilter, today: dt.date | None = None) -> dict[str, int]:
+    """How many cases each queue holds under the same filters: one query."""
+    today = today or timezone.localdate()
+    qs = _narrow(case_list_visible(actor), spec)
+    aggregates = {name: Count("pk", filter=q) for name, q in queue_filters(actor, today).items()}
+    return qs.aggregate(**aggregates)
+
+
 def case_get(*, actor, number: str) -> Case:
-    case = case_list_visible(actor).select_related("office").filter(number=number).first()
+    case = case_list_visible(actor).select_related(
+        "office", "assignee", "service_member__region"
+    ).filter(number=number).first()
     if case is None:
         raise ApplicationError("not_found", _("No such case."))
     return case
 
 
+@dataclass
+class CaseFile:
+    case: Case
+    applicants: list[CaseApplicant]
+    appeals: list[Appeal]
+    documents: list[Document]
+    notes: list[CaseNote]
+    events: list[CaseEvent]
+    deadlines: list[Deadline]
+
+
+def case_file(*, actor, number: str) -> CaseFile:
+    """Everything the case page shows, in a fixed number of queries."""
+    case = case_get(actor=actor, number=number)
+    return CaseFile(
+        case=case,
+        applicants=list(case.applicant_links.select_related("person")),
+        appeals=list(case.appeals.select_related("submitter").prefetch_related(
+            Prefetch("documents", queryset=Document.objects.order_by("created_at")))),
+        documents=list(case.documents.select_related("uploaded_by")),
+        notes=list(case.notes.select_related("author")),
+        events=list(case.events.select_related("actor").order_by("at", "id")),
+        deadlines=list(case.deadlines.order_by("closed_on", "due_on")),
+    )
+
+
 def case_timeline(*, case: Case, public_only: bool = False) -> QuerySet[CaseEvent]:
     events = case.events.select_related("actor").order_by("at", "id")
     return events.filter(public=True) if public_only else events
+
+
+def staff_names(events: list[CaseEvent]) -> dict[int, str]:
+    """Display names of the staff that assignment events name (one query)."""
+    ids = {e.data.get("assignee") for e in events if e.kind == "assigned"} - {None}
+    return {u.pk: u.get_full_name() or u.username
+            for u in User.objects.filter(pk__in=ids)} if ids else {}
+
+
+def assignable_staff(*, actor, office_ids: set[int] | None = None) -> QuerySet[User]:
+    """Caseworkers and supervisors who share an office with ``actor``."""
+    ids = office_ids or permissions.office_ids(actor)
+    return (User.objects.filter(is_active=True, role__in=[Role.CASEWORKER, Role.SUPERVISOR],
+                                offices__in=ids)
+            .distinct().order_by("last_name", "username"))
+
+
+def workload(*, actor, today: dt.date | None = None) -> dict:
+    """For a supervisor: open, due-soon and overdue cases per caseworker and per office."""
+    if actor is None or actor.role != Role.SUPERVISOR:
+        raise ApplicationError("forbidden", _("Only a supervisor can see the workload."))
+    today = today or timezone.localdate()
+    soon = today + dt.timedelta(days=_due_soon_days())
+    qs = case_list_visible(actor).filter(state__in=OPEN)
+    counts = {
+        "open": Count("pk"),
+        "due_soon": Count("pk", filter=Q(next_due_on__gte=today, next_due_on__lte=soon)),
+        "overdue": Count("pk", filter=Q(next_due_on__lt=today)),
+    }
+    per_worker = {
+        row["assignee"]: row
+        for row in qs.values("assignee").annotate(**counts).order_by()
+    }
+    people = list(assignable_staff(actor=actor))
+    rows = [
+        {"user": person, **{k: per_worker.get(person.pk, {}).get(k, 0) for k in counts}}
+        for person in people
+    ]
+    unassigned = per_worker.get(None, {})
+    offices = list(
+        qs.values("office__code").annotate(**counts).order_by("office__code")
+    )
+    return {
+        "workers": rows,
+        "unassigned": {k: unassigned.get(k, 0) for k in counts},
+        "offices": offices,
+    }

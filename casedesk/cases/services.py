@@ -16,7 +16,7 @@ from casedesk.core.states import CaseState
 from casedesk.deadlines.rules import ExtensionRefused, check_extension, status
 
 from . import deadline_sync, events, permissions
-from .models import Case, CaseNumberCounter, Deadline, DeadlineFlag
+from .models import Case, CaseNote, CaseNumberCounter, Deadline, DeadlineFlag
 from .workflow import FORWARDED_TO, GROUND, MESSAGE, OUTCOME, REASON, TRANSITIONS, Outcome
 
 MAX_TEXT = 5000
@@ -258,6 +258,36 @@ def case_assign(*, actor, case: Case, assignee, at: dt.datetime | None = None) -
                         assignee_id=assignee.pk if assignee else None, previous_id=previous)
         locked.save()
     return locked
+
+
+def note_add(*, actor, case: Case, text: str, at: dt.datetime | None = None) -> CaseNote:
+    """An internal note on the case (never shown to the applicant)."""
+    at = at or timezone.now()
+    text = _text(text, "note")
+    if not text:
+        raise ApplicationError("missing_note", _("Write the note."))
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        permissions.require(actor, locked, {Role.INTAKE_CLERK, Role.CASEWORKER,
+                                            Role.SUPERVISOR, Role.COMMISSION_MEMBER})
+        note = CaseNote.objects.create(case=locked, author=actor, text=text)
+        events.note_added(locked, at=at, actor=actor, note_id=note.pk)
+    return note
+
+
+def cases_bulk_assign(*, actor, case_ids: list[int], assignee) -> int:
+    """A supervisor gives several cases to one caseworker at once: all or none."""
+    if not case_ids:
+        raise ApplicationError("nothing_selected", _("Select at least one case."))
+    if actor is None or actor.role != Role.SUPERVISOR:
+        raise ApplicationError("forbidden", _("Only a supervisor can reassign cases."))
+    with transaction.atomic():
+        cases = list(Case.objects.filter(pk__in=case_ids).order_by("pk"))
+        if len(cases) != len(set(case_ids)):
+            raise ApplicationError("not_found", _("No such case."))
+        for case in cases:
+            case_assign(actor=actor, case=case, assignee=assignee)
+    return len(cases)
 
 
 def deadlines_sweep(*, at: dt.datetime | None = None, batch: int = 2000) -> dict[str, int]:
