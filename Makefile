@@ -46,3 +46,7 @@ docs: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) var
+
+# Page latency at scale (PostgreSQL): BENCH_CASES=100000 by default.
+bench: $(VENV)/.installed
+	$(PY) bench/pages.py

@@ -7,5 +7,6 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("staff/", include("casedesk.staff.urls")),
     path("", include("casedesk.web.urls")),
 )

@@ -20,7 +20,7 @@ from django.utils import timezone
 from casedesk import rulebook
 from casedesk.accounts.models import Office, User
 from casedesk.accounts.roles import Role
-from casedesk.cases.deadline_sync import calendar_of
+from casedesk.cases.deadline_sync import calendar_of, closing_verdict
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import (
     Appeal,
@@ -45,7 +45,7 @@ DEMO_PASSWORD = "casedesk-demo-2026"  # noqa: S105 - documented demo logins, nev
 
 OFFICES = [
     ("MSK", "Аппарат Уполномоченного по правам человека (приёмная, Москва)",
-     "Commissioner for Human Rights, public reception (Moscow)", "RU-MOW", "commissioner_1fkz"),
+     "Commissioner for Human Rights, public reception (Moscow)", "RU-MOW", "appeal_59fz"),
     ("SPB", "Уполномоченный по правам человека в Санкт-Петербурге",
      "Commissioner for Human Rights in St Petersburg", "RU-SPE", "appeal_59fz"),
     ("KSM", "Комитет солдатских матерей (Екатеринбург)",
@@ -268,7 +268,7 @@ def _deadlines(ctx: Context, case: Case, states: list[str], dates: list[dt.date]
                                    pauses=[tuple(p) for p in pauses], today=closed_on or ctx.today)
         if closed_on is not None:
             deadline.closed_on = closed_on
-            deadline.met = closed_on <= deadline.due_on
+            deadline.met = closing_verdict(rule, states[closed_at], closed_on, deadline.due_on)
         else:
             deadline.flag = str(status(deadline.due_on, ctx.today,
                                        due_soon_days=book.due_soon_days))

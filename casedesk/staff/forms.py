@@ -1,0 +1,172 @@
+"""Forms of the staff workspace. They parse input; services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from casedesk import rulebook
+from casedesk.cases.models import DocumentType, Relation
+from casedesk.cases.selectors import QUEUES
+from casedesk.cases.workflow import Outcome
+from casedesk.core.models import Region
+from casedesk.core.states import CaseState
+from casedesk.intake.services import PersonData
+from casedesk.people.models import ServiceType
+
+REGISTER_CHANNELS = [("letter", _("letter")), ("email", _("email")), ("phone", _("phone")),
+                     ("visit", _("personal visit"))]
+
+
+def category_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    language = translation.get_language()
+    choices = [(c.code, c.label.get(language)) for c in rulebook.current().categories.values()]
+    return ([("", blank)] if blank is not None else []) + choices
+
+
+def ground_choices() -> list[tuple[str, str]]:
+    language = translation.get_language()
+    return [("", "—")] + [(g.code, g.label.get(language))
+                         for g in rulebook.current().grounds.values()]
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+class QueueForm(forms.Form):
+    queue = forms.ChoiceField(choices=list(QUEUES.items()), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False)
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(blank=_("all categories"))
+        self.fields["state"].choices = [("", _("all states")), *CaseState.choices]
+
+
+class MarkErrors:
+    """Mark the inputs of fields with errors for assistive technology and the stylesheet."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
+
+
+class RegisterForm(MarkErrors, forms.Form):
+    channel = forms.ChoiceField(label=_("Received by"), choices=REGISTER_CHANNELS)
+    text = forms.CharField(label=_("Text of the appeal"), widget=forms.Textarea(attrs={"rows": 6}),
+                           max_length=20000)
+    request = forms.CharField(label=_("What the applicant asks for"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    language = forms.ChoiceField(label=_("Language of the appeal"),
+                                 choices=[("ru", _("Russian")), ("en", _("English"))])
+    category = forms.ChoiceField(label=_("Category"))
+    # The applicant
+    applicant_name = forms.CharField(label=_("Applicant's full name"), max_length=300)
+    relation = forms.ChoiceField(label=_("Applicant is"), choices=Relation.choices)
+    applicant_email = forms.EmailField(label=_("Email"), required=False)
+    applicant_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    applicant_address = forms.CharField(label=_("Postal address"), required=False,
+                                        widget=forms.Textarea(attrs={"rows": 2}),
+                                        max_length=1000)
+    # The service member
+    member_name = forms.CharField(label=_("Service member's full name"), required=False,
+                                  max_length=300)
+    member_birth_date = forms.DateField(label=_("Birth date"), required=False,
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+    member_unit = forms.CharField(label=_("Military unit"), required=False, max_length=100)
+    member_region = RegionChoiceField(label=_("Region"), queryset=Region.objects.all(),
+                                      required=False, empty_label="—")
+    member_service_type = forms.ChoiceField(label=_("Service type"),
+                                            choices=ServiceType.choices,
+                                            initial=ServiceType.UNKNOWN)
+    # Attachments
+    document = forms.FileField(label=_("Attachment"), required=False)
+    document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices,
+                                      initial=DocumentType.OTHER, required=False)
+    attach_to = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(blank="—")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("relation") and data["relation"] != Relation.SELF \
+                and not (data.get("member_name") or "").strip():
+            self.add_error("member_name", _("Give the service member's full name."))
+        return data
+
+    def applicant(self) -> PersonData:
+        d = self.cleaned_data
+        person = PersonData(full_name=d["applicant_name"], email=d.get("applicant_email", ""),
+                            phone=d.get("applicant_phone", ""),
+                            postal_address=d.get("applicant_address", ""))
+        if d["relation"] == Relation.SELF:
+            return PersonData(**{**person.__dict__, **self._member_fields()})
+        return person
+
+    def _member_fields(self) -> dict:
+        d = self.cleaned_data
+        region = d.get("member_region")
+        return {"birth_date": d.get("member_birth_date"), "unit": d.get("member_unit", ""),
+                "region_code": region.code if region else "",
+                "service_type": d.get("member_service_type", "")}
+
+    def service_member(self) -> PersonData | None:
+        d = self.cleaned_data
+        if d["relation"] == Relation.SELF:
+            return None
+        return PersonData(full_name=d["member_name"], **self._member_fields())
+
+
+class TransitionForm(forms.Form):
+    transition = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    message = forms.CharField(label=_("Message to the applicant"), required=False,
+                              max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False,
+                                choices=[("", "—"), *Outcome.choices])
+    forwarded_to = forms.CharField(label=_("Forwarded to"), required=False, max_length=300)
+    ground = forms.ChoiceField(label=_("Lawful ground"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].choices = ground_choices()
+
+
+class ExtendForm(forms.Form):
+    days = forms.IntegerField(label=_("Extend by (days)"), min_value=1, max_value=365)
+    reason = forms.CharField(label=_("Reason"), max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssignForm(forms.Form):
+    assignee = forms.IntegerField(required=False)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Internal note"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+    doc_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
+
+
+class BulkAssignForm(forms.Form):
+    cases = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    assignee = forms.IntegerField()
+
+    def __init__(self, *args, case_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].choices = [(pk, pk) for pk in case_choices]

@@ -1,0 +1,91 @@
+from django import template
+from django.utils import translation
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def abs_value(value):
+    return abs(value) if value is not None else value
+
+
+@register.filter
+def category_label(book, code):
+    return book.category_label(code, translation.get_language())
+
+
+@register.filter
+def get_field(form, name):
+    return form[name]
+
+
+@register.filter
+def transition_label(name):
+    from casedesk.cases.workflow import TRANSITIONS
+
+    spec = TRANSITIONS.get(name)
+    return spec.label if spec else name
+
+
+@register.filter
+def state_label(value):
+    from casedesk.core.states import CaseState
+
+    try:
+        return CaseState(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def outcome_label(value):
+    from casedesk.cases.workflow import Outcome
+
+    try:
+        return Outcome(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def event_label(event):
+    from casedesk.cases.events import EventKind
+
+    try:
+        return EventKind(event.kind).label
+    except ValueError:
+        return event.kind
+
+
+@register.filter
+def iso_date(value):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@register.filter
+def office_name(office):
+    name = office.name_en if translation.get_language() == "en" else office.name_ru
+    return f"{name} ({office.code})"
+
+
+@register.filter
+def staff_name(user_id, names):
+    return names.get(user_id, "—") if user_id else "—"
+
+
+@register.filter
+def who(user):
+    """A staff member's name for display, or a dash."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username

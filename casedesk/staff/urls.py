@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "staff"
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="staff:login"), name="logout"),
+    path("", views.queues, name="queues"),
+    path("register/", views.register, name="register"),
+    path("supervisor/", views.supervisor, name="supervisor"),
+    path("supervisor/reassign/", views.bulk_assign, name="bulk_assign"),
+    path("cases/<str:number>/", views.case_detail, name="case"),
+    path("cases/<str:number>/move/<slug:transition>/", views.case_transition, name="transition"),
+    path("cases/<str:number>/extend/", views.case_extend, name="extend"),
+    path("cases/<str:number>/assign/", views.case_assign, name="assign"),
+    path("cases/<str:number>/notes/", views.case_note, name="note"),
+    path("cases/<str:number>/documents/", views.case_document, name="document_add"),
+    path("cases/<str:number>/documents/<int:document_id>/", views.document_file,
+         name="document"),
+]

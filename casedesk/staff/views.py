@@ -1,0 +1,374 @@
+"""The staff workspace: thin views that parse input, call one service or selector, render.
+
+Every view needs a login; what a person may see and do is decided by the selectors and
+services (role and office), so a guessed URL of another office's case is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from casedesk import rulebook
+from casedesk.accounts.models import Office, User
+from casedesk.accounts.roles import Role
+from casedesk.cases import documents, search, selectors, services
+from casedesk.cases.models import DocumentType
+from casedesk.cases.workflow import TRANSITIONS, allowed_for
+from casedesk.core.errors import ApplicationError
+from casedesk.deadlines.rules import days_left
+from casedesk.intake.selectors import possible_duplicates
+from casedesk.intake.services import appeal_register
+
+from . import forms
+
+PAGE_SIZE = 25
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "staff/login.html"
+    redirect_authenticated_user = True
+
+
+def _refuse(error: ApplicationError):
+    if error.code == "not_found":
+        raise Http404(str(error))
+    return HttpResponseForbidden(str(error))
+
+
+def _reader_required(request):
+    if not selectors.can_read_cases(request.user):
+        return HttpResponseForbidden(_("Your role has no access to case files."))
+    return None
+
+
+@login_required
+def queues(request):
+    refused = _reader_required(request)
+    if refused:
+        return refused
+    form = forms.QueueForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    queue = data.get("queue") or "mine"
+    spec = selectors.QueueFilter(queue=queue, category=data.get("category") or "",
+                                 state=data.get("state") or "")
+    query = (data.get("q") or "").strip()
+    today = timezone.localdate()
+    cases = selectors.case_queue(actor=request.user, spec=spec, today=today)
+    if query:
+        cases = search.case_search(cases, query)
+    page = Paginator(cases, PAGE_SIZE).get_page(data.get("page") or 1)
+    rows = [(case, days_left(case.next_due_on, today) if case.next_due_on else None)
+            for case in page.object_list]
+    context = {
+        "form": form,
+        "queue": queue,
+        "queues": selectors.queue_labels(),
+        "counts": selectors.queue_counts(actor=request.user, spec=spec, today=today),
+        "page": page,
+        "rows": rows,
+        "query": query,
+        "book": rulebook.current(),
+        "is_supervisor": request.user.role == Role.SUPERVISOR,
+        "staff": list(selectors.assignable_staff(actor=request.user))
+        if request.user.role == Role.SUPERVISOR else [],
+        "querystring": _querystring(request, drop="page"),
+        "nav": "queues",
+    }
+    template = "staff/_queue_table.html" if request.htmx else "staff/queues.html"
+    return render(request, template, context)
+
+
+def _querystring(request, drop: str) -> str:
+    params = request.GET.copy()
+    params.pop(drop, None)
+    return params.urlencode()
+
+
+@login_required
+def case_detail(request, number: str):
+    refused = _reader_required(request)
+    if refused:
+        return refused
+    try:
+        file = selectors.case_file(actor=request.user, number=number)
+    except ApplicationError as error:
+        return _refuse(error)
+    return render(request, "staff/case.html", _case_context(request, file))
+
+
+def upload_hint() -> str:
+    kinds = ", ".join(sorted({ext.upper() for ext in documents.ALLOWED_TYPES.values()}))
+    return _("%(kinds)s, up to %(max)s MB.") % {
+        "kinds": kinds, "max": documents.max_upload_bytes() // 1024**2}
+
+
+def _case_context(request, file, **extra):
+    case, today = file.case, timezone.localdate()
+    book = rulebook.get(case.rulebook_version)
+    language = request.LANGUAGE_CODE
+    user = request.user
+    transitions = allowed_for(case.state, user.role)
+    deadlines = [
+        {"deadline": d, "label": book.rules[d.rule].label.get(language),
+         "citation": book.rules[d.rule].citation,
+         "days_left": days_left(d.due_on, today) if d.closed_on is None else None,
+         "extendable": d.closed_on is None and book.rules[d.rule].max_extension_days > 0}
+        for d in file.deadlines
+    ]
+    return {
+        "nav": "queues",
+        "file": file,
+        "case": case,
+        "category": book.category_label(case.category, language),
+        "deadlines": deadlines,
+        "transitions": [
+            (t, forms.TransitionForm(initial={"transition": t.name}, prefix=t.name))
+            for t in transitions
+        ],
+        "can_extend": user.role == Role.SUPERVISOR,
+        "can_assign": user.role in (Role.SUPERVISOR, Role.CASEWORKER),
+        "can_write": user.role in (Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR),
+        "staff": list(selectors.assignable_staff(actor=user, office_ids={case.office_id}))
+        if user.role == Role.SUPERVISOR else [],
+        "extend_form": extra.get("extend_form") or forms.ExtendForm(),
+        "note_form": extra.get("note_form") or forms.NoteForm(),
+        "document_form": extra.get("document_form") or forms.DocumentForm(),
+        "action_error": extra.get("action_error"),
+        "grounds": {g.code: g.label.get(language) for g in book.grounds.values()},
+        "procedure": book.procedures[case.procedure].label.get(language)
+        if case.procedure in book.procedures else case.procedure,
+        "staff_names": selectors.staff_names(file.events),
+        "previewable": ("application/pdf", "image/jpeg", "image/png", "image/webp"),
+        "upload_hint": upload_hint(),
+    }
+
+
+def _case_for_action(request, number):
+    try:
+        return selectors.case_get(actor=request.user, number=number)
+    except ApplicationError as error:
+        raise Http404(str(error)) from None
+
+
+def _after(request, case, error: ApplicationError | None = None, **forms_with_errors):
+    if error is None and not forms_with_errors:
+        return redirect("staff:case", number=case.number)
+    file = selectors.case_file(actor=request.user, number=case.number)
+    context = _case_context(request, file, action_error=str(error) if error else None,
+                            **forms_with_errors)
+    return render(request, "staff/case.html", context, status=400)
+
+
+@login_required
+@require_POST
+def case_transition(request, number: str, transition: str):
+    case = _case_for_action(request, number)
+    if transition not in TRANSITIONS:
+        raise Http404
+    form = forms.TransitionForm(request.POST, prefix=transition)
+    if not form.is_valid():
+        return _after(request, case, ApplicationError("invalid", _("Check the form.")))
+    data = form.cleaned_data
+    try:
+        services.case_transition(
+            actor=request.user, case=case, transition=transition,
+            reason=data["reason"], message=data["message"], outcome=data["outcome"],
+            forwarded_to=data["forwarded_to"], ground=data["ground"],
+        )
+    except ApplicationError as error:
+        if error.code == "not_found":
+            raise Http404(str(error)) from None
+        return _after(request, case, error)
+    messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[transition].label})
+    return _after(request, case)
+
+
+@login_required
+@require_POST
+def case_extend(request, number: str):
+    case = _case_for_action(request, number)
+    form = forms.ExtendForm(request.POST)
+    if not form.is_valid():
+        return _after(request, case, extend_form=form)
+    try:
+        deadline = services.deadline_extend(actor=request.user, case=case,
+                                            days=form.cleaned_data["days"],
+                                            reason=form.cleaned_data["reason"])
+    except ApplicationError as error:
+        return _after(request, case, error)
+    messages.success(request, _("The deadline now ends on %(date)s.") % {
+        "date": _format_date(deadline.due_on)})
+    return _after(request, case)
+
+
+def _format_date(day):
+    from django.utils.formats import date_format
+
+    return date_format(day, "SHORT_DATE_FORMAT")
+
+
+@login_required
+@require_POST
+def case_assign(request, number: str):
+    case = _case_for_action(request, number)
+    form = forms.AssignForm(request.POST)
+    assignee = None
+    if form.is_valid() and form.cleaned_data["assignee"]:
+        assignee = User.objects.filter(pk=form.cleaned_data["assignee"]).first()
+        if assignee is None:
+            return _after(request, case, ApplicationError("bad_assignee", _("No such person.")))
+    try:
+        services.case_assign(actor=request.user, case=case, assignee=assignee)
+    except ApplicationError as error:
+        return _after(request, case, error)
+    messages.success(request, _("The case is assigned.") if assignee
+                     else _("The case has no assignee now."))
+    return _after(request, case)
+
+
+@login_required
+@require_POST
+def case_note(request, number: str):
+    case = _case_for_action(request, number)
+    form = forms.NoteForm(request.POST)
+    if not form.is_valid():
+        return _after(request, case, note_form=form)
+    try:
+        services.note_add(actor=request.user, case=case, text=form.cleaned_data["text"])
+    except ApplicationError as error:
+        return _after(request, case, error)
+    return _after(request, case)
+
+
+@login_required
+@require_POST
+def case_document(request, number: str):
+    case = _case_for_action(request, number)
+    form = forms.DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _after(request, case, document_form=form)
+    try:
+        documents.document_add(actor=request.user, case=case, upload=form.cleaned_data["file"],
+                               doc_type=form.cleaned_data["doc_type"])
+    except ApplicationError as error:
+        return _after(request, case, error)
+    messages.success(request, _("The document is added."))
+    return _after(request, case)
+
+
+@login_required
+@xframe_options_sameorigin
+def document_file(request, number: str, document_id: int):
+    case = _case_for_action(request, number)
+    try:
+        document, handle = documents.document_open(actor=request.user, document_id=document_id,
+                                                   case=case)
+    except ApplicationError as error:
+        return _refuse(error)
+    inline = request.GET.get("inline") == "1"
+    response = FileResponse(handle, content_type=document.content_type,
+                            as_attachment=not inline, filename=document.original_name)
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def register(request):
+    user = request.user
+    offices = list(Office.objects.filter(pk__in=selectors.permissions.office_ids(user),
+                                         is_active=True))
+    if user.role not in (Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR) or not offices:
+        return HttpResponseForbidden(_("Your role cannot register appeals."))
+    chosen = request.POST.get("office") or request.GET.get("office")
+    office = next((o for o in offices if str(o.pk) == chosen), offices[0])
+    form = forms.RegisterForm(request.POST or None, request.FILES or None)
+    matches, error = [], None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        matches = list(possible_duplicates(
+            actor=user, office_id=office.pk,
+            full_name=data["applicant_name"] if data["relation"] == "self"
+            else data["member_name"],
+            birth_date=data.get("member_birth_date"), unit=data.get("member_unit", "")))
+        decided = request.POST.get("action") == "save"
+        if matches and not decided:
+            pass  # show the possible existing cases and let the clerk choose
+        else:
+            target = None
+            if data.get("attach_to"):
+                target = selectors.case_list_visible(user).filter(
+                    number=data["attach_to"]).first()
+            try:
+                with transaction.atomic():  # an attachment refused = nothing registered
+                    appeal = _register(user, office, form, target)
+            except ApplicationError as exc:
+                error = str(exc)
+            else:
+                messages.success(request, _("Appeal registered in case %(number)s.") % {
+                    "number": appeal.case.number})
+                return redirect("staff:case", number=appeal.case.number)
+    return render(request, "staff/register.html", {
+        "form": form, "office": office, "offices": offices, "matches": matches,
+        "error": error, "nav": "register",
+        "guides": {c.code: c for c in rulebook.current().categories.values()},
+        "upload_hint": upload_hint(),
+    }, status=400 if error else 200)
+
+
+def _register(user, office, form, target):
+    data = form.cleaned_data
+    appeal = appeal_register(
+        actor=user, office=office, channel=data["channel"], text=data["text"],
+        request=data["request"], language=data["language"], category=data["category"],
+        applicant=form.applicant(), relation=data["relation"],
+        service_member=form.service_member(), attach_to=target,
+    )
+    if data.get("document"):
+        documents.document_add(actor=user, case=appeal.case, upload=data["document"],
+                               doc_type=data.get("document_type") or DocumentType.OTHER,
+                               appeal=appeal)
+    return appeal
+
+
+@login_required
+def supervisor(request):
+    try:
+        data = selectors.workload(actor=request.user)
+    except ApplicationError as error:
+        return _refuse(error)
+    return render(request, "staff/supervisor.html", {"data": data, "nav": "supervisor"})
+
+
+@login_required
+@require_POST
+def bulk_assign(request):
+    ids = []
+    for raw in request.POST.getlist("cases"):
+        if raw.isdigit():
+            ids.append(int(raw))
+    assignee = User.objects.filter(pk=request.POST.get("assignee") or 0).first()
+    back = request.POST.get("next") or reverse("staff:queues")
+    if not back.startswith("/"):
+        back = reverse("staff:queues")
+    try:
+        count = services.cases_bulk_assign(actor=request.user, case_ids=ids, assignee=assignee)
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, ngettext("%(count)s case reassigned.",
+                                           "%(count)s cases reassigned.", count) % {
+            "count": count})
+    return redirect(back)
