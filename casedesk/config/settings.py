@@ -66,7 +66,7 @@ WSGI_APPLICATION = "casedesk.config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "casedesk" / "templates"],  # overrides of contrib templates
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

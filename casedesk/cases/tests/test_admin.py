@@ -1,0 +1,46 @@
+"""The Django admin: reference data editable, cases read-only, the rulebook on view."""
+
+import pytest
+
+from casedesk.accounts.models import User
+
+
+@pytest.fixture
+def admin_client(client, db):
+    user = User.objects.create_superuser("root", password="x" * 16, role="administrator")
+    client.force_login(user)
+    return client
+
+
+def test_admin_index_links_to_the_rulebook(admin_client):
+    response = admin_client.get("/en/admin/")
+    assert response.status_code == 200
+    assert b"/en/admin/cases/case/rulebook/" in response.content
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("ru", "Ошибочная запись о СОЧ"), ("en", "59-ФЗ, ст. 12, ч. 1")])
+def test_rulebook_page_lists_categories_rules_and_citations(admin_client, language, words):
+    response = admin_client.get(f"/{language}/admin/cases/case/rulebook/")
+    assert response.status_code == 200
+    assert words in response.content.decode()
+
+
+def test_cases_are_read_only_in_the_admin(admin_client, register):
+    case = register()
+    assert admin_client.get("/en/admin/cases/case/add/").status_code == 403
+    page = admin_client.get(f"/en/admin/cases/case/{case.pk}/change/")
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+    assert admin_client.post(f"/en/admin/cases/case/{case.pk}/delete/",
+                             {"post": "yes"}).status_code == 403
+
+
+def test_offices_are_edited_with_a_known_procedure(admin_client):
+    response = admin_client.post("/en/admin/accounts/office/add/", {
+        "code": "NSK", "name_ru": "Новосибирск", "name_en": "Novosibirsk",
+        "procedure": "lottery", "timezone": "Asia/Novosibirsk", "is_active": "on"})
+    assert response.status_code == 200 and b"Unknown procedure" in response.content
+    response = admin_client.post("/en/admin/accounts/office/add/", {
+        "code": "NSK", "name_ru": "Новосибирск", "name_en": "Novosibirsk",
+        "procedure": "appeal_59fz", "timezone": "Asia/Novosibirsk", "is_active": "on"})
+    assert response.status_code == 302
