@@ -41,6 +41,13 @@ def arguments_for(transition: str) -> dict[str, str]:
     return {name: EXTRA[name] for name in TRANSITIONS[transition].requires}
 
 
-def actor_for(transition: str, staff: dict) -> object:
+def actor_for(transition: str, staff: dict, case=None) -> object:
+    """Someone allowed to make ``transition``: a staff member of a role in the table, or
+    the applicant of ``case`` for the applicant's own moves."""
+    from casedesk.cases.permissions import ApplicantActor
+    from casedesk.cases.workflow import APPLICANT
+
     roles = TRANSITIONS[transition].roles
+    if APPLICANT in roles:
+        return ApplicantActor(case_id=case.pk)
     return next(staff[role] for role in staff if role in roles)

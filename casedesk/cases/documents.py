@@ -25,6 +25,7 @@ from casedesk.core.errors import ApplicationError
 
 from . import events, permissions, selectors
 from .models import Appeal, Case, Document, DocumentType
+from .workflow import APPLICANT
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ ALLOWED_TYPES: dict[str, str] = {
     "image/heic": "heic",  # phone photos; filetype recognises the 'heic' ISO-BMFF brand
 }
 
-ADDING_ROLES = frozenset({Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR})
+# Staff of the case's office, and the applicant of the case (ApplicantActor).
+ADDING_ROLES = frozenset({Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR, APPLICANT})
 
 # filetype looks at no more than the first 8 KiB.
 SNIFF_BYTES = 8192
@@ -153,7 +155,7 @@ def document_add(
                 content_type=content_type,
                 size=size,
                 sha256=sha256,
-                uploaded_by=actor,
+                uploaded_by=None if isinstance(actor, permissions.ApplicantActor) else actor,
             )
             document.file.save(document.original_name, upload, save=False)
             stored = document

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Case, CaseEvent
+from .permissions import ApplicantActor
 
 
 class EventKind(models.TextChoices):
@@ -32,6 +33,8 @@ class EventKind(models.TextChoices):
 
 def _write(case: Case, kind: EventKind, *, at: dt.datetime, actor=None, public: bool = False,
            **data) -> CaseEvent:
+    if isinstance(actor, ApplicantActor):
+        actor, data = None, {**data, "by": "applicant"}
     return CaseEvent.objects.create(
         case=case, kind=kind, at=at, actor=actor, public=public, data=data
     )

@@ -94,6 +94,9 @@ class Case(models.Model):
     outcome = models.CharField(_("outcome"), max_length=50, blank=True)
     forwarded_to = models.CharField(_("forwarded to"), max_length=300, blank=True)
     unanswered_ground = models.CharField(_("ground for no answer"), max_length=50, blank=True)
+    # The applicant's access code, as a keyed hash (casedesk.core.secrets); empty if none
+    # was issued yet.
+    access_code_hash = models.CharField(max_length=64, blank=True, editable=False)
     # Derived from the open deadlines at each transition and by the sweep, for queues.
     next_due_on = models.DateField(_("next deadline"), null=True, blank=True)
     deadline_flag = models.CharField(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.accounts.roles import Role
+from casedesk.core import hooks
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
 from casedesk.deadlines.rules import ExtensionRefused, check_extension, status
@@ -179,6 +180,7 @@ def case_transition(
         )
         deadline_sync.sync(locked, today=local_date(at), anchor=spec.anchor)
         locked.save()
+        hooks.emit("case_moved", case_id=locked.pk, transition=transition)
     return locked
 
 

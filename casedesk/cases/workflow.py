@@ -24,6 +24,9 @@ class Outcome(models.TextChoices):
     EXPLAINED = "explained", _("explained")
 
 
+# The applicant is not staff: they act on their own case after proving the access code.
+APPLICANT = "applicant"
+
 # What a transition may require the actor to give.
 REASON, MESSAGE, OUTCOME, FORWARDED_TO, GROUND = (
     "reason", "message", "outcome", "forwarded_to", "ground"
@@ -57,6 +60,8 @@ TRANSITIONS: dict[str, Transition] = {
                    WORKERS, _("Request information"), requires=(MESSAGE,)),
         Transition("information_received", frozenset({S.AWAITING_INFORMATION}), S.IN_REVIEW,
                    STAFF, _("Information received")),
+        Transition("information_provided", frozenset({S.AWAITING_INFORMATION}), S.IN_REVIEW,
+                   frozenset({APPLICANT}), _("Applicant answered the question")),
         Transition("refer_to_commission", frozenset({S.IN_REVIEW}), S.REFERRED_TO_COMMISSION,
                    WORKERS, _("Refer to the commission"), requires=(REASON,)),
         Transition("return_from_commission", frozenset({S.REFERRED_TO_COMMISSION}), S.IN_REVIEW,

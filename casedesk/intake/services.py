@@ -35,8 +35,22 @@ class PersonData:
     region_code: str = ""
 
 
+LIMITS = {"email": 254, "phone": 40, "unit": 100, "postal_address": 1000}
+
+
+def clean_text(value: str | None) -> str:
+    """Text as people typed it, minus characters no database column can hold."""
+    if value and ("\x00" in value):
+        raise ApplicationError("bad_characters",
+                               _("The text contains characters that cannot be stored."))
+    return (value or "").strip()
+
+
 def _person_create(data: PersonData, *, service_member: bool) -> Person:
-    name = " ".join((data.full_name or "").split())
+    for field_name, limit in LIMITS.items():
+        if len(clean_text(getattr(data, field_name))) > limit:
+            raise ApplicationError("too_long", _("A contact or service detail is too long."))
+    name = " ".join(clean_text(data.full_name).split())
     if not name:
         raise ApplicationError(
             "missing_name",
@@ -98,7 +112,8 @@ def appeal_register(
         raise ApplicationError("unknown_channel", _("Unknown channel."))
     if relation not in Relation.values:
         raise ApplicationError("unknown_relation", _("Choose who the applicant is."))
-    text = (text or "").strip()
+    text = clean_text(text)
+    request = clean_text(request)
     if not text:
         raise ApplicationError("missing_text", _("Write what happened: the appeal is empty."))
     if len(text) > MAX_TEXT * 4 or len(request or "") > MAX_TEXT:
@@ -109,7 +124,7 @@ def appeal_register(
         raise ApplicationError("forbidden", _("You are not allowed to register appeals here."))
     if relation == Relation.SELF:
         service_member = service_member or applicant
-    elif service_member is None:
+    elif service_member is None and attach_to is None:
         raise ApplicationError("missing_service_member", _("Give the service member's details."))
 
     try:

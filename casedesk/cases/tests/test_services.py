@@ -212,7 +212,9 @@ class TestCaseNumbers:
         assert [first.number, second.number, next_year.number, elsewhere.number] == [
             "MSK-2026-000001", "MSK-2026-000002", "MSK-2027-000001", "SPB-2026-000001"]
 
-    @pytest.mark.django_db(transaction=True)
+    # serialized_rollback: the flush after a transactional test would delete the regions
+    # that a data migration loaded, and later tests on this worker need them.
+    @pytest.mark.django_db(transaction=True, serialized_rollback=True)
     def test_concurrent_reservations_never_share_a_number(self, office):
         if connection.vendor != "postgresql":
             pytest.skip("row locks are what this test is about")

@@ -18,6 +18,7 @@ PAIRS = [(state.value, name) for state in CaseState for name in TRANSITIONS]
 
 def test_every_state_is_reachable_and_every_case_can_end():
     assert set(PATHS) == {s.value for s in CaseState}
+    assert all(t.roles for t in TRANSITIONS.values())
     # From every state some sequence of moves reaches `closed`.
     for state in CaseState:
         seen, frontier = {state.value}, [state.value]
@@ -32,7 +33,7 @@ def test_every_state_is_reachable_and_every_case_can_end():
 
 def walk(case, path, staff):
     for name in path:
-        case = case_transition(actor=actor_for(name, staff), case=case, transition=name,
+        case = case_transition(actor=actor_for(name, staff, case), case=case, transition=name,
                                **arguments_for(name))
     return case
 
@@ -52,7 +53,7 @@ def test_transition_from_state(state, transition, register, staff):
     assert case.state == state
     spec = TRANSITIONS[transition]
     if state in spec.sources:
-        moved = case_transition(actor=actor_for(transition, staff), case=case,
+        moved = case_transition(actor=actor_for(transition, staff, case), case=case,
                                 transition=transition, **arguments_for(transition))
         assert moved.state == spec.target
         event = moved.events.order_by("-id").first()
@@ -62,7 +63,7 @@ def test_transition_from_state(state, transition, register, staff):
     else:
         before = snapshot(case)
         with pytest.raises(ApplicationError) as refused:
-            case_transition(actor=actor_for(transition, staff), case=case,
+            case_transition(actor=actor_for(transition, staff, case), case=case,
                             transition=transition, **arguments_for(transition))
         assert refused.value.code == "illegal_transition"
         assert str(CaseState(state).label) in str(refused.value)
@@ -122,7 +123,7 @@ def test_a_missing_required_field_is_refused_and_changes_nothing(transition, mis
     arguments = arguments_for(transition)
     arguments[missing] = "   "
     with pytest.raises(ApplicationError) as refused:
-        case_transition(actor=actor_for(transition, staff), case=case, transition=transition,
+        case_transition(actor=actor_for(transition, staff, case), case=case, transition=transition,
                         **arguments)
     assert refused.value.code == f"missing_{missing}"
     assert snapshot(case) == before
@@ -143,7 +144,7 @@ def test_bad_values_are_refused(transition, field, value, code, register, staff)
     case = walk(register(channel="web"), PATHS[source], staff)
     before = snapshot(case)
     with pytest.raises(ApplicationError) as refused:
-        case_transition(actor=actor_for(transition, staff), case=case, transition=transition,
+        case_transition(actor=actor_for(transition, staff, case), case=case, transition=transition,
                         **{**arguments_for(transition), field: value})
     assert refused.value.code == code
     assert snapshot(case) == before
@@ -178,3 +179,22 @@ def test_reopen_clears_what_the_earlier_ending_recorded(register, staff):
     case = case_transition(actor=staff[Role.SUPERVISOR], case=case, transition="reopen",
                            reason="Прокуратура вернула обращение")
     assert (case.state, case.forwarded_to, case.unanswered_ground) == ("in_review", "", "")
+
+
+def test_the_applicant_answers_only_their_own_case(register, staff):
+    from casedesk.cases.permissions import ApplicantActor
+
+    case = walk(register(), ["start_review", "request_information"], staff)
+    other = walk(register(), ["start_review", "request_information"], staff)
+    with pytest.raises(ApplicationError) as refused:
+        case_transition(actor=ApplicantActor(case_id=other.pk), case=case,
+                        transition="information_provided")
+    assert refused.value.code == "not_found"
+    with pytest.raises(ApplicationError) as refused:
+        case_transition(actor=ApplicantActor(case_id=case.pk), case=case, transition="close")
+    assert refused.value.code in ("forbidden", "illegal_transition")
+    moved = case_transition(actor=ApplicantActor(case_id=case.pk), case=case,
+                            transition="information_provided")
+    assert moved.state == "in_review"
+    event = moved.events.order_by("-id").first()
+    assert event.actor is None and event.data["by"] == "applicant"

@@ -1,19 +1,10 @@
-import csv
-from pathlib import Path
-
 from django.db import migrations
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "regions.csv"
+from casedesk.core.reference import load_regions
 
 
 def load(apps, schema_editor):
-    Region = apps.get_model("core", "Region")
-    with DATA.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    existing = set(Region.objects.values_list("code", flat=True))
-    Region.objects.bulk_create(
-        [Region(**row) for row in rows if row["code"] not in existing]
-    )
+    load_regions(apps.get_model("core", "Region"))
 
 
 class Migration(migrations.Migration):

@@ -136,3 +136,36 @@ def test_register_direct_call_with_all_fields(office, staff):
     )
     assert appeal.language == "en"
     assert appeal.case.service_member.region.code == "RU-MOW"
+
+
+@pytest.mark.parametrize("change", [
+    {"applicant": PersonData(full_name="Иванова", phone="1" * 41)},
+    {"service_member": PersonData(full_name="Иванов", unit="9" * 101)},
+    {"applicant": PersonData(full_name="Иванова", email="a" * 250 + "@x.org")},
+    {"text": "a\x00b"},
+])
+def test_values_no_column_can_hold_are_refused_not_crashed(register, change):
+    before = counts()
+    with pytest.raises(ApplicationError) as refused:
+        register(**change)
+    assert refused.value.code in ("too_long", "bad_characters")
+    assert counts() == before
+
+
+def test_a_repeated_public_submission_gets_the_first_receipt(office, staff):
+    from casedesk.cases.services import case_transition
+    from casedesk.intake.public import appeal_submit
+
+    args = dict(channel="web", idempotency_key="k" * 20, payload={"a": 1},
+                applicant=PersonData(full_name="Петрова Анна"), relation="mother",
+                service_member=PersonData(full_name="Петров Иван"), text="Текст",
+                consent=True, office=office)
+    first = appeal_submit(**args)
+    case = Case.objects.get(number=first.case_number)
+    case_transition(actor=staff[Role.INTAKE_CLERK], case=case, transition="register")
+    assert appeal_submit(**args) == first
+    # The same key through another channel is another submission.
+    assert appeal_submit(**{**args, "channel": "api"}).case_number != first.case_number
+    with pytest.raises(ApplicationError) as refused:
+        appeal_submit(**{**args, "payload": {"a": 2}})
+    assert refused.value.code == "idempotency_key_reused"

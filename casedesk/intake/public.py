@@ -1,0 +1,273 @@
+"""The public side of intake: appeals from the web form and API, the access code, the
+applicant's status view and replies. No account: the case number and access code are the
+applicant's key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casedesk import rulebook
+from casedesk.accounts.models import Office
+from casedesk.cases import documents, permissions
+from casedesk.cases.deadline_sync import calendar_of
+from casedesk.cases.models import Appeal, Case, CaseEvent, Channel, DocumentType
+from casedesk.cases.services import case_transition, local_date
+from casedesk.core import hooks, secrets
+from casedesk.core.errors import ApplicationError
+from casedesk.core.states import OPEN_STATES, CaseState
+from casedesk.deadlines.rules import due_date
+
+from .models import PublicSubmission
+from .services import PersonData, appeal_register
+
+MAX_ATTACHMENTS = 5
+# The rate-limit group counting wrong access codes per case number, shared by the portal
+# and the API so that both together allow CASEDESK_RATE_STATUS_FAILURES.
+STATUS_FAILURES_GROUP = "status-failures"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    case_number: str
+    access_code: str
+    answer_due: dt.date | None
+
+
+def public_office() -> Office:
+    """The office that receives appeals from the public form (the first active one, unless
+    CASEDESK_PUBLIC_OFFICE names another)."""
+    from django.conf import settings
+
+    code = getattr(settings, "CASEDESK_PUBLIC_OFFICE", "")
+    offices = Office.objects.filter(is_active=True).order_by("code")
+    office = offices.filter(code=code).first() if code else offices.first()
+    if office is None:
+        raise ApplicationError("no_office", _("The service is not open yet. Please try later."))
+    return office
+
+
+def fingerprint(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def appeal_submit(
+    *,
+    channel: str,
+    idempotency_key: str,
+    payload: dict,
+    applicant: PersonData,
+    relation: str,
+    service_member: PersonData | None,
+    text: str,
+    request: str = "",
+    category: str = "other",
+    language: str = "ru",
+    consent: bool,
+    attachments: list[tuple] = (),
+    office: Office | None = None,
+    received_at: dt.datetime | None = None,
+) -> Receipt:
+    """Register an appeal from the public and issue its access code, exactly once per
+    idempotency key: a repeat with the same key and the same content gets the same
+    receipt; the same key with different content is refused."""
+    if channel not in (Channel.WEB, Channel.API):
+        raise ApplicationError("unknown_channel", _("Unknown channel."))
+    key = (idempotency_key or "").strip()
+    if not 8 <= len(key) <= 200:
+        raise ApplicationError("bad_idempotency_key",
+                               _("Something went wrong with the form. Reload the page and "
+                                 "send the appeal again."))
+    if not consent:
+        raise ApplicationError(
+            "consent_required",
+            _("We can only take the appeal with your consent to the processing of the "
+              "personal data in it."))
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise ApplicationError("too_many_files",
+                               _("At most %(max)s files can be attached."), max=MAX_ATTACHMENTS)
+    key_hash = secrets.key_hash(f"{channel}:{key}")
+    print_ = fingerprint(payload)
+    existing = _replay(key_hash, print_)
+    if existing:
+        return existing
+    code = secrets.access_code_new()
+    try:
+        with transaction.atomic():
+            appeal = appeal_register(
+                actor=None, office=office or public_office(), channel=channel, text=text,
+                applicant=applicant, relation=relation, service_member=service_member,
+                category=category, request=request, language=language,
+                received_at=received_at,
+            )
+            case = appeal.case
+            case.access_code_hash = secrets.access_code_hash(code)
+            case.save(update_fields=["access_code_hash"])
+            for upload, doc_type in attachments:
+                documents.document_add(actor=permissions.ApplicantActor(case_id=case.pk),
+                                       case=case, upload=upload,
+                                       doc_type=doc_type or DocumentType.OTHER, appeal=appeal,
+                                       public=True)
+            sealed = secrets.seal(code)
+            due = answer_due(case)
+            PublicSubmission.objects.create(key_hash=key_hash, fingerprint=print_,
+                                            appeal=appeal, sealed_access_code=sealed,
+                                            answer_due=due)
+            hooks.emit("appeal_acknowledged", case_id=case.pk, sealed_code=sealed)
+    except IntegrityError:
+        # The same key arrived twice at once; the other request stored it first.
+        existing = _replay(key_hash, print_)
+        if existing:
+            return existing
+        raise
+    return Receipt(case.number, code, due)
+
+
+def _replay(key_hash: str, print_: str) -> Receipt | None:
+    previous = (PublicSubmission.objects.select_related("appeal__case")
+                .filter(key_hash=key_hash).first())
+    if previous is None:
+        return None
+    if previous.fingerprint != print_:
+        raise ApplicationError(
+            "idempotency_key_reused",
+            _("Something went wrong with the form. Reload the page and send the appeal "
+              "again."))
+    # The same body as the first time: the receipt is not recomputed.
+    return Receipt(previous.appeal.case.number,
+                   secrets.unseal(previous.sealed_access_code) or "", previous.answer_due)
+
+
+def answer_due(case: Case) -> dt.date | None:
+    """The date by which the applicant is owed an answer: the running answer deadline, or
+    for an appeal not registered yet, the latest date the rules allow (registered on the
+    last lawful day, then the answer period)."""
+    deadlines = {d.rule: d for d in case.deadlines.filter(closed_on__isnull=True)}
+    book = rulebook.get(case.rulebook_version)
+    codes = book.procedures[case.procedure].deadlines
+    final = "answer" if "answer" in codes else codes[-1]
+    if final in deadlines:
+        return deadlines[final].due_on
+    registration = deadlines.get("registration")
+    if registration is None or case.state != CaseState.RECEIVED:
+        return None
+    return due_date(book.rules[final], start=registration.due_on, calendar=calendar_of(book))
+
+
+def access_code_issue(*, actor, case: Case) -> str:
+    """A new access code for the applicant of a case registered by staff (for the
+    acknowledgement letter); the old one stops working."""
+    from casedesk.accounts.roles import Role
+
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        permissions.require(actor, locked, {Role.INTAKE_CLERK, Role.CASEWORKER,
+                                            Role.SUPERVISOR})
+        code = secrets.access_code_new()
+        locked.access_code_hash = secrets.access_code_hash(code)
+        locked.save(update_fields=["access_code_hash"])
+    return code
+
+
+# --- the applicant's view -------------------------------------------------------------------
+
+PLAIN_STAGE = {
+    CaseState.RECEIVED: _("Your appeal has arrived and is waiting to be registered."),
+    CaseState.REGISTERED: _("Your appeal is registered and will be taken into review."),
+    CaseState.IN_REVIEW: _("Your appeal is being reviewed."),
+    CaseState.AWAITING_INFORMATION: _("The office has asked you a question: please answer "
+                                      "below."),
+    CaseState.REFERRED_TO_COMMISSION: _("Your case is before the commission."),
+    CaseState.COMMISSION_DECIDED: _("The commission has decided; the answer is being "
+                                    "prepared."),
+    CaseState.ANSWERED: _("The office has answered your appeal."),
+    CaseState.CLOSED: _("The case is closed."),
+    CaseState.FORWARDED: _("Your appeal was forwarded to the body that can decide it."),
+    CaseState.WITHDRAWN: _("The appeal was withdrawn."),
+    CaseState.LEFT_UNANSWERED: _("The appeal was left without an answer on the merits."),
+}
+
+
+@dataclass
+class PublicStatus:
+    case: Case
+    stage: str
+    answer_due: dt.date | None
+    late: bool
+    question: str
+    can_reply: bool
+    timeline: list[CaseEvent] = field(default_factory=list)
+
+
+def case_open_public(*, case_number: str, access_code: str) -> Case:
+    """The case for this number and code, or one refusal that does not say which was wrong
+    (or whether the number exists)."""
+    number = "".join((case_number or "").split()).replace("\x00", "").upper()[:32]
+    case = Case.objects.filter(number=number).only("pk", "access_code_hash").first()
+    stored = case.access_code_hash if case else secrets.access_code_hash("x" * 12)
+    if not (case and secrets.access_code_matches(access_code, stored)):
+        raise ApplicationError(
+            "not_found", _("We could not find an appeal with this number and code. Check both "
+                           "and try again."))
+    return case
+
+
+def public_status(*, case_id: int, today: dt.date | None = None) -> PublicStatus:
+    case = Case.objects.select_related("office").get(pk=case_id)
+    today = today or timezone.localdate()
+    due = answer_due(case)
+    events = list(case.events.filter(public=True).order_by("at", "id"))
+    question = ""
+    if case.state == CaseState.AWAITING_INFORMATION:
+        asked = [e for e in events if e.data.get("transition") == "request_information"]
+        question = asked[-1].data.get("message", "") if asked else ""
+    return PublicStatus(
+        case=case, stage=str(PLAIN_STAGE[CaseState(case.state)]), answer_due=due,
+        late=bool(due and case.state in OPEN_STATES and today > due),
+        question=question, can_reply=case.state in OPEN_STATES, timeline=events,
+    )
+
+
+def applicant_reply(*, case_id: int, text: str, attachments: list[tuple] = (),
+                    channel: str = Channel.WEB, at: dt.datetime | None = None) -> Appeal:
+    """The applicant answers a question or adds information: a new appeal in the case with
+    its documents; a case awaiting information goes back into review."""
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise ApplicationError("too_many_files",
+                               _("At most %(max)s files can be attached."), max=MAX_ATTACHMENTS)
+    at = at or timezone.now()
+    actor = permissions.ApplicantActor(case_id=case_id)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if case.state not in OPEN_STATES:
+            raise ApplicationError("case_not_open",
+                                   _("This case is closed. To raise something new, send a new "
+                                     "appeal."))
+        first = case.appeals.select_related("submitter").order_by("received_at").first()
+        appeal = appeal_register(
+            actor=None, office=case.office, channel=channel, text=text,
+            applicant=PersonData(full_name=first.submitter.full_name,
+                                 email=first.submitter.email,
+                                 postal_address=first.submitter.postal_address),
+            relation=case.applicant_links.filter(person=first.submitter)
+            .values_list("relation", flat=True).first() or "other",
+            category=case.category, language=first.language, received_at=at,
+            attach_to=case,
+        )
+        for upload, doc_type in attachments:
+            documents.document_add(actor=actor, case=case, upload=upload,
+                                   doc_type=doc_type or DocumentType.OTHER, appeal=appeal,
+                                   public=True)
+        if case.state == CaseState.AWAITING_INFORMATION:
+            case_transition(actor=actor, case=case, transition="information_provided", at=at)
+    return appeal
+
+
+def today_local(at: dt.datetime | None = None) -> dt.date:
+    return local_date(at or timezone.now())
