@@ -1,0 +1,279 @@
+"""The public endpoints: submit an appeal, follow a case. No account and no cookie: the
+case number and access code are the applicant's key. Each endpoint parses, checks its rate
+limit, calls one intake service and renders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage
+from ninja import Header, Query, Router, Status
+
+from casedesk.cases.events import EventKind
+from casedesk.cases.models import CaseEvent, DocumentType, Relation
+from casedesk.cases.workflow import Outcome
+from casedesk.core.errors import ApplicationError
+from casedesk.core.states import CaseState
+from casedesk.intake.public import (
+    STATUS_FAILURES_GROUP,
+    appeal_submit,
+    case_open_public,
+    public_status,
+)
+from casedesk.intake.services import PersonData
+
+from .errors import ApiError
+from .schemas import AppealIn, ErrorOut, ReceiptOut, StatusIn, StatusOut, TimelineItemOut
+
+router = Router(tags=["public"])
+
+ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut,
+          429: ErrorOut, 503: ErrorOut}
+
+
+# --- rate limits ------------------------------------------------------------------------
+
+
+def _rate(name: str, default: str) -> str:
+    return getattr(settings, name, default)
+
+
+def _too_many(time_left: int) -> ApiError:
+    return ApiError(429, "rate_limited", _("Too many requests. Please try again later."),
+                    headers={"Retry-After": str(max(1, int(time_left)))})
+
+
+def _limit(request: HttpRequest, group: str, rate: str) -> None:
+    """Count this request against the client's IP; refuse when over ``rate``."""
+    usage = get_usage(request, group=group, key="ip", rate=rate, increment=True)
+    if usage and usage["should_limit"]:
+        raise _too_many(usage["time_left"])
+
+
+def _per_case(number: str):
+    return lambda group, request: number
+
+
+STATUS_FAILURES = STATUS_FAILURES_GROUP  # shared with the portal: one count per case
+
+
+def _case_locked(request: HttpRequest, number: str) -> None:
+    """Refuse a case number that had too many failed attempts lately (from anywhere)."""
+    rate = _rate("CASEDESK_RATE_STATUS_FAILURES", "5/10m")
+    usage = get_usage(request, group=STATUS_FAILURES, key=_per_case(number), rate=rate,
+                      increment=False)
+    if usage and usage["count"] >= usage["limit"]:
+        raise _too_many(usage["time_left"])
+
+
+def _count_failure(request: HttpRequest, number: str) -> None:
+    rate = _rate("CASEDESK_RATE_STATUS_FAILURES", "5/10m")
+    get_usage(request, group=STATUS_FAILURES, key=_per_case(number), rate=rate,
+              increment=True)
+
+
+# --- submitting -------------------------------------------------------------------------
+
+
+def request_language(request: HttpRequest) -> str:
+    """The language of the request (Accept-Language, as LocaleMiddleware chose it) when
+    the client sent one we speak, else Russian."""
+    if request.META.get("HTTP_ACCEPT_LANGUAGE"):
+        language = (translation.get_language() or "").split("-")[0]
+        if language in ("ru", "en"):
+            return language
+    return "ru"
+
+
+def _people(payload: AppealIn) -> tuple[PersonData, PersonData | None]:
+    applicant, member = payload.applicant, payload.service_member
+    service = {}
+    if member is not None:
+        service = {"birth_date": member.birth_date, "unit": member.unit or "",
+                   "region_code": member.region or "", "service_type": member.service_type or ""}
+    contact = {"email": applicant.email or "", "phone": applicant.phone or "",
+               "postal_address": applicant.postal_address or ""}
+    if applicant.relation == Relation.SELF:
+        # The applicant is the service member: one person with the service details.
+        return PersonData(full_name=applicant.name, **contact, **service), None
+    if member is None:
+        return PersonData(full_name=applicant.name, **contact), None
+    return (PersonData(full_name=applicant.name, **contact),
+            PersonData(full_name=member.name or "", **service))
+
+
+SUBMIT_DESCRIPTION = """
+Registers an appeal and returns its case number and access code (shown once: the applicant
+needs both to follow the case).
+
+Send an `Idempotency-Key` header (a random string of 8 to 200 characters, e.g. a UUID) and
+send the same key with every retry of the same appeal: a repeat with the same key and the
+same body creates nothing and answers **201 with the same body** (the same case number and
+access code); the same key with a different body is refused with 409.
+
+Limited to 10 submissions an hour from one IP address (429 with `Retry-After`).
+"""
+
+
+@router.post(
+    "/appeals", response={201: ReceiptOut, **ERRORS}, summary="Submit an appeal",
+    description=SUBMIT_DESCRIPTION, operation_id="appeal_submit",
+)
+def appeal_create(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: AppealIn,
+    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=8, max_length=200,
+                                  description="A random string, the same for every retry."),
+):
+    add_never_cache_headers(response)  # the access code must not stay in any cache
+    _limit(request, "api-v1-submit", _rate("CASEDESK_RATE_SUBMIT", "10/h"))
+    applicant, member = _people(payload)
+    receipt = appeal_submit(
+        channel="api", idempotency_key=idempotency_key,
+        payload=payload.model_dump(mode="json"),
+        applicant=applicant, relation=payload.applicant.relation, service_member=member,
+        text=payload.text, request=payload.request or "",
+        category=payload.category or "other",
+        language=payload.language or request_language(request), consent=payload.consent,
+    )
+    return Status(201, ReceiptOut(case_number=receipt.case_number,
+                                  access_code=receipt.access_code,
+                                  answer_due=receipt.answer_due))
+
+
+# --- following a case -------------------------------------------------------------------
+
+
+def _iso_date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _label(choices, value) -> str | None:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return None
+
+
+def event_text(event: CaseEvent) -> str | None:
+    """What the applicant may read of a public event, in the active language: the new
+    stage, the question asked, the outcome, the body the appeal went to, a new deadline.
+    Never who did it, reasons, grounds or notes. ``None``: nothing to show."""
+    data = event.data or {}
+    kind = event.kind
+    if kind == EventKind.STATE_CHANGED:
+        stage = _label(CaseState, data.get("target"))
+        if stage is None:
+            return None
+        text = _("Status: %(state)s.") % {"state": stage}
+        transition = data.get("transition")
+        if transition == "request_information" and data.get("message"):
+            text += " " + _("The office asked: %(message)s") % {"message": data["message"]}
+        if transition == "answer" and (outcome := _label(Outcome, data.get("outcome"))):
+            text += " " + _("Outcome: %(outcome)s.") % {"outcome": outcome}
+        if transition == "forward" and data.get("forwarded_to"):
+            text += " " + _("Forwarded to: %(body)s.") % {"body": data["forwarded_to"]}
+        return text
+    if kind == EventKind.DEADLINE_EXTENDED:
+        day = _iso_date(data.get("due_on"))
+        if day is None:
+            return None
+        if data.get("rule") == "answer":
+            return _("The time to answer was extended to %(date)s.") % {
+                "date": date_format(day, "DATE_FORMAT")}
+        return _("A time limit was extended to %(date)s.") % {
+            "date": date_format(day, "DATE_FORMAT")}
+    if kind == EventKind.CASE_OPENED:
+        return _("The appeal was received.")
+    if kind == EventKind.APPEAL_ATTACHED:
+        return _("More information was added to the case.")
+    if kind == EventKind.DOCUMENT_ADDED:
+        doc_type = _label(DocumentType, data.get("doc_type"))
+        if doc_type:
+            return _("A document was added to the case: %(type)s.") % {"type": doc_type}
+        return _("A document was added to the case.")
+    # Another public kind: its name only, never its data.
+    return _label(EventKind, kind)
+
+
+def _status(request: HttpRequest, case_number: str, access_code: str) -> StatusOut:
+    _limit(request, "api-v1-status", _rate("CASEDESK_RATE_STATUS", "20/10m"))
+    number = case_number.strip().upper()
+    _case_locked(request, number)
+    try:
+        case = case_open_public(case_number=number, access_code=access_code)
+    except ApplicationError as exc:
+        if exc.code == "not_found":
+            _count_failure(request, number)
+        raise
+    info = public_status(case_id=case.pk)
+    timeline = []
+    for event in info.timeline:
+        text = event_text(event)
+        if text:
+            timeline.append(TimelineItemOut(at=event.at, kind=event.kind, text=text))
+    return StatusOut(
+        case_number=info.case.number, stage=info.case.state, stage_text=info.stage,
+        answer_due=info.answer_due, late=info.late, question=info.question or None,
+        timeline=timeline,
+    )
+
+
+STATUS_DESCRIPTION = """
+Where the case stands: the stage (a code and plain words in the request's language), the
+date the answer is due, whether the answer is overdue, the office's open question and the
+public history.
+
+An unknown case number and a wrong access code get the same 404. Limited to 20 checks in
+10 minutes from one IP address, and to 5 failed attempts in 10 minutes for one case number
+(429 with `Retry-After`).
+"""
+
+
+@router.post(
+    "/status", response={200: StatusOut, **ERRORS}, summary="Follow a case (recommended)",
+    description=STATUS_DESCRIPTION + "\n**Use this form**: the number and code travel in "
+    "the body, not in the URL, which proxies and servers write to their logs.",
+    operation_id="case_status",
+)
+def case_status(request: HttpRequest, response: HttpResponse, payload: StatusIn):
+    add_never_cache_headers(response)
+    return _status(request, payload.case_number, payload.access_code)
+
+
+@router.get(
+    "/status", response={200: StatusOut, **ERRORS}, summary="Follow a case (query string)",
+    description=STATUS_DESCRIPTION + "\nThe number and code in the query string end up in "
+    "server and proxy logs: prefer `POST /public/status`.",
+    operation_id="case_status_query",
+)
+def case_status_query(request: HttpRequest, response: HttpResponse, query: Query[StatusIn]):
+    add_never_cache_headers(response)
+    return _status(request, query.case_number, query.access_code)
+
+
+# --- everything else is a JSON error too ------------------------------------------------
+
+
+def method_not_allowed(allowed: str):
+    def refuse(request: HttpRequest):
+        raise ApiError(405, "method_not_allowed", _("This method is not allowed here."),
+                       headers={"Allow": allowed})
+
+    return refuse
+
+
+router.add_api_operation("/appeals", ["GET", "PUT", "PATCH", "DELETE"],
+                         method_not_allowed("POST"), include_in_schema=False)
+router.add_api_operation("/status", ["PUT", "PATCH", "DELETE"],
+                         method_not_allowed("GET, POST"), include_in_schema=False)

@@ -1,0 +1,171 @@
+"""The request and response shapes of the public API (they are the OpenAPI schema).
+
+Inputs are plain pydantic models, checked strictly: a string field takes only a JSON
+string, dates only ``YYYY-MM-DD`` strings, ``consent`` only ``true`` or ``false``. Lengths
+follow the database columns, so nothing the API accepts can fail to be stored; text with
+NUL characters or unpaired surrogates (which PostgreSQL cannot store) is refused here.
+"""
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
+
+from casedesk.cases.models import Relation
+from casedesk.cases.services import MAX_TEXT
+from casedesk.people.models import ServiceType
+
+RelationCode = Literal[tuple(Relation.values)]
+ServiceTypeCode = Literal[tuple(ServiceType.values)]
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _storable(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+def storable_text(max_length: int, *, min_length: int = 0):
+    """A JSON string of at most ``max_length`` characters that the database can store."""
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length),
+                     AfterValidator(_storable)]
+
+
+def _email(value: str | None) -> str | None:
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValueError("must be an email address") from None
+    return value
+
+
+def _iso_date_only(value: object) -> object:
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("must be a date written as YYYY-MM-DD")
+
+
+def _plausible_birth_date(value: dt.date | None) -> dt.date | None:
+    if value is not None and not dt.date(1900, 1, 1) <= value <= timezone.localdate():
+        raise ValueError("must be a date between 1900-01-01 and today")
+    return value
+
+
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_storable),
+                  AfterValidator(_email)]
+BirthDate = Annotated[dt.date, BeforeValidator(_iso_date_only),
+                      AfterValidator(_plausible_birth_date)]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")]
+Name = storable_text(300, min_length=1)
+OptionalName = storable_text(300)
+Phone = storable_text(40)
+Address = storable_text(1000)
+Unit = storable_text(100)
+AppealText = storable_text(MAX_TEXT * 4, min_length=1)
+RequestText = storable_text(MAX_TEXT)
+Category = storable_text(50)
+Key = storable_text(64, min_length=1)
+
+
+class _In(BaseModel):
+    # Unknown fields are ignored (forward compatible) and left out of the idempotency
+    # fingerprint.
+    model_config = ConfigDict(extra="ignore")
+
+
+class ApplicantIn(_In):
+    name: Name = Field(description="Full name of the person writing.")
+    relation: RelationCode = Field(
+        description="Who the applicant is to the service member (``self`` when the service "
+                    "member writes).")
+    email: Email | None = Field(None, description="Where the answer can be sent.")
+    phone: Phone | None = None
+    postal_address: Address | None = Field(
+        None, description="Where the answer can be sent by post.")
+
+
+class ServiceMemberIn(_In):
+    name: OptionalName | None = Field(
+        None, description="Full name; required unless the applicant's relation is ``self`` "
+                          "(then the applicant's name is used).")
+    birth_date: BirthDate | None = Field(None, description="ISO date, YYYY-MM-DD.")
+    unit: Unit | None = Field(None, description="Military unit.")
+    region: RegionCode | None = Field(None, description="ISO 3166-2 code, e.g. RU-MOW.",
+                                      examples=["RU-MOW"])
+    service_type: ServiceTypeCode | None = None
+
+
+class AppealIn(_In):
+    applicant: ApplicantIn
+    service_member: ServiceMemberIn | None = Field(
+        None, description="The person the appeal is about; may be left out when the "
+                          "applicant's relation is ``self``.")
+    text: AppealText = Field(description="What happened.")
+    request: RequestText | None = Field(None, description="What the applicant asks for.")
+    category: Category | None = Field(
+        None, description="A category code of the current rulebook; ``other`` when left out.")
+    language: Literal["ru", "en"] | None = Field(
+        None, description="Language for letters to the applicant; by default the language "
+                          "of the request (Accept-Language), else Russian.")
+    consent: StrictBool = Field(
+        description="Consent to the processing of the personal data in the appeal; the "
+                    "appeal is refused without it.")
+
+
+class StatusIn(_In):
+    case_number: Key = Field(examples=["MSK-2026-00001"])
+    access_code: Key = Field(examples=["ACDE-FGHJ-KMNP"])
+
+
+class ReceiptOut(BaseModel):
+    case_number: str
+    access_code: str = Field(description="Shown once: keep it to follow the case.")
+    answer_due: dt.date | None = Field(
+        description="The latest date the answer is owed by, when it can be known yet.")
+
+
+class TimelineItemOut(BaseModel):
+    at: dt.datetime
+    kind: str = Field(description="Event kind code, e.g. ``state_changed``.")
+    text: str = Field(description="What happened, in plain words, in the request's language.")
+
+
+class StatusOut(BaseModel):
+    case_number: str
+    stage: str = Field(description="Stage code, e.g. ``in_review``.")
+    stage_text: str = Field(description="The stage in plain words, in the request's language.")
+    answer_due: dt.date | None
+    late: bool = Field(description="The answer is overdue.")
+    question: str | None = Field(description="The office's open question to the applicant.")
+    timeline: list[TimelineItemOut]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable code for programs, e.g. ``not_found``.")
+    message: str = Field(description="For people, in the request's language.")
+    fields: list[str] | None = Field(
+        None, description="With ``invalid``: the fields that are missing or invalid.")
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,135 @@
+"""Handlers queue tasks after commit only, with ids and the sealed code only; the database
+backend's worker sends them.
+
+The tests run inside the test transaction and fire the after-commit hooks with
+``django_capture_on_commit_callbacks`` (an inner ``atomic`` that rolls back discards its
+hooks, as in production). Not ``transaction=True``: its flush deletes the regions loaded
+by migrations, and with ``serialized_rollback`` it collides with the content types that an
+earlier flushing test re-created under new ids.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from contextlib import contextmanager
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django_tasks_db.management.commands import db_worker
+from django_tasks_db.models import DBTaskResult
+
+from casedesk.cases.models import Case
+from casedesk.core import secrets
+from casedesk.notifications import handlers
+
+from .conftest import APPEAL_TEXT, DATABASE, IMMEDIATE, MOTHER, MOTHER_NAME, SOLDIER_NAME, text_of
+
+
+@contextmanager
+def worker_signals_restored():
+    """db_worker installs its own SIGINT/SIGTERM handlers; give pytest its own back."""
+    names = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+    saved = {name: signal.getsignal(name) for name in names}
+    try:
+        yield
+    finally:
+        for name, handler in saved.items():
+            signal.signal(name, handler)
+
+
+def run_worker(monkeypatch) -> None:
+    """``manage.py db_worker --batch``: runs every queued task, then returns. Its
+    close_old_connections would close the test transaction's connection (autocommit is off
+    inside it), so it is switched off here."""
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    with worker_signals_restored():
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+
+
+def test_only_committed_appeals_are_acknowledged(smtp, submit, settings,
+                                                 django_capture_on_commit_callbacks):
+    settings.TASKS = IMMEDIATE
+
+    with (django_capture_on_commit_callbacks(execute=True) as callbacks,
+          pytest.raises(RuntimeError), transaction.atomic()):
+        submit(key="rolled-back-1")
+        raise RuntimeError("something after the appeal failed")
+
+    assert callbacks == []
+    assert not Case.objects.exists()
+    assert smtp.messages == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = submit(key="committed-1")
+
+    [message] = smtp.messages
+    assert receipt.access_code in text_of(message)
+
+
+def test_database_backend_queues_ids_and_the_worker_sends(smtp, submit, settings, monkeypatch,
+                                                          django_capture_on_commit_callbacks):
+    settings.TASKS = DATABASE
+
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = submit()
+
+    case = Case.objects.get(number=receipt.case_number)
+    [row] = DBTaskResult.objects.all()
+    assert row.task_path == "casedesk.notifications.tasks.send_acknowledgement"
+    assert row.status == "READY"
+    kwargs = row.args_kwargs["kwargs"]
+    assert row.args_kwargs["args"] == [] and set(kwargs) == {"case_id", "sealed_code"}
+    assert kwargs["case_id"] == case.pk
+    assert secrets.unseal(kwargs["sealed_code"]) == receipt.access_code
+    stored = json.dumps(row.args_kwargs, ensure_ascii=False)
+    for personal in (MOTHER, MOTHER_NAME, SOLDIER_NAME, APPEAL_TEXT, receipt.access_code):
+        assert personal not in stored
+    assert smtp.messages == []  # nothing is sent until a worker runs
+
+    run_worker(monkeypatch)
+
+    row.refresh_from_db()
+    assert row.status == "SUCCESSFUL"
+    [message] = smtp.messages
+    assert message["To"] == MOTHER
+    assert receipt.access_code in text_of(message)
+
+
+def test_failed_delivery_is_recorded_without_the_address(smtp, submit, settings, monkeypatch,
+                                                        django_capture_on_commit_callbacks):
+    settings.TASKS = DATABASE
+    smtp.refuse = True  # SMTPRecipientsRefused quotes the address in its message
+
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = submit()
+    run_worker(monkeypatch)
+
+    [row] = DBTaskResult.objects.all()
+    assert row.status == "FAILED"
+    assert row.exception_class_path == "casedesk.notifications.notices.DeliveryFailed"
+    assert "SMTPRecipientsRefused" in row.traceback
+    assert MOTHER not in row.traceback
+    assert Case.objects.filter(number=receipt.case_number).exists()
+
+
+def test_other_transitions_queue_nothing(monkeypatch):
+    queued = []
+    monkeypatch.setattr(handlers, "_enqueue", lambda task, **kw: queued.append(task.name))
+
+    for transition in ("register", "start_review", "information_received", "close", "reopen"):
+        handlers.on_case_moved(case_id=1, transition=transition)
+    handlers.on_case_moved(case_id=1, transition="request_information")
+    handlers.on_case_moved(case_id=1, transition="answer")
+
+    assert queued == ["send_information_request", "send_answer_ready"]
+
+
+def test_a_task_that_cannot_be_queued_does_not_fail_the_request(settings, caplog):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+                                  "QUEUES": ["elsewhere"]}}  # the default queue is refused
+
+    handlers.on_case_moved(case_id=7, transition="answer")
+
+    assert "notice not queued: task=send_answer_ready case=7 error=InvalidTaskError" in caplog.text
