@@ -19,8 +19,11 @@ $(VENV)/.installed: pyproject.toml
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
+# The background worker (emails to applicants) runs beside the web server and stops with it.
 run: migrate
 	$(PY) manage.py seed_demo --cases $(DEMO_CASES) --if-empty
+	$(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 lint: $(VENV)/.installed

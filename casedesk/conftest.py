@@ -9,7 +9,31 @@ from django.utils import timezone
 
 from casedesk.accounts.models import Office, User
 from casedesk.accounts.roles import Role
+from casedesk.browser_testing import (  # noqa: F401 - one Chromium for the whole session
+    browser,
+    new_page,
+    page,
+    pytest_runtest_makereport,
+)
 from casedesk.intake.services import PersonData, appeal_register
+
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request, django_db_blocker):
+    """Regions come from a data migration; a transactional test's flush deletes them, so
+    put them back before every test that uses the database."""
+    if not (request.node.get_closest_marker("django_db")
+            or DB_FIXTURES & set(request.fixturenames)):
+        return
+    request.getfixturevalue("django_db_setup")
+    from casedesk.core.models import Region
+    from casedesk.core.reference import load_regions
+
+    with django_db_blocker.unblock():
+        if not Region.objects.exists():
+            load_regions(Region)
 
 
 @pytest.fixture

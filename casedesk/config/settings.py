@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",  # its app label is "django_tasks_database"
+    "django_ratelimit",
     "casedesk.core",
     "casedesk.rulebook",
     "casedesk.accounts",
@@ -46,6 +49,9 @@ INSTALLED_APPS = [
     "casedesk.demo",
     "casedesk.web",
     "casedesk.staff",
+    "casedesk.portal",
+    "casedesk.api",
+    "casedesk.notifications",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +140,44 @@ MEDIA_ROOT = Path(os.environ.get("CASEDESK_MEDIA_ROOT", VAR_DIR / "media"))
 
 # The rulebook: versioned data files, validated at start-up.
 RULEBOOK_DIR = Path(os.environ.get("CASEDESK_RULEBOOK_DIR", BASE_DIR / "rulebook"))
+
+# Background tasks (emails to applicants): queued in the database, run by
+# `manage.py db_worker` (started by `make run`; its own service in production).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Email. With EMAIL_HOST set (or in production) mail goes out by SMTP; otherwise it is
+# written to files in var/mail (they hold personal data: keep that directory private).
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "casedesk <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "0") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+if "EMAIL_HOST" in os.environ or PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# Rate limits and throttles count in the cache: Redis (CASEDESK_REDIS_URL), shared between
+# app servers, is required in production; one process in development and tests may count
+# in its own memory.
+if os.environ.get("CASEDESK_REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["CASEDESK_REDIS_URL"]}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if not PRODUCTION:
+        SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_USE_CACHE = "default"
+CASEDESK_RATE_SUBMIT = os.environ.get("CASEDESK_RATE_SUBMIT", "10/h")
+CASEDESK_RATE_STATUS = os.environ.get("CASEDESK_RATE_STATUS", "20/10m")
+CASEDESK_RATE_STATUS_FAILURES = os.environ.get("CASEDESK_RATE_STATUS_FAILURES", "5/10m")
+CASEDESK_PUBLIC_OFFICE = os.environ.get("CASEDESK_PUBLIC_OFFICE", "")
+CASEDESK_PUBLIC_URL = os.environ.get("CASEDESK_PUBLIC_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/<str:number>/extend/", views.case_extend, name="extend"),
     path("cases/<str:number>/assign/", views.case_assign, name="assign"),
     path("cases/<str:number>/notes/", views.case_note, name="note"),
+    path("cases/<str:number>/access-code/", views.case_access_code, name="access_code"),
     path("cases/<str:number>/documents/", views.case_document, name="document_add"),
     path("cases/<str:number>/documents/<int:document_id>/", views.document_file,
          name="document"),

@@ -28,6 +28,7 @@ from casedesk.cases.models import DocumentType
 from casedesk.cases.workflow import TRANSITIONS, allowed_for
 from casedesk.core.errors import ApplicationError
 from casedesk.deadlines.rules import days_left
+from casedesk.intake.public import access_code_issue
 from casedesk.intake.selectors import possible_duplicates
 from casedesk.intake.services import appeal_register
 
@@ -250,6 +251,22 @@ def case_note(request, number: str):
     except ApplicationError as error:
         return _after(request, case, error)
     return _after(request, case)
+
+
+@login_required
+@require_POST
+def case_access_code(request, number: str):
+    """A new access code for the applicant (for the acknowledgement letter), shown once."""
+    case = _case_for_action(request, number)
+    try:
+        code = access_code_issue(actor=request.user, case=case)
+    except ApplicationError as error:
+        return _after(request, case, error)
+    messages.warning(request, _("New access code for the applicant: %(code)s. It is shown "
+                                "only now; the previous code no longer works.") % {"code": code})
+    response = _after(request, case)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

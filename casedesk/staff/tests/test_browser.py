@@ -18,12 +18,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from casedesk.accounts.roles import Role
+from casedesk.browser_testing import PHONE, login, logout, screenshot, url
 from casedesk.cases import documents
 from casedesk.cases.models import Case
 from casedesk.cases.services import case_assign, case_transition, deadlines_sweep, note_add
 from casedesk.intake.services import PersonData
-
-from .browser import PHONE, login, logout, screenshot, url
 
 # The regions come from a data migration: restore them after each flush of the database.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -182,3 +182,17 @@ def test_refused_move_in_russian(client, staff, register):
     response = client.post(url, {"close-transition": "close"})
     assert response.status_code == 400
     assert "нельзя" in response.content.decode()
+
+
+def test_staff_issue_an_access_code_that_opens_the_status_page(client, staff, register):
+    from casedesk.core.secrets import access_code_matches
+
+    case = register()
+    client.force_login(staff[Role.INTAKE_CLERK])
+    response = client.post(reverse("staff:access_code", args=[case.number]), follow=True)
+    text = response.content.decode()
+    code = __import__("re").search(r"([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})", text).group(1)
+    case.refresh_from_db()
+    assert access_code_matches(code, case.access_code_hash)
+    client.force_login(staff[Role.ANALYST])
+    assert client.post(reverse("staff:access_code", args=[case.number])).status_code == 404

@@ -3,7 +3,7 @@
 Any app's browser tests can use them; import the fixtures (and the report hook) into that
 app's ``conftest.py``::
 
-    from casedesk.staff.tests.browser import (  # noqa: F401
+    from casedesk.browser_testing import (  # noqa: F401
         browser, new_page, page, pytest_runtest_makereport,
     )
 
@@ -39,7 +39,7 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 
 

@@ -1,0 +1,140 @@
+"""Forms of the public portal: plain language, everything optional that can be."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from casedesk import rulebook
+from casedesk.cases.models import DocumentType, Relation
+from casedesk.core.models import Region
+from casedesk.intake.public import MAX_ATTACHMENTS
+from casedesk.intake.services import PersonData
+from casedesk.people.models import ServiceType
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={
+            "accept": "application/pdf,image/jpeg,image/png,image/webp,image/heic"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_ATTACHMENTS:
+            raise forms.ValidationError(
+                _("At most %(max)s files can be attached."), params={"max": MAX_ATTACHMENTS})
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class Marked:
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
+                self.fields[name].widget.attrs["aria-describedby"] = f"{name}-error"
+
+
+class RegionField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+class AppealForm(Marked, forms.Form):
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    relation = forms.ChoiceField(label=_("Who is writing?"), choices=Relation.choices,
+                                 widget=forms.RadioSelect)
+    applicant_name = forms.CharField(label=_("Your full name"), max_length=300)
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    postal_address = forms.CharField(label=_("Postal address"), required=False,
+                                     max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    member_name = forms.CharField(label=_("Service member's full name"), required=False,
+                                  max_length=300,
+                                  help_text=_("Required unless you are the service member."))
+    member_birth_date = forms.DateField(label=_("Service member's birth date"), required=False,
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+    member_unit = forms.CharField(label=_("Military unit number"), required=False,
+                                  max_length=100)
+    member_region = RegionField(label=_("Region"), queryset=Region.objects.all(),
+                                required=False, empty_label="—")
+    member_service_type = forms.ChoiceField(label=_("How does he or she serve?"),
+                                            choices=ServiceType.choices,
+                                            initial=ServiceType.UNKNOWN)
+    category = forms.ChoiceField(label=_("What is the appeal about?"), required=False)
+    text = forms.CharField(label=_("What happened"), max_length=20000,
+                           widget=forms.Textarea(attrs={"rows": 8}))
+    request = forms.CharField(label=_("What do you ask for?"), required=False,
+                              max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    files = MultipleFileField(label=_("Documents (photos or PDF)"), required=False)
+    consent = forms.BooleanField(
+        label=_("I agree that the office processes the personal data in this appeal to "
+                "consider it."),
+        error_messages={"required": _("We can only take the appeal with your consent.")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = translation.get_language()
+        self.fields["category"].choices = [("", _("I don't know / other"))] + [
+            (c.code, c.label.get(language)) for c in rulebook.current().categories.values()
+            if c.code != "other"]
+        if not self.is_bound:
+            self.initial["key"] = uuid.uuid4().hex
+
+    def clean(self):
+        data = super().clean()
+        if data.get("relation") and data["relation"] != Relation.SELF \
+                and not (data.get("member_name") or "").strip():
+            self.add_error("member_name", _("Write the service member's full name."))
+        return data
+
+    def payload(self) -> dict:
+        d = self.cleaned_data
+        return {k: (str(v) if v is not None else None) for k, v in d.items()
+                if k not in ("files", "key")}
+
+    def member_fields(self) -> dict:
+        d = self.cleaned_data
+        region = d.get("member_region")
+        return {"birth_date": d.get("member_birth_date"), "unit": d.get("member_unit", ""),
+                "region_code": region.code if region else "",
+                "service_type": d.get("member_service_type", "")}
+
+    def applicant(self) -> PersonData:
+        d = self.cleaned_data
+        extra = self.member_fields() if d["relation"] == Relation.SELF else {}
+        return PersonData(full_name=d["applicant_name"], email=d.get("email", ""),
+                          phone=d.get("phone", ""), postal_address=d.get("postal_address", ""),
+                          **extra)
+
+    def service_member(self) -> PersonData | None:
+        d = self.cleaned_data
+        if d["relation"] == Relation.SELF:
+            return None
+        return PersonData(full_name=d["member_name"], **self.member_fields())
+
+    def attachments(self) -> list[tuple]:
+        return [(f, DocumentType.OTHER) for f in self.cleaned_data.get("files") or []]
+
+
+class StatusForm(Marked, forms.Form):
+    case_number = forms.CharField(label=_("Case number"), max_length=32,
+                                  widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                                "placeholder": "MSK-2026-000123"}))
+    access_code = forms.CharField(label=_("Access code"), max_length=40,
+                                  widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                                "autocapitalize": "characters"}))
+
+
+class ReplyForm(Marked, forms.Form):
+    text = forms.CharField(label=_("Your answer or new information"), max_length=20000,
+                           widget=forms.Textarea(attrs={"rows": 5}))
+    files = MultipleFileField(label=_("Documents (photos or PDF)"), required=False)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("appeal/", views.appeal, name="appeal"),
+    path("appeal/received/", views.receipt, name="receipt"),
+    path("status/", views.status, name="status"),
+    path("status/case/", views.case, name="case"),
+    path("status/leave/", views.leave, name="leave"),
+]

@@ -1,0 +1,169 @@
+"""The public portal: file an appeal, get a receipt, follow the case. No account.
+
+The applicant's case is remembered in the session after they give the case number and
+access code, so no identifier or code ever travels in a URL. Pages with personal data are
+never cached. Submissions and status checks are rate-limited per client.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django_ratelimit.core import get_usage, is_ratelimited
+
+from casedesk import rulebook
+from casedesk.cases import documents
+from casedesk.core.errors import ApplicationError
+from casedesk.intake import public
+
+from . import forms
+
+SESSION_CASE = "portal_case"
+SESSION_RECEIPT = "portal_receipt"
+SESSION_LAST = "portal_last_submission"
+
+
+def _limited(request, group: str, rate: str, key="ip", increment=True) -> bool:
+    return is_ratelimited(request, group=group, key=key, rate=rate, method="POST",
+                          increment=increment)
+
+
+def _too_many(request):
+    response = render(request, "portal/too_many.html", status=429)
+    response["Retry-After"] = "600"
+    return response
+
+
+def upload_hint() -> str:
+    kinds = ", ".join(sorted({ext.upper() for ext in documents.ALLOWED_TYPES.values()}))
+    return _("Up to %(count)s files: %(kinds)s, each up to %(max)s MB.") % {
+        "count": public.MAX_ATTACHMENTS, "kinds": kinds,
+        "max": documents.max_upload_bytes() // 1024**2}
+
+
+def home(request):
+    return render(request, "portal/home.html", {"book": rulebook.current()})
+
+
+@never_cache
+def appeal(request):
+    form = forms.AppealForm(request.POST or None, request.FILES or None)
+    error = None
+    if request.method == "POST":
+        if _limited(request, "portal-submit", getattr(settings, "CASEDESK_RATE_SUBMIT", "10/h")):
+            return _too_many(request)
+        if form.is_valid():
+            d = form.cleaned_data
+            payload = form.payload()
+            # Back from the receipt and "send" again: the browser restores the fields but
+            # the page gives a new key, so the same content reuses the key it was sent with.
+            last = request.session.get(SESSION_LAST) or {}
+            key = last["key"] if last.get("fingerprint") == public.fingerprint(payload) \
+                else d["key"]
+            try:
+                receipt = public.appeal_submit(
+                    channel="web", idempotency_key=key, payload=payload,
+                    applicant=form.applicant(), relation=d["relation"],
+                    service_member=form.service_member(), text=d["text"],
+                    request=d.get("request", ""), category=d.get("category") or "other",
+                    language=request.LANGUAGE_CODE, consent=d["consent"],
+                    attachments=form.attachments(),
+                )
+            except ApplicationError as exc:
+                error = str(exc)
+            else:
+                request.session[SESSION_LAST] = {"key": key,
+                                                  "fingerprint": public.fingerprint(payload)}
+                request.session[SESSION_RECEIPT] = {
+                    "case_number": receipt.case_number, "access_code": receipt.access_code,
+                    "answer_due": receipt.answer_due.isoformat() if receipt.answer_due else "",
+                }
+                return redirect("portal:receipt")
+    book = rulebook.current()
+    return render(request, "portal/appeal.html", {
+        "form": form, "error": error, "upload_hint": upload_hint(),
+        "categories": list(book.categories.values()),
+    }, status=400 if (error or form.errors) else 200)
+
+
+@never_cache
+def receipt(request):
+    """The case number and access code, shown once: a reload shows the number only."""
+    data = request.session.get(SESSION_RECEIPT)
+    if not data:
+        return redirect("portal:status")
+    shown = dict(data)
+    if data.get("access_code"):
+        request.session[SESSION_RECEIPT] = {**data, "access_code": ""}
+    import datetime as dt
+
+    due = dt.date.fromisoformat(shown["answer_due"]) if shown.get("answer_due") else None
+    return render(request, "portal/receipt.html", {"receipt": shown, "answer_due": due})
+
+
+@never_cache
+def status(request):
+    form = forms.StatusForm(request.POST or None)
+    error = None
+    if request.method == "POST":
+        ip_rate = getattr(settings, "CASEDESK_RATE_STATUS", "20/10m")
+        if _limited(request, "portal-status", ip_rate):
+            return _too_many(request)
+        if form.is_valid():
+            number = form.cleaned_data["case_number"].strip().upper()
+            fail_rate = getattr(settings, "CASEDESK_RATE_STATUS_FAILURES", "5/10m")
+            per_case = lambda group, req: number  # noqa: E731 - django-ratelimit key callable
+            usage = get_usage(request, group=public.STATUS_FAILURES_GROUP, key=per_case,
+                              rate=fail_rate, method="POST", increment=False)
+            if usage and usage["count"] >= usage["limit"]:
+                return _too_many(request)
+            try:
+                case = public.case_open_public(case_number=number,
+                                               access_code=form.cleaned_data["access_code"])
+            except ApplicationError as exc:
+                get_usage(request, group=public.STATUS_FAILURES_GROUP, key=per_case,
+                          rate=fail_rate, method="POST", increment=True)
+                error = str(exc)
+            else:
+                request.session.cycle_key()
+                request.session[SESSION_CASE] = case.pk
+                return redirect("portal:case")
+    return render(request, "portal/status_lookup.html", {"form": form, "error": error},
+                  status=400 if error else 200)
+
+
+@never_cache
+def case(request):
+    case_id = request.session.get(SESSION_CASE)
+    if not case_id:
+        return redirect("portal:status")
+    form = forms.ReplyForm(request.POST or None, request.FILES or None)
+    error = None
+    if request.method == "POST":
+        if _limited(request, "portal-reply", getattr(settings, "CASEDESK_RATE_SUBMIT", "10/h")):
+            return _too_many(request)
+        if form.is_valid():
+            try:
+                public.applicant_reply(
+                    case_id=case_id, text=form.cleaned_data["text"],
+                    attachments=[(f, "other") for f in form.cleaned_data.get("files") or []])
+            except ApplicationError as exc:
+                error = str(exc)
+            else:
+                request.session["portal_sent"] = True
+                return redirect("portal:case")
+    sent = request.session.pop("portal_sent", False)
+    info = public.public_status(case_id=case_id, today=timezone.localdate())
+    return render(request, "portal/case.html", {
+        "info": info, "form": form, "error": error, "sent": sent,
+        "upload_hint": upload_hint(),
+    }, status=400 if (error or form.errors) else 200)
+
+
+def leave(request):
+    if request.method == "POST":
+        request.session.pop(SESSION_CASE, None)
+    return redirect("portal:status")
