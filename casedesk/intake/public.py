@@ -11,14 +11,18 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.cases import documents, permissions
 from casedesk.cases.deadline_sync import calendar_of
+from casedesk.cases.events import EventKind
 from casedesk.cases.models import Appeal, Case, CaseEvent, Channel, DocumentType
 from casedesk.cases.services import case_transition, local_date
+from casedesk.cases.workflow import Outcome
 from casedesk.core import hooks, secrets
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import OPEN_STATES, CaseState
@@ -271,3 +275,61 @@ def applicant_reply(*, case_id: int, text: str, attachments: list[tuple] = (),
 
 def today_local(at: dt.datetime | None = None) -> dt.date:
     return local_date(at or timezone.now())
+
+
+# --- what the applicant may read of the timeline -----------------------------------------
+
+
+def _iso_date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _label(choices, value) -> str | None:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return None
+
+
+def public_event_text(event: CaseEvent) -> str | None:
+    """What the applicant may read of a public event, in the active language: the new
+    stage, the question asked, the outcome, the body the appeal went to, a new deadline.
+    Never who did it, reasons, grounds or notes. ``None``: nothing to show."""
+    data = event.data or {}
+    kind = event.kind
+    if kind == EventKind.STATE_CHANGED:
+        stage = _label(CaseState, data.get("target"))
+        if stage is None:
+            return None
+        text = gettext("Status: %(state)s.") % {"state": stage}
+        transition = data.get("transition")
+        if transition == "request_information" and data.get("message"):
+            text += " " + gettext("The office asked: %(message)s") % {"message": data["message"]}
+        if transition == "answer" and (outcome := _label(Outcome, data.get("outcome"))):
+            text += " " + gettext("Outcome: %(outcome)s.") % {"outcome": outcome}
+        if transition == "forward" and data.get("forwarded_to"):
+            text += " " + gettext("Forwarded to: %(body)s.") % {"body": data["forwarded_to"]}
+        return text
+    if kind == EventKind.DEADLINE_EXTENDED:
+        day = _iso_date(data.get("due_on"))
+        if day is None:
+            return None
+        if data.get("rule") == "answer":
+            return gettext("The time to answer was extended to %(date)s.") % {
+                "date": date_format(day, "DATE_FORMAT")}
+        return gettext("A time limit was extended to %(date)s.") % {
+            "date": date_format(day, "DATE_FORMAT")}
+    if kind == EventKind.CASE_OPENED:
+        return gettext("The appeal was received.")
+    if kind == EventKind.APPEAL_ATTACHED:
+        return gettext("More information was added to the case.")
+    if kind == EventKind.DOCUMENT_ADDED:
+        doc_type = _label(DocumentType, data.get("doc_type"))
+        if doc_type:
+            return gettext("A document was added to the case: %(type)s.") % {"type": doc_type}
+        return gettext("A document was added to the case.")
+    # Another public kind: its name only, never its data.
+    return _label(EventKind, kind)

@@ -4,26 +4,21 @@ limit, calls one intake service and renders."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 from ninja import Header, Query, Router, Status
 
-from casedesk.cases.events import EventKind
-from casedesk.cases.models import CaseEvent, DocumentType, Relation
-from casedesk.cases.workflow import Outcome
+from casedesk.cases.models import Relation
 from casedesk.core.errors import ApplicationError
-from casedesk.core.states import CaseState
 from casedesk.intake.public import (
     STATUS_FAILURES_GROUP,
     appeal_submit,
     case_open_public,
+    public_event_text,
     public_status,
 )
 from casedesk.intake.services import PersonData
@@ -151,61 +146,6 @@ def appeal_create(
 # --- following a case -------------------------------------------------------------------
 
 
-def _iso_date(value) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _label(choices, value) -> str | None:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return None
-
-
-def event_text(event: CaseEvent) -> str | None:
-    """What the applicant may read of a public event, in the active language: the new
-    stage, the question asked, the outcome, the body the appeal went to, a new deadline.
-    Never who did it, reasons, grounds or notes. ``None``: nothing to show."""
-    data = event.data or {}
-    kind = event.kind
-    if kind == EventKind.STATE_CHANGED:
-        stage = _label(CaseState, data.get("target"))
-        if stage is None:
-            return None
-        text = _("Status: %(state)s.") % {"state": stage}
-        transition = data.get("transition")
-        if transition == "request_information" and data.get("message"):
-            text += " " + _("The office asked: %(message)s") % {"message": data["message"]}
-        if transition == "answer" and (outcome := _label(Outcome, data.get("outcome"))):
-            text += " " + _("Outcome: %(outcome)s.") % {"outcome": outcome}
-        if transition == "forward" and data.get("forwarded_to"):
-            text += " " + _("Forwarded to: %(body)s.") % {"body": data["forwarded_to"]}
-        return text
-    if kind == EventKind.DEADLINE_EXTENDED:
-        day = _iso_date(data.get("due_on"))
-        if day is None:
-            return None
-        if data.get("rule") == "answer":
-            return _("The time to answer was extended to %(date)s.") % {
-                "date": date_format(day, "DATE_FORMAT")}
-        return _("A time limit was extended to %(date)s.") % {
-            "date": date_format(day, "DATE_FORMAT")}
-    if kind == EventKind.CASE_OPENED:
-        return _("The appeal was received.")
-    if kind == EventKind.APPEAL_ATTACHED:
-        return _("More information was added to the case.")
-    if kind == EventKind.DOCUMENT_ADDED:
-        doc_type = _label(DocumentType, data.get("doc_type"))
-        if doc_type:
-            return _("A document was added to the case: %(type)s.") % {"type": doc_type}
-        return _("A document was added to the case.")
-    # Another public kind: its name only, never its data.
-    return _label(EventKind, kind)
-
-
 def _status(request: HttpRequest, case_number: str, access_code: str) -> StatusOut:
     _limit(request, "api-v1-status", _rate("CASEDESK_RATE_STATUS", "20/10m"))
     number = case_number.strip().upper()
@@ -219,7 +159,7 @@ def _status(request: HttpRequest, case_number: str, access_code: str) -> StatusO
     info = public_status(case_id=case.pk)
     timeline = []
     for event in info.timeline:
-        text = event_text(event)
+        text = public_event_text(event)
         if text:
             timeline.append(TimelineItemOut(at=event.at, kind=event.kind, text=text))
     return StatusOut(

@@ -1,4 +1,3 @@
-import contextlib
 
 from django import template
 from django.utils import translation
@@ -95,38 +94,7 @@ def who(user):
 
 @register.filter
 def public_event(event):
-    """What the applicant may read of a timeline event: never staff names, reasons or
-    notes."""
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
+    """What the applicant may read of a timeline event (never staff names or reasons)."""
+    from casedesk.intake.public import public_event_text
 
-    from casedesk.cases.events import EventKind
-    from casedesk.cases.workflow import Outcome
-    from casedesk.core.states import CaseState
-
-    data = event.data
-    if event.kind == EventKind.STATE_CHANGED:
-        try:
-            text = _("Status: %(state)s.") % {"state": CaseState(data["target"]).label}
-        except (KeyError, ValueError):
-            return ""
-        if data.get("transition") == "request_information" and data.get("message"):
-            text += " " + _("The office asked: %(message)s") % {"message": data["message"]}
-        if data.get("outcome") and data.get("transition") == "answer":
-            with contextlib.suppress(ValueError):
-                text += " " + _("Outcome: %(outcome)s.") % {"outcome": Outcome(
-                    data["outcome"]).label}
-        if data.get("forwarded_to"):
-            text += " " + _("Forwarded to: %(body)s.") % {"body": data["forwarded_to"]}
-        return text
-    if event.kind == EventKind.DEADLINE_EXTENDED:
-        day = iso_date(data.get("due_on"))
-        return _("The time to answer was extended to %(date)s.") % {
-            "date": date_format(day, "DATE_FORMAT") if day else "—"}
-    if event.kind == EventKind.CASE_OPENED:
-        return _("The appeal was received.")
-    if event.kind == EventKind.APPEAL_ATTACHED:
-        return _("More information was added to the case.")
-    if event.kind == EventKind.DOCUMENT_ADDED:
-        return _("A document was added to the case.")
-    return ""
+    return public_event_text(event) or ""
