@@ -156,6 +156,7 @@ def document_add(
                 size=size,
                 sha256=sha256,
                 uploaded_by=None if isinstance(actor, permissions.ApplicantActor) else actor,
+                public=bool(public),
             )
             document.file.save(document.original_name, upload, save=False)
             stored = document

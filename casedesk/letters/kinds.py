@@ -1,0 +1,113 @@
+"""What each kind of letter needs: the context its template receives and a sample of it.
+
+Every template receives the common context (built by ``services`` from the case) and the
+kind's own keys (given by the caller). The sample context serves the admin's check of an
+edited template, ``letters_check`` and the preview.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .models import LetterKind, LetterLanguage
+
+LANGUAGES: tuple[str, ...] = tuple(LetterLanguage.values)
+
+# Computed from the case for every letter.
+COMMON = (
+    "language", "office", "date", "addressee", "addressee_given", "addressee_gender",
+    "case_number", "received_on", "registered_on", "answer_due", "status_url",
+)
+
+
+@dataclass(frozen=True)
+class Spec:
+    texts: tuple[str, ...] = ()  # required, non-empty (the service may fill some from the case)
+    dates: tuple[str, ...] = ()  # required dates (date, aware datetime or YYYY-MM-DD)
+    optional: tuple[str, ...] = ()  # texts that may be missing or empty
+    flags: tuple[str, ...] = ()  # yes/no, false when missing
+    derived: tuple[str, ...] = ()  # computed by the service from the other keys
+
+    @property
+    def given(self) -> tuple[str, ...]:
+        """The keys a caller may pass."""
+        return self.texts + self.dates + self.optional + self.flags
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self.given + self.derived
+
+
+SPECS: dict[str, Spec] = {
+    LetterKind.ACKNOWLEDGEMENT: Spec(optional=("access_code",)),
+    LetterKind.INFORMATION_REQUEST: Spec(texts=("message",)),
+    LetterKind.EXTENSION_NOTICE: Spec(texts=("reason",), dates=("new_due_on",)),
+    LetterKind.FORWARDING_NOTICE: Spec(texts=("forwarded_to",)),
+    LetterKind.DECISION: Spec(texts=("outcome", "reasoning"), dates=("signed_on",),
+                              optional=("outcome_label",), flags=("corrects",)),
+}
+
+_SAMPLE_COMMON = {
+    "ru": {
+        "office": "Аппарат Уполномоченного по правам человека",
+        "addressee": "Иванова Анна Петровна",
+        "addressee_given": "Анна Петровна",
+        "addressee_gender": "f",
+    },
+    "en": {
+        "office": "Office of the Commissioner for Human Rights",
+        "addressee": "Anna Ivanova",
+        "addressee_given": "",
+        "addressee_gender": "",
+    },
+}
+
+_SAMPLE_KIND = {
+    "ru": {
+        LetterKind.ACKNOWLEDGEMENT: {"access_code": "K7M2-Q9XD-4TPA"},
+        LetterKind.INFORMATION_REQUEST: {
+            "message": "Пришлите, пожалуйста, копию выписного эпикриза из госпиталя."},
+        LetterKind.EXTENSION_NOTICE: {
+            "reason": "Направлен запрос в военный комиссариат; ответ ещё не получен.",
+            "new_due_on": dt.date(2027, 3, 12)},
+        LetterKind.FORWARDING_NOTICE: {"forwarded_to": "Военная прокуратура Западного военного "
+                                                       "округа"},
+        LetterKind.DECISION: {
+            "outcome": "upheld", "outcome_label": "поддержано",
+            "reasoning": "Военнослужащий находился на лечении в госпитале, что подтверждено "
+                         "выписным эпикризом; запись о самовольном оставлении части ошибочна.",
+            "signed_on": dt.date(2027, 2, 3), "corrects": False},
+    },
+    "en": {
+        LetterKind.ACKNOWLEDGEMENT: {"access_code": "K7M2-Q9XD-4TPA"},
+        LetterKind.INFORMATION_REQUEST: {
+            "message": "Please send a copy of the hospital discharge summary."},
+        LetterKind.EXTENSION_NOTICE: {
+            "reason": "We have asked the military commissariat for records and are waiting "
+                      "for its reply.",
+            "new_due_on": dt.date(2027, 3, 12)},
+        LetterKind.FORWARDING_NOTICE: {"forwarded_to": "Military Prosecutor's Office of the "
+                                                       "Western Military District"},
+        LetterKind.DECISION: {
+            "outcome": "upheld", "outcome_label": "upheld",
+            "reasoning": "The service member was in hospital, as the discharge summary shows; "
+                         "the record of unauthorised absence is wrong.",
+            "signed_on": dt.date(2027, 2, 3), "corrects": False},
+    },
+}
+
+
+def sample_context(kind: str, language: str) -> dict:
+    """A complete, plausible context for ``kind`` in ``language``."""
+    return {
+        "language": language,
+        **_SAMPLE_COMMON[language],
+        "date": dt.date(2027, 2, 10),
+        "case_number": "MSK-2027-000123",
+        "received_on": dt.date(2027, 1, 11),
+        "registered_on": dt.date(2027, 1, 11),
+        "answer_due": dt.date(2027, 2, 10),
+        "status_url": f"https://casedesk.example/{language}/status/",
+        **_SAMPLE_KIND[language][kind],
+    }

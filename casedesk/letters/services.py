@@ -1,0 +1,287 @@
+"""Letters to applicants: generated from a template, stored in the case file as PDF and DOCX.
+
+``letter_generate`` is the only way letters enter a case file. The template in force is the
+one edited in the admin (``LetterTemplate``) if there is one, else the rulebook's file
+``letters/<kind>.<language>.html`` of the version the case was opened under.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from casedesk import rulebook
+from casedesk.accounts.roles import Role
+from casedesk.cases import events, permissions
+from casedesk.cases.models import Case, Document, DocumentType
+from casedesk.cases.services import local_date
+from casedesk.cases.workflow import Outcome
+from casedesk.core import hooks
+from casedesk.core.errors import ApplicationError
+
+from . import selectors
+from .kinds import LANGUAGES, SPECS, sample_context
+from .models import LetterKind, LetterTemplate
+from .rendering import (
+    DOCX_TEMPLATE,
+    LetterSource,
+    html_to_pdf,
+    letter_parts,
+    parts_to_docx,
+)
+
+logger = logging.getLogger(__name__)
+
+LETTER_ROLES = frozenset(
+    {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR, Role.COMMISSION_MEMBER}
+)
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+# Decision outcomes the letter knows besides the case outcomes (cases.workflow.Outcome):
+# the commission may send a case back for more information.
+OTHER_OUTCOMES = {"request_information": _("more information requested")}
+
+MISSING_TEXT = {
+    "message": _("Write the question to the applicant."),
+    "reason": _("Give the reason for the extension."),
+    "forwarded_to": _("Name the body the appeal was forwarded to."),
+    "outcome": _("Choose the outcome of the decision."),
+    "reasoning": _("Give the reasons for the decision."),
+}
+MISSING_DATE = {
+    "new_due_on": _("No answer deadline is running: give the new due date."),
+    "signed_on": _("Give the date the decision was signed."),
+}
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    html: str
+    pdf: bytes
+    docx: bytes
+
+
+def _render(source: LetterSource, context: dict) -> RenderedLetter:
+    """HTML, PDF and DOCX of one letter, or ApplicationError("letter_template")."""
+    html = source.render(context)
+    parts = letter_parts(html, template=source.name)
+    pdf = html_to_pdf(html, base_url=source.folder, template=source.name)
+    docx = parts_to_docx(parts, docx_template=source.folder / DOCX_TEMPLATE)
+    return RenderedLetter(html=html, pdf=pdf, docx=docx)
+
+
+def _check_kind(kind: str, language: str) -> None:
+    if kind not in SPECS:
+        raise ApplicationError("unknown_letter", _("There is no letter of this kind."))
+    if language not in LANGUAGES:
+        raise ApplicationError("unknown_language",
+                               _("Letters can be written in Russian or English only."))
+
+
+# --- the context -----------------------------------------------------------------------------
+
+
+def _as_date(value, key: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return local_date(value)
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ApplicationError("letter_context", _("“%(key)s” is not a date."),
+                               key=key) from None
+
+
+def _context(case: Case, *, kind: str, language: str, given: dict,
+             letter_date: dt.date) -> dict:
+    """The full template context: the common part from the case, the kind's part from
+    ``given`` (with the defaults the case supplies)."""
+    spec = SPECS[kind]
+    unknown = sorted(set(given) - set(spec.given))
+    if unknown:
+        raise ApplicationError("letter_context", _("This letter takes no “%(keys)s”."),
+                               keys=", ".join(unknown))
+    office = case.office
+    addressee = selectors.letter_addressee(case)
+    addressee_given, addressee_gender = selectors.name_for_salutation(addressee)
+    answer_due = selectors.letter_answer_due(case)
+    context = {
+        "language": language,
+        "office": office.name_en if language == "en" else office.name_ru,
+        "date": letter_date,
+        "addressee": addressee,
+        "addressee_given": addressee_given,
+        "addressee_gender": addressee_gender,
+        "case_number": case.number,
+        "received_on": local_date(case.received_at),
+        "registered_on": local_date(case.registered_at) if case.registered_at else None,
+        "answer_due": answer_due,
+        "status_url": f"{settings.CASEDESK_PUBLIC_URL.rstrip('/')}/{language}/status/",
+    }
+    defaults = {
+        "forwarded_to": case.forwarded_to,
+        "outcome": case.outcome,
+        "new_due_on": answer_due,
+        "signed_on": letter_date,
+    }
+    for key in spec.texts:
+        value = str(given.get(key) or defaults.get(key) or "").strip()
+        if not value:
+            raise ApplicationError("letter_context", MISSING_TEXT[key])
+        context[key] = value
+    for key in spec.dates:
+        value = _as_date(given.get(key), key) or defaults.get(key)
+        if value is None:
+            raise ApplicationError("letter_context", MISSING_DATE[key])
+        context[key] = value
+    for key in spec.optional:
+        context[key] = str(given.get(key) or "").strip()
+    for key in spec.flags:
+        context[key] = bool(given.get(key))
+    if kind == LetterKind.DECISION:
+        labels = {**dict(Outcome.choices), **OTHER_OUTCOMES}
+        if context["outcome"] in labels:
+            with translation.override(language):
+                context["outcome_label"] = str(labels[context["outcome"]])
+        elif not context["outcome_label"]:
+            raise ApplicationError("letter_context", _("Unknown outcome “%(outcome)s”."),
+                                   outcome=context["outcome"])
+    return context
+
+
+# --- generating ------------------------------------------------------------------------------
+
+
+def letter_generate(
+    *,
+    actor,
+    case: Case,
+    kind: str,
+    language: str | None = None,
+    context: dict | None = None,
+    at: dt.datetime | None = None,
+    system: bool = False,
+) -> list[Document]:
+    """Write a letter of ``kind`` to the case's applicant and store it in the case file as
+    a PDF and a DOCX (public: the applicant can download them); return both documents.
+
+    ``context`` holds the kind's own facts (see ``kinds.SPECS``): ``message`` for an
+    information request; ``reason`` and optionally ``new_due_on`` (default: the running
+    answer deadline) for an extension notice; ``forwarded_to`` (default: the case's) for
+    a forwarding notice; for a decision ``outcome`` (a ``cases.workflow.Outcome`` code or
+    ``request_information``; any other code needs ``outcome_label``), ``reasoning``,
+    ``signed_on`` (a date or datetime; default: the letter's date) and ``corrects`` (true
+    if it corrects an earlier decision); optionally ``access_code`` for an
+    acknowledgement. Unknown keys are refused.
+
+    Staff of the case's office (intake clerk, caseworker, supervisor, commission member)
+    may write letters; casedesk itself does with ``actor=None, system=True``. Nothing is
+    stored if the template or the context is wrong. The files are written before the rows
+    and deleted again if this transaction fails; if a transaction around the call rolls
+    back later, the files stay (as with uploads).
+    """
+    at = at or timezone.now()
+    if actor is None and not system:
+        raise ApplicationError("forbidden", _("You are not allowed to do this."))
+    case = Case.objects.select_related("office").get(pk=case.pk)
+    if actor is not None:
+        permissions.require(actor, case, LETTER_ROLES)
+    language = language or selectors.letter_case_language(case)
+    _check_kind(kind, language)
+    full_context = _context(case, kind=kind, language=language, given=dict(context or {}),
+                            letter_date=local_date(at))
+    book = rulebook.get(case.rulebook_version)
+    source = selectors.letter_source(kind=kind, language=language, book=book)
+    rendered = _render(source, full_context)
+
+    files = (("pdf", PDF, rendered.pdf), ("docx", DOCX, rendered.docx))
+    stored: list[Document] = []
+    created: list[Document] = []
+    try:
+        with transaction.atomic():
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            if actor is not None:
+                permissions.require(actor, locked, LETTER_ROLES)
+            for extension, content_type, data in files:
+                name = f"{locked.number}-{kind}-{language}.{extension}"
+                document = Document(
+                    case=locked,
+                    doc_type=DocumentType.LETTER,
+                    original_name=name,
+                    content_type=content_type,
+                    size=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    generated=True,
+                    public=True,
+                    uploaded_by=actor,
+                )
+                document.file.save(name, ContentFile(data), save=False)
+                stored.append(document)
+                document.save()
+                events.document_added(locked, at=at, actor=actor, document_id=document.pk,
+                                      doc_type=DocumentType.LETTER, public=True)
+                created.append(document)
+            hooks.emit("letter_generated", case_id=locked.pk, kind=kind, language=language,
+                       document_ids=[d.pk for d in created])
+    except BaseException:
+        for document in stored:
+            try:
+                document.file.storage.delete(document.file.name)
+            except Exception:
+                logger.exception("could not delete the file of a failed letter")
+        raise
+    return created
+
+
+def letter_preview(kind: str, language: str, context: dict | None = None, *,
+                   body: str | None = None) -> bytes:
+    """A PDF of the letter with the sample context (``context`` overrides parts of it),
+    from the template in force, or from ``body`` if given (an edit not saved yet)."""
+    _check_kind(kind, language)
+    book = rulebook.current()
+    if body is None:
+        source = selectors.letter_source(kind=kind, language=language, book=book)
+    else:
+        source = LetterSource(kind=kind, language=language,
+                              folder=selectors.letters_folder(book), body=body)
+    full_context = {**sample_context(kind, language), **(context or {})}
+    html = source.render(full_context)
+    letter_parts(html, template=source.name)
+    return html_to_pdf(html, base_url=source.folder, template=source.name)
+
+
+def letter_check(*, kind: str, language: str, folder: Path, body: str | None = None
+                 ) -> RenderedLetter:
+    """Render the template (the file in ``folder``, or ``body``) with the sample context
+    to HTML, PDF and DOCX; raise ApplicationError("letter_template") if any step fails."""
+    _check_kind(kind, language)
+    source = LetterSource(kind=kind, language=language, folder=folder, body=body)
+    return _render(source, sample_context(kind, language))
+
+
+def letter_template_save(*, actor, kind: str, language: str, body: str) -> LetterTemplate:
+    """Replace the file template of ``kind`` in ``language`` with ``body``, after checking
+    that it renders to HTML, PDF and DOCX with the sample context."""
+    if actor is None or not actor.is_active or not (
+            actor.is_superuser or actor.role == Role.ADMINISTRATOR):
+        raise ApplicationError("forbidden", _("You are not allowed to do this."))
+    letter_check(kind=kind, language=language, body=body,
+                 folder=selectors.letters_folder(rulebook.current()))
+    with transaction.atomic():
+        template, _created = LetterTemplate.objects.update_or_create(
+            kind=kind, language=language, defaults={"body": body, "updated_by": actor},
+        )
+    return template
