@@ -28,6 +28,8 @@ class EventKind(models.TextChoices):
     DEADLINE_OVERDUE = "deadline_overdue", _("deadline overdue")
     FILING_LIMIT_PASSED = "filing_limit_passed", _("filed after the time limit")
     NOTE_ADDED = "note_added", _("internal note")
+    COMMISSION_SCHEDULED = "commission_scheduled", _("put on the commission's agenda")
+    COMMISSION_DECISION = "commission_decision", _("commission decision signed")
     DOCUMENT_ADDED = "document_added", _("document added")
 
 
@@ -88,3 +90,15 @@ def document_added(case: Case, *, at: dt.datetime, actor, document_id: int, doc_
                    public: bool) -> CaseEvent:
     return _write(case, EventKind.DOCUMENT_ADDED, at=at, actor=actor, public=public,
                   document=document_id, doc_type=doc_type)
+
+
+def commission_scheduled(case: Case, *, at: dt.datetime, actor, session_id: int,
+                         session_at: dt.datetime) -> CaseEvent:
+    return _write(case, EventKind.COMMISSION_SCHEDULED, at=at, actor=actor, public=True,
+                  session=session_id, session_at=session_at.isoformat())
+
+
+def commission_decision(case: Case, *, at: dt.datetime, actor, decision_id: int,
+                        outcome: str, corrects: int | None) -> CaseEvent:
+    return _write(case, EventKind.COMMISSION_DECISION, at=at, actor=actor, public=True,
+                  decision=decision_id, outcome=outcome, corrects=corrects)

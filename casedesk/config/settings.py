@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "casedesk.people",
     "casedesk.deadlines",
     "casedesk.cases",
+    "casedesk.letters",
     "casedesk.intake",
+    "casedesk.review",
     "casedesk.demo",
     "casedesk.web",
     "casedesk.staff",
@@ -184,6 +186,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CASEDESK_LOG_LEVEL", "INFO")},
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 if PRODUCTION:

@@ -61,6 +61,8 @@ STAFF = [
     ("caseworker2", Role.CASEWORKER, "MSK", False),
     ("supervisor", Role.SUPERVISOR, "MSK", False),
     ("commission", Role.COMMISSION_MEMBER, "MSK", False),
+    ("commission2", Role.COMMISSION_MEMBER, "MSK", False),
+    ("commission3", Role.COMMISSION_MEMBER, "MSK", False),
     ("analyst", Role.ANALYST, "*", False),
     ("spb_caseworker", Role.CASEWORKER, "SPB", False),
     ("spb_supervisor", Role.SUPERVISOR, "SPB", False),
@@ -163,7 +165,24 @@ def ensure_reference(*, password: str = DEMO_PASSWORD) -> list[tuple[str, str, s
             user.save()
             user.offices.set(offices.values() if office_code == "*" else [offices[office_code]])
         logins.append((username, str(role.label), office_code))
+    _ensure_commissions(offices)
     return logins
+
+
+def _ensure_commissions(offices: dict) -> None:
+    """One commission per office, its members the office's commission members; the first
+    is the chair."""
+    from casedesk.review.models import Commission, CommissionMember
+
+    for office in offices.values():
+        commission, _ = Commission.objects.get_or_create(
+            office=office, defaults={"name_ru": f"Комиссия офиса {office.code}",
+                                     "name_en": f"{office.code} office commission"})
+        members = User.objects.filter(role=Role.COMMISSION_MEMBER, offices=office) \
+            .order_by("username")
+        for i, user in enumerate(members):
+            CommissionMember.objects.get_or_create(commission=commission, user=user,
+                                                   defaults={"is_chair": i == 0})
 
 
 def _context(seed: int, now: dt.datetime) -> Context:
@@ -407,6 +426,7 @@ def _write_batch(ctx: Context, plans, categories, cat_weights) -> None:
             _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, events,
                            deadlines)
         Case.objects.bulk_create(cases, batch_size=2000)
+        _referrals(ctx, cases, plans_out)
         CaseApplicant.objects.bulk_create(links, batch_size=5000)
         Appeal.objects.bulk_create(appeals, batch_size=2000)
         Deadline.objects.bulk_create(deadlines, batch_size=5000)
@@ -417,6 +437,30 @@ def _write_batch(ctx: Context, plans, categories, cat_weights) -> None:
         for name, rows in (("cases", cases), ("people", people), ("appeals", appeals),
                            ("events", events), ("deadlines", deadlines)):
             ctx.counts[name] += len(rows)
+
+
+def _referrals(ctx, cases, plans_out) -> None:
+    """Referrals behind the cases that reached the commission, so that its pages have
+    something to show (pending, or decided for the decided ones)."""
+    from casedesk.review.models import Commission, Referral, ReferralStatus
+
+    commissions = {c.office_id: c for c in Commission.objects.all()}
+    rows = []
+    for case, (d, path, times, _details, _web) in zip(cases, plans_out, strict=True):
+        if "refer_to_commission" not in path or case.office_id not in commissions:
+            continue
+        at = times[path.index("refer_to_commission")]
+        english = d["english"]
+        rows.append(Referral(
+            case=case, commission=commissions[case.office_id], referred_at=at,
+            summary=("The applicant's account is supported by the documents in the file."
+                     if english else "Доводы заявителя подтверждаются документами дела."),
+            question=("Should the office recommend correcting the record?" if english
+                      else "Рекомендовать ли исправить запись и восстановить права?"),
+            status=ReferralStatus.PENDING if case.state == S.REFERRED_TO_COMMISSION
+            else ReferralStatus.DECIDED))
+    Referral.objects.bulk_create(rows, batch_size=2000)
+    ctx.counts["referrals"] += len(rows)
 
 
 def _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, events,

@@ -207,6 +207,7 @@ class PublicStatus:
     question: str
     can_reply: bool
     timeline: list[CaseEvent] = field(default_factory=list)
+    documents: list = field(default_factory=list)
 
 
 def case_open_public(*, case_number: str, access_code: str) -> Case:
@@ -235,7 +236,20 @@ def public_status(*, case_id: int, today: dt.date | None = None) -> PublicStatus
         case=case, stage=str(PLAIN_STAGE[CaseState(case.state)]), answer_due=due,
         late=bool(due and case.state in OPEN_STATES and today > due),
         question=question, can_reply=case.state in OPEN_STATES, timeline=events,
+        documents=list(case.documents.filter(public=True, generated=True)
+                       .order_by("created_at")),
     )
+
+
+def public_document_open(*, case_id: int, document_id: int):
+    """A letter of the office to the applicant, for download from the status page."""
+    from casedesk.cases.models import Document
+
+    document = Document.objects.filter(pk=document_id, case_id=case_id, public=True,
+                                       generated=True).first()
+    if document is None:
+        raise ApplicationError("not_found", _("No such document."))
+    return document, document.file.open("rb")
 
 
 def applicant_reply(*, case_id: int, text: str, attachments: list[tuple] = (),
@@ -287,6 +301,13 @@ def _iso_date(value) -> dt.date | None:
         return None
 
 
+def _iso_datetime(value) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _label(choices, value) -> str | None:
     try:
         return str(choices(value).label)
@@ -322,6 +343,18 @@ def public_event_text(event: CaseEvent) -> str | None:
                 "date": date_format(day, "DATE_FORMAT")}
         return gettext("A time limit was extended to %(date)s.") % {
             "date": date_format(day, "DATE_FORMAT")}
+    if kind == EventKind.COMMISSION_SCHEDULED:
+        when = _iso_datetime(data.get("session_at"))
+        return gettext("Your case is on the commission's agenda for %(date)s.") % {
+            "date": date_format(timezone.localtime(when), "DATE_FORMAT") if when else "—"}
+    if kind == EventKind.COMMISSION_DECISION:
+        from casedesk.review.models import DecisionOutcome
+
+        outcome = _label(DecisionOutcome, data.get("outcome")) or ""
+        if data.get("corrects"):
+            return gettext("The commission corrected its decision: %(outcome)s.") % {
+                "outcome": outcome}
+        return gettext("The commission decided: %(outcome)s.") % {"outcome": outcome}
     if kind == EventKind.CASE_OPENED:
         return gettext("The appeal was received.")
     if kind == EventKind.APPEAL_ATTACHED:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("status/", views.status, name="status"),
     path("status/case/", views.case, name="case"),
     path("status/leave/", views.leave, name="leave"),
+    path("status/documents/<int:document_id>/", views.document, name="document"),
 ]

@@ -163,6 +163,23 @@ def case(request):
     }, status=400 if (error or form.errors) else 200)
 
 
+@never_cache
+def document(request, document_id: int):
+    from django.http import FileResponse, Http404
+
+    case_id = request.session.get(SESSION_CASE)
+    if not case_id:
+        return redirect("portal:status")
+    try:
+        doc, handle = public.public_document_open(case_id=case_id, document_id=document_id)
+    except ApplicationError as exc:
+        raise Http404(str(exc)) from None
+    response = FileResponse(handle, content_type=doc.content_type, as_attachment=True,
+                            filename=doc.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def leave(request):
     if request.method == "POST":
         request.session.pop(SESSION_CASE, None)

@@ -25,6 +25,7 @@ from .schema import (
     Grounds,
     Manifest,
     Procedure,
+    Review,
 )
 
 FILES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -60,6 +61,7 @@ class Rulebook:
     procedures: dict[str, Procedure]
     grounds: dict[str, Ground]
     calendar: Calendar
+    review: Review
     due_soon_days: int
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -195,8 +197,13 @@ def load_version(folder: Path) -> Rulebook:
     grounds = _validate(gr_path, Grounds, data, node)
     grounds_by_code = _unique(gr_path, node, ("left_unanswered",), grounds.left_unanswered)
 
+    rv_path = folder / "review.yaml"
+    data, node = _read(rv_path)
+    review = _validate(rv_path, Review, data, node)
+
     return Rulebook(
         path=folder,
+        review=review,
         manifest=manifest,
         categories=categories_by_code,
         rules=rules,

@@ -141,6 +141,14 @@ class Deadlines(Strict):
     procedures: list[Procedure] = Field(min_length=1)
 
 
+class Review(Strict):
+    """How the commission decides: who must have voted before the chair may sign."""
+
+    quorum_min_votes: int = Field(ge=1, le=50)
+    quorum_fraction: float = Field(gt=0, le=1)
+    citation: str = Field(min_length=3)
+
+
 class Ground(Strict):
     code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: Text

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import review_views, views
 
 app_name = "staff"
 urlpatterns = [
@@ -12,11 +12,21 @@ urlpatterns = [
     path("supervisor/", views.supervisor, name="supervisor"),
     path("supervisor/reassign/", views.bulk_assign, name="bulk_assign"),
     path("cases/<str:number>/", views.case_detail, name="case"),
+    path("cases/<str:number>/refer/", review_views.refer, name="refer"),
+    path("commission/", review_views.commission_home, name="commission"),
+    path("commission/<int:commission_id>/sessions/", review_views.session_create,
+         name="session_create"),
+    path("commission/sessions/<int:session_id>/", review_views.session_detail, name="session"),
+    path("commission/items/<int:item_id>/vote/", review_views.vote, name="vote"),
+    path("commission/items/<int:item_id>/sign/", review_views.sign, name="sign"),
+    path("commission/decisions/<int:decision_id>/correct/", review_views.correct,
+         name="correct"),
     path("cases/<str:number>/move/<slug:transition>/", views.case_transition, name="transition"),
     path("cases/<str:number>/extend/", views.case_extend, name="extend"),
     path("cases/<str:number>/assign/", views.case_assign, name="assign"),
     path("cases/<str:number>/notes/", views.case_note, name="note"),
     path("cases/<str:number>/access-code/", views.case_access_code, name="access_code"),
+    path("cases/<str:number>/letters/", views.case_letter, name="letter"),
     path("cases/<str:number>/documents/", views.case_document, name="document_add"),
     path("cases/<str:number>/documents/<int:document_id>/", views.document_file,
          name="document"),

@@ -28,9 +28,11 @@ from casedesk.cases.models import DocumentType
 from casedesk.cases.workflow import TRANSITIONS, allowed_for
 from casedesk.core.errors import ApplicationError
 from casedesk.deadlines.rules import days_left
+from casedesk.intake import letters as intake_letters
 from casedesk.intake.public import access_code_issue
 from casedesk.intake.selectors import possible_duplicates
 from casedesk.intake.services import appeal_register
+from casedesk.review.selectors import commissions_for_case
 
 from . import forms
 
@@ -153,6 +155,8 @@ def _case_context(request, file, **extra):
         "staff_names": selectors.staff_names(file.events),
         "previewable": ("application/pdf", "image/jpeg", "image/png", "image/webp"),
         "upload_hint": upload_hint(),
+        "commissions": list(commissions_for_case(case))
+        if "refer_to_commission" in {t.name for t in transitions} else [],
     }
 
 
@@ -264,6 +268,24 @@ def case_access_code(request, number: str):
         return _after(request, case, error)
     messages.warning(request, _("New access code for the applicant: %(code)s. It is shown "
                                 "only now; the previous code no longer works.") % {"code": code})
+    response = _after(request, case)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def case_letter(request, number: str):
+    case = _case_for_action(request, number)
+    try:
+        letters = intake_letters.case_letter(actor=request.user, case=case,
+                                             kind=request.POST.get("kind", ""))
+    except ApplicationError as error:
+        if error.code == "not_found":
+            raise Http404(str(error)) from None
+        return _after(request, case, error)
+    messages.success(request, _("The letter is in the case file: %(names)s.") % {
+        "names": ", ".join(d.original_name for d in letters)})
     response = _after(request, case)
     response["Cache-Control"] = "no-store"
     return response

@@ -98,3 +98,8 @@ def public_event(event):
     from casedesk.intake.public import public_event_text
 
     return public_event_text(event) or ""
+
+
+@register.filter
+def commission_name(commission):
+    return commission.name_en if translation.get_language() == "en" else commission.name_ru

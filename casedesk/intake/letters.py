@@ -1,0 +1,43 @@
+"""Letters staff send from the case file: the text comes from what the case recorded."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from casedesk.cases.models import Case, Document
+from casedesk.core.errors import ApplicationError
+from casedesk.letters.services import letter_generate
+
+from .public import access_code_issue
+
+STAFF_KINDS = ("acknowledgement", "information_request", "extension_notice",
+               "forwarding_notice")
+
+
+def case_letter(*, actor, case: Case, kind: str) -> list[Document]:
+    """Generate a letter of ``kind`` for the case (PDF and DOCX in the case file). An
+    acknowledgement for a case without an access code issues one and prints it."""
+    if kind not in STAFF_KINDS:
+        raise ApplicationError("unknown_letter", _("Choose a kind of letter."))
+    events = case.events.filter(kind="state_changed").order_by("-at", "-id")
+    context: dict = {}
+    with transaction.atomic():
+        if kind == "acknowledgement" and not case.access_code_hash:
+            context["access_code"] = access_code_issue(actor=actor, case=case)
+        elif kind == "information_request":
+            asked = next((e for e in events if e.data.get("transition") ==
+                          "request_information"), None)
+            if asked is None:
+                raise ApplicationError("nothing_asked",
+                                       _("No question was asked in this case yet."))
+            context["message"] = asked.data.get("message", "")
+        elif kind == "extension_notice":
+            extended = case.events.filter(kind="deadline_extended").order_by("-at", "-id").first()
+            if extended is None:
+                raise ApplicationError("not_extended",
+                                       _("The deadline of this case was not extended."))
+            context.update(reason=extended.data["reason"], new_due_on=extended.data["due_on"])
+        elif kind == "forwarding_notice" and not case.forwarded_to:
+            raise ApplicationError("not_forwarded", _("This case was not forwarded."))
+        return letter_generate(actor=actor, case=case, kind=kind, context=context)

@@ -1,0 +1,161 @@
+"""Staff pages of the commission: referral form, agenda, votes, signing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from casedesk.cases import selectors as case_selectors
+from casedesk.core.errors import ApplicationError
+from casedesk.review import selectors, services
+from casedesk.review.models import AgendaItem, Commission, Decision, DecisionOutcome, VoteChoice
+
+
+@login_required
+@require_POST
+def refer(request, number: str):
+    try:
+        case = case_selectors.case_get(actor=request.user, number=number)
+    except ApplicationError as error:
+        raise Http404(str(error)) from None
+    commission = selectors.commissions_for_case(case).filter(
+        pk=request.POST.get("commission") or 0).first()
+    try:
+        if commission is None:
+            raise ApplicationError("bad_commission", _("Choose a commission."))
+        services.referral_create(
+            actor=request.user, case=case, commission=commission,
+            summary=request.POST.get("summary", ""), question=request.POST.get("question", ""),
+            document_ids=[int(x) for x in request.POST.getlist("documents") if x.isdigit()])
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The case is referred to the commission."))
+    return redirect("staff:case", number=case.number)
+
+
+@login_required
+def commission_home(request):
+    commissions = list(selectors.commissions_of(request.user))
+    if not commissions:
+        return HttpResponseForbidden(_("You are not a member of a commission."))
+    rows = [{"commission": c, "chair": selectors.is_chair(request.user, c),
+             "waiting": list(selectors.waiting_referrals(c)),
+             "sessions": list(c.sessions.all()[:20])} for c in commissions]
+    return render(request, "staff/commission.html", {"rows": rows, "nav": "commission",
+                                                     "now": timezone.localtime()})
+
+
+@login_required
+@require_POST
+def session_create(request, commission_id: int):
+    commission = selectors.commissions_of(request.user).filter(pk=commission_id).first()
+    if commission is None:
+        raise Http404
+    starts = parse_datetime(request.POST.get("starts_at") or "")
+    try:
+        if starts is None:
+            raise ApplicationError("bad_date", _("Give the date and time of the session."))
+        if timezone.is_naive(starts):
+            starts = timezone.make_aware(starts)
+        ids = [int(x) for x in request.POST.getlist("referrals") if x.isdigit()] or None
+        session = services.session_schedule(actor=request.user, commission=commission,
+                                            starts_at=starts, place=request.POST.get("place", ""),
+                                            referral_ids=ids)
+    except ApplicationError as error:
+        messages.error(request, str(error))
+        return redirect("staff:commission")
+    return redirect("staff:session", session_id=session.pk)
+
+
+@login_required
+def session_detail(request, session_id: int):
+    try:
+        session = selectors.session_get(actor=request.user, session_id=session_id)
+    except ApplicationError as error:
+        raise Http404(str(error)) from None
+    items = selectors.agenda(session)
+    for item in items:
+        item.my_vote = next((v for v in item.votes.all() if v.member_id == request.user.pk),
+                            None)
+        item.decision_list = list(item.decisions.all())
+    return render(request, "staff/session.html", {
+        "session": session, "items": items, "nav": "commission",
+        "chair": selectors.is_chair(request.user, session.commission),
+        "vote_choices": VoteChoice.choices,
+        "outcomes": DecisionOutcome.choices,
+        "final_outcomes": [c for c in DecisionOutcome.choices
+                           if c[0] != DecisionOutcome.REQUEST_INFORMATION],
+    })
+
+
+def _item(request, item_id: int) -> AgendaItem:
+    item = AgendaItem.objects.select_related("session").filter(
+        pk=item_id, session__commission__in=selectors.commissions_of(request.user)).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+@login_required
+@require_POST
+def vote(request, item_id: int):
+    item = _item(request, item_id)
+    try:
+        services.vote_cast(actor=request.user, item=item, choice=request.POST.get("choice", ""),
+                           reason=request.POST.get("reason", ""))
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your vote is recorded."))
+    return redirect("staff:session", session_id=item.session_id)
+
+
+@login_required
+@require_POST
+def sign(request, item_id: int):
+    item = _item(request, item_id)
+    try:
+        services.decision_sign(actor=request.user, item=item,
+                               outcome=request.POST.get("outcome", ""),
+                               reasoning=request.POST.get("reasoning", ""))
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The decision is signed; the letter is in the case file."))
+    return redirect("staff:session", session_id=item.session_id)
+
+
+@login_required
+@require_POST
+def correct(request, decision_id: int):
+    decision = Decision.objects.select_related("item").filter(
+        pk=decision_id,
+        item__session__commission__in=selectors.commissions_of(request.user)).first()
+    if decision is None:
+        raise Http404
+    try:
+        services.decision_correct(actor=request.user, decision=decision,
+                                  outcome=request.POST.get("outcome", ""),
+                                  reasoning=request.POST.get("reasoning", ""))
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The correction is signed."))
+    return redirect("staff:session", session_id=decision.item.session_id)
+
+
+def default_session_time() -> str:
+    return (timezone.localtime() + dt.timedelta(days=7)).replace(
+        hour=10, minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
+
+
+__all__ = ["Commission"]
