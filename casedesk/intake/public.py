@@ -359,6 +359,8 @@ def public_event_text(event: CaseEvent) -> str | None:
         return gettext("The appeal was received.")
     if kind == EventKind.APPEAL_ATTACHED:
         return gettext("More information was added to the case.")
+    if kind == EventKind.DOCUMENT_ADDED and data.get("doc_type") == DocumentType.LETTER:
+        return None  # letters are listed on their own, once per letter, not per format
     if kind == EventKind.DOCUMENT_ADDED:
         doc_type = _label(DocumentType, data.get("doc_type"))
         if doc_type:

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from casedesk import rulebook
 from casedesk.cases import selectors as case_selectors
 from casedesk.core.errors import ApplicationError
 from casedesk.review import selectors, services
@@ -87,6 +88,9 @@ def session_detail(request, session_id: int):
         item.my_vote = next((v for v in item.votes.all() if v.member_id == request.user.pk),
                             None)
         item.decision_list = list(item.decisions.all())
+        _met, item.tally = services.quorum(item, rulebook.get(
+            item.referral.case.rulebook_version))
+        item.cast = sum(item.tally["votes"].values())
     return render(request, "staff/session.html", {
         "session": session, "items": items, "nav": "commission",
         "chair": selectors.is_chair(request.user, session.commission),

@@ -125,7 +125,7 @@ def test_every_kind_in_both_languages_is_stored_as_pdf_and_docx(
     assert sorted(e.data["document"] for e in added) == [pdf_doc.pk, docx_doc.pk]
     assert all(e.public and e.data["doc_type"] == "letter" for e in added)
 
-    expected = [case.number, LETTER_DATE[language], "casedesk —", *texts]
+    expected = [case.number, LETTER_DATE[language], *texts]
     text = pdf_text(pdf_doc.file.open("rb").read(), tmp_path)
     pdf_doc.file.close()
     for fragment in expected:
@@ -158,7 +158,7 @@ def test_docx_has_the_letters_parts_in_order(case, staff):
     assert paragraphs[5] == "Уважаемая Анна Петровна!"
     assert "Первый абзац вопроса." in paragraphs
     assert "Второй абзац: с переносом строки." in paragraphs  # one paragraph, a line break
-    assert paragraphs[-2:] == ["С уважением,", "casedesk — Москва"]
+    assert paragraphs[-2:] == ["С уважением,", "Москва"]  # signed by the office
     assert not any("{{" in p or "{%" in p for p in paragraphs)
 
 

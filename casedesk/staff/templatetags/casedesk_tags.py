@@ -103,3 +103,21 @@ def public_event(event):
 @register.filter
 def commission_name(commission):
     return commission.name_en if translation.get_language() == "en" else commission.name_ru
+
+
+@register.filter
+def letter_title(document):
+    """A letter as the applicant should see it: what it is and its format, not a file
+    name."""
+    from django.utils.translation import gettext as _
+
+    kinds = {"acknowledgement": _("Acknowledgement of receipt"),
+             "information_request": _("Request for information"),
+             "extension_notice": _("Notice of extension"),
+             "forwarding_notice": _("Notice of forwarding"),
+             "decision": _("Decision of the commission")}
+    name = document.original_name or ""
+    kind = next((label for code, label in kinds.items() if f"-{code}-" in name),
+                str(document.get_doc_type_display()))
+    extension = name.rsplit(".", 1)[-1].upper() if "." in name else ""
+    return f"{kind} ({extension})" if extension else kind

@@ -114,7 +114,7 @@ def test_staff_make_letters_from_the_case_file(client, staff, register, kind, pr
 def test_a_letter_without_its_facts_is_refused(client, staff, register):
     case = register()
     client.force_login(staff[Role.CASEWORKER])
-    response = client.post(reverse("staff:letter", args=[case.number]),
+    response = client.post(reverse("staff:letter", args=[case.number]).replace("/ru/", "/en/"),
                            {"kind": "extension_notice"})
     assert response.status_code == 400
     assert "not extended" in response.content.decode()
