@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "django_tasks",
     "django_tasks_db",  # its app label is "django_tasks_database"
     "django_ratelimit",
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "casedesk.web.middleware.NoStoreForPeopleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -164,16 +167,38 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
+# Content Security Policy (django-csp): everything from our own origin, no inline script
+# or style, no plugins, no framing by other sites. PDF previews frame our own pages.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+
 # Rate limits and throttles count in the cache: Redis (CASEDESK_REDIS_URL), shared between
 # app servers, is required in production; one process in development and tests may count
 # in its own memory.
-if os.environ.get("CASEDESK_REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": os.environ["CASEDESK_REDIS_URL"]}}
+REDIS_URL = os.environ.get("CASEDESK_REDIS_URL") or (
+    "redis://127.0.0.1:6379/1" if PRODUCTION else "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache",
+                          "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    if not PRODUCTION:
-        SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_USE_CACHE = "default"
 CASEDESK_RATE_SUBMIT = os.environ.get("CASEDESK_RATE_SUBMIT", "10/h")
 CASEDESK_RATE_STATUS = os.environ.get("CASEDESK_RATE_STATUS", "20/10m")

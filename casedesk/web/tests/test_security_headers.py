@@ -1,0 +1,41 @@
+"""Web hardening: CSP without unsafe-inline, no-store on personal pages, deploy check."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+
+@pytest.mark.parametrize("path", ["/ru/", "/en/appeal/", "/ru/status/", "/ru/staff/login/"])
+def test_csp_without_inline_and_framing_rules(client, db, path):
+    response = client.get(path)
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'self'" in policy
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/en/appeal/", "/ru/status/", "/ru/staff/login/"])
+def test_pages_with_personal_data_are_not_stored(client, db, path):
+    assert "no-store" in client.get(path)["Cache-Control"]
+
+
+def test_staff_pages_are_not_stored(client, staff):
+    client.force_login(staff["caseworker"])
+    assert "no-store" in client.get("/ru/staff/")["Cache-Control"]
+
+
+def test_check_deploy_is_clean_with_the_documented_production_settings():
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DJANGO_", "CASEDESK_", "DATABASE_URL"))}
+    env.update(DJANGO_ENV="production", DJANGO_SECRET_KEY="x" * 20 + "-prod-" + "y" * 40,
+               DJANGO_ALLOWED_HOSTS="casedesk.example.org")
+    result = subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True, text=True, env=env, cwd=settings.BASE_DIR, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
