@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.accounts.roles import Role
+from casedesk.audit.services import audit_record
 from casedesk.core import hooks
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
@@ -21,6 +22,17 @@ from .models import Case, CaseNote, CaseNumberCounter, Deadline, DeadlineFlag
 from .workflow import FORWARDED_TO, GROUND, MESSAGE, OUTCOME, REASON, TRANSITIONS, Outcome
 
 MAX_TEXT = 5000
+
+
+def _staff(actor):
+    """The staff user behind an action, or None for the applicant and the system."""
+    return None if isinstance(actor, permissions.ApplicantActor) else actor
+
+
+def _kind(actor) -> str | None:
+    if isinstance(actor, permissions.ApplicantActor):
+        return "applicant"
+    return None if actor is not None else "system"
 
 
 def local_date(at: dt.datetime) -> dt.date:
@@ -180,6 +192,10 @@ def case_transition(
         )
         deadline_sync.sync(locked, today=local_date(at), anchor=spec.anchor)
         locked.save()
+        audit_record(action="case.transition", actor=_staff(actor), actor_kind=_kind(actor),
+                     object_type="case", object_id=locked.pk,
+                     data={"transition": transition, "source": source,
+                           "target": str(spec.target)})
         hooks.emit("case_moved", case_id=locked.pk, transition=transition)
     return locked
 
@@ -226,6 +242,8 @@ def deadline_extend(
         deadline.save()
         events.deadline_extended(locked, at=at, actor=actor, rule=rule, days=int(days),
                                  reason=reason, due_on=deadline.due_on)
+        audit_record(action="deadline.extend", actor=actor, object_type="case",
+                     object_id=locked.pk, data={"rule": rule, "days": int(days)})
         deadline_sync.refresh_case(
             locked, list(locked.deadlines.filter(closed_on__isnull=True)), book=book, today=today
         )
@@ -259,6 +277,9 @@ def case_assign(*, actor, case: Case, assignee, at: dt.datetime | None = None) -
         events.assigned(locked, at=at, actor=actor,
                         assignee_id=assignee.pk if assignee else None, previous_id=previous)
         locked.save()
+        audit_record(action="case.assign", actor=actor, object_type="case",
+                     object_id=locked.pk,
+                     data={"assignee": assignee.pk if assignee else None, "previous": previous})
     return locked
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk.accounts.models import Office
 from casedesk.accounts.roles import Role
+from casedesk.audit.services import audit_record
 from casedesk.cases import events, permissions
 from casedesk.cases.models import Appeal, Case, CaseApplicant, Channel, Relation
 from casedesk.cases.services import MAX_TEXT, case_open, case_transition
@@ -164,6 +165,9 @@ def appeal_register(
             elif not public:
                 appeal.case = case_transition(actor=actor, case=case, transition="register",
                                               at=received_at)
+            audit_record(action="appeal.register", actor=actor,
+                         actor_kind=None if actor else "applicant", object_type="appeal",
+                         object_id=appeal.pk, data={"case": case.pk, "channel": channel})
     except IntegrityError:
         # Two requests with one idempotency key raced: the other one stored the appeal.
         if idempotency_key:

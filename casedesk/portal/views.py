@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django_ratelimit.core import get_usage, is_ratelimited
 
 from casedesk import rulebook
+from casedesk.audit.services import audit_record
 from casedesk.cases import documents
 from casedesk.core.errors import ApplicationError
 from casedesk.intake import public
@@ -174,6 +175,8 @@ def document(request, document_id: int):
         doc, handle = public.public_document_open(case_id=case_id, document_id=document_id)
     except ApplicationError as exc:
         raise Http404(str(exc)) from None
+    audit_record(action="document.read", actor_kind="applicant", object_type="document",
+                 object_id=doc.pk, data={"case": case_id})
     response = FileResponse(handle, content_type=doc.content_type, as_attachment=True,
                             filename=doc.original_name)
     response["X-Content-Type-Options"] = "nosniff"

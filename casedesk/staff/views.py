@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from casedesk import rulebook
 from casedesk.accounts.models import Office, User
 from casedesk.accounts.roles import Role
+from casedesk.audit.services import audit_record
 from casedesk.cases import documents, search, selectors, services
 from casedesk.cases.models import DocumentType
 from casedesk.cases.workflow import TRANSITIONS, allowed_for
@@ -108,6 +109,8 @@ def case_detail(request, number: str):
         file = selectors.case_file(actor=request.user, number=number)
     except ApplicationError as error:
         return _refuse(error)
+    audit_record(action="case.read", actor=request.user, object_type="case",
+                 object_id=file.case.pk)
     return render(request, "staff/case.html", _case_context(request, file))
 
 
@@ -316,6 +319,8 @@ def document_file(request, number: str, document_id: int):
                                                    case=case)
     except ApplicationError as error:
         return _refuse(error)
+    audit_record(action="document.read", actor=request.user, object_type="document",
+                 object_id=document.pk, data={"case": case.pk})
     inline = request.GET.get("inline") == "1"
     response = FileResponse(handle, content_type=document.content_type,
                             as_attachment=not inline, filename=document.original_name)

@@ -1,0 +1,193 @@
+"""Writing the audit log.
+
+``audit_record`` appends one entry to a single hash chain. It joins the caller's
+transaction if there is one (so the entry exists only if the change commits) and opens
+its own otherwise. Writers are serialised so the chain never forks: on PostgreSQL by
+``pg_advisory_xact_lock(AUDIT_LOCK_ID)``, held until the surrounding transaction ends; on
+SQLite by the ``IMMEDIATE`` transaction mode set in the settings. Because the lock is held
+to the end of the caller's transaction, call ``audit_record`` as the *last* write of a
+service: that keeps the serialised stretch short and means no transaction ever waits for
+a row lock while holding the audit lock (no deadlocks).
+
+What an entry may contain (the guard against personal data)
+------------------------------------------------------------
+Entries say who (a user id and an actor kind), when, from where (``REMOTE_ADDR``) and
+what (an action code and an object type and id). They never hold names, texts, emails,
+addresses or usernames. ``audit_record`` refuses, with ``ValueError`` (a programming
+error, not a user-facing refusal):
+
+- an ``action`` that is not a dotted lower-case code (``case.read``, ``login_failed``);
+- an ``object_type`` or ``object_id`` that is not a code of at most 64 characters from
+  ``[A-Za-z0-9_.:-]``;
+- an ``ip`` that is not an IPv4/IPv6 address;
+- ``data`` keys outside ``ALLOWED_DATA_KEYS``;
+- ``data`` values other than ``None``, ``bool``, ``int`` or a code string (at most 100
+  characters from ``[A-Za-z0-9_.:+-]``: no spaces, no ``@``, no Cyrillic, so no names,
+  emails or free text), or a list of at most 100 such values.
+
+To record a new kind of fact, add its key to ``ALLOWED_DATA_KEYS`` in review, with a note
+saying why its values cannot be personal.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+import re
+from typing import Any
+
+from django.db import connections, router, transaction
+from django.utils import timezone
+
+from .models import ActorKind, AuditEntry
+
+GENESIS_HASH = "0" * 64
+# Any constant will do, as long as nothing else in the database uses the same advisory lock.
+AUDIT_LOCK_ID = 0x6361_7365_6175_6469  # the bytes of "caseaudi"
+
+ALLOWED_DATA_KEYS = frozenset({
+    # case workflow: codes from the transition table and the rulebook
+    "transition", "source", "target", "state", "outcome", "ground", "rule", "days",
+    "due_on", "category", "procedure", "channel", "relation",
+    # ids of related records
+    "appeal", "document", "case", "office", "user", "assignee", "previous", "referral",
+    "session", "decision", "letter", "template",
+    # documents and exports
+    "doc_type", "format", "kind", "language", "count", "fields", "filters",
+    # permissions: roles, office ids, permission codenames, flags
+    "role", "previous_role", "offices_added", "offices_removed", "permissions_added",
+    "permissions_removed", "groups_added", "groups_removed", "is_active", "is_staff",
+    "is_superuser",
+    # how the actor got in (never the username)
+    "via", "result",
+})
+MAX_VALUE_LENGTH = 100
+MAX_LIST_LENGTH = 100
+
+_ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\Z")
+_ID = re.compile(r"[A-Za-z0-9_.:\-]{0,64}\Z")
+_CODE = re.compile(rf"[A-Za-z0-9_.:+\-]{{0,{MAX_VALUE_LENGTH}}}\Z")
+
+# The client address of the request being served, set by ``middleware.AuditContextMiddleware``
+# so that services deep below the views record "from where" without passing it around.
+current_ip: contextvars.ContextVar[str] = contextvars.ContextVar("audit_ip", default="")
+
+
+def request_ip(request) -> str:
+    """The client address as Django sees it (``REMOTE_ADDR``); "" without a request."""
+    if request is None:
+        return ""
+    return request.META.get("REMOTE_ADDR", "") or ""
+
+
+def canonical(*, seq: int, at: dt.datetime, actor_id: int | None, actor_kind: str,
+              action: str, object_type: str, object_id: str, ip: str, data: dict,
+              prev_hash: str) -> bytes:
+    """The bytes an entry's hash covers: sorted-key compact JSON, UTF-8, time in UTC with
+    microseconds. Documented so that the chain can be checked without casedesk."""
+    return json.dumps(
+        {
+            "seq": seq,
+            "at": at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "actor_id": actor_id,
+            "actor_kind": actor_kind,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "ip": ip,
+            "data": data,
+            "prev_hash": prev_hash,
+        },
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    ).encode()
+
+
+def entry_hash(**fields) -> str:
+    return hashlib.sha256(canonical(**fields)).hexdigest()
+
+
+def _check_value(key: str, value: Any) -> None:
+    if value is None or isinstance(value, bool | int):
+        return
+    if isinstance(value, str):
+        if not _CODE.match(value):
+            raise ValueError(f"audit data {key!r}: only codes of at most "
+                             f"{MAX_VALUE_LENGTH} characters [A-Za-z0-9_.:+-] are allowed")
+        return
+    raise ValueError(f"audit data {key!r}: {type(value).__name__} is not allowed")
+
+
+def _clean(*, action: str, actor_kind: str, object_type: str, object_id: str, ip: str,
+           data: dict | None) -> dict:
+    if not _ACTION.match(action) or len(action) > 40:
+        raise ValueError(f"audit action must be a dotted code, got {action!r}")
+    if actor_kind not in ActorKind.values:
+        raise ValueError(f"unknown audit actor kind {actor_kind!r}")
+    for name, value in (("object_type", object_type), ("object_id", object_id)):
+        if not isinstance(value, str) or not _ID.match(value):
+            raise ValueError(f"audit {name} must be an id or code, got {value!r}")
+    if ip:
+        ipaddress.ip_address(ip)  # raises ValueError for anything else
+    data = dict(data or {})
+    for key, value in data.items():
+        if key not in ALLOWED_DATA_KEYS:
+            raise ValueError(f"audit data key {key!r} is not in ALLOWED_DATA_KEYS")
+        if isinstance(value, list | tuple):
+            if len(value) > MAX_LIST_LENGTH:
+                raise ValueError(f"audit data {key!r}: list longer than {MAX_LIST_LENGTH}")
+            for item in value:
+                _check_value(key, item)
+            data[key] = list(value)
+        else:
+            _check_value(key, value)
+    return data
+
+
+def _lock_head(using: str) -> None:
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_ID])
+    # SQLite: the IMMEDIATE transaction mode already holds the database's write lock.
+
+
+def audit_record(*, action: str, actor=None, actor_kind: str | None = None,
+                 object_type: str = "", object_id: str | int = "", ip: str = "",
+                 data: dict | None = None, at: dt.datetime | None = None) -> AuditEntry:
+    """Append one entry to the audit chain and return it.
+
+    ``actor`` is a user (only its ``pk`` is stored) or ``None``. ``actor_kind`` defaults
+    to ``staff`` when there is an authenticated actor and ``system`` otherwise. ``ip``
+    defaults to the address of the request being served (see ``middleware``). ``at``
+    defaults to now. See the module docstring for what ``data`` may hold.
+    """
+    actor_id = None
+    if actor is not None and getattr(actor, "is_authenticated", True):
+        actor_id = actor.pk
+    if actor_kind is None:
+        actor_kind = ActorKind.STAFF if actor_id is not None else ActorKind.SYSTEM
+    actor_kind = str(actor_kind)
+    object_id = str(object_id)
+    ip = ip or current_ip.get()
+    data = _clean(action=action, actor_kind=actor_kind, object_type=object_type,
+                  object_id=object_id, ip=ip, data=data)
+    if at is None:
+        at = timezone.now()
+    elif timezone.is_naive(at):
+        raise ValueError("audit times must be timezone-aware")
+
+    using = router.db_for_write(AuditEntry)
+    with transaction.atomic(using=using):
+        _lock_head(using)
+        head = (AuditEntry.objects.using(using).order_by("-seq")
+                .values_list("seq", "hash").first())
+        seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
+        fields = dict(seq=seq, at=at, actor_id=actor_id, actor_kind=actor_kind,
+                      action=action, object_type=object_type, object_id=object_id,
+                      ip=ip, data=data, prev_hash=prev_hash)
+        entry = AuditEntry(**fields, hash=entry_hash(**fields))
+        entry.save(using=using, force_insert=True)
+    return entry
