@@ -7,7 +7,6 @@ import io
 import re
 import struct
 import zipfile
-import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
@@ -27,6 +26,7 @@ from casedesk.cases.documents import (
 from casedesk.cases.models import CaseEvent, Document
 from casedesk.cases.selectors import CASE_READERS
 from casedesk.core.errors import ApplicationError
+from casedesk.testing import pdf_bytes, png_bytes
 
 ADDERS = {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR}
 
@@ -34,36 +34,11 @@ ADDERS = {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR}
 # --- real small files -------------------------------------------------------------------
 
 def make_pdf() -> bytes:
-    """A minimal but well-formed one-page PDF with a correct cross-reference table."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref,
-    )
-    return bytes(out)
+    return pdf_bytes()
 
 
 def make_png(width: int = 2, height: int = 2) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
+    return png_bytes(width, height)
 
 
 def make_jpeg() -> bytes:

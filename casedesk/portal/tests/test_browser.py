@@ -12,11 +12,9 @@ in Russian is checked while photographing them.
 from __future__ import annotations
 
 import re
-import struct
 import threading
 import time
 import uuid
-import zlib
 from urllib.parse import unquote
 
 import pytest
@@ -35,6 +33,7 @@ from casedesk.intake import public
 from casedesk.intake.models import PublicSubmission
 from casedesk.intake.services import PersonData
 from casedesk.portal.forms import AppealForm
+from casedesk.testing import pdf_bytes, png_bytes
 
 # The regions come from a data migration: restore them after each flush of the database.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -47,41 +46,6 @@ MOSCOW = {"ru": "г Москва", "en": "Moscow"}
 
 
 # --- real files -----------------------------------------------------------------------------
-
-def pdf_bytes(text: str = "casedesk") -> bytes:
-    """A small but complete one-page PDF (catalogue, page, font, content, xref table)."""
-    content = b"BT /F1 18 Tf 20 40 Td (" + text.encode("ascii") + b") Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return out
-
-
-def png_bytes(width: int = 8, height: int = 8) -> bytes:
-    """A small red RGB PNG, built by hand."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    rows = b"".join(b"\x00" + b"\xc8\x1e\x1e" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
 
 @pytest.fixture
 def files(tmp_path):
