@@ -138,7 +138,7 @@ def login(page, live_server, username: str, password: str, language: str = "en")
 def logout(page):
     """Sign out with the header's button."""
     with page.expect_navigation():
-        page.locator("header form[action*='logout'] button").click()
+        page.locator("header form[action$='/staff/logout/'] button").click()
     return page
 
 

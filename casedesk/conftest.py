@@ -17,6 +17,17 @@ from casedesk.browser_testing import (  # noqa: F401 - one Chromium for the whol
 )
 from casedesk.intake.services import PersonData, appeal_register
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _second_factor_and_lockout_off():
+    """Tests sign in with force_login/client.login (axes refuses authenticate() without a
+    request); accounts/tests/test_auth.py switches both back on per test."""
+    from django.conf import settings
+
+    settings.CASEDESK_OTP_REQUIRED = False
+    settings.AXES_ENABLED = False
+
+
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 

@@ -4,6 +4,7 @@ DJANGO_ENV=production switches on the production defaults; everything else is re
 the environment with a documented default that suits a single office on one machine.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -51,6 +52,9 @@ INSTALLED_APPS = [
     "casedesk.intake",
     "casedesk.review",
     "casedesk.demo",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "casedesk.web",
     "casedesk.staff",
     "casedesk.portal",
@@ -67,10 +71,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "casedesk.accounts.auth_views.RequireSecondFactorMiddleware",
     "casedesk.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "casedesk.config.urls"
@@ -119,11 +126,28 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "casedesk.accounts.passwords.BreachedPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (ASVS V6.3): 5 failures per username+address lock that pair for 15 min.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "casedesk.accounts.auth_views.lockout"
+AXES_DISABLE_ACCESS_LOG = True  # the audit log already records sign-ins
+AXES_VERBOSE = False
+# Two-factor login for staff (TOTP): required in production; off by default in
+# development so that the demo logins work without an authenticator app.
+CASEDESK_OTP_REQUIRED = os.environ.get("CASEDESK_OTP_REQUIRED",
+                                       "1" if PRODUCTION else "0") == "1"
+OTP_TOTP_ISSUER = "casedesk"
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:queues"
 SESSION_COOKIE_AGE = int(os.environ.get("CASEDESK_SESSION_SECONDS", str(8 * 3600)))
@@ -213,7 +237,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CASEDESK_LOG_LEVEL", "INFO")},
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"},
+                "axes": {"level": "WARNING"}},
 }
 
 if PRODUCTION:

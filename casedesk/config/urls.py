@@ -10,6 +10,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("staff/account/", include("casedesk.accounts.urls")),
     path("staff/", include("casedesk.staff.urls")),
     path("", include("casedesk.portal.urls")),
 )
