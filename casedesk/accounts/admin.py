@@ -44,3 +44,27 @@ class UserAdmin(BaseUserAdmin):
         (_("casedesk"), {"fields": ("role", "offices")}),
     )
     filter_horizontal = ["offices", "groups", "user_permissions"]
+
+    def save_model(self, request, obj, form, change):
+        before = User.objects.filter(pk=obj.pk).values("role", "is_active", "is_staff",
+                                                       "is_superuser").first() or {}
+        request._casedesk_before = (before, set(
+            obj.offices.values_list("pk", flat=True)) if obj.pk else set())
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """Every change of a role, office, activity or admin right is audited (after the
+        offices are saved, so the entry says what was added and removed)."""
+        super().save_related(request, form, formsets, change)
+        from casedesk.audit.services import audit_record
+
+        obj = form.instance
+        before, offices_before = getattr(request, "_casedesk_before", ({}, set()))
+        offices_after = set(obj.offices.values_list("pk", flat=True))
+        audit_record(action="permission.change", actor=request.user, object_type="user",
+                     object_id=obj.pk, data={
+                         "role": obj.role, "previous_role": before.get("role"),
+                         "offices_added": sorted(offices_after - offices_before),
+                         "offices_removed": sorted(offices_before - offices_after),
+                         "is_active": obj.is_active, "is_staff": obj.is_staff,
+                         "is_superuser": obj.is_superuser})

@@ -55,3 +55,22 @@ def test_the_services_and_pages_write_the_trail(client, staff, register):
                        ("case.transition", "case"), ("login", "user"), ("case.read", "case")]
     read = AuditEntry.objects.order_by("seq").last()
     assert read.actor_id == staff[Role.SUPERVISOR].pk and read.ip == "127.0.0.1"
+
+
+def test_a_role_or_office_change_in_the_admin_is_audited(client, office, other_office):
+    from casedesk.accounts.models import User
+
+    root = User.objects.create_superuser("root", password="x" * 16, role="administrator")
+    worker = User.objects.create_user("w", password="x" * 16, role="caseworker")
+    worker.offices.set([office])
+    client.force_login(root)
+    response = client.post(f"/en/admin/accounts/user/{worker.pk}/change/", {
+        "username": "w", "role": "supervisor", "offices": [other_office.pk],
+        "is_active": "on", "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00",
+        "initial-date_joined_0": "2026-01-01", "initial-date_joined_1": "10:00:00"})
+    assert response.status_code == 302, response.content[:300]
+    entry = AuditEntry.objects.filter(action="permission.change").get()
+    assert entry.actor_id == root.pk and entry.object_id == str(worker.pk)
+    assert entry.data["role"] == "supervisor" and entry.data["previous_role"] == "caseworker"
+    assert entry.data["offices_added"] == [other_office.pk]
+    assert entry.data["offices_removed"] == [office.pk]
