@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.core.models import WriteOnce
+
 
 class ActorKind(models.TextChoices):
     STAFF = "staff", _("staff member")
@@ -9,7 +11,7 @@ class ActorKind(models.TextChoices):
     ANONYMOUS = "anonymous", _("anonymous")
 
 
-class AuditEntry(models.Model):
+class AuditEntry(WriteOnce):
     """One audited event. Written only by ``services.audit_record``; never changed.
 
     ``hash`` is SHA-256 over the canonical JSON of every other field plus ``prev_hash``
@@ -18,6 +20,8 @@ class AuditEntry(models.Model):
     ``actor_id`` is a plain integer, not a foreign key: deleting a user must never
     rewrite history. ``data`` holds codes and ids only.
     """
+
+    write_once_message = "audit entries are never changed"
 
     seq = models.BigIntegerField(_("sequence"), primary_key=True)
     at = models.DateTimeField(_("at"))
@@ -42,11 +46,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("audit entries are never changed")
-        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValueError("audit entries are never deleted")

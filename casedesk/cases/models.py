@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.core.models import WriteOnce
 from casedesk.core.states import CaseState
 
 
@@ -140,9 +141,11 @@ class CaseApplicant(models.Model):
         return f"{self.case_id}: {self.relation}"
 
 
-class Appeal(models.Model):
+class Appeal(WriteOnce):
     """One incoming message, as it arrived. Never changed once stored; registration is a
     step of its case (``Case.registered_at``)."""
+
+    write_once_message = "a registered appeal cannot be changed"
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT,
                              related_name="appeals")
@@ -168,12 +171,6 @@ class Appeal(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}/{self.pk}"
 
-    def save(self, *args, **kwargs):
-        # An integrity constraint rather than business logic: an appeal is the record of
-        # what a person wrote, and nothing may rewrite it.
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("a registered appeal cannot be changed")
-        super().save(*args, **kwargs)
 
 
 class CaseEvent(models.Model):

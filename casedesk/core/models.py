@@ -18,3 +18,19 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name_en if translation.get_language() == "en" else self.name_ru
+
+
+class WriteOnce(models.Model):
+    """A record that is written once and never changed: an integrity rule of the data (an
+    appeal as the person wrote it, a signed decision, an audit entry), not business logic.
+    ``write_once_message`` says what to do instead."""
+
+    write_once_message = "this record cannot be changed"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError(self.write_once_message)
+        super().save(*args, **kwargs)

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.core.models import WriteOnce
+
 
 class Commission(models.Model):
     office = models.ForeignKey("accounts.Office", on_delete=models.PROTECT,
@@ -127,8 +129,10 @@ class DecisionOutcome(models.TextChoices):
     REQUEST_INFORMATION = "request_information", _("more information requested")
 
 
-class Decision(models.Model):
+class Decision(WriteOnce):
     """A signed decision: never changed; a correction is a new decision that points to it."""
+
+    write_once_message = "a signed decision cannot be changed; record a correction"
 
     item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(_("outcome"), max_length=30, choices=DecisionOutcome.choices)
@@ -148,8 +152,3 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"decision {self.pk}"
 
-    def save(self, *args, **kwargs):
-        # Integrity, not business logic: a signed decision is the record.
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("a signed decision cannot be changed; record a correction")
-        super().save(*args, **kwargs)
