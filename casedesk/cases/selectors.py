@@ -147,11 +147,6 @@ def case_file(*, actor, number: str) -> CaseFile:
     )
 
 
-def case_timeline(*, case: Case, public_only: bool = False) -> QuerySet[CaseEvent]:
-    events = case.events.select_related("actor").order_by("at", "id")
-    return events.filter(public=True) if public_only else events
-
-
 def staff_names(events: list[CaseEvent]) -> dict[int, str]:
     """Display names of the staff that assignment events name (one query)."""
     ids = {e.data.get("assignee") for e in events if e.kind == "assigned"} - {None}

@@ -21,7 +21,7 @@ from casedesk.cases import documents, permissions
 from casedesk.cases.deadline_sync import calendar_of
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import Appeal, Case, CaseEvent, Channel, DocumentType
-from casedesk.cases.services import case_transition, local_date
+from casedesk.cases.services import case_transition
 from casedesk.cases.workflow import Outcome
 from casedesk.core import hooks, secrets
 from casedesk.core.errors import ApplicationError
@@ -285,10 +285,6 @@ def applicant_reply(*, case_id: int, text: str, attachments: list[tuple] = (),
         if case.state == CaseState.AWAITING_INFORMATION:
             case_transition(actor=actor, case=case, transition="information_provided", at=at)
     return appeal
-
-
-def today_local(at: dt.datetime | None = None) -> dt.date:
-    return local_date(at or timezone.now())
 
 
 # --- what the applicant may read of the timeline -----------------------------------------

@@ -161,12 +161,3 @@ class NoteForm(forms.Form):
 class DocumentForm(forms.Form):
     file = forms.FileField(label=_("File"))
     doc_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
-
-
-class BulkAssignForm(forms.Form):
-    cases = forms.TypedMultipleChoiceField(coerce=int, choices=[])
-    assignee = forms.IntegerField()
-
-    def __init__(self, *args, case_choices=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["cases"].choices = [(pk, pk) for pk in case_choices]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
@@ -17,7 +15,7 @@ from casedesk import rulebook
 from casedesk.cases import selectors as case_selectors
 from casedesk.core.errors import ApplicationError
 from casedesk.review import selectors, services
-from casedesk.review.models import AgendaItem, Commission, Decision, DecisionOutcome, VoteChoice
+from casedesk.review.models import AgendaItem, Decision, DecisionOutcome, VoteChoice
 
 
 @login_required
@@ -155,11 +153,3 @@ def correct(request, decision_id: int):
     else:
         messages.success(request, _("The correction is signed."))
     return redirect("staff:session", session_id=decision.item.session_id)
-
-
-def default_session_time() -> str:
-    return (timezone.localtime() + dt.timedelta(days=7)).replace(
-        hour=10, minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
-
-
-__all__ = ["Commission"]
