@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml
 
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput --database keys
 
 # The background worker (emails to applicants) runs beside the web server and stops with it.
 run: migrate
@@ -37,6 +38,7 @@ unit: $(VENV)/.installed
 smoke: $(VENV)/.installed
 	rm -rf var/smoke && mkdir -p var/smoke
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py migrate --noinput -v 0
+	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py migrate --noinput -v 0 --database keys
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py seed_demo --cases 40
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py sweep_deadlines
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py check

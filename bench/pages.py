@@ -39,9 +39,11 @@ def ensure_database() -> None:
     name = DB_URL.rsplit("/", 1)[1]
     admin = DB_URL.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
+        for db in (name, f"{name}_keys"):  # the data and the key store
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  [db]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{db}"')
 
 
 def machine() -> dict:
@@ -70,6 +72,7 @@ def main() -> None:
     from casedesk.cases.models import Case
 
     call_command("migrate", verbosity=0)
+    call_command("migrate", verbosity=0, database="keys")
     have = Case.objects.count()
     if have < CASES:
         print(f"seeding {CASES - have} cases (have {have}) ...", flush=True)

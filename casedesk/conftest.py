@@ -31,6 +31,23 @@ def _second_factor_and_lockout_off():
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 
+def pytest_collection_modifyitems(items):
+    """Every test that uses the database gets the key store too (the ``keys`` alias,
+    casedesk.core.crypto): writing a person writes their data key there."""
+    from pytest_django.fixtures import validate_django_db
+
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        transaction, reset, databases, serialized, apps = (
+            validate_django_db(marker) if marker else (False, False, None, False, None))
+        if databases is None:
+            item.add_marker(pytest.mark.django_db(
+                transaction=transaction, reset_sequences=reset, databases="__all__",
+                serialized_rollback=serialized, available_apps=apps), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request, django_db_blocker):
     """Regions come from a data migration; a transactional test's flush deletes them, so

@@ -1,5 +1,9 @@
 """Documents of a case file: adding an upload and opening it again.
 
+Files are stored encrypted with the data key of the case's service member
+(casedesk.core.crypto): :func:`file_store` and :func:`file_read` are the only way in and
+out, for uploads and for generated letters alike.
+
 Uploads are judged by their content, never by their name or the type the browser sent:
 the first bytes must be one of ``ALLOWED_TYPES``. The stored name is random (see
 ``models.document_path``); the name the person gave is kept, cleaned, for display only.
@@ -9,18 +13,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import logging
 import unicodedata
 
 import filetype
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casedesk.accounts.roles import Role
+from casedesk.audit.models import ActorKind
+from casedesk.audit.services import audit_record
+from casedesk.core import crypto
 from casedesk.core.errors import ApplicationError
 
 from . import events, permissions, selectors
@@ -117,6 +126,33 @@ def _clean_name(name: str | None) -> str:
     return name
 
 
+FILE_AAD = "cases.document.file"
+
+
+def file_store(document: Document, data: bytes) -> None:
+    """Encrypt ``data`` and write it as the file of ``document`` (not yet saved)."""
+    sealed = crypto.seal_bytes(document.data_key_id(), data, FILE_AAD)
+    document.file.save("document", ContentFile(sealed), save=False)
+
+
+def file_read(document: Document) -> bytes:
+    """The plaintext of the file of ``document``; ``file_missing`` if the file is gone,
+    ``erased`` if the person's data was erased."""
+    try:
+        with document.file.storage.open(document.file.name, "rb") as handle:
+            sealed = handle.read()
+    except FileNotFoundError:
+        logger.error("document %s: file %s is missing", document.pk, document.file.name)
+        raise ApplicationError(
+            "file_missing", _("The file of this document is missing. Tell the administrator.")
+        ) from None
+    try:
+        return crypto.open_bytes(sealed, FILE_AAD)
+    except crypto.KeyMissing:
+        raise ApplicationError(
+            "erased", _("This document was erased with the person's data.")) from None
+
+
 def document_add(
     *,
     actor,
@@ -158,12 +194,20 @@ def document_add(
                 uploaded_by=None if isinstance(actor, permissions.ApplicantActor) else actor,
                 public=bool(public),
             )
-            document.file.save(document.original_name, upload, save=False)
+            upload.seek(0)
+            file_store(document, upload.read())
             stored = document
             document.save()
             events.document_added(
                 locked, at=at, actor=actor, document_id=document.pk, doc_type=doc_type,
                 public=bool(public),
+            )
+            applicant = isinstance(actor, permissions.ApplicantActor)
+            audit_record(
+                action="document.added", actor=None if applicant else actor,
+                actor_kind=ActorKind.APPLICANT if applicant else None,
+                object_type="document", object_id=document.pk,
+                data={"case": locked.pk, "doc_type": doc_type},
             )
     except BaseException:
         if stored is not None and stored.file.name:
@@ -186,18 +230,11 @@ def document_open(*, actor, document_id: int, case: Case) -> tuple[Document, Fil
     document = None
     if document_id is not None:
         document = (
-            Document.objects.select_related("case")
+            Document.objects.select_related("case__service_member")
             .filter(pk=document_id, case_id=case.pk,
                     case__in=selectors.case_list_visible(actor))
             .first()
         )
     if document is None:
         raise ApplicationError("not_found", _("No such document."))
-    try:
-        handle = document.file.storage.open(document.file.name, "rb")
-    except FileNotFoundError:
-        logger.error("document %s: file %s is missing", document.pk, document.file.name)
-        raise ApplicationError(
-            "file_missing", _("The file of this document is missing. Tell the administrator.")
-        ) from None
-    return document, handle
+    return document, io.BytesIO(file_read(document))

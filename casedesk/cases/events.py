@@ -33,12 +33,19 @@ class EventKind(models.TextChoices):
     DOCUMENT_ADDED = "document_added", _("document added")
 
 
+# Free texts of an event: stored encrypted in ``CaseEvent.texts``, never in ``data``.
+TEXT_KEYS = frozenset({"reason", "message"})
+
+
 def _write(case: Case, kind: EventKind, *, at: dt.datetime, actor=None, public: bool = False,
            **data) -> CaseEvent:
     if isinstance(actor, ApplicantActor):
         actor, data = None, {**data, "by": "applicant"}
+    texts = {key: data.pop(key) for key in list(data) if key in TEXT_KEYS and data[key]}
+    for key in TEXT_KEYS:
+        data.pop(key, None)
     return CaseEvent.objects.create(
-        case=case, kind=kind, at=at, actor=actor, public=public, data=data
+        case=case, kind=kind, at=at, actor=actor, public=public, data=data, texts=texts
     )
 
 

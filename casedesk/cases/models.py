@@ -4,6 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.core.fields import (
+    EncryptedCharField,
+    EncryptedJSONField,
+    EncryptedTextField,
+    SearchTokensField,
+)
 from casedesk.core.models import WriteOnce
 from casedesk.core.states import CaseState
 
@@ -54,7 +60,9 @@ class CaseNumberCounter(models.Model):
 
 
 class Case(models.Model):
-    """The matter that one or more appeals are about, with one subject service member."""
+    """The matter that one or more appeals are about, with one subject service member.
+    Its free texts (notes, event texts, documents, commission papers) are encrypted with
+    the service member's data key; each appeal with its submitter's."""
 
     number = models.CharField(_("case number"), max_length=32, unique=True)
     office = models.ForeignKey(
@@ -152,8 +160,10 @@ class Appeal(WriteOnce):
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     received_at = models.DateTimeField(_("received"))
     language = models.CharField(_("language"), max_length=8, default="ru")
-    text = models.TextField(_("text of the appeal"))
-    request = models.TextField(_("what the applicant asks for"), blank=True)
+    # Encrypted with the submitter's data key; searched through ``search_tokens``.
+    text = EncryptedTextField(_("text of the appeal"))
+    request = EncryptedTextField(_("what the applicant asks for"), blank=True)
+    search_tokens = SearchTokensField(sources=("text", "request"))
     submitter = models.ForeignKey(
         "people.Person", verbose_name=_("submitted by"), on_delete=models.PROTECT,
         related_name="appeals",
@@ -171,6 +181,9 @@ class Appeal(WriteOnce):
     def __str__(self) -> str:
         return f"{self.case_id}/{self.pk}"
 
+    def data_key_id(self) -> str:
+        return self.submitter.data_key_id()
+
 
 
 class CaseEvent(models.Model):
@@ -184,7 +197,10 @@ class CaseEvent(models.Model):
         null=True, blank=True,
     )
     public = models.BooleanField(_("shown to the applicant"), default=False)
+    # Codes and ids (queried); the free texts of the event (reason, message to the
+    # applicant) are in ``texts``, encrypted with the service member's data key.
     data = models.JSONField(default=dict, blank=True)
+    texts = EncryptedJSONField()
 
     class Meta:
         ordering = ["at", "id"]
@@ -195,13 +211,17 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}: {self.kind}"
 
+    def data_key_id(self) -> str:
+        return self.case.service_member.data_key_id()
+
 
 class CaseNote(models.Model):
     """An internal note of staff on a case; never shown to the applicant."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
-    text = models.TextField(_("note"))
+    text = EncryptedTextField(_("note"))
+    search_tokens = SearchTokensField(sources=("text",))
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
 
     class Meta:
@@ -211,6 +231,9 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: note {self.pk}"
+
+    def data_key_id(self) -> str:
+        return self.case.service_member.data_key_id()
 
 
 class Deadline(models.Model):
@@ -265,7 +288,8 @@ class Document(models.Model):
     )
     doc_type = models.CharField(_("document type"), max_length=30, choices=DocumentType.choices)
     file = models.FileField(_("file"), upload_to=document_path)
-    original_name = models.CharField(_("file name"), max_length=255)
+    # The file is stored encrypted with the service member's data key (cases.documents).
+    original_name = EncryptedCharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
@@ -283,3 +307,6 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.doc_type}"
+
+    def data_key_id(self) -> str:
+        return self.case.service_member.data_key_id()

@@ -11,23 +11,20 @@ to what the actor may see. Two kinds of query:
   (``123`` and ``000123`` find ``MSK-2026-000123`` and ``SPB-2025-000123``). Such a query
   does not search the texts, so a unit number such as ``12345`` is looked up as a case
   number, not in the appeals.
-- **Anything else**: the texts. On PostgreSQL, full-text search with the `russian`
-  configuration, which stems Russian words and, with the English stemmer, Latin ones
-  («госпиталь» finds «госпитале» and "hospitals" finds "hospital"), over each appeal's
-  ``text`` and ``request`` and each internal note's ``text``. The query uses
-  ``websearch_to_tsquery``, so users may write ``"exact phrase"``, ``or`` and ``-word``,
-  and no input is a syntax error. Every word must occur in the same appeal (text or
-  request) or the same note.
+- **Anything else**: the texts, which are encrypted at rest, so never in plaintext. Each
+  appeal (text and request) and each internal note carries its *search words*: the
+  stems of its words (Snowball: «госпитале» and «госпиталь», "hospitals" and "hospital"
+  meet), each as a keyed hash (casedesk.core.tokens). The query is cut and hashed the
+  same way; every word must occur in the same appeal or the same note. Word order,
+  phrases, prefixes and ``or`` are not supported: a hash matches a whole stem only.
 
-  The vectors below must stay exactly the expressions indexed by migration
-  ``cases.0003_search_indexes``: change one and PostgreSQL silently stops using the GIN
-  index and computes ``to_tsvector`` for every appeal on every search.
+  On PostgreSQL the words are matched with ``to_tsvector('simple', search_tokens)`` and a
+  GIN index (migration ``cases.0006_encrypted_texts``): :func:`tokens_vector` must stay
+  exactly that expression. On SQLite each hashed word is a substring condition; the same
+  words match on both.
 
-  On SQLite (the embedded default for one office) there is no stemming: every word must
-  occur as a substring (``icontains``) of one appeal's text or request, or of one note.
-  SQLite's ``LIKE`` folds case for ASCII letters only, so a Cyrillic word is found only
-  in the case it was typed in («Госпиталь» does not find «госпиталь»), and «госпиталь»
-  does not find «госпитале».
+Who may search: the callers (staff queues) pass only cases the actor may read in full,
+and only roles that may read appeal texts reach the queues (``selectors.can_read_cases``).
 
 The result is the caller's queryset with ``EXISTS`` conditions added: no joins, so no
 duplicate rows, the caller's ordering is kept, and it composes with ``.filter()``,
@@ -42,16 +39,13 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from casedesk.core import tokens
+
 from .models import Appeal, Case, CaseNote
 
-# Full-text configurations searched; a case matches if the query matches in any of them.
-# PostgreSQL's `russian` configuration also stems Latin words with the English stemmer, so
-# one configuration serves appeals in both languages; an `english` one would only add
-# unstemmed Cyrillic words and make Russian stop words ("и", "в") match everything.
-CONFIGS = ("russian",)
 # Longest query taken into account; the rest is ignored.
 MAX_QUERY = 200
-# The SQLite fallback ANDs one condition per word; more words than this are ignored.
+# Words of a query taken into account; the rest are ignored.
 MAX_WORDS = 10
 
 # OFFICE-YEAR-SEQUENCE or a prefix of it down to OFFICE-YEAR ("MSK-2026", "MSK-2026-00").
@@ -78,9 +72,7 @@ def case_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
         return queryset.filter(number)
     if not _WORD.search(query):
         return queryset.none()
-    if connections[queryset.db].vendor == "postgresql":
-        return queryset.filter(_fulltext_filter(query))
-    return queryset.filter(_substring_filter(query))
+    return queryset.filter(_fulltext_filter(query))
 
 
 def _number_filter(query: str) -> Q | None:
@@ -103,40 +95,26 @@ def _number_filter(query: str) -> Q | None:
     return condition
 
 
-def appeal_vector(config: str) -> SearchVector:
-    """``to_tsvector(config, COALESCE(text, '') || ' ' || COALESCE(request, ''))``, the
-    indexed expression on ``cases_appeal``."""
-    return SearchVector("text", "request", config=config)
-
-
-def note_vector(config: str) -> SearchVector:
-    """``to_tsvector(config, COALESCE(text, ''))``, the indexed expression on
-    ``cases_casenote``."""
-    return SearchVector("text", config=config)
+def tokens_vector() -> SearchVector:
+    """``to_tsvector('simple', COALESCE(search_tokens, ''))``, the indexed expression on
+    ``cases_appeal`` and ``cases_casenote``."""
+    return SearchVector("search_tokens", config="simple")
 
 
 def _fulltext_filter(query: str) -> Q:
-    vectors = {f"fts_{config}": config for config in CONFIGS}
-    # vector @@ websearch_to_tsquery(config, query), OR-ed over the configurations.
-    matches = Q()
-    for name, config in vectors.items():
-        matches |= Q(**{name: SearchQuery(query, config=config, search_type="websearch")})
-    appeals = Appeal.objects.filter(case=OuterRef("pk")).alias(
-        **{name: appeal_vector(config) for name, config in vectors.items()}
-    ).filter(matches)
-    notes = CaseNote.objects.filter(case=OuterRef("pk")).alias(
-        **{name: note_vector(config) for name, config in vectors.items()}
-    ).filter(matches)
+    words = tokens.query_tokens(query, limit=MAX_WORDS)
+    if not words:
+        return Q(pk__in=[])
+    if connections[Appeal.objects.db].vendor == "postgresql":
+        match = SearchQuery(" ".join(words), config="simple", search_type="plain")
+        appeals = Appeal.objects.filter(case=OuterRef("pk")).alias(
+            v=tokens_vector()).filter(v=match)
+        notes = CaseNote.objects.filter(case=OuterRef("pk")).alias(
+            v=tokens_vector()).filter(v=match)
+    else:
+        condition = Q()
+        for word in words:
+            condition &= Q(search_tokens__contains=word)
+        appeals = Appeal.objects.filter(condition, case=OuterRef("pk"))
+        notes = CaseNote.objects.filter(condition, case=OuterRef("pk"))
     return Q(Exists(appeals)) | Q(Exists(notes))
-
-
-def _substring_filter(query: str) -> Q:
-    words = list(dict.fromkeys(_WORD.findall(query)))[:MAX_WORDS]
-    in_appeal = Q()
-    in_note = Q()
-    for word in words:
-        in_appeal &= Q(text__icontains=word) | Q(request__icontains=word)
-        in_note &= Q(text__icontains=word)
-    return Q(Exists(Appeal.objects.filter(in_appeal, case=OuterRef("pk")))) | Q(
-        Exists(CaseNote.objects.filter(in_note, case=OuterRef("pk")))
-    )

@@ -295,6 +295,8 @@ def note_add(*, actor, case: Case, text: str, at: dt.datetime | None = None) -> 
                                             Role.SUPERVISOR, Role.COMMISSION_MEMBER})
         note = CaseNote.objects.create(case=locked, author=actor, text=text)
         events.note_added(locked, at=at, actor=actor, note_id=note.pk)
+        audit_record(action="note.added", actor=actor, object_type="note", object_id=note.pk,
+                     data={"case": locked.pk})
     return note
 
 

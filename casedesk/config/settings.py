@@ -118,6 +118,42 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # gives it back.
     jit = os.environ.get("CASEDESK_PG_JIT", "off")
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c jit={jit}"
+
+# The key store: wrapped per-person data keys, in a database of their own so that backups
+# of the data never hold the keys (casedesk.core.crypto, docs/security.md). By default a
+# second SQLite file beside the first, or the PostgreSQL database "<name>_keys" on the
+# same server; CASEDESK_KEYSTORE_URL names another.
+def _keystore_url() -> str:
+    if os.environ.get("CASEDESK_KEYSTORE_URL"):
+        return os.environ["CASEDESK_KEYSTORE_URL"]
+    main = DATABASES["default"]
+    if main["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{Path(main['NAME']).with_name('keys.sqlite3')}"
+    url = os.environ["DATABASE_URL"]
+    base, _sep, query = url.partition("?")
+    return f"{base}_keys" + (f"?{query}" if query else "")
+
+
+DATABASES["keys"] = dj_database_url.parse(
+    _keystore_url(), conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")))
+if DATABASES["keys"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["keys"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["keys"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE",
+                                    "init_command": "PRAGMA journal_mode=WAL;"}
+DATABASE_ROUTERS = ["casedesk.core.routers.KeystoreRouter"]
+
+# Master keys wrapping the data keys: "id:base64(32 bytes)", comma-separated, the first
+# current (`manage.py keys_rotate` re-wraps under it). From the environment or a file.
+# Outside production a development key derived from SECRET_KEY stands in.
+if os.environ.get("CASEDESK_MASTER_KEY_FILE"):
+    CASEDESK_MASTER_KEYS = Path(os.environ["CASEDESK_MASTER_KEY_FILE"]).read_text().strip()
+else:
+    CASEDESK_MASTER_KEYS = os.environ.get("CASEDESK_MASTER_KEYS", "")
+# The key of the blind indexes (keyed hashes of names, phones, emails, search words).
+# Changing it needs `manage.py blind_index_rebuild`.
+CASEDESK_BLIND_INDEX_KEY = os.environ.get("CASEDESK_BLIND_INDEX_KEY", "")
+CASEDESK_KEY_CACHE_SECONDS = int(os.environ.get("CASEDESK_KEY_CACHE_SECONDS", "60"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

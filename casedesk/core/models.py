@@ -34,3 +34,21 @@ class WriteOnce(models.Model):
         if not self._state.adding:
             raise ValueError(self.write_once_message)
         super().save(*args, **kwargs)
+
+
+class DataKey(models.Model):
+    """A person's data key, wrapped by a master key (casedesk.core.crypto). Stored in the
+    key store (database alias ``keys``), never beside the data; deleting the row erases
+    everything encrypted with it."""
+
+    id = models.CharField(primary_key=True, max_length=32)
+    master_key = models.CharField(max_length=32, db_index=True)
+    wrapped = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("data key")
+        verbose_name_plural = _("data keys")
+
+    def __str__(self) -> str:
+        return self.id

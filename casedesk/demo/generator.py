@@ -21,7 +21,7 @@ from casedesk import rulebook
 from casedesk.accounts.models import Office, User
 from casedesk.accounts.roles import Role
 from casedesk.cases.deadline_sync import calendar_of, closing_verdict
-from casedesk.cases.events import EventKind
+from casedesk.cases.events import TEXT_KEYS, EventKind
 from casedesk.cases.models import (
     Appeal,
     Case,
@@ -34,6 +34,7 @@ from casedesk.cases.models import (
 )
 from casedesk.cases.services import case_numbers_reserve, format_case_number
 from casedesk.cases.workflow import TRANSITIONS, Outcome
+from casedesk.core.crypto import keys_new
 from casedesk.core.models import Region
 from casedesk.core.states import CaseState as S
 from casedesk.deadlines.rules import due_date, status
@@ -380,6 +381,9 @@ def _write_batch(ctx: Context, plans, categories, cat_weights) -> None:
             drafts.append(dict(received=received, office=office, english=english,
                                category=category, member=member, applicant=applicant,
                                relation=relation, second=second))
+        # One data key per person, made in bulk in the key store (casedesk.core.crypto).
+        for person, key_id in zip(people, keys_new(len(people)), strict=True):
+            person.key_id = key_id
         Person.objects.bulk_create(people, batch_size=2000)
 
         cases, plans_out = [], []
@@ -483,8 +487,9 @@ def _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, even
                           registered_by=None if web else clerk))
 
     def event(kind, at, actor=None, public=False, **data):
+        texts = {k: data.pop(k) for k in list(data) if k in TEXT_KEYS}
         events.append(CaseEvent(case=case, kind=kind, at=at, actor=actor, public=public,
-                                data=data))
+                                data=data, texts={k: v for k, v in texts.items() if v}))
 
     event(EventKind.CASE_OPENED, case.received_at, None if web else clerk, True,
           channel=channel)

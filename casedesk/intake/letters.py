@@ -31,13 +31,14 @@ def case_letter(*, actor, case: Case, kind: str) -> list[Document]:
             if asked is None:
                 raise ApplicationError("nothing_asked",
                                        _("No question was asked in this case yet."))
-            context["message"] = asked.data.get("message", "")
+            context["message"] = asked.texts.get("message", "")
         elif kind == "extension_notice":
             extended = case.events.filter(kind="deadline_extended").order_by("-at", "-id").first()
             if extended is None:
                 raise ApplicationError("not_extended",
                                        _("The deadline of this case was not extended."))
-            context.update(reason=extended.data["reason"], new_due_on=extended.data["due_on"])
+            context.update(reason=extended.texts.get("reason", ""),
+                           new_due_on=extended.data["due_on"])
         elif kind == "forwarding_notice" and not case.forwarded_to:
             raise ApplicationError("not_forwarded", _("This case was not forwarded."))
         return letter_generate(actor=actor, case=case, kind=kind, context=context)

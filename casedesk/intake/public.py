@@ -231,7 +231,7 @@ def public_status(*, case_id: int, today: dt.date | None = None) -> PublicStatus
     question = ""
     if case.state == CaseState.AWAITING_INFORMATION:
         asked = [e for e in events if e.data.get("transition") == "request_information"]
-        question = asked[-1].data.get("message", "") if asked else ""
+        question = asked[-1].texts.get("message", "") if asked else ""
     return PublicStatus(
         case=case, stage=str(PLAIN_STAGE[CaseState(case.state)]), answer_due=due,
         late=bool(due and case.state in OPEN_STATES and today > due),
@@ -243,13 +243,16 @@ def public_status(*, case_id: int, today: dt.date | None = None) -> PublicStatus
 
 def public_document_open(*, case_id: int, document_id: int):
     """A letter of the office to the applicant, for download from the status page."""
+    import io
+
+    from casedesk.cases.documents import file_read
     from casedesk.cases.models import Document
 
-    document = Document.objects.filter(pk=document_id, case_id=case_id, public=True,
-                                       generated=True).first()
+    document = Document.objects.select_related("case__service_member").filter(
+        pk=document_id, case_id=case_id, public=True, generated=True).first()
     if document is None:
         raise ApplicationError("not_found", _("No such document."))
-    return document, document.file.open("rb")
+    return document, io.BytesIO(file_read(document))
 
 
 def applicant_reply(*, case_id: int, text: str, attachments: list[tuple] = (),
@@ -323,8 +326,9 @@ def public_event_text(event: CaseEvent) -> str | None:
             return None
         text = gettext("Status: %(state)s.") % {"state": stage}
         transition = data.get("transition")
-        if transition == "request_information" and data.get("message"):
-            text += " " + gettext("The office asked: %(message)s") % {"message": data["message"]}
+        message = (event.texts or {}).get("message")
+        if transition == "request_information" and message:
+            text += " " + gettext("The office asked: %(message)s") % {"message": message}
         if transition == "answer" and (outcome := _label(Outcome, data.get("outcome"))):
             text += " " + gettext("Outcome: %(outcome)s.") % {"outcome": outcome}
         if transition == "forward" and data.get("forwarded_to"):

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.roles import Role
-from casedesk.cases import events, permissions
+from casedesk.audit.services import audit_record
+from casedesk.cases import documents, events, permissions
 from casedesk.cases.models import Case, Document, DocumentType
 from casedesk.cases.services import local_date
 from casedesk.cases.workflow import Outcome
@@ -228,7 +228,7 @@ def letter_generate(
                     public=True,
                     uploaded_by=actor,
                 )
-                document.file.save(name, ContentFile(data), save=False)
+                documents.file_store(document, data)
                 stored.append(document)
                 document.save()
                 events.document_added(locked, at=at, actor=actor, document_id=document.pk,
@@ -236,6 +236,9 @@ def letter_generate(
                 created.append(document)
             hooks.emit("letter_generated", case_id=locked.pk, kind=kind, language=language,
                        document_ids=[d.pk for d in created])
+            audit_record(action="letter.generated", actor=actor, object_type="case",
+                         object_id=locked.pk, data={"kind": kind, "language": language,
+                                                    "document": [d.pk for d in created]})
     except BaseException:
         for document in stored:
             try:

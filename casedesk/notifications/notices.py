@@ -64,7 +64,7 @@ def latest_question(case: Case) -> str:
     event = (case.events.filter(kind=EventKind.STATE_CHANGED,
                                 data__transition="request_information")
              .order_by("-at", "-id").first())
-    return event.data.get("message", "") if event else ""
+    return event.texts.get("message", "") if event else ""
 
 
 def deliver(*, kind: str, case: Case, context: dict, task_name: str) -> bool:

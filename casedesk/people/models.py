@@ -1,6 +1,15 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.core.crypto import key_new
+from casedesk.core.fields import (
+    BlindIndexField,
+    DataKeyField,
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedTextField,
+)
+
 
 class ServiceType(models.TextChoices):
     MOBILIZED = "mobilized", _("mobilized")
@@ -11,28 +20,46 @@ class ServiceType(models.TextChoices):
 
 
 class Person(models.Model):
-    """An applicant or a service member (or both). Every field but the ids is personal data
-    (encryption at rest and blind indexes are planned with the security baseline)."""
+    """An applicant or a service member (or both).
 
-    full_name = models.CharField(_("full name"), max_length=300)
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    email = models.EmailField(_("email"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    postal_address = models.TextField(_("postal address"), blank=True)
+    Names, birth dates, contacts, addresses and units are encrypted with the person's own
+    data key (``key_id``, casedesk.core.crypto); exact lookups go through blind indexes
+    (keyed hashes). Erasure destroys the key: the row stays, for the statistics, with only
+    its non-personal fields (service type, region) readable."""
+
+    key_id = DataKeyField()
+    full_name = EncryptedCharField(_("full name"), max_length=300)
+    birth_date = EncryptedDateField(_("birth date"), null=True, blank=True)
+    email = EncryptedCharField(_("email"), max_length=254, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=40, blank=True)
+    postal_address = EncryptedTextField(_("postal address"), blank=True)
     # Service details; empty for an applicant who is not a service member.
     service_type = models.CharField(
         _("service type"), max_length=20, choices=ServiceType.choices, blank=True
     )
-    unit = models.CharField(_("military unit"), max_length=100, blank=True)
+    unit = EncryptedCharField(_("military unit"), max_length=100, blank=True)
     region = models.ForeignKey(
         "core.Region", verbose_name=_("region"), on_delete=models.PROTECT, null=True, blank=True
     )
+    # Blind indexes for the duplicate check and lookups by contact.
+    name_birth_index = BlindIndexField(sources=("full_name", "birth_date"),
+                                       purpose="name+birth")
+    name_unit_index = BlindIndexField(sources=("full_name", "unit"), purpose="name+unit")
+    phone_index = BlindIndexField(sources=("phone",), purpose="phone")
+    email_index = BlindIndexField(sources=("email",), purpose="email")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        indexes = [models.Index(fields=["full_name", "birth_date"], name="person_name_birth")]
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+    def data_key_id(self) -> str:
+        if not self.key_id:
+            if self.erased_at is not None:
+                raise ValueError("the data of an erased person cannot be written")
+            self.key_id = key_new()
+        return self.key_id

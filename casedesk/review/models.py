@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.core.fields import EncryptedTextField
 from casedesk.core.models import WriteOnce
 
 
@@ -49,8 +50,9 @@ class Referral(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="referrals")
     commission = models.ForeignKey(Commission, on_delete=models.PROTECT,
                                    related_name="referrals")
-    summary = models.TextField(_("summary"))
-    question = models.TextField(_("question to decide"))
+    # Encrypted with the service member's data key, like every free text of a case.
+    summary = EncryptedTextField(_("summary"))
+    question = EncryptedTextField(_("question to decide"))
     documents = models.ManyToManyField("cases.Document", blank=True,
                                        verbose_name=_("documents that matter"))
     referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
@@ -66,6 +68,10 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"referral {self.pk}"
+
+    def data_key_id(self) -> str:
+        return self.case.service_member.data_key_id()
+
 
 
 class Session(models.Model):
@@ -111,7 +117,7 @@ class Vote(models.Model):
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="votes")
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     choice = models.CharField(_("vote"), max_length=30, choices=VoteChoice.choices)
-    reason = models.TextField(_("reason"))
+    reason = EncryptedTextField(_("reason"))
     cast_at = models.DateTimeField()
 
     class Meta:
@@ -120,6 +126,10 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"vote {self.pk}"
+
+    def data_key_id(self) -> str:
+        return self.item.referral.case.service_member.data_key_id()
+
 
 
 class DecisionOutcome(models.TextChoices):
@@ -136,7 +146,7 @@ class Decision(WriteOnce):
 
     item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(_("outcome"), max_length=30, choices=DecisionOutcome.choices)
-    reasoning = models.TextField(_("reasoning"))
+    reasoning = EncryptedTextField(_("reasoning"))
     tally = models.JSONField(default=dict)
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="+")
@@ -151,4 +161,8 @@ class Decision(WriteOnce):
 
     def __str__(self) -> str:
         return f"decision {self.pk}"
+
+    def data_key_id(self) -> str:
+        return self.item.referral.case.service_member.data_key_id()
+
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from pydantic import BaseModel, ValidationError
 
 from .schema import (
+    CASE_ENDINGS,
     Calendar,
     Category,
     DeadlineRule,
@@ -25,6 +26,7 @@ from .schema import (
     Grounds,
     Manifest,
     Procedure,
+    Retention,
     Review,
 )
 
@@ -63,6 +65,7 @@ class Rulebook:
     calendar: Calendar
     review: Review
     due_soon_days: int
+    retention: Retention
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -201,9 +204,12 @@ def load_version(folder: Path) -> Rulebook:
     data, node = _read(rv_path)
     review = _validate(rv_path, Review, data, node)
 
+    retention = _load_retention(folder / "retention.yaml")
+
     return Rulebook(
         path=folder,
         review=review,
+        retention=retention,
         manifest=manifest,
         categories=categories_by_code,
         rules=rules,
@@ -213,6 +219,28 @@ def load_version(folder: Path) -> Rulebook:
         calendar=deadlines.calendar,
         due_soon_days=deadlines.due_soon_days,
     )
+
+
+def _load_retention(path: Path) -> Retention:
+    """retention.yaml: one rule for each way a case can end, each code once."""
+    data, node = _read(path)
+    retention = _validate(path, Retention, data, node)
+    _unique(path, node, ("closed_cases",), retention.closed_cases)
+    covered: dict[str, str] = {}
+    for index, rule in enumerate(retention.closed_cases):
+        for j, ending in enumerate(rule.ended_as):
+            if ending in covered:
+                line, _ = _locate(node, ("closed_cases", index, "ended_as", j))
+                raise RulebookError(
+                    path, f"cases that ended as '{ending}' already have the rule "
+                    f"'{covered[ending]}'", line, rule.code)
+            covered[ending] = rule.code
+    missing = [ending for ending in CASE_ENDINGS if ending not in covered]
+    if missing:
+        raise RulebookError(
+            path, f"no rule for cases that ended as {', '.join(missing)}",
+            line=_locate(node, ("closed_cases",))[0])
+    return retention
 
 
 def load_all(directory: Path) -> dict[str, Rulebook]:

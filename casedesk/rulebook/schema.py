@@ -149,6 +149,63 @@ class Review(Strict):
     citation: str = Field(min_length=3)
 
 
+# How a closed case ended, read from the case (see casedesk.intake.erasure): the rulebook
+# may keep the files of each kind for a different time.
+CASE_ENDINGS = ("answered", "forwarded", "left_unanswered", "withdrawn")
+
+
+class RetentionRule(Strict):
+    """How many years the file of a closed case is kept, by how the case ended."""
+
+    code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Text
+    ended_as: list[Literal["answered", "forwarded", "left_unanswered", "withdrawn"]] = Field(
+        min_length=1)
+    years: int = Field(ge=1, le=75)
+    citation: str = Field(min_length=3)
+    verify: bool = False
+
+
+class Retention(Strict):
+    """Retention of closed cases (retention.yaml). ``counted_from``: ``next_january`` counts
+    the years from 1 January of the year after the case was closed (as archive periods are
+    counted), ``closed`` from the day it was closed. Every ending must have one rule."""
+
+    counted_from: Literal["next_january", "closed"]
+    closed_cases: list[RetentionRule] = Field(min_length=1)
+
+    def rule_for(self, ending: str) -> RetentionRule:
+        for rule in self.closed_cases:
+            if ending in rule.ended_as:
+                return rule
+        raise KeyError(ending)
+
+    def kept_until(self, rule: RetentionRule, closed_on: dt.date) -> dt.date:
+        """The first day on which a case closed on ``closed_on`` is past retention."""
+        if self.counted_from == "next_january":
+            return dt.date(closed_on.year + 1 + rule.years, 1, 1)
+        return _add_years(closed_on, rule.years)
+
+    def closed_before(self, rule: RetentionRule, today: dt.date) -> dt.date:
+        """Cases closed before this day are past retention on ``today`` (and only those:
+        ``kept_until`` never decreases with the closing day)."""
+        if self.counted_from == "next_january":
+            return dt.date(today.year - rule.years, 1, 1)
+        day = _add_years(today, -rule.years)
+        while self.kept_until(rule, day) <= today:
+            day += dt.timedelta(days=1)
+        while self.kept_until(rule, day - dt.timedelta(days=1)) > today:
+            day -= dt.timedelta(days=1)
+        return day
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
 class Ground(Strict):
     code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: Text

@@ -31,7 +31,7 @@ from casedesk.core.errors import ApplicationError
 from casedesk.deadlines.rules import days_left
 from casedesk.intake import letters as intake_letters
 from casedesk.intake.public import access_code_issue
-from casedesk.intake.selectors import possible_duplicates
+from casedesk.intake.selectors import cases_by_contact, possible_duplicates
 from casedesk.intake.services import appeal_register
 from casedesk.review.selectors import commissions_for_case
 
@@ -347,6 +347,10 @@ def register(request):
             full_name=data["applicant_name"] if data["relation"] == "self"
             else data["member_name"],
             birth_date=data.get("member_birth_date"), unit=data.get("member_unit", "")))
+        known = {case.pk for case in matches}
+        matches += [case for case in cases_by_contact(
+            actor=user, office_id=office.pk, phone=data.get("applicant_phone") or "",
+            email=data.get("applicant_email") or "") if case.pk not in known]
         decided = request.POST.get("action") == "save"
         if matches and not decided:
             pass  # show the possible existing cases and let the clerk choose

@@ -21,6 +21,7 @@ from casedesk.cases.documents import (
     _clean_name,
     document_add,
     document_open,
+    file_read,
     max_upload_bytes,
 )
 from casedesk.cases.models import CaseEvent, Document
@@ -99,6 +100,15 @@ def stored_files(root) -> list:
     return [p for p in root.rglob("*") if p.is_file()]
 
 
+def assert_stored_encrypted(document: Document, content: bytes) -> None:
+    """The file on disk is not the plaintext; file_read gives the plaintext back."""
+    with document.file.open("rb") as handle:
+        stored = handle.read()
+    assert stored != content
+    assert content[:64] not in stored
+    assert file_read(document) == content
+
+
 @pytest.fixture
 def case(register):
     return register()
@@ -175,8 +185,7 @@ def test_allowed_kinds_are_stored_with_the_detected_type(add, case, staff, media
     assert document.uploaded_by == staff[Role.CASEWORKER]
     assert document.generated is False
     assert document.original_name == "file.pdf"
-    with document.file.open("rb") as handle:
-        assert handle.read() == content
+    assert_stored_encrypted(document, content)
     assert len(stored_files(media)) == 1
 
 
@@ -223,8 +232,7 @@ def test_a_large_upload_kept_on_disk_is_stored(settings, staff, case, media):
                             doc_type="discharge_summary")
     assert document.size == len(content)
     assert document.sha256 == hashlib.sha256(content).hexdigest()
-    with document.file.open("rb") as handle:
-        assert handle.read() == content
+    assert_stored_encrypted(document, content)
     temporary.close()  # as the request does; the temporary file was moved away
 
 

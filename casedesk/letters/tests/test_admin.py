@@ -6,6 +6,7 @@ import pytest
 
 from casedesk.accounts.models import User
 from casedesk.accounts.roles import Role
+from casedesk.cases.documents import file_read
 from casedesk.letters.models import LetterTemplate
 from casedesk.letters.services import letter_generate
 from casedesk.testing import at
@@ -71,14 +72,12 @@ def test_a_good_template_overrides_the_file(admin_client, settings, register, st
     context = {"outcome": "upheld", "reasoning": "Основания подтверждены."}
     pdf_doc, _docx = letter_generate(actor=staff[Role.COMMISSION_MEMBER], case=case,
                                      kind="decision", language="ru", context=context)
-    assert "Текст, изменённый администратором." in pdf_text(pdf_doc.file.open("rb").read(),
+    assert "Текст, изменённый администратором." in pdf_text(file_read(pdf_doc),
                                                              tmp_path)
-    pdf_doc.file.close()
     # The other language still comes from the rulebook's file.
     pdf_doc, _docx = letter_generate(actor=staff[Role.COMMISSION_MEMBER], case=case,
                                      kind="decision", language="en", context=context)
-    assert "Decision of the commission" in pdf_text(pdf_doc.file.open("rb").read(), tmp_path)
-    pdf_doc.file.close()
+    assert "Decision of the commission" in pdf_text(file_read(pdf_doc), tmp_path)
 
     # Editing: a broken change is refused and the saved text stays.
     change = f"/en/admin/letters/lettertemplate/{template.pk}/change/"

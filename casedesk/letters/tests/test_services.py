@@ -9,6 +9,7 @@ import pytest
 
 from casedesk.accounts.roles import Role
 from casedesk.cases import events
+from casedesk.cases.documents import file_read
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import CaseEvent, Document, DocumentType
 from casedesk.cases.services import case_transition, deadline_extend
@@ -110,10 +111,13 @@ def test_every_kind_in_both_languages_is_stored_as_pdf_and_docx(
                                         language=language, context=context,
                                         at=at(RECEIVED, 15))
 
-    for document, extension, content_type in ((pdf_doc, "pdf", PDF), (docx_doc, "docx", DOCX)):
+    for document, extension, content_type, magic in ((pdf_doc, "pdf", PDF, b"%PDF"),
+                                                     (docx_doc, "docx", DOCX, b"PK\x03\x04")):
         document.refresh_from_db()
-        data = document.file.read()
-        document.file.close()
+        data = file_read(document)
+        assert data.startswith(magic)
+        with document.file.open("rb") as handle:
+            assert not handle.read().startswith(magic)  # stored encrypted
         assert document.case_id == case.pk and document.doc_type == DocumentType.LETTER
         assert document.generated and document.public
         assert document.original_name == f"{case.number}-{kind}-{language}.{extension}"
@@ -126,24 +130,20 @@ def test_every_kind_in_both_languages_is_stored_as_pdf_and_docx(
     assert all(e.public and e.data["doc_type"] == "letter" for e in added)
 
     expected = [case.number, LETTER_DATE[language], *texts]
-    text = pdf_text(pdf_doc.file.open("rb").read(), tmp_path)
-    pdf_doc.file.close()
+    text = pdf_text(file_read(pdf_doc), tmp_path)
     for fragment in expected:
         assert flat(fragment) in text, fragment
-    docx_bytes = docx_doc.file.open("rb").read()
-    docx_doc.file.close()
+    docx_bytes = file_read(docx_doc)
     docx_all = docx_text(docx_bytes)
     for fragment in expected:
         assert flat(fragment) in docx_all, fragment
 
-    png = first_page_png(pdf_doc.file.open("rb").read(), tmp_path / "png", "page")
-    pdf_doc.file.close()
+    png = first_page_png(file_read(pdf_doc), tmp_path / "png", "page")
     assert png.stat().st_size > 2000
     assert 0.002 < ink_share(png) < 0.5  # text on a white page
     # A copy for a person to look at.
-    first_page_png(pdf_doc.file.open("rb").read(), ARTIFACTS, f"{kind}_{language}",
+    first_page_png(file_read(pdf_doc), ARTIFACTS, f"{kind}_{language}",
                    resolution=80)
-    pdf_doc.file.close()
 
 
 def test_docx_has_the_letters_parts_in_order(case, staff):
@@ -151,8 +151,7 @@ def test_docx_has_the_letters_parts_in_order(case, staff):
         actor=staff[Role.CASEWORKER], case=case, kind="information_request", language="ru",
         context={"message": "Первый абзац вопроса.\n\nВторой абзац:\nс переносом строки."},
         at=at(RECEIVED, 15))
-    paragraphs = docx_paragraphs(docx_doc.file.open("rb").read())
-    docx_doc.file.close()
+    paragraphs = docx_paragraphs(file_read(docx_doc))
     assert paragraphs[:5] == ["Москва", "11 января 2027 г.", f"Дело № {case.number}",
                               "Иванова Анна Петровна", "Запрос дополнительных сведений"]
     assert paragraphs[5] == "Уважаемая Анна Петровна!"
@@ -168,10 +167,8 @@ def test_the_applicants_text_is_printed_as_text_not_markup(case, staff, tmp_path
     pdf_doc, docx_doc = letter_generate(
         actor=staff[Role.CASEWORKER], case=case, kind="information_request", language="ru",
         context={"message": message})
-    assert flat(message) in pdf_text(pdf_doc.file.open("rb").read(), tmp_path)
-    pdf_doc.file.close()
-    assert flat(message) in docx_text(docx_doc.file.open("rb").read())
-    docx_doc.file.close()
+    assert flat(message) in pdf_text(file_read(pdf_doc), tmp_path)
+    assert flat(message) in docx_text(file_read(docx_doc))
 
 
 def test_language_defaults_to_the_first_appeal(register, staff):
@@ -186,8 +183,7 @@ def test_language_defaults_to_the_first_appeal(register, staff):
 def test_without_a_code_the_acknowledgement_says_how_to_get_one(case, staff, tmp_path):
     pdf_doc, _docx = letter_generate(actor=staff[Role.INTAKE_CLERK], case=case,
                                      kind="acknowledgement", language="ru")
-    text = pdf_text(pdf_doc.file.open("rb").read(), tmp_path)
-    pdf_doc.file.close()
+    text = pdf_text(file_read(pdf_doc), tmp_path)
     assert "Чтобы получить код доступа, обратитесь к нам" in text
     assert "Ваш код доступа" not in text
 
@@ -199,16 +195,14 @@ def test_defaults_come_from_the_case(case, staff, tmp_path):
                     at=at("2027-02-01"))
     pdf_doc, _docx = letter_generate(actor=supervisor, case=case, kind="extension_notice",
                                      language="en", context={"reason": "Records requested."})
-    assert "March 12, 2027" in pdf_text(pdf_doc.file.open("rb").read(), tmp_path)
-    pdf_doc.file.close()
+    assert "March 12, 2027" in pdf_text(file_read(pdf_doc), tmp_path)
 
     worker = staff[Role.CASEWORKER]
     case_transition(actor=worker, case=case, transition="forward",
                     forwarded_to="Военный комиссариат г. Москвы", at=at("2027-02-02"))
     pdf_doc, _docx = letter_generate(actor=worker, case=case, kind="forwarding_notice",
                                      language="ru", at=at("2027-02-02"))
-    text = pdf_text(pdf_doc.file.open("rb").read(), tmp_path)
-    pdf_doc.file.close()
+    text = pdf_text(file_read(pdf_doc), tmp_path)
     assert "Военный комиссариат г. Москвы" in text and "2 февраля 2027 г." in text
 
 
@@ -318,8 +312,8 @@ def test_a_correction_and_a_request_for_information(case, staff, tmp_path, langu
         actor=None, system=True, case=case, kind="decision", language=language,
         context={"outcome": "request_information", "reasoning": "Нет заключения ВВК.",
                  "signed_on": at("2027-02-03", 23), "corrects": True})
-    text = pdf_text(pdf_doc.file.open("rb").read(), tmp_path)
-    pdf_doc.file.close()
+    text = pdf_text(file_read(pdf_doc), tmp_path)
+    docx_all = docx_text(file_read(docx_doc))
     expected = {
         "ru": ["Комиссия исправила своё ранее принятое решение", "3 февраля 2027 г.",
                "для принятия решения необходимы дополнительные сведения"],
@@ -328,6 +322,5 @@ def test_a_correction_and_a_request_for_information(case, staff, tmp_path, langu
     }[language]
     for fragment in [*expected, "Нет заключения ВВК."]:
         assert flat(fragment) in text, fragment
-        assert flat(fragment) in docx_text(docx_doc.file.open("rb").read()), fragment
-        docx_doc.file.close()
+        assert flat(fragment) in docx_all, fragment
     assert "прокуратур" not in text and "prosecutor" not in text

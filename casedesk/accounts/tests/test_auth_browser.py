@@ -1,0 +1,155 @@
+"""Signing in as staff in a real (headless) Chromium: the second factor (TOTP) after the
+password, and the lockout after five wrong passwords.
+
+The two-factor walkthrough runs in Russian (/ru/...), the lockout in English (/en/...).
+Screenshots go to test-artifacts/screenshots/auth_*.png for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from casedesk.accounts.roles import Role
+from casedesk.audit.models import AuditEntry
+from casedesk.browser_testing import screenshot, url
+
+# The regions come from a data migration: restore them after each flush of the database.
+pytestmark = [pytest.mark.browser,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSWORD = "correct horse battery staple"
+WRONG = "wrong horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _auth_on(settings):
+    """The shared conftest switches the second factor and axes off for other tests; the
+    live server runs in this process, so it sees the override."""
+    settings.CASEDESK_OTP_REQUIRED = True
+    settings.AXES_ENABLED = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    """Throttles count in the cache as well as in the database: start and end clean."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def person(office, make_user):
+    user = make_user(Role.CASEWORKER, office, username="worker")
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def token_for(device: TOTPDevice, offset: int = 0) -> str:
+    value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits,
+                 drift=device.drift + offset)
+    return str(value).zfill(device.digits)
+
+
+def a_wrong_token(device: TOTPDevice) -> str:
+    """Six digits that no step within the device's tolerance accepts."""
+    near = {token_for(device, offset) for offset in range(-device.tolerance - 1,
+                                                            device.tolerance + 2)}
+    return next(t for t in (f"{n:06d}" for n in range(123456, 1_000_000, 111)) if t not in near)
+
+
+def submit_password(page, live_server, language: str, password: str) -> None:
+    """Fill in the staff sign-in form (opening it first if the page is elsewhere)."""
+    address = url(live_server, "staff:login", language=language)
+    if page.url.split("?")[0] != address:
+        page.goto(address)
+    form = page.locator("main form")
+    form.locator("#id_username").fill("worker")
+    form.locator("#id_password").fill(password)
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+
+# --- 1. two-factor login, in Russian ------------------------------------------------------
+
+def test_after_the_password_the_code_is_asked_a_wrong_one_refused_the_right_one_lets_in(
+        live_server, page, person):
+    device = TOTPDevice.objects.create(user=person, name="totp", confirmed=True)
+    queues = url(live_server, "staff:queues", language="ru")
+
+    submit_password(page, live_server, "ru", PASSWORD)
+    # The password alone does not open the queues: the code page asks for the app's code.
+    expect(page).to_have_url(re.compile(r"/ru/staff/account/verify/\?next="))
+    expect(page.locator("main h1")).to_have_text("Подтверждение входа")
+    code = page.get_by_label("Код из приложения-аутентификатора")
+    expect(code).to_be_visible()
+    expect(code).to_be_focused()
+    expect(page.locator("main [role=alert]")).to_have_count(0)
+    screenshot(page, "auth_otp_code_asked_ru")
+
+    code.fill(a_wrong_token(device))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Подтвердить").click()
+    expect(page.locator("main [role=alert]")).to_have_text(
+        "Код неверный. Введите текущий код из приложения.")
+    expect(page.locator("main h1")).to_have_text("Подтверждение входа")
+    screenshot(page, "auth_otp_wrong_code_ru")
+    # Still not in: the queues send the person back to the code page.
+    page.goto(queues)
+    expect(page).to_have_url(re.compile(r"/ru/staff/account/verify/\?next="))
+
+    # django-otp makes the device wait after a wrong code (1 s after the first), as a
+    # person would before typing the next one.
+    page.wait_for_timeout(1500)
+    page.get_by_label("Код из приложения-аутентификатора").fill(token_for(device))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Подтвердить").click()
+    expect(page).to_have_url(queues)
+    expect(page.locator("main h1")).to_have_text("Очереди")
+    expect(page.locator("header .who")).to_have_text("worker · исполнитель")
+    screenshot(page, "auth_otp_signed_in_ru")
+
+    results = list(AuditEntry.objects.filter(action="login.second_factor", actor_id=person.pk)
+                   .order_by("seq").values_list("data__result", flat=True))
+    assert results == ["failed", "ok"]
+
+
+# --- 2. the lockout after five wrong passwords, in English --------------------------------
+
+def test_five_wrong_passwords_lock_the_account_and_then_the_right_one_is_refused(
+        live_server, page, person):
+    login_page = url(live_server, "staff:login", language="en")
+
+    for attempt in range(1, 5):
+        submit_password(page, live_server, "en", WRONG)
+        expect(page.locator("main [role=alert]")).to_have_text("Wrong username or password.")
+        expect(page.locator("main h1")).to_have_text("Staff sign-in")
+        if attempt == 1:
+            screenshot(page, "auth_wrong_password_en")
+
+    submit_password(page, live_server, "en", WRONG)
+    expect(page.locator("main h1")).to_have_text("Sign-in blocked for a while")
+    expect(page.locator("main [role=alert]")).to_have_text(
+        "Too many failed sign-in attempts for this account from your address. "
+        "Try again in 15 minutes.")
+    screenshot(page, "auth_locked_out_en")
+
+    # Back to the form: now even the right password gets the lockout page.
+    with page.expect_navigation():
+        page.get_by_role("link", name="Back to sign-in").click()
+    expect(page).to_have_url(login_page)
+    submit_password(page, live_server, "en", PASSWORD)
+    expect(page.locator("main h1")).to_have_text("Sign-in blocked for a while")
+    screenshot(page, "auth_locked_out_right_password_en")
+
+    # Not signed in: the queues still send the person to the sign-in page.
+    page.goto(url(live_server, "staff:queues", language="en"))
+    expect(page).to_have_url(re.compile(r"/en/staff/login/\?next="))
+    assert person.pk not in AuditEntry.objects.filter(action="login").values_list(
+        "actor_id", flat=True)

@@ -1,0 +1,335 @@
+"""Encryption at rest: per-person data keys, wrapped by a master key, kept apart.
+
+Every person has a random 256-bit *data key*. Their personal data, and the free texts and
+files of the cases about them, are encrypted with it (AES-256-GCM, from ``cryptography``).
+The data key itself is stored only *wrapped* (AES-GCM again) under a *master key* that
+comes from the environment or a file and never reaches a database.
+
+Wrapped data keys live in their own database, the key store (the ``keys`` database alias,
+model :class:`casedesk.core.models.DataKey`), not beside the data. Destroying a person's
+data key (:func:`keys_destroy`) makes every copy of their data unreadable at once: the
+live database, replicas, and backups of the data database, because those backups never
+held the key. Backups of the key store must be kept no longer than the erasure delay
+promised to people (docs/security.md).
+
+Stored forms:
+
+- text: ``ck1.<key id>.<base64(nonce ‖ ciphertext ‖ tag)>``;
+- bytes (files): ``CK1`` ‖ key id (16 bytes) ‖ nonce (12) ‖ ciphertext ‖ tag.
+
+The associated data binds a ciphertext to the column (or file kind) it was written for,
+so ciphertexts cannot be swapped between fields unnoticed.
+
+Unwrapped data keys are cached in the process for ``CASEDESK_KEY_CACHE_SECONDS`` (60 by
+default): a key destroyed by another process stays usable there for at most that long.
+
+Blind indexes (:func:`blind_index`) are keyed hashes (HMAC-SHA256 under a separate key,
+``CASEDESK_BLIND_INDEX_KEY``) of normalised identifiers, so exact lookups work without
+decrypting anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import threading
+import time
+import unicodedata
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+TEXT_PREFIX = "ck1"
+BYTES_PREFIX = b"CK1"
+NONCE = 12
+KEY_BYTES = 32
+_WRAP_AAD = b"casedesk:data-key"
+_CACHE_MAX = 50_000
+
+
+class KeyMissing(Exception):
+    """The data key is gone (erased) or the ciphertext is not ours."""
+
+
+# ---------------------------------------------------------------------------- master keys
+
+
+@dataclass(frozen=True)
+class MasterKeys:
+    current: str
+    keys: dict[str, bytes]
+
+
+def _parse_master_keys(spec: str) -> MasterKeys:
+    """``id:base64key[,id:base64key…]`` (or one per line); the first is current."""
+    keys: dict[str, bytes] = {}
+    order: list[str] = []
+    for part in spec.replace("\n", ",").split(","):
+        part = part.strip()
+        if not part or part.startswith("#"):
+            continue
+        key_id, sep, encoded = part.partition(":")
+        key_id = key_id.strip()
+        if not sep or not key_id.isalnum() or len(key_id) > 32:
+            raise ImproperlyConfigured(
+                "CASEDESK_MASTER_KEYS: each entry must be 'id:base64key' with a short "
+                "alphanumeric id")
+        try:
+            raw = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ImproperlyConfigured(
+                f"CASEDESK_MASTER_KEYS: the key {key_id!r} is not valid base64") from None
+        if len(raw) != KEY_BYTES:
+            raise ImproperlyConfigured(
+                f"CASEDESK_MASTER_KEYS: the key {key_id!r} must be {KEY_BYTES} bytes")
+        if key_id in keys:
+            raise ImproperlyConfigured(f"CASEDESK_MASTER_KEYS: the id {key_id!r} is repeated")
+        keys[key_id] = raw
+        order.append(key_id)
+    if not order:
+        raise ImproperlyConfigured("CASEDESK_MASTER_KEYS holds no key")
+    return MasterKeys(current=order[0], keys=keys)
+
+
+_master_lock = threading.Lock()
+_master: tuple[str, MasterKeys] | None = None
+
+
+def master_keys() -> MasterKeys:
+    """The configured master keys: ``settings.CASEDESK_MASTER_KEYS`` (from the environment
+    variable of that name, or the file named by ``CASEDESK_MASTER_KEY_FILE``). When none
+    is set, the key ``s0`` derived from SECRET_KEY stands in: then SECRET_KEY must not
+    change until ``CASEDESK_MASTER_KEYS`` is set (keeping ``s0`` listed) and
+    ``manage.py keys_rotate`` has re-wrapped every data key (docs/security.md)."""
+    global _master
+    spec = getattr(settings, "CASEDESK_MASTER_KEYS", "") or ""
+    cached = _master
+    if cached is not None and cached[0] == spec:
+        return cached[1]
+    with _master_lock:
+        parsed = _parse_master_keys(spec) if spec else MasterKeys(current="s0", keys={})
+        if "s0" not in parsed.keys:
+            derived = hashlib.sha256(f"casedesk:master:{settings.SECRET_KEY}".encode())
+            parsed.keys["s0"] = derived.digest()
+        _master = (spec, parsed)
+        return parsed
+
+
+def master_key_new() -> str:
+    """A fresh master key in the ``CASEDESK_MASTER_KEYS`` entry form, id from the date."""
+    return f"{time.strftime('m%Y%m%d')}:{base64.b64encode(os.urandom(KEY_BYTES)).decode()}"
+
+
+def wrap(data_key: bytes) -> tuple[str, bytes]:
+    masters = master_keys()
+    nonce = os.urandom(NONCE)
+    sealed = AESGCM(masters.keys[masters.current]).encrypt(nonce, data_key, _WRAP_AAD)
+    return masters.current, nonce + sealed
+
+
+def unwrap(master_id: str, wrapped: bytes) -> bytes:
+    masters = master_keys()
+    key = masters.keys.get(master_id)
+    if key is None:
+        raise ImproperlyConfigured(
+            f"A data key is wrapped by the master key {master_id!r}, which is not configured")
+    wrapped = bytes(wrapped)
+    try:
+        return AESGCM(key).decrypt(wrapped[:NONCE], wrapped[NONCE:], _WRAP_AAD)
+    except InvalidTag:
+        # A wrong master key (or SECRET_KEY behind "s0") must fail loudly, not read as
+        # erased data that a later save() would overwrite with empty values.
+        raise ImproperlyConfigured(
+            f"A data key does not unwrap with the master key {master_id!r}: that master "
+            "key is wrong or the key store row is damaged") from None
+
+
+# ---------------------------------------------------------------------------- data keys
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, tuple[float, AESGCM]] = OrderedDict()
+
+    def get(self, key_id: str) -> AESGCM | None:
+        with self._lock:
+            item = self._items.get(key_id)
+            if item is None:
+                return None
+            if item[0] < time.monotonic():
+                del self._items[key_id]
+                return None
+            self._items.move_to_end(key_id)
+            return item[1]
+
+    def put(self, key_id: str, aead: AESGCM) -> None:
+        ttl = float(getattr(settings, "CASEDESK_KEY_CACHE_SECONDS", 60))
+        with self._lock:
+            self._items[key_id] = (time.monotonic() + ttl, aead)
+            self._items.move_to_end(key_id)
+            while len(self._items) > _CACHE_MAX:
+                self._items.popitem(last=False)
+
+    def drop(self, key_ids) -> None:
+        with self._lock:
+            for key_id in key_ids:
+                self._items.pop(key_id, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_cache = _Cache()
+
+
+def _datakey_model():
+    from .models import DataKey
+
+    return DataKey
+
+
+def keys_new(count: int = 1) -> list[str]:
+    """``count`` new data keys, stored wrapped in the key store; their ids."""
+    DataKey = _datakey_model()
+    rows = []
+    ids = []
+    for _ in range(count):
+        raw = os.urandom(KEY_BYTES)
+        master_id, wrapped = wrap(raw)
+        key_id = uuid.uuid4().hex
+        rows.append(DataKey(id=key_id, master_key=master_id, wrapped=wrapped))
+        ids.append(key_id)
+        _cache.put(key_id, AESGCM(raw))
+    DataKey.objects.bulk_create(rows, batch_size=1000)
+    return ids
+
+
+def key_new() -> str:
+    return keys_new(1)[0]
+
+
+def keys_prefetch(key_ids) -> None:
+    """Unwrap the keys among ``key_ids`` that are not cached, in one query."""
+    missing = {k for k in key_ids if k and _cache.get(k) is None}
+    if not missing:
+        return
+    DataKey = _datakey_model()
+    for row in DataKey.objects.filter(pk__in=missing):
+        _cache.put(row.pk, AESGCM(unwrap(row.master_key, row.wrapped)))
+
+
+def _aead(key_id: str) -> AESGCM:
+    aead = _cache.get(key_id)
+    if aead is not None:
+        return aead
+    DataKey = _datakey_model()
+    row = DataKey.objects.filter(pk=key_id).first()
+    if row is None:
+        raise KeyMissing(key_id)
+    aead = AESGCM(unwrap(row.master_key, row.wrapped))
+    _cache.put(key_id, aead)
+    return aead
+
+
+def keys_destroy(key_ids) -> int:
+    """Destroy data keys: everything encrypted with them becomes unreadable, in every
+    copy. Returns how many keys were destroyed."""
+    key_ids = [k for k in set(key_ids) if k]
+    _cache.drop(key_ids)
+    if not key_ids:
+        return 0
+    deleted, _ = _datakey_model().objects.filter(pk__in=key_ids).delete()
+    return deleted
+
+
+def key_exists(key_id: str) -> bool:
+    return bool(key_id) and _datakey_model().objects.filter(pk=key_id).exists()
+
+
+def cache_clear() -> None:
+    """Forget every unwrapped key in this process (tests; after a master-key change)."""
+    _cache.clear()
+
+
+# ---------------------------------------------------------------------------- sealing
+
+
+def seal_text(key_id: str, plaintext: str, aad: str) -> str:
+    nonce = os.urandom(NONCE)
+    sealed = _aead(key_id).encrypt(nonce, plaintext.encode(), aad.encode())
+    return f"{TEXT_PREFIX}.{key_id}.{base64.b64encode(nonce + sealed).decode()}"
+
+
+def is_sealed_text(value) -> bool:
+    return isinstance(value, str) and value.startswith(TEXT_PREFIX + ".")
+
+
+def text_key_id(token: str) -> str | None:
+    parts = token.split(".", 2) if is_sealed_text(token) else []
+    return parts[1] if len(parts) == 3 else None
+
+
+def open_text(token: str, aad: str) -> str:
+    """The plaintext of ``token``; :class:`KeyMissing` if its key was destroyed."""
+    parts = token.split(".", 2)
+    if len(parts) != 3 or parts[0] != TEXT_PREFIX:
+        raise KeyMissing("not a casedesk ciphertext")
+    try:
+        blob = base64.b64decode(parts[2])
+        return _aead(parts[1]).decrypt(blob[:NONCE], blob[NONCE:], aad.encode()).decode()
+    except (InvalidTag, binascii.Error, ValueError):
+        raise KeyMissing("the ciphertext does not open with its key") from None
+
+
+def seal_bytes(key_id: str, data: bytes, aad: str) -> bytes:
+    nonce = os.urandom(NONCE)
+    sealed = _aead(key_id).encrypt(nonce, data, aad.encode())
+    return BYTES_PREFIX + uuid.UUID(hex=key_id).bytes + nonce + sealed
+
+
+def open_bytes(blob: bytes, aad: str) -> bytes:
+    """The plaintext of ``blob``; :class:`KeyMissing` if its key was destroyed."""
+    head = len(BYTES_PREFIX)
+    if not blob.startswith(BYTES_PREFIX) or len(blob) < head + 16 + NONCE + 16:
+        raise KeyMissing("not a casedesk ciphertext")
+    key_id = uuid.UUID(bytes=blob[head:head + 16]).hex
+    body = blob[head + 16:]
+    try:
+        return _aead(key_id).decrypt(body[:NONCE], body[NONCE:], aad.encode())
+    except InvalidTag:
+        raise KeyMissing("the ciphertext does not open with its key") from None
+
+
+# ---------------------------------------------------------------------------- blind indexes
+
+
+def _blind_key() -> bytes:
+    configured = getattr(settings, "CASEDESK_BLIND_INDEX_KEY", "") or ""
+    if configured:
+        return hashlib.sha256(f"casedesk:blind:{configured}".encode()).digest()
+    return hashlib.sha256(f"casedesk:blind:{settings.SECRET_KEY}".encode()).digest()
+
+
+def normalise(value: str) -> str:
+    """Case-folded, NFKC, ё → е, inner whitespace collapsed: the form that is hashed."""
+    value = unicodedata.normalize("NFKC", value or "").casefold().replace("ё", "е")
+    return " ".join(value.split())
+
+
+def blind_index(purpose: str, *parts) -> str:
+    """A keyed hash (hex, 128 bits) of the normalised parts; "" if any part is empty."""
+    texts = [normalise(str(p)) if p is not None else "" for p in parts]
+    if not texts or any(not t for t in texts):
+        return ""
+    message = "\x1f".join([purpose, *texts]).encode()
+    return hmac.new(_blind_key(), message, hashlib.sha256).hexdigest()[:32]

@@ -1,0 +1,82 @@
+"""Search words as keyed hashes: full-text search over encrypted texts.
+
+A text is cut into words, each word is stemmed (Snowball: Russian for Cyrillic words,
+English for Latin ones, so «госпитале» and «госпиталь», "hospitals" and "hospital" meet),
+and each stem is replaced by a short keyed hash (a blind index, casedesk.core.crypto).
+The stored token string ("t3f9a… 81c0d…") says nothing without the key; a query is
+tokenised the same way and matched word by word.
+
+What it gives away, by design and documented in docs/security.md: that two texts share a
+word, and how often a hashed word occurs. Phrase, prefix and fuzzy search are not offered.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+
+from .crypto import blind_index, normalise
+
+_WORD = re.compile(r"\w+")
+_CYRILLIC = re.compile(r"[а-я]")
+MAX_TOKENS = 2000
+TOKEN_CHARS = 12
+
+# Words too common to search for (they would match nearly everything).
+_STOP = """
+и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только
+ее мне было вот от меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни
+быть был него до вас нибудь опять уж вам ведь там потом себя ничего ей может они тут где
+есть надо ней для мы тебя их чем была сам чтоб без будто чего раз тоже себе под будет ж
+тогда кто этот того потому этого какой совсем ним здесь этом один почти мой тем чтобы
+нее были куда зачем всех никогда можно при наконец два об другой хоть после над больше
+тот через эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой
+перед иногда лучше чуть том нельзя такой им более всегда конечно всю между a an and are
+as at be but by for from has have he her his i if in into is it its me my no not of on
+or our she so that the their them then there they this to was we were what when which
+who will with you your
+"""
+STOP_WORDS = frozenset(_STOP.split())
+
+
+@lru_cache(maxsize=2)
+def _stemmer(language: str):
+    return snowballstemmer.stemmer(language)
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    language = "russian" if _CYRILLIC.search(word) else "english"
+    return _stemmer(language).stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """The stems of the searchable words of ``text``, in order, without repeats."""
+    stems: dict[str, None] = {}
+    for word in _WORD.findall(normalise(text)):
+        if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        stems[_stem(word)] = None
+        if len(stems) >= MAX_TOKENS:
+            break
+    return list(stems)
+
+
+def token(stem: str) -> str:
+    return "t" + blind_index("search-word", stem)[:TOKEN_CHARS - 1]
+
+
+def tokens(*texts: str) -> str:
+    """The token string stored beside encrypted ``texts``."""
+    stems: dict[str, None] = {}
+    for text in texts:
+        for stem in words(text or ""):
+            stems[stem] = None
+    return " ".join(token(stem) for stem in list(stems)[:MAX_TOKENS])
+
+
+def query_tokens(query: str, limit: int = 10) -> list[str]:
+    """The tokens every one of which a matching text must contain."""
+    return [token(stem) for stem in words(query)[:limit]]

@@ -1,0 +1,225 @@
+"""Erasing a person's data (crypto-shredding) and the retention rules that call for it.
+
+:func:`person_erase` destroys the person's data key in the key store
+(casedesk.core.crypto). Everything sealed with that key becomes unreadable in every copy
+at once: the live database, replicas and backups of the data database. That covers
+their details, the appeals they wrote, and the notes, timeline texts, documents and
+commission papers of the cases about them as service member. What the data database
+still holds is then blanked, since it can no longer be read anyway: the encrypted
+columns, the blind indexes, and the search words of those appeals and notes. The
+hashes of document contents are blanked too, because they could confirm a guess. The
+row of the person stays, with ``erased_at`` set and only their service type and
+region. The cases stay as well (category, state, dates, outcome) for the statistics.
+
+Limits (by design of the per-person keys): an appeal written *about* a person by someone
+else is sealed with its writer's key, so it stays readable until the writer is erased
+too. Retention erases everyone in a case together, so it is not affected.
+
+:func:`retention_apply` erases the people whose cases are all closed and past the
+retention period of the rulebook version each case was opened under (retention.yaml).
+
+Other processes may hold an unwrapped copy of a destroyed key in memory for at most
+``CASEDESK_KEY_CACHE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casedesk import rulebook
+from casedesk.accounts.roles import Role
+from casedesk.audit.services import audit_record
+from casedesk.cases import permissions
+from casedesk.cases.models import Appeal, Case, CaseApplicant, CaseEvent, CaseNote, Document
+from casedesk.core import crypto
+from casedesk.core.errors import ApplicationError
+from casedesk.core.states import CaseState
+from casedesk.people.models import Person
+from casedesk.review.models import Decision, Referral, Vote
+
+# Why a person is erased (the audit entry holds the code, nothing else).
+REASONS = {
+    "request": _("lawful erasure request of the person"),
+    "retention": _("the retention period of all their cases has passed"),
+}
+ERASING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
+
+# Every personal column of Person, with the value that means "nothing".
+_PERSON_BLANK = {
+    "key_id": "", "full_name": "", "birth_date": None, "email": "", "phone": "",
+    "postal_address": "", "unit": "", "name_birth_index": "", "name_unit_index": "",
+    "phone_index": "", "email_index": "",
+}
+
+
+@dataclass(frozen=True)
+class Erasure:
+    person_id: int
+    erased_at: dt.datetime
+    already_erased: bool = False
+    keys_destroyed: int = 0
+    appeals: int = 0  # appeals they wrote, blanked
+    cases: int = 0  # cases about them as service member (kept, their texts blanked)
+    case_texts: int = 0  # notes, events, documents and commission papers blanked
+
+
+def _require_eraser(actor, person: Person) -> None:
+    """A supervisor of an office holding one of the person's cases, or an administrator."""
+    role = getattr(actor, "role", None)
+    if not getattr(actor, "is_active", False) or role not in ERASING_ROLES:
+        raise ApplicationError(
+            "forbidden", _("Only a supervisor or an administrator can erase a person's data."))
+    if role == Role.SUPERVISOR and not _cases_about(person.pk).filter(
+            office_id__in=permissions.office_ids(actor)).exists():
+        raise ApplicationError("not_found", _("No case of your offices concerns this person."))
+
+
+def _cases_about(person_id: int) -> QuerySet[Case]:
+    """The cases the person is in: as service member, applicant or author of an appeal
+    (subqueries, no joins: usable with select_for_update)."""
+    return Case.objects.filter(
+        Q(service_member_id=person_id)
+        | Q(pk__in=CaseApplicant.objects.filter(person_id=person_id).values("case_id"))
+        | Q(pk__in=Appeal.objects.filter(submitter_id=person_id).values("case_id")))
+
+
+def person_erase(*, actor, person: Person, reason_code: str,
+                 at: dt.datetime | None = None) -> Erasure:
+    """Erase ``person``: destroy their data key, then blank what can no longer be read.
+    ``actor`` is a user (supervisor or administrator) or ``None`` for the system
+    (management commands). Erasing an erased person changes nothing."""
+    if reason_code not in REASONS:
+        raise ApplicationError("unknown_reason", _("Choose a reason for the erasure."))
+    if actor is not None:
+        _require_eraser(actor, person)
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = (Person.objects.select_for_update().only("pk", "key_id", "erased_at")
+                  .get(pk=person.pk))
+        if locked.erased_at is not None:
+            return Erasure(person_id=locked.pk, erased_at=locked.erased_at,
+                           already_erased=True)
+        # First the key: that is the erasure. If anything below fails, this transaction
+        # rolls back with key_id still set and erased_at unset, and running the erasure
+        # again finishes it.
+        destroyed = crypto.keys_destroy([locked.key_id])
+        appeals = Appeal.objects.filter(submitter_id=locked.pk).update(
+            text="", request="", search_tokens="")
+        cases = Case.objects.filter(service_member_id=locked.pk).values("pk")
+        case_count = cases.count()
+        texts = 0
+        if case_count:
+            texts += CaseNote.objects.filter(case__in=cases).update(text="", search_tokens="")
+            texts += CaseEvent.objects.filter(case__in=cases).exclude(texts="").update(
+                texts={})
+            texts += Document.objects.filter(case__in=cases).update(original_name="",
+                                                                    sha256="")
+            texts += Referral.objects.filter(case__in=cases).update(summary="", question="")
+            texts += Vote.objects.filter(item__referral__case__in=cases).update(reason="")
+            texts += Decision.objects.filter(item__referral__case__in=cases).update(
+                reasoning="")
+        Person.objects.filter(pk=locked.pk).update(**_PERSON_BLANK, erased_at=at)
+        audit_record(action="person.erased", actor=actor, object_type="person",
+                     object_id=locked.pk, data={"ground": reason_code})
+    # The caller's instance must not keep (or save back) what was erased.
+    for name, value in _PERSON_BLANK.items():
+        setattr(person, name, value)
+    person.erased_at = at
+    return Erasure(person_id=locked.pk, erased_at=at, keys_destroyed=destroyed,
+                   appeals=appeals, cases=case_count, case_texts=texts)
+
+
+# ---------------------------------------------------------------------------- retention
+
+# How a closed case ended, from what the workflow leaves on it (a reopening clears all
+# three): an outcome only by "answer", forwarded_to only by "forward", a ground only by
+# "leave_unanswered"; none of them after "withdraw".
+ENDINGS: dict[str, Q] = {
+    "answered": ~Q(outcome=""),
+    "forwarded": Q(outcome="") & ~Q(forwarded_to=""),
+    "left_unanswered": Q(outcome="", forwarded_to="") & ~Q(unanswered_ground=""),
+    "withdrawn": Q(outcome="", forwarded_to="", unanswered_ground=""),
+}
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def past_retention(today: dt.date) -> Q:
+    """Cases that are closed and past the retention period of their rulebook version on
+    ``today``. A case under a version that is not installed never is."""
+    past = Q(pk__in=[])
+    for version, book in rulebook.versions().items():
+        retention = book.retention
+        for rule in retention.closed_cases:
+            before = _day_start(retention.closed_before(rule, today))
+            for ending in rule.ended_as:
+                past |= Q(rulebook_version=version, closed_at__lt=before) & ENDINGS[ending]
+    return Q(state=CaseState.CLOSED, closed_at__isnull=False) & past
+
+
+def _in_any(cases: QuerySet[Case]) -> Q:
+    """People who are in one of ``cases`` (service member, applicant or appeal author)."""
+    return (Q(Exists(cases.filter(service_member_id=OuterRef("pk"))))
+            | Q(Exists(CaseApplicant.objects.filter(person_id=OuterRef("pk"),
+                                                    case__in=cases.values("pk"))))
+            | Q(Exists(Appeal.objects.filter(submitter_id=OuterRef("pk"),
+                                             case__in=cases.values("pk")))))
+
+
+def retention_due(today: dt.date) -> QuerySet[Person]:
+    """People not yet erased who are in at least one case, all of them past retention."""
+    retained = Case.objects.exclude(past_retention(today))
+    return (Person.objects.filter(erased_at__isnull=True)
+            .filter(_in_any(Case.objects.all()))
+            .exclude(_in_any(retained)))
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    today: dt.date
+    dry_run: bool
+    due: int  # people found past retention
+    erased: int  # of them, erased now (0 in a dry run)
+    skipped: int  # of them, kept because a case changed meanwhile (reopened, attached)
+    kept: int  # people with an open case or one still within its period
+    without_cases: int  # people in no case at all: never erased by retention
+    unknown_versions: list[str]  # rulebook versions of cases that are not installed
+
+
+def retention_apply(*, today: dt.date | None = None, dry_run: bool = False) -> RetentionRun:
+    """Erase (as the system, reason ``retention``) everyone whose cases are all closed and
+    past retention; a dry run only counts. Each person is erased in a transaction of
+    their own, after locking their cases and checking them again."""
+    today = today or timezone.localdate()
+    due_ids = list(retention_due(today).order_by("pk").values_list("pk", flat=True))
+    erased = skipped = 0
+    if not dry_run:
+        for person_id in due_ids:
+            with transaction.atomic():
+                cases = _cases_about(person_id)
+                list(cases.select_for_update().values_list("pk", flat=True))
+                if not cases.exists() or cases.exclude(past_retention(today)).exists():
+                    skipped += 1
+                    continue
+                result = person_erase(actor=None, person=Person(pk=person_id),
+                                      reason_code="retention")
+                erased += 0 if result.already_erased else 1
+    active = Person.objects.filter(erased_at__isnull=True)
+    kept = active.filter(_in_any(Case.objects.exclude(past_retention(today)))).count()
+    without = active.exclude(_in_any(Case.objects.all())).count()
+    installed = set(rulebook.versions())
+    unknown = sorted(Case.objects.exclude(rulebook_version__in=installed).order_by()
+                     .values_list("rulebook_version", flat=True).distinct())
+    if not dry_run:
+        audit_record(action="retention.applied", data={"count": erased})
+    return RetentionRun(today=today, dry_run=dry_run, due=len(due_ids), erased=erased,
+                        skipped=skipped, kept=kept, without_cases=without,
+                        unknown_versions=unknown)
