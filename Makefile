@@ -23,6 +23,7 @@ migrate: $(VENV)/.installed
 # The background worker (emails to applicants) runs beside the web server and stops with it.
 run: migrate
 	$(PY) manage.py seed_demo --cases $(DEMO_CASES) --if-empty
+	$(PY) manage.py stats_refresh
 	$(PY) manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
@@ -40,6 +41,7 @@ smoke: $(VENV)/.installed
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py migrate --noinput -v 0
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py migrate --noinput -v 0 --database keys
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py seed_demo --cases 40
+	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py stats_refresh
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py sweep_deadlines
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py check
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= DJANGO_ENV=test $(VENV)/bin/pytest -m smoke -p no:cacheprovider

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "casedesk.portal",
     "casedesk.api",
     "casedesk.notifications",
+    "casedesk.stats",
 ]
 
 MIDDLEWARE = [

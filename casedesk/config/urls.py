@@ -11,6 +11,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("staff/account/", include("casedesk.accounts.urls")),
+    # staff/stats/ (the dashboard: its views require a login) and stats/ (public).
+    path("", include("casedesk.stats.urls")),
     path("staff/", include("casedesk.staff.urls")),
     path("", include("casedesk.portal.urls")),
 )

@@ -59,6 +59,10 @@ def _reader_required(request):
 
 @login_required
 def queues(request):
+    if request.user.role in (Role.ANALYST, Role.ADMINISTRATOR) \
+            and not selectors.can_read_cases(request.user):
+        # They read no case files; their landing page is the statistics.
+        return redirect("stats:dashboard")
     refused = _reader_required(request)
     if refused:
         return refused

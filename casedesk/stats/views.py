@@ -1,0 +1,249 @@
+"""Statistics pages: the staff dashboard and the public statistics with their open data.
+
+The views parse the filters, call one selector (the figures are precomputed by
+``manage.py stats_refresh``) and render. Every chart is drawn in the browser by Chart.js
+from a JSON data block next to the table it shows, so the page reads the same without
+JavaScript, and a screen reader gets the table. URLs (each under /ru/ and /en/):
+
+- ``staff/stats/``: the dashboard (supervisors, analysts, administrators);
+  ``staff/stats/<key>.csv``: one of its tables, with the same filters;
+- ``stats/``: the public page; ``stats/<key>.csv``: one of its tables;
+  ``stats/open-data.csv`` and ``stats/open-data.json``: all of them (docs/open-data.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.http import urlencode
+from django.views.decorators.cache import cache_control
+
+from casedesk.core.errors import ApplicationError
+
+from . import selectors
+from .forms import PublicFilterForm, StaffFilterForm
+
+LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
+PUBLIC_MAX_AGE = 300  # seconds a browser (or, for the data files, a proxy) may keep them
+SUPPRESSED = (selectors.PRIMARY, selectors.SECONDARY)  # hidden counts on public tables
+LONG_LABEL = 14  # bar charts with longer labels lie horizontally
+MAX_BARS = 20  # and show at most this many bars (the largest: the rows come sorted)
+WIDE_BARS = 8  # a chart with more bars than this sits beside its table on the dashboard
+
+
+# --- the staff dashboard ------------------------------------------------------------------
+
+def _staff_tables(request) -> tuple[StaffFilterForm, list[selectors.Table]]:
+    """The filter form and the figures it selects; ApplicationError for roles that may
+    not see them."""
+    form = StaffFilterForm(request.GET or None, offices=selectors.staff_offices(request.user))
+    return form, selectors.staff_figures(actor=request.user, spec=form.spec())
+
+
+@login_required
+def dashboard(request):
+    try:
+        form, tables = _staff_tables(request)
+    except ApplicationError as error:
+        return HttpResponseForbidden(str(error))
+    query = _query(form)
+    return render(request, "stats/dashboard.html", {
+        "form": form,
+        "tables": _displays(tables, lambda key: reverse("stats:staff_csv", args=[key]) + query),
+        "refreshed_at": selectors.refreshed_at(),
+        "nav": "stats",
+    })
+
+
+@login_required
+def dashboard_csv(request, key: str):
+    try:
+        _form, tables = _staff_tables(request)
+    except ApplicationError as error:
+        return HttpResponseForbidden(str(error))
+    return _csv_response(selectors.table_csv(_pick(tables, key)), f"casedesk-{key}.csv")
+
+
+# --- the public statistics ----------------------------------------------------------------
+
+def _public_tables(request) -> tuple[PublicFilterForm, list[selectors.Table]]:
+    form = PublicFilterForm(request.GET or None)
+    return form, selectors.public_figures(spec=form.spec())
+
+
+@cache_control(private=True, max_age=PUBLIC_MAX_AGE)
+def public(request):
+    """The page carries a CSRF token (the language switch), so only the browser keeps it;
+    the data files below may be kept by shared caches too."""
+    form, tables = _public_tables(request)
+    query = _query(form)
+    return render(request, "stats/public.html", {
+        "form": form,
+        "tables": _displays(tables, lambda key: reverse("stats:public_csv", args=[key]) + query),
+        "refreshed_at": selectors.refreshed_at(),
+        "query": query,
+        "licence": LICENCE,
+        "nav": "stats",
+    })
+
+
+@cache_control(public=True, max_age=PUBLIC_MAX_AGE)
+def public_csv(request, key: str):
+    _form, tables = _public_tables(request)
+    response = _csv_response(selectors.table_csv(_pick(tables, key)), f"casedesk-{key}.csv")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@cache_control(public=True, max_age=PUBLIC_MAX_AGE)
+def open_data_csv(request):
+    """Every public table in one long CSV: one row per cell (docs/open-data.md)."""
+    _form, tables = _public_tables(request)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["table", "label", "column", "value"])
+    for table in tables:
+        for row in table.rows:
+            for column, value in zip(table.columns[1:], row[1:], strict=False):
+                writer.writerow([table.key, _plain(row[0]), column, _plain(value)])
+    response = _csv_response(out.getvalue(), "casedesk-open-data.csv")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@cache_control(public=True, max_age=PUBLIC_MAX_AGE)
+def open_data_json(request):
+    _form, tables = _public_tables(request)
+    response = JsonResponse(selectors.tables_json(tables, licence=LICENCE),
+                            json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _pick(tables: list[selectors.Table], key: str) -> selectors.Table:
+    for table in tables:
+        if table.key == key:
+            return table
+    raise Http404(key)
+
+
+def _query(form) -> str:
+    """The valid filters as a query string (with its "?"), for the download links."""
+    if not form.is_bound or not form.is_valid():
+        return ""
+    params = {}
+    for name, value in form.cleaned_data.items():
+        if isinstance(value, dt.date):
+            params[name] = value.strftime("%Y-%m")
+        elif value not in (None, ""):
+            params[name] = value
+    return "?" + urlencode(params) if params else ""
+
+
+def _csv_response(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _plain(value) -> str:
+    """A value as open data writes it: ISO dates, plain numbers, "<5" as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _cell(value) -> str:
+    """A value as the page shows it: localised numbers (grouped thousands, one decimal),
+    a dash for nothing, text (labels, "<5") as it is."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return number_format(value, force_grouping=True)
+    if isinstance(value, float | Decimal):
+        return number_format(value, decimal_pos=1, force_grouping=True)
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, dt.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    return str(value)
+
+
+def _is_count(value) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or value in SUPPRESSED
+
+
+def _count_columns(table: selectors.Table) -> int:
+    """How many value columns, from the left, hold counts (whole numbers or hidden small
+    counts). The chart plots those only: shares and days that follow them are in other
+    units, and stay in the table."""
+    n = 0
+    for i in range(1, len(table.columns)):
+        if not all(_is_count(row[i]) for row in table.rows):
+            break
+        n += 1
+    return n
+
+
+def _chart(table: selectors.Table, labels: list[str]) -> dict | None:
+    """The chart's data: its type, labels and one series per count column. Bars with long
+    labels (categories, regions) lie horizontally and show the largest MAX_BARS only."""
+    columns = _count_columns(table)
+    if not (table.chart and table.rows and columns):
+        return None
+    horizontal = table.chart == "bar" and any(len(label) > LONG_LABEL for label in labels)
+    rows = table.rows[:MAX_BARS] if horizontal else table.rows
+    series = [[row[i] if isinstance(row[i], int) else None for row in rows]
+              for i in range(1, columns + 1)]
+    return {
+        "type": table.chart,
+        "horizontal": horizontal,
+        "labels": labels[:len(rows)],
+        "series": [{"label": str(table.columns[i]), "data": data}
+                   for i, data in enumerate(series, start=1)],
+        "shown": len(rows),
+        "total": len(table.rows),
+        "hidden": any(value is None for data in series for value in data),
+    }
+
+
+def _display(table: selectors.Table, csv_url: str, note: str = "") -> dict:
+    """What the template needs of a table: formatted cells, and the chart's data."""
+    shown = [[_cell(value) for value in row] for row in table.rows]
+    chart = _chart(table, [row[0] for row in shown])
+    return {
+        "key": table.key,
+        "title": table.title,
+        "columns": table.columns,
+        "rows": shown,
+        "note": note,
+        "chart": chart,
+        "wide": bool(chart and chart["horizontal"] and chart["shown"] > WIDE_BARS),
+        "csv_url": csv_url,
+    }
+
+
+def _displays(tables: list[selectors.Table], csv_url) -> list[dict]:
+    """Every table for the template; a note the table before already showed is not
+    repeated."""
+    out, previous = [], ""
+    for table in tables:
+        note = str(table.note)
+        out.append(_display(table, csv_url(table.key), "" if note == previous else note))
+        previous = note
+    return out
