@@ -54,6 +54,8 @@ docs: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) var
 
-# Page latency at scale (PostgreSQL): BENCH_CASES=100000 by default.
+# Issue 8's benchmark (bench/run.py): loads BENCH_CASES (default 100000) cases into the
+# PostgreSQL database casedesk_bench, measures pages, intake and import, writes
+# bench/results.json.
 bench: $(VENV)/.installed
-	$(PY) bench/pages.py
+	$(PY) bench/run.py

@@ -5,7 +5,8 @@
 
 Creates (or reuses) the database named by BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/casedesk_bench), seeds demo cases up to BENCH_CASES
-through the bulk path, then requests each page in-process with Django's test client as
+(bench/seed.py: the demo generator for a base, copies in PostgreSQL for the rest), then
+requests each page in-process with Django's test client as
 the right role and prints p50/p95 per page with the machine it ran on. Figures are
 wall-clock times of the whole request (middleware, queries, template), without network.
 """
@@ -59,38 +60,49 @@ def machine() -> dict:
             "platform": platform.platform()}
 
 
-def main() -> None:
-    ensure_database()
-    import django
+def _timed(client, url_for, requests: int, *, before=None) -> dict:
+    for i in range(5):  # warm-up
+        if before:
+            before(client, i)
+        client.get(url_for(i))
+    times = []
+    for i in range(requests):
+        if before:
+            before(client, i)
+        started = time.perf_counter()
+        response = client.get(url_for(i))
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url_for(i), response.status_code)
+    times.sort()
+    return {"p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
+            "requests": requests}
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
+
+def run(requests: int = REQUESTS) -> dict:
+    """p50/p95 of each page, in-process, as the right role. Needs django.setup() and a
+    loaded database (bench/seed.py)."""
     from django.test import Client
 
     from casedesk.accounts.models import User
     from casedesk.cases.models import Case
-
-    call_command("migrate", verbosity=0)
-    call_command("migrate", verbosity=0, database="keys")
-    have = Case.objects.count()
-    if have < CASES:
-        print(f"seeding {CASES - have} cases (have {have}) ...", flush=True)
-        started = time.perf_counter()
-        call_command("seed_demo", cases=CASES - have, seed=have + 1, batch=2000)
-        print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-        cursor.execute("SELECT version()")
-        pg_version = cursor.fetchone()[0].split(",")[0]
-        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
-        db_size = cursor.fetchone()[0]
+    from casedesk.core.secrets import access_code_hash
 
     numbers = list(Case.objects.filter(office__code="MSK").order_by("?")
-                   .values_list("number", flat=True)[:REQUESTS])
+                   .values_list("number", flat=True)[:requests])
+    # Access codes for the public status page (the bench's own, set directly).
+    code = "ACDE-FGHJ-KMNP"
+    Case.objects.filter(number__in=numbers).update(access_code_hash=access_code_hash(code))
     words = ["госпиталь", "контракт", "выплата", "отпуск", "hospital", "payment", "ВВК",
              "рапорт", "MSK-2026-00", "СОЧ"]
     categories = ["medical_discharge", "demobilization_term", "insurance_payment"]
+    months = [("2025-01", "2025-12"), ("2024-01", "2026-12"), ("", ""), ("2019-01", "2026-12")]
+
+    def dashboard_url(i: int) -> str:
+        start, end = months[i % len(months)]
+        category = categories[i % 3] if i % 2 else ""
+        return f"/ru/staff/stats/?start={start}&end={end}&category={category}"
+
     pages = {
         "queue (caseworker, mine)":
             ("caseworker", lambda i: f"/ru/staff/?queue=mine&page={1 + i % 3}"),
@@ -101,33 +113,75 @@ def main() -> None:
         "case page":
             ("supervisor", lambda i: f"/ru/staff/cases/{numbers[i % len(numbers)]}/"),
         "supervisor workload": ("supervisor", lambda i: "/ru/staff/supervisor/"),
-        "search": ("supervisor", lambda i: f"/ru/staff/?queue=all&q={words[i % len(words)]}"),
+        "supervisor dashboard": ("supervisor", lambda i: "/ru/staff/stats/"),
+        "supervisor dashboard (filters varied)": ("supervisor", dashboard_url),
+        "full-text search":
+            ("supervisor", lambda i: f"/ru/staff/?queue=all&q={words[i % len(words)]}"),
     }
     results = {}
     for name, (username, url_for) in pages.items():
         client = Client()
         client.force_login(User.objects.get(username=username))
-        for i in range(5):  # warm-up
-            client.get(url_for(i))
-        times = []
-        for i in range(REQUESTS):
-            started = time.perf_counter()
-            response = client.get(url_for(i))
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (name, response.status_code)
-        times.sort()
-        results[name] = {"p50_ms": round(statistics.median(times), 1),
-                         "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
-                         "requests": REQUESTS}
-    info = {"cases": Case.objects.count(), "database": pg_version, "db_size": db_size,
-            **machine(), "date": time.strftime("%Y-%m-%d")}
+        results[name] = _timed(client, url_for, requests)
+
+    def sign_in(client, i):
+        response = client.post("/ru/status/", {"case_number": numbers[i % len(numbers)],
+                                               "access_code": code})
+        assert response.status_code == 302, response.status_code
+
+    results["public status page"] = _timed(Client(), lambda i: "/ru/status/case/", requests,
+                                           before=sign_in)
+    return results
+
+
+def database_info() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        pg_version = cursor.fetchone()[0].split(",")[0]
+        sizes = {}
+        for alias in ("default", "keys"):
+            from django.db import connections
+
+            with connections[alias].cursor() as c:
+                c.execute("SELECT pg_database_size(current_database())")
+                sizes[alias] = c.fetchone()[0]
+    return {"database": pg_version, "db_bytes": sizes["default"],
+            "db_size": f"{sizes['default'] / 1024**2:.0f} MB",
+            "keystore_bytes": sizes["keys"]}
+
+
+def setup() -> None:
+    """Create and migrate the benchmark databases, then set Django up."""
+    ensure_database()
+    os.environ.setdefault("CASEDESK_RATE_STATUS", "1000000/m")
+    os.environ.setdefault("CASEDESK_RATE_SUBMIT", "1000000/m")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("migrate", verbosity=0, database="keys")
+
+
+def main() -> None:
+    setup()
+    sys.path.insert(0, str(ROOT / "bench"))
+    import seed
+
+    loaded = seed.load(CASES)
+    results = run(REQUESTS)
+    info = {"cases": loaded["cases"], **database_info(), **machine(),
+            "date": time.strftime("%Y-%m-%d")}
     print(json.dumps(info, ensure_ascii=False))
-    print(f"{'page':<30} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8}")
     for name, r in results.items():
-        print(f"{name:<30} {r['p50_ms']:>8} {r['p95_ms']:>8}")
+        print(f"{name:<40} {r['p50_ms']:>8} {r['p95_ms']:>8}")
     out = ROOT / "bench" / "pages-latest.json"
-    out.write_text(json.dumps({"machine": info, "pages": results}, ensure_ascii=False,
-                              indent=2))
+    out.write_text(json.dumps({"machine": info, "load": loaded, "pages": results},
+                              ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

@@ -180,7 +180,10 @@ def audit_record(*, action: str, actor=None, actor_kind: str | None = None,
         raise ValueError("audit times must be timezone-aware")
 
     using = router.db_for_write(AuditEntry)
-    with transaction.atomic(using=using):
+    # No savepoint: nothing recovers from a failed audit write and carries on, and inside
+    # the caller's transaction this runs with the chain locked, where every statement
+    # counts (a failure here fails the caller's whole transaction, which is what we want).
+    with transaction.atomic(using=using, savepoint=False):
         _lock_head(using)
         head = (AuditEntry.objects.using(using).order_by("-seq")
                 .values_list("seq", "hash").first())

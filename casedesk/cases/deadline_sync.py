@@ -59,10 +59,7 @@ def sync(case: Case, *, today: dt.date, anchor: str | None) -> list[Deadline]:
         active = case.state in rule.active_in
         if deadline is None:
             if anchor in rule.starts_on and active:
-                deadline = Deadline(case=case, rule=rule.code, starts_on=today, due_on=today)
-                deadline.due_on = recompute_due(deadline, book, today)
-                deadline.flag = str(status(deadline.due_on, today,
-                                           due_soon_days=book.due_soon_days))
+                deadline = _start(case, rule, book, today)
                 deadline.save()
                 open_deadlines[rule.code] = deadline
             continue
@@ -88,6 +85,22 @@ def sync(case: Case, *, today: dt.date, anchor: str | None) -> list[Deadline]:
             deadline.save()
     refresh_case(case, list(open_deadlines.values()), book=book, today=today)
     return list(open_deadlines.values())
+
+
+def _start(case: Case, rule, book: rulebook.Rulebook, today: dt.date) -> Deadline:
+    deadline = Deadline(case=case, rule=rule.code, starts_on=today, due_on=today)
+    deadline.due_on = recompute_due(deadline, book, today)
+    deadline.flag = str(status(deadline.due_on, today, due_soon_days=book.due_soon_days))
+    return deadline
+
+
+def plan_new(case: Case, *, today: dt.date, anchor: str) -> list[Deadline]:
+    """The deadlines that ``anchor`` starts for a case without any yet, in its state, not
+    saved: what ``sync`` would open, worked out without a query (so also before the case
+    itself is saved)."""
+    book = rulebook.get(case.rulebook_version)
+    return [_start(case, rule, book, today) for rule in book.procedure_rules(case.procedure)
+            if anchor in rule.starts_on and case.state in rule.active_in]
 
 
 def refresh_case(case: Case, open_deadlines: list[Deadline], *, book: rulebook.Rulebook,

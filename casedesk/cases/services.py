@@ -46,9 +46,14 @@ def format_case_number(office_code: str, year: int, sequence: int) -> str:
 def case_numbers_reserve(*, office: Office, year: int, count: int = 1) -> int:
     """Reserve ``count`` consecutive sequence numbers; return the first. Concurrent callers
     wait on the counter row's lock, so no number is ever given twice."""
-    with transaction.atomic():
-        CaseNumberCounter.objects.get_or_create(office=office, year=year)
-        counter = CaseNumberCounter.objects.select_for_update().get(office=office, year=year)
+    # No savepoint of its own: inside the caller's transaction the counter stays locked
+    # until the commit, so the statements from here on are kept few.
+    with transaction.atomic(savepoint=False):
+        counters = CaseNumberCounter.objects.select_for_update()
+        counter = counters.filter(office=office, year=year).first()
+        if counter is None:  # the office's first case of the year
+            CaseNumberCounter.objects.get_or_create(office=office, year=year)
+            counter = counters.get(office=office, year=year)
         first = counter.last + 1
         counter.last += count
         counter.save(update_fields=["last"])
@@ -65,9 +70,14 @@ def case_open(
     received_at: dt.datetime,
     channel: str,
     violation_known_on: dt.date | None = None,
+    access_code_hash: str = "",
 ) -> Case:
     """A new case in state ``received`` with its registration deadline. Called by intake
-    inside its own transaction."""
+    inside its own transaction.
+
+    The case number is reserved as late as possible: its counter stays locked until the
+    caller commits, so everything that can be worked out beforehand (the deadlines, the
+    next due date) is."""
     book = rulebook.current(local_date(received_at))
     if category not in book.categories:
         raise ApplicationError("unknown_category", _("Choose a category from the list."))
@@ -79,12 +89,9 @@ def case_open(
         )
     year = timezone.localtime(received_at).year if timezone.is_aware(received_at) else \
         received_at.year
-    sequence = case_numbers_reserve(office=office, year=year)
-    case = Case.objects.create(
-        number=format_case_number(office.code, year, sequence),
+    case = Case(
         office=office,
         year=year,
-        sequence=sequence,
         state=CaseState.RECEIVED,
         category=category,
         subcategory=subcategory,
@@ -93,12 +100,23 @@ def case_open(
         procedure=office.procedure,
         received_at=received_at,
         violation_known_on=violation_known_on,
+        access_code_hash=access_code_hash,
     )
+    deadlines = case_opening_deadlines(case)
+    deadline_sync.refresh_case(case, deadlines, book=book, today=local_date(received_at))
+    case.sequence = case_numbers_reserve(office=office, year=year)
+    case.number = format_case_number(office.code, year, case.sequence)
+    case.save(force_insert=True)
     events.case_opened(case, at=received_at, actor=actor, channel=channel)
-    deadline_sync.sync(case, today=local_date(received_at), anchor="received")
+    Deadline.objects.bulk_create(deadlines)
     _check_filing_limit(case, book, received_at)
-    case.save()
     return case
+
+
+def case_opening_deadlines(case: Case) -> list[Deadline]:
+    """The deadlines ``case_open`` starts a case with (unsaved): worked out from the case,
+    not read, so known before the case is saved, and without a query afterwards."""
+    return deadline_sync.plan_new(case, today=local_date(case.received_at), anchor="received")
 
 
 def _check_filing_limit(case: Case, book: rulebook.Rulebook, at: dt.datetime) -> None:
@@ -138,7 +156,6 @@ def case_transition(
     spec = TRANSITIONS.get(transition)
     if spec is None:
         raise ApplicationError("unknown_transition", _("This action does not exist."))
-    at = at or timezone.now()
     given = {
         REASON: _text(reason, REASON),
         MESSAGE: _text(message, MESSAGE),
@@ -148,6 +165,10 @@ def case_transition(
     }
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
+        # The time of the move is taken once the row is locked, so that moves on one case
+        # get their times in the order they happen (a request that waited for the lock is
+        # later than the one it waited for).
+        at = at or timezone.now()
         permissions.require(actor, locked, spec.roles)
         if locked.state not in spec.sources:
             raise ApplicationError(
@@ -215,12 +236,12 @@ def deadline_extend(
 ) -> Deadline:
     """Extend an open deadline within what its rule allows; the applicant is told (the
     event is public)."""
-    at = at or timezone.now()
     reason = _text(reason, REASON)
     if not reason:
         raise ApplicationError("missing_reason", REQUIRED_MESSAGES[REASON])
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
+        at = at or timezone.now()  # under the lock, as in case_transition
         permissions.require(actor, locked, {Role.SUPERVISOR})
         deadline = locked.deadlines.filter(rule=rule, closed_on__isnull=True).first()
         if deadline is None:
@@ -254,9 +275,9 @@ def deadline_extend(
 def case_assign(*, actor, case: Case, assignee, at: dt.datetime | None = None) -> Case:
     """Give the case to a caseworker of its office (or take it back with ``None``).
     Caseworkers may take an unassigned case for themselves; supervisors assign anyone."""
-    at = at or timezone.now()
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
+        at = at or timezone.now()  # under the lock, as in case_transition
         permissions.require(actor, locked, {Role.CASEWORKER, Role.SUPERVISOR})
         if actor.role == Role.CASEWORKER and not (
             assignee == actor and locked.assignee_id is None
@@ -285,12 +306,12 @@ def case_assign(*, actor, case: Case, assignee, at: dt.datetime | None = None) -
 
 def note_add(*, actor, case: Case, text: str, at: dt.datetime | None = None) -> CaseNote:
     """An internal note on the case (never shown to the applicant)."""
-    at = at or timezone.now()
     text = _text(text, "note")
     if not text:
         raise ApplicationError("missing_note", _("Write the note."))
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
+        at = at or timezone.now()  # under the lock, as in case_transition
         permissions.require(actor, locked, {Role.INTAKE_CLERK, Role.CASEWORKER,
                                             Role.SUPERVISOR, Role.COMMISSION_MEMBER})
         note = CaseNote.objects.create(case=locked, author=actor, text=text)

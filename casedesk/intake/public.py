@@ -21,7 +21,7 @@ from casedesk.cases import documents, permissions
 from casedesk.cases.deadline_sync import calendar_of
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import Appeal, Case, CaseEvent, Channel, DocumentType
-from casedesk.cases.services import case_transition
+from casedesk.cases.services import case_opening_deadlines, case_transition
 from casedesk.cases.workflow import Outcome
 from casedesk.core import hooks, secrets
 from casedesk.core.errors import ApplicationError
@@ -102,24 +102,23 @@ def appeal_submit(
     if existing:
         return existing
     code = secrets.access_code_new()
+    sealed = secrets.seal(code)
     try:
         with transaction.atomic():
             appeal = appeal_register(
                 actor=None, office=office or public_office(), channel=channel, text=text,
                 applicant=applicant, relation=relation, service_member=service_member,
                 category=category, request=request, language=language,
-                received_at=received_at,
+                received_at=received_at, access_code_hash=secrets.access_code_hash(code),
             )
             case = appeal.case
-            case.access_code_hash = secrets.access_code_hash(code)
-            case.save(update_fields=["access_code_hash"])
             for upload, doc_type in attachments:
                 documents.document_add(actor=permissions.ApplicantActor(case_id=case.pk),
                                        case=case, upload=upload,
                                        doc_type=doc_type or DocumentType.OTHER, appeal=appeal,
                                        public=True)
-            sealed = secrets.seal(code)
-            due = answer_due(case)
+            # Worked out, not read back: the counter and the audit chain are locked here.
+            due = answer_due(case, open_deadlines=case_opening_deadlines(case))
             PublicSubmission.objects.create(key_hash=key_hash, fingerprint=print_,
                                             appeal=appeal, sealed_access_code=sealed,
                                             answer_due=due)
@@ -134,8 +133,8 @@ def appeal_submit(
 
 
 def _replay(key_hash: str, print_: str) -> Receipt | None:
-    previous = (PublicSubmission.objects.select_related("appeal__case")
-                .filter(key_hash=key_hash).first())
+    # One table, by its unique key: every submission asks, few are repeats.
+    previous = PublicSubmission.objects.filter(key_hash=key_hash).first()
     if previous is None:
         return None
     if previous.fingerprint != print_:
@@ -144,15 +143,19 @@ def _replay(key_hash: str, print_: str) -> Receipt | None:
             _("Something went wrong with the form. Reload the page and send the appeal "
               "again."))
     # The same body as the first time: the receipt is not recomputed.
-    return Receipt(previous.appeal.case.number,
-                   secrets.unseal(previous.sealed_access_code) or "", previous.answer_due)
+    number = Case.objects.filter(appeals=previous.appeal_id).values_list("number", flat=True)
+    return Receipt(number.get(), secrets.unseal(previous.sealed_access_code) or "",
+                   previous.answer_due)
 
 
-def answer_due(case: Case) -> dt.date | None:
+def answer_due(case: Case, *, open_deadlines=None) -> dt.date | None:
     """The date by which the applicant is owed an answer: the running answer deadline, or
     for an appeal not registered yet, the latest date the rules allow (registered on the
-    last lawful day, then the answer period)."""
-    deadlines = {d.rule: d for d in case.deadlines.filter(closed_on__isnull=True)}
+    last lawful day, then the answer period). ``open_deadlines``: the case's open
+    deadlines, when the caller has them at hand; else they are read."""
+    if open_deadlines is None:
+        open_deadlines = case.deadlines.filter(closed_on__isnull=True)
+    deadlines = {d.rule: d for d in open_deadlines}
     book = rulebook.get(case.rulebook_version)
     codes = book.procedures[case.procedure].deadlines
     final = "answer" if "answer" in codes else codes[-1]

@@ -15,6 +15,7 @@ from casedesk.audit.services import audit_record
 from casedesk.cases import events, permissions
 from casedesk.cases.models import Appeal, Case, CaseApplicant, Channel, Relation
 from casedesk.cases.services import MAX_TEXT, case_open, case_transition
+from casedesk.core import crypto
 from casedesk.core.errors import ApplicationError
 from casedesk.core.models import Region
 from casedesk.core.states import OPEN_STATES
@@ -47,7 +48,8 @@ def clean_text(value: str | None) -> str:
     return (value or "").strip()
 
 
-def _person_create(data: PersonData, *, service_member: bool) -> Person:
+def _person_new(data: PersonData, *, service_member: bool) -> Person:
+    """A checked, unsaved person (saved by ``_people_save``)."""
     for field_name, limit in LIMITS.items():
         if len(clean_text(getattr(data, field_name))) > limit:
             raise ApplicationError("too_long", _("A contact or service detail is too long."))
@@ -67,7 +69,7 @@ def _person_create(data: PersonData, *, service_member: bool) -> Person:
         region = Region.objects.filter(code=data.region_code).first()
         if region is None:
             raise ApplicationError("unknown_region", _("Choose a region from the list."))
-    return Person.objects.create(
+    return Person(
         full_name=name,
         birth_date=data.birth_date,
         email=data.email.strip(),
@@ -77,6 +79,13 @@ def _person_create(data: PersonData, *, service_member: bool) -> Person:
         unit=data.unit.strip(),
         region=region,
     )
+
+
+def _people_save(*people: Person) -> None:
+    """Save new people, their data keys made together: one write to the key store."""
+    for person, key_id in zip(people, crypto.keys_new(len(people)), strict=True):
+        person.key_id = key_id
+        person.save(force_insert=True)
 
 
 def appeal_register(
@@ -96,13 +105,15 @@ def appeal_register(
     attach_to: Case | None = None,
     violation_known_on: dt.date | None = None,
     idempotency_key: str | None = None,
+    access_code_hash: str = "",
 ) -> Appeal:
     """Record one incoming appeal and the case it belongs to.
 
     A new case is opened unless ``attach_to`` names an open case of the same office. Staff
     channels register at once (the case moves to ``registered``); appeals from the public
     web form and API wait in ``received`` for a clerk. A repeated ``idempotency_key``
-    returns the appeal stored the first time and creates nothing.
+    returns the appeal stored the first time and creates nothing. ``access_code_hash``
+    is stored on a new case (the applicant's access code, see ``intake.public``).
     """
     received_at = received_at or timezone.now()
     if idempotency_key:
@@ -128,9 +139,13 @@ def appeal_register(
     elif service_member is None and attach_to is None:
         raise ApplicationError("missing_service_member", _("Give the service member's details."))
 
+    submitter = _person_new(applicant, service_member=relation == Relation.SELF)
+    subject = submitter
+    if attach_to is None and relation != Relation.SELF:
+        subject = _person_new(service_member, service_member=True)
     try:
         with transaction.atomic():
-            submitter = _person_create(applicant, service_member=relation == Relation.SELF)
+            _people_save(*([submitter] if subject is submitter else [submitter, subject]))
             if attach_to is not None:
                 case = Case.objects.select_for_update().get(pk=attach_to.pk)
                 if case.office_id != office.pk:
@@ -141,17 +156,17 @@ def appeal_register(
                         _("That case is no longer open: register the appeal as a new case."),
                     )
             else:
-                subject = submitter if relation == Relation.SELF else _person_create(
-                    service_member, service_member=True
-                )
                 case = case_open(
                     actor=actor, office=office, service_member=subject, category=category,
                     subcategory=subcategory, received_at=received_at, channel=channel,
-                    violation_known_on=violation_known_on,
+                    violation_known_on=violation_known_on, access_code_hash=access_code_hash,
                 )
-            CaseApplicant.objects.get_or_create(
-                case=case, person=submitter, defaults={"relation": relation}
-            )
+            if attach_to is None:  # the case is new: it has no applicants yet
+                CaseApplicant.objects.create(case=case, person=submitter, relation=relation)
+            else:
+                CaseApplicant.objects.get_or_create(
+                    case=case, person=submitter, defaults={"relation": relation}
+                )
             appeal = Appeal.objects.create(
                 case=case, channel=channel, received_at=received_at,
                 language=language if language in ("ru", "en") else "ru", text=text,

@@ -15,7 +15,11 @@ class NoStoreForPeopleMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         path = request.path_info
-        if request.user.is_authenticated or any(part in path for part in self.PRIVATE):
+        # No user when a middleware further in answered first (a Host header not in
+        # ALLOWED_HOSTS gets its 400 before authentication runs).
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or any(
+                part in path for part in self.PRIVATE):
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from casedesk.cases.models import Appeal, Case
 from casedesk.cases.services import MAX_TEXT
@@ -45,6 +47,22 @@ def test_an_appeal_is_registered_and_a_repeat_gets_the_same_receipt(submit):
     again_en = submit(HTTP_ACCEPT_LANGUAGE="en")
     assert again_en.json() == receipt
     assert counts() == before
+
+
+def test_a_submission_takes_few_statements_and_few_under_the_counter_lock(submit):
+    """Every statement from the case-number reservation on runs with the office's counter
+    (and then the audit chain) locked until the commit, so concurrent submissions to the
+    office queue behind them: keep them few (bench/intake.py measures the throughput)."""
+    assert submit(key="key-0000-0000").status_code == 201  # the year's counter row exists
+    with CaptureQueriesContext(connection) as data, \
+            CaptureQueriesContext(connections["keys"]) as keys:
+        assert submit(key="key-0000-0001").status_code == 201
+    statements = [q["sql"] for q in data.captured_queries]
+    locked = next(i for i, sql in enumerate(statements) if "FOR UPDATE" in sql)
+    assert len(statements) <= 20, "\n".join(statements)
+    assert len(statements) - locked <= 13, "\n".join(statements[locked:])
+    # Both people's data keys in one write to the key store.
+    assert sum(sql.startswith("INSERT") for sql in (q["sql"] for q in keys)) == 1
 
 
 def test_the_same_key_with_another_body_is_refused(submit):

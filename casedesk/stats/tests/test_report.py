@@ -86,7 +86,8 @@ def test_the_report_carries_the_hand_counted_figures(cases, tmp_path, language):
     text = pdf_text(pdf)
     with translation.override(language):
         def label(msgid: str) -> str:
-            return gettext(msgid)
+            with translation.override(language):  # also called after this block
+                return gettext(msgid)
 
         office = "Москва" if language == "ru" else "Moscow"
         march = formats.date_format(dt.date(2025, 3, 1), "YEAR_MONTH_FORMAT")

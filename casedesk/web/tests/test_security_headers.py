@@ -29,6 +29,12 @@ def test_staff_pages_are_not_stored(client, staff):
     assert "no-store" in client.get("/ru/staff/")["Cache-Control"]
 
 
+@pytest.mark.parametrize("path", ["/ru/", "/api/v1/openapi.json"])
+def test_an_unknown_host_is_refused_with_400_not_500(client, db, path):
+    # A load balancer's health check by IP address sends such a Host header.
+    assert client.get(path, HTTP_HOST="10.1.2.3:8000").status_code == 400
+
+
 def test_check_deploy_is_clean_with_the_documented_production_settings():
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("DJANGO_", "CASEDESK_", "DATABASE_URL"))}

@@ -1,0 +1,485 @@
+"""Web intake throughput: appeals per second end to end through the public API.
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/casedesk_bench \\
+        .venv/bin/python bench/intake.py [--clients 32] [--seconds 20]
+
+Creates (or reuses) the database named by BENCH_DATABASE_URL and its key store
+(``<name>_keys``), migrates both and makes sure an office takes public appeals; then
+starts the app under gunicorn on loopback (BENCH_INTAKE_WORKERS sync workers, by default
+two per CPU; DEBUG off; rate limits raised so that they count but never refuse) and lets
+BENCH_INTAKE_CLIENTS concurrent clients (an asyncio aiohttp load generator in this
+process) POST valid, varied appeals to ``/api/v1/public/appeals``, each with a new
+idempotency key, for BENCH_INTAKE_SECONDS. Every request takes the whole path: parsing,
+rate limit, people and texts encrypted with new data keys (key store inserts), search
+tokens and blind indexes, case number, deadlines, audit chain entry, access code and the
+acknowledgement email task.
+
+A success is a 201 with a case number; everything else is an error, counted by status (or
+by exception). Latency percentiles are over every answered request. Afterwards the new
+API appeals in the database must equal the successes. The server, the load generator and
+PostgreSQL share the machine: the summary gives its CPU count and where the CPU time went.
+
+``run(clients, seconds)`` returns {"clients", "seconds", "appeals", "appeals_per_s",
+"errors", "p50_ms", "p95_ms"} (plus details) for the bench orchestrator; "seconds" is the
+time measured, from the start to the last answer (requests under way at the end of the
+requested time are waited for and counted), and appeals_per_s is over that time.
+
+BENCH_REDIS_URL (optional) counts the rate limits in Redis, as production does; without
+it each worker counts in its own memory. ``--profile FILE`` records one server worker with
+py-spy during the run (``py-spy`` must be installed and allowed to ptrace).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_URL = os.environ.get("BENCH_DATABASE_URL",
+                        "postgres://postgres@127.0.0.1:5432/casedesk_bench")
+CLIENTS = int(os.environ.get("BENCH_INTAKE_CLIENTS", "32"))
+SECONDS = float(os.environ.get("BENCH_INTAKE_SECONDS", "20"))
+WORKERS = int(os.environ.get("BENCH_INTAKE_WORKERS", str(2 * (os.cpu_count() or 1))))
+WARMUP_SECONDS = 1.5
+PATH = "/api/v1/public/appeals"
+OFFICE = "MSK"
+# Counted like any limit, never reached by the benchmark.
+UNLIMITED = "100000000/h"
+
+
+# --- the databases ----------------------------------------------------------------------
+
+
+def ensure_databases(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for db in (name, f"{name}_keys"):  # the data and the key store
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  [db]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{db}"')
+
+
+def prepare() -> None:
+    """Migrate both databases and make sure an active office takes public appeals (runs in
+    its own process: ``bench/intake.py --prepare``)."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from casedesk.accounts.models import Office
+
+    call_command("migrate", verbosity=0)
+    call_command("migrate", verbosity=0, database="keys")
+    Office.objects.get_or_create(code=OFFICE,
+                                 defaults={"name_ru": "Москва", "name_en": "Moscow"})
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the bench databases (the app's persistent
+    connections), when the server runs on this machine: their CPU time is the database's
+    share of the work."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname IN (%s, %s) "
+                            "AND pid <> pg_backend_pid()", [name, f"{name}_keys"]).fetchall()
+    return [pid for (pid,) in rows if Path(f"/proc/{pid}/stat").exists()]
+
+
+def api_appeal_count(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM cases_appeal WHERE channel = 'api'"
+                            ).fetchone()[0]
+
+
+# --- the server -------------------------------------------------------------------------
+
+
+def server_env(url: str) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE":
+           "casedesk.config.settings", "DJANGO_DEBUG": "0",
+           "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "CASEDESK_PUBLIC_OFFICE": OFFICE,
+           "CASEDESK_RATE_SUBMIT": UNLIMITED, "CASEDESK_RATE_STATUS": UNLIMITED,
+           "CASEDESK_LOG_LEVEL": "WARNING"}
+    env.pop("DJANGO_ENV", None)
+    env.pop("CASEDESK_KEYSTORE_URL", None)  # the key store beside the bench database
+    if os.environ.get("BENCH_REDIS_URL"):
+        env["CASEDESK_REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_start(url: str, port: int, workers: int, log: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "casedesk.config.wsgi:application",
+               "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+               "--worker-class", "sync", "--backlog", "2048", "--timeout", "60",
+               # gunicorn's advice: worker heartbeats in memory, not on a slow disk
+               "--graceful-timeout", "5", "--worker-tmp-dir", "/dev/shm",  # noqa: S108
+               "--log-level", "warning", "--error-logfile", str(log)]
+    return subprocess.Popen(command, cwd=ROOT, env=server_env(url),  # noqa: S603 - our argv
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def server_wait(server: subprocess.Popen, port: int, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({server.returncode}):\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json",
+                                        timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer in {timeout:.0f} s:\n{log.read_text()}")
+
+
+def server_stop(server: subprocess.Popen) -> None:
+    if server.poll() is not None:
+        return
+    server.send_signal(signal.SIGTERM)  # the master stops its workers
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)  # its own session: only what we started
+        server.wait()
+
+
+def worker_pids(master: int) -> list[int]:
+    path = Path(f"/proc/{master}/task/{master}/children")
+    try:
+        return [int(pid) for pid in path.read_text().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of live processes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "platform": platform.platform()}
+
+
+# --- the appeals ------------------------------------------------------------------------
+
+
+def _regions() -> list[str]:
+    with (ROOT / "casedesk" / "core" / "data" / "regions.csv").open(encoding="utf-8") as f:
+        return [row["code"] for row in csv.DictReader(f)]
+
+
+class Appeals:
+    """Valid, varied appeal bodies (JSON bytes) from the demo texts."""
+
+    RELATIONS = ["self", "mother", "father", "wife", "husband", "sibling", "child",
+                 "other_relative", "lawyer", "other"]
+    SERVICE_TYPES = ["mobilized", "contract", "conscript", "volunteer"]
+
+    def __init__(self, seed: int) -> None:
+        sys.path.insert(0, str(ROOT))
+        from casedesk.demo import texts
+
+        self.texts = texts
+        self.random = random.Random(seed)
+        self.regions = _regions()
+
+    def _name(self, female: bool) -> str:
+        t, r = self.texts, self.random
+        surname = r.choice(t.SURNAMES_M)
+        if female:
+            return f"{surname}а {r.choice(t.FIRST_F)} {r.choice(t.PATRONYMIC_F)}"
+        return f"{surname} {r.choice(t.FIRST_M)} {r.choice(t.PATRONYMIC_M)}"
+
+    def body(self) -> bytes:
+        t, r = self.texts, self.random
+        language = "en" if r.random() < 0.2 else "ru"
+        index = 1 if language == "en" else 0
+        category = r.choice(list(t.SITUATIONS))
+        unit = str(r.randint(10000, 99999))
+        day = dt.date(2025, 1, 1) + dt.timedelta(days=r.randint(0, 400))
+        text = t.SITUATIONS[category][index].format(unit=unit, date=day.isoformat(),
+                                                    place=r.choice(t.PLACES))
+        relation = r.choice(self.RELATIONS)
+        member_name = self._name(female=False)
+        applicant_name = member_name if relation == "self" else self._name(
+            female=relation in ("mother", "wife") or r.random() < 0.3)
+        latin = applicant_name.translate(t.LATIN).split()
+        body = {
+            "applicant": {
+                "name": applicant_name, "relation": relation,
+                "email": f"{latin[1].lower()}.{latin[0].lower()}{r.randint(1, 999)}"
+                         "@example.org",
+                "phone": f"+7 9{r.randint(0, 99):02d} {r.randint(0, 999):03d}-"
+                         f"{r.randint(0, 99):02d}-{r.randint(0, 99):02d}",
+                "postal_address": f"{r.choice(t.PLACES)}, ул. Примерная, "
+                                  f"{r.randint(1, 200)}, кв. {r.randint(1, 300)}",
+            },
+            "service_member": {
+                "birth_date": (dt.date(1965, 1, 1) + dt.timedelta(
+                    days=r.randint(0, 14000))).isoformat(),
+                "unit": unit, "region": r.choice(self.regions),
+                "service_type": r.choice(self.SERVICE_TYPES),
+            },
+            "text": text,
+            "request": r.choice(t.REQUESTS[index]),
+            "category": category,
+            "language": language,
+            "consent": True,
+        }
+        if relation != "self":
+            body["service_member"]["name"] = member_name
+        return json.dumps(body, ensure_ascii=False).encode()
+
+
+# --- the load generator -----------------------------------------------------------------
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.successes = 0
+        self.errors: collections.Counter[str] = collections.Counter()
+        self.latencies: list[float] = []
+        self.last_done = 0.0
+
+
+async def _client(session, url: str, appeals: Appeals, until: float, tally: Tally) -> None:
+    import aiohttp
+
+    while time.perf_counter() < until:
+        headers = {"Content-Type": "application/json", "Accept-Language": "ru",
+                   "Idempotency-Key": str(uuid.uuid4())}
+        body = appeals.body()
+        started = time.perf_counter()
+        try:
+            async with session.post(url, data=body, headers=headers) as response:
+                content = await response.read()
+                status = response.status
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            tally.errors[type(exc).__name__] += 1
+            tally.last_done = time.perf_counter()
+            continue
+        done = time.perf_counter()
+        tally.latencies.append((done - started) * 1000)
+        tally.last_done = done
+        if status == 201 and b'"case_number"' in content:
+            tally.successes += 1
+        else:
+            tally.errors[str(status)] += 1
+
+
+async def _load(port: int, clients: int, seconds: float, appeals: Appeals) -> tuple[Tally,
+                                                                                  float]:
+    import aiohttp
+
+    url = f"http://127.0.0.1:{port}{PATH}"
+    connector = aiohttp.TCPConnector(limit=clients, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        started = time.perf_counter()
+        tally = Tally()
+        await asyncio.gather(*(_client(session, url, appeals, started + seconds, tally)
+                               for _ in range(clients)))
+        return tally, started
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+def run(clients: int = CLIENTS, seconds: float = SECONDS, *, workers: int = WORKERS,
+        profile: str | None = None, verbose: bool = True) -> dict:
+    """Serve the app under gunicorn, load it with ``clients`` concurrent clients for
+    ``seconds`` and return the figures (see the module docstring)."""
+    ensure_databases(DB_URL)
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--prepare"],  # noqa: S603
+                   cwd=ROOT,
+                   env={**server_env(DB_URL), "PYTHONPATH": str(ROOT)}, check=True)
+    appeals = Appeals(seed=int(time.time()))
+    port = free_port()
+    log = Path(tempfile.mkstemp(prefix="bench-intake-", suffix=".log")[1])
+    server = server_start(DB_URL, port, workers, log)
+    spy = None
+    try:
+        server_wait(server, port, log)
+        # Warm-up: every worker loads the rulebook, URL resolvers, catalogues, connections.
+        warm, _ = asyncio.run(_load(port, min(clients, workers * 2), WARMUP_SECONDS, appeals))
+        if warm.successes == 0:
+            raise RuntimeError(f"no appeal got through the warm-up: {dict(warm.errors)}\n"
+                               f"{log.read_text()[-3000:]}")
+        before = api_appeal_count(DB_URL)
+        workers_now = worker_pids(server.pid)
+        if profile and workers_now:
+            py_spy = Path(sys.executable).with_name("py-spy")
+            spy_format = "speedscope" if profile.endswith(".json") else (
+                "raw" if profile.endswith(".txt") else "flamegraph")
+            spy = subprocess.Popen([str(py_spy) if py_spy.exists() else "py-spy",  # noqa: S603
+                                    "record",
+                                    "--pid", str(workers_now[0]),
+                                    "--duration", str(int(seconds)), "--rate", "200",
+                                    "--format", spy_format, "--output", profile,
+                                    "--nonblocking"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        backends = backend_pids(DB_URL)
+        server_cpu0, own0 = cpu_seconds(workers_now), time.process_time()
+        db_cpu0 = cpu_seconds(backends)
+        busy0, total0 = machine_busy()
+        tally, started = asyncio.run(_load(port, clients, seconds, appeals))
+        elapsed = tally.last_done - started
+        busy1, total1 = machine_busy()
+        server_cpu = cpu_seconds(workers_now) - server_cpu0
+        db_cpu = cpu_seconds(backends) - db_cpu0
+        own_cpu = time.process_time() - own0
+        after = api_appeal_count(DB_URL)
+        if spy is not None:
+            _, spy_err = spy.communicate(timeout=60)
+            if spy.returncode:
+                print(f"py-spy failed: {spy_err.decode(errors='replace')[-500:]}",
+                      file=sys.stderr)
+    finally:
+        if spy is not None and spy.poll() is None:
+            spy.terminate()
+        server_stop(server)
+    server_log = log.read_text(errors="replace")
+    log.unlink(missing_ok=True)
+
+    errors = sum(tally.errors.values())
+    stored = after - before
+    machine_cpu = busy1 - busy0
+    result = {
+        "clients": clients,
+        "seconds": round(elapsed, 2),
+        "appeals": tally.successes,
+        "appeals_per_s": round(tally.successes / elapsed, 1) if elapsed > 0 else 0.0,
+        "errors": errors,
+        "p50_ms": round(statistics.median(tally.latencies), 1) if tally.latencies else 0.0,
+        "p95_ms": round(_percentile(tally.latencies, 0.95), 1),
+        "errors_by_status": dict(tally.errors),
+        "stored": stored,
+        "verified": stored == tally.successes,
+        "workers": workers,
+        # CPU milliseconds per appeal: the app workers, the PostgreSQL backends serving
+        # them (when local), this load generator, and the whole machine (anything else
+        # running on it is the difference).
+        "cpu_ms_per_appeal": {
+            "server": round(server_cpu * 1000 / max(1, tally.successes), 2),
+            "postgres": round(db_cpu * 1000 / max(1, tally.successes), 2) if backends
+            else None,
+            "client": round(own_cpu * 1000 / max(1, tally.successes), 2),
+            "machine": round(machine_cpu * 1000 / max(1, tally.successes), 2),
+        },
+        "machine_busy": round(machine_cpu / max(1e-9, total1 - total0), 2),
+        "redis": bool(os.environ.get("BENCH_REDIS_URL")),
+        "machine": machine(),
+    }
+    if verbose:
+        _print(result, server_log)
+    return result
+
+
+def _print(r: dict, server_log: str) -> None:
+    m = r["machine"]
+    print(json.dumps({**m, "database": DB_URL.rsplit("/", 1)[1],
+                      "date": time.strftime("%Y-%m-%d")}, ensure_ascii=False))
+    print(f"gunicorn sync workers: {r['workers']}   clients: {r['clients']}   "
+          f"rate limits in: {'redis' if r['redis'] else 'worker memory'}")
+    print(f"appeals: {r['appeals']} in {r['seconds']} s = {r['appeals_per_s']} appeals/s   "
+          f"errors: {r['errors']} {r['errors_by_status'] or ''}")
+    print(f"latency p50 {r['p50_ms']} ms   p95 {r['p95_ms']} ms")
+    cpu = r["cpu_ms_per_appeal"]
+    print(f"CPU ms per appeal: server workers {cpu['server']}, postgres backends "
+          f"{cpu['postgres']}, load generator {cpu['client']}, whole machine {cpu['machine']} "
+          f"(machine busy {r['machine_busy']:.0%} of {m['cpus']} CPUs)")
+    check = "ok" if r["verified"] else "MISMATCH"
+    print(f"database: {r['stored']} new API appeals for {r['appeals']} successes: {check}")
+    if server_log.strip():
+        print("server log (tail):\n" + server_log[-2000:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--clients", type=int, default=CLIENTS)
+    parser.add_argument("--seconds", type=float, default=SECONDS)
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--profile", help="py-spy output of one server worker: .svg "
+                        "(flame graph), .txt (collapsed stacks) or .json (speedscope)")
+    args = parser.parse_args()
+    if args.prepare:
+        sys.path.insert(0, str(ROOT))
+        prepare()
+        return
+    result = run(args.clients, args.seconds, workers=args.workers, profile=args.profile)
+    out = ROOT / "bench" / "intake-latest.json"
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    if result["errors"] or not result["verified"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
