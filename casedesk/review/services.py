@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.roles import Role
+from casedesk.audit.services import audit_record
 from casedesk.cases import events
 from casedesk.cases.models import Case, Document
 from casedesk.cases.services import case_transition
@@ -84,6 +85,8 @@ def referral_create(*, actor, case: Case, commission: Commission, summary: str, 
                                            question=question, referred_by=actor,
                                            referred_at=at)
         referral.documents.set(documents)
+        audit_record(action="referral.created", actor=actor, object_type="referral",
+                     object_id=referral.pk, data={"case": moved.pk, "count": len(documents)})
     return referral
 
 
@@ -113,6 +116,8 @@ def session_schedule(*, actor, commission: Commission, starts_at: dt.datetime, p
         for referral in referrals:
             events.commission_scheduled(referral.case, at=at, actor=actor,
                                         session_id=session.pk, session_at=starts_at)
+        audit_record(action="session.scheduled", actor=actor, object_type="session",
+                     object_id=session.pk, data={"count": len(referrals)})
     return session
 
 
@@ -134,6 +139,9 @@ def vote_cast(*, actor, item: AgendaItem, choice: str, reason: str,
         vote, _created = Vote.objects.update_or_create(
             item=item, member=actor, defaults={"choice": choice, "reason": reason,
                                                "cast_at": at})
+        # The choice is a code; the reason (free text) stays out of the log.
+        audit_record(action="vote.cast", actor=actor, object_type="vote", object_id=vote.pk,
+                     data={"referral": item.referral_id, "kind": choice})
     return vote
 
 
@@ -215,6 +223,9 @@ def decision_correct(*, actor, decision: Decision, outcome: str, reasoning: str,
 
 def _record(decision: Decision, *, actor, at: dt.datetime) -> None:
     case = decision.item.referral.case
+    audit_record(action="decision.signed", actor=actor, object_type="decision",
+                 object_id=decision.pk, data={"case": case.pk, "outcome": decision.outcome,
+                                              "previous": decision.corrects_id})
     events.commission_decision(case, at=at, actor=actor, decision_id=decision.pk,
                                outcome=decision.outcome,
                                corrects=decision.corrects_id)

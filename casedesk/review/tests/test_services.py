@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
 
 from casedesk.accounts.roles import Role
+from casedesk.audit.models import AuditEntry
 from casedesk.cases.models import Case
 from casedesk.cases.services import case_transition
 from casedesk.core.errors import ApplicationError
@@ -175,3 +177,30 @@ def test_outsiders_cannot_vote(commission, item, staff):
         with pytest.raises(ApplicationError) as refused:
             vote_cast(actor=person, item=item, choice="uphold", reason="x")
         assert refused.value.code == "forbidden"
+
+
+def test_referral_session_votes_and_decisions_are_audited_without_their_texts(commission,
+                                                                              item):
+    """Every change a commission makes is in the audit log, with codes and ids only."""
+    chair, *others = commission.people
+    referral = item.referral
+    assert AuditEntry.objects.filter(action="referral.created", object_id=str(referral.pk),
+                                     data__case=referral.case_id).count() == 1
+    assert AuditEntry.objects.filter(action="session.scheduled",
+                                     object_id=str(item.session_id)).count() == 1
+    for person in (chair, *others[:2]):
+        vote_cast(actor=person, item=item, choice="uphold", reason="Секретный довод")
+    votes = AuditEntry.objects.filter(action="vote.cast")
+    assert sorted(votes.values_list("actor_id", flat=True)) == sorted(
+        p.pk for p in (chair, *others[:2]))
+    assert {v.data["kind"] for v in votes} == {"uphold"}
+    first = decision_sign(actor=chair, item=item, outcome="uphold", reasoning="Тайное")
+    correction = decision_correct(actor=chair, decision=first, outcome="partly_uphold",
+                                  reasoning="Уточнено")
+    signed = AuditEntry.objects.filter(action="decision.signed").order_by("seq")
+    assert [(e.object_id, e.data["outcome"], e.data["previous"]) for e in signed] == [
+        (str(first.pk), "uphold", None), (str(correction.pk), "partly_uphold", first.pk)]
+    everything = json.dumps(list(AuditEntry.objects.values("data", "object_id")),
+                            ensure_ascii=False)
+    for text in ("Секретный", "Тайное", "Уточнено", "СОЧ", "госпитал"):
+        assert text not in everything
