@@ -40,6 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import databases_ensure
+
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL",
                         "postgres://postgres@127.0.0.1:5432/casedesk_bench")
@@ -48,18 +50,6 @@ OFFICE = "IMP"
 RAW_TABLE = "bench_import_raw"
 
 sys.path.insert(0, str(ROOT))
-
-
-def ensure_database(url: str = DB_URL) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?", 1)[0]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for db in (name, f"{name}_keys"):  # the data and the key store
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                [db]).fetchone():
-                conn.execute(f'CREATE DATABASE "{db}"')
 
 
 def setup() -> None:
@@ -71,7 +61,7 @@ def setup() -> None:
         os.environ["DATABASE_URL"] = DB_URL
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.config.settings")
         os.environ.setdefault("DJANGO_DEBUG", "0")
-        ensure_database(DB_URL)
+        databases_ensure(DB_URL)
         import django
 
         django.setup()

@@ -38,7 +38,6 @@ import csv
 import datetime as dt
 import json
 import os
-import platform
 import random
 import signal
 import socket
@@ -51,6 +50,8 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+
+from common import databases_ensure, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL",
@@ -66,19 +67,6 @@ UNLIMITED = "100000000/h"
 
 
 # --- the databases ----------------------------------------------------------------------
-
-
-def ensure_databases(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for db in (name, f"{name}_keys"):  # the data and the key store
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  [db]).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{db}"')
 
 
 def prepare() -> None:
@@ -205,19 +193,6 @@ def machine_busy() -> tuple[float, float]:
     tick = os.sysconf("SC_CLK_TCK")
     idle = values[3] + values[4]
     return (sum(values) - idle) / tick, sum(values) / tick
-
-
-def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "platform": platform.platform()}
 
 
 # --- the appeals ------------------------------------------------------------------------
@@ -356,7 +331,7 @@ def run(clients: int = CLIENTS, seconds: float = SECONDS, *, workers: int = WORK
         profile: str | None = None, verbose: bool = True) -> dict:
     """Serve the app under gunicorn, load it with ``clients`` concurrent clients for
     ``seconds`` and return the figures (see the module docstring)."""
-    ensure_databases(DB_URL)
+    databases_ensure(DB_URL)
     subprocess.run([sys.executable, str(Path(__file__).resolve()), "--prepare"],  # noqa: S603
                    cwd=ROOT,
                    env={**server_env(DB_URL), "PYTHONPATH": str(ROOT)}, check=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -33,31 +32,7 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 sys.path.insert(0, str(ROOT))
 
-
-def ensure_database() -> None:
-    import psycopg
-
-    name = DB_URL.rsplit("/", 1)[1]
-    admin = DB_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for db in (name, f"{name}_keys"):  # the data and the key store
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  [db]).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{db}"')
-
-
-def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "platform": platform.platform()}
+from common import databases_ensure, machine  # noqa: E402 - after the environment
 
 
 def _timed(client, url_for, requests: int, *, before=None) -> dict:
@@ -154,7 +129,7 @@ def database_info() -> dict:
 
 def setup() -> None:
     """Create and migrate the benchmark databases, then set Django up."""
-    ensure_database()
+    databases_ensure(DB_URL)
     os.environ.setdefault("CASEDESK_RATE_STATUS", "1000000/m")
     os.environ.setdefault("CASEDESK_RATE_SUBMIT", "1000000/m")
     import django

@@ -27,6 +27,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import pages  # noqa: E402 - sets the environment for Django before it is set up
+from common import machine  # noqa: E402
 
 
 def main() -> None:
@@ -47,7 +48,7 @@ def main() -> None:
         import import_csv
 
         results["import"] = import_csv.run(int(os.environ.get("BENCH_IMPORT_ROWS", "100000")))
-    info = {"cases": loaded["cases"], **pages.database_info(), **pages.machine(),
+    info = {"cases": loaded["cases"], **pages.database_info(), **machine(),
             "date": time.strftime("%Y-%m-%d"),
             "bench_seconds": round(time.perf_counter() - started)}
     report = {"machine": info, **results}
