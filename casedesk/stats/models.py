@@ -39,7 +39,8 @@ class MonthlyFigures(Measures):
     the breakdowns by region and by service type."""
 
     month = models.DateField(_("month"))  # the first day of the month
-    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)  # the index below leads with it
     category = models.CharField(_("category"), max_length=50)
     region = models.CharField(_("region"), max_length=8, blank=True)  # Region.code, "" unknown
     service_type = models.CharField(_("service type"), max_length=20, blank=True)
@@ -53,7 +54,12 @@ class MonthlyFigures(Measures):
                 name="stats_monthly_key",
             )
         ]
-        indexes = [models.Index(fields=["office", "month"], name="stats_monthly_office")]
+        # Read only with a category chosen (the breakdowns by region and service type):
+        # written in this order, and scanned without visiting the table.
+        indexes = [models.Index(
+            fields=["office", "category", "month"], name="stats_monthly_category",
+            include=["region", "service_type", "received", "answered", "answered_on_time",
+                     "answered_late"])]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.office_id} {self.category}"
@@ -95,7 +101,8 @@ class RegionFigures(BreakdownMeasures):
     million cases, where the cube has hundreds of thousands)."""
 
     month = models.DateField(_("month"))
-    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)  # the index below leads with it
     region = models.CharField(_("region"), max_length=8, blank=True)
 
     class Meta:
@@ -105,6 +112,9 @@ class RegionFigures(BreakdownMeasures):
             models.UniqueConstraint(fields=["month", "office", "region"],
                                     name="stats_region_key")
         ]
+        indexes = [models.Index(
+            fields=["office", "month"], name="stats_region_office",
+            include=["region", "received", "answered", "answered_on_time", "answered_late"])]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.office_id} {self.region}"
@@ -135,7 +145,8 @@ class AnswerTime(models.Model):
     the rows of any filter gives its median and 90th percentile."""
 
     month = models.DateField(_("month"))
-    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)  # the index below leads with it
     category = models.CharField(_("category"), max_length=50)
     region = models.CharField(_("region"), max_length=8, blank=True)
     days = models.PositiveSmallIntegerField(_("days to answer"))
@@ -158,7 +169,8 @@ class AnswerTimeRollup(models.Model):
     """The histogram of days to answer summed over regions."""
 
     month = models.DateField(_("month"))
-    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)  # the index below leads with it
     category = models.CharField(_("category"), max_length=50)
     days = models.PositiveSmallIntegerField(_("days to answer"))
     answers = models.PositiveIntegerField(default=0)
@@ -170,16 +182,45 @@ class AnswerTimeRollup(models.Model):
             models.UniqueConstraint(fields=["month", "office", "category", "days"],
                                     name="stats_answer_rollup_key")
         ]
+        indexes = [models.Index(fields=["office", "month"], name="stats_answer_rollup_office",
+                                include=["category", "days", "answers"])]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.office_id} {self.category}: {self.days}"
+
+
+class AnswerTimeYear(models.Model):
+    """The histogram of days to answer summed over the months of each year (a tenth of
+    the rows of ``AnswerTimeRollup`` at a million cases): the whole years of a period are
+    read from here, its other months from ``AnswerTimeRollup``."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)  # the index below leads with it
+    category = models.CharField(_("category"), max_length=50)
+    days = models.PositiveSmallIntegerField(_("days to answer"))
+    answers = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("time to answer (years)")
+        verbose_name_plural = _("times to answer (years)")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "office", "category", "days"],
+                                    name="stats_answer_year_key")
+        ]
+        indexes = [models.Index(fields=["office", "year"], name="stats_answer_year_office",
+                                include=["category", "days", "answers"])]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.office_id} {self.category}: {self.days}"
 
 
 class DailyReceived(models.Model):
     """Cases received per day, office and category (for the weekly figures)."""
 
     day = models.DateField(_("day"))
-    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey("accounts.Office", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)  # the index below leads with it
     category = models.CharField(_("category"), max_length=50)
     received = models.PositiveIntegerField(default=0)
 
@@ -190,7 +231,8 @@ class DailyReceived(models.Model):
             models.UniqueConstraint(fields=["day", "office", "category"],
                                     name="stats_daily_key")
         ]
-        indexes = [models.Index(fields=["office", "day"], name="stats_daily_office")]
+        indexes = [models.Index(fields=["office", "day"], name="stats_daily_office_day",
+                                include=["category", "received"])]
 
     def __str__(self) -> str:
         return f"{self.day} {self.office_id} {self.category}"

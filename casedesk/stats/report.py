@@ -30,7 +30,6 @@ from casedesk.review.models import DecisionOutcome
 from . import selectors
 from .models import (
     AnswerTime,
-    AnswerTimeRollup,
     DecisionFigures,
     MonthlyRollup,
     OutcomeFigures,
@@ -108,7 +107,7 @@ def annual_report(*, office: Office, year: int, language: str) -> AnnualReport:
         scope = selectors._scope(spec, [office])
         totals = _sums_all(MonthlyRollup, scope)
         histogram = selectors._total(
-            selectors._histograms(AnswerTimeRollup, scope, ["office_id"]).values())
+            selectors.answer_times(spec, [office], ["office_id"]).values())
         decisions = dict(DecisionFigures.objects.filter(scope).values("outcome")
                          .annotate(n=Sum("decisions")).values_list("outcome", "n").order_by())
         empty = not any(totals[m] for m in ("received", "appeals", "answered", "closed",
@@ -176,7 +175,7 @@ def _tables(spec, office: Office, scope: Q, totals: dict[str, int],
               columns=[_("Month"), _("Received"), _("Answered")], rows=month_rows),
         _breakdown("by_category", _("Appeals by category"), _("Category"),
                    selectors._sums(MonthlyRollup, scope, ["category"], measures),
-                   selectors._histograms(AnswerTimeRollup, scope, ["category"]),
+                   selectors.answer_times(spec, [office], ["category"]),
                    selectors.category_label, total_received=totals["received"]),
         Table(key="outcomes", title=_("Outcomes of the answers on the merits"), chart="bar",
               columns=[_("Outcome"), _("Answers")], rows=outcome_rows),

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Q, Sum
-from django.utils import formats, timezone, translation
+from django.utils import dateformat, formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from casedesk import rulebook
@@ -47,6 +47,7 @@ from casedesk.review.models import DecisionOutcome
 from .models import (
     AnswerTime,
     AnswerTimeRollup,
+    AnswerTimeYear,
     DailyReceived,
     DecisionFigures,
     MonthlyFigures,
@@ -165,6 +166,12 @@ def month_label(month: dt.date) -> str:
     return formats.date_format(month, "YEAR_MONTH_FORMAT")
 
 
+def month_labels(months: list[dt.date]) -> dict[dt.date, str]:
+    """``month_label`` of each month, the format looked up once."""
+    fmt = formats.get_format("YEAR_MONTH_FORMAT")
+    return {month: dateformat.format(month, fmt) for month in months}
+
+
 def day_label(day: dt.date) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT")
 
@@ -247,6 +254,38 @@ def _histograms(model, q: Q, group: list[str]) -> dict[tuple, dict[int, int]]:
     return out
 
 
+def answer_times(spec: StatsFilter, offices: list[Office],
+                 group: list[str]) -> dict[tuple, dict[int, int]]:
+    """The histograms of days to answer in the period by ``group`` (not by month): its
+    whole years from ``AnswerTimeYear``, the months before the first whole year and after
+    the last from ``AnswerTimeRollup``. The sum is the same as over the months alone;
+    all time at a million cases reads a tenth of the rows."""
+    first, last = _bounds(spec)
+    after = first.year + (first.month > 1) if first else None  # the first whole year
+    before = last.year - (last.month < 12) if last else None  # the last whole year
+    if after is not None and before is not None and after > before:
+        return _histograms(AnswerTimeRollup, _scope(spec, offices), group)
+    undated = _scope(spec, offices, dated=False)
+    years = undated
+    if after is not None:
+        years &= Q(year__gte=after)
+    if before is not None:
+        years &= Q(year__lte=before)
+    out = _histograms(AnswerTimeYear, years, group)
+    edges = []
+    if first and first.month > 1:  # from the first month to the first whole year
+        edges.append(Q(month__gte=first, month__lt=dt.date(after, 1, 1)))
+    if last and last.month < 12:  # from the last whole year to the last month
+        edges.append(Q(month__gt=dt.date(before, 12, 1), month__lte=last))
+    if edges:
+        q = undated & (edges[0] | edges[1] if len(edges) == 2 else edges[0])
+        for key, histogram in _histograms(AnswerTimeRollup, q, group).items():
+            merged = out[key]
+            for days, n in histogram.items():
+                merged[days] = merged.get(days, 0) + n
+    return out
+
+
 def _total(histograms) -> dict[int, int]:
     merged: dict[int, int] = defaultdict(int)
     for histogram in histograms:
@@ -312,34 +351,38 @@ def figures_for(offices: list[Office], spec: StatsFilter) -> list[Table]:
     by_month = _sums(MonthlyRollup, scope, ["month"], MONTHLY)
     months = _month_range(spec, [key[0] for key in by_month])
     zero = dict.fromkeys(MONTHLY, 0)
+    labels = month_labels(months)
+    # One read each for the two tables of times to answer and the two breakdowns.
+    by_office_category = answer_times(spec, offices, ["office_id", "category"])
+    sums = breakdown_sums_each(spec, offices, ["region", "service_type"])
     return [
         _received_by_week(spec, offices),
         Table(
             key="received_by_month", chart="line",
             title=_("Cases received, registered and answered by month"),
             columns=[_("Month"), _("Received"), _("Registered"), _("Answered"), _("Closed")],
-            rows=[[month_label(m), *(by_month.get((m,), zero)[name] for name in
-                                     ("received", "registered", "answered", "closed"))]
+            rows=[[labels[m], *(by_month.get((m,), zero)[name] for name in
+                                ("received", "registered", "answered", "closed"))]
                   for m in months],
             note=_("A case counts in the month it was received, registered, answered or "
                    "closed."),
         ),
         *_open_tables(spec, offices),
-        _answer_time_by_category(scope),
-        _answer_time_by_office(scope, offices),
+        _answer_time_by_category(by_office_category),
+        _answer_time_by_office(by_office_category, offices),
         _on_time(scope, offices, spec),
         Table(
             key="extensions_by_month", chart="bar",
             title=_("Deadline extensions by month"),
             columns=[_("Month"), _("Extensions"), _("Answered")],
-            rows=[[month_label(m), by_month.get((m,), zero)["extended"],
+            rows=[[labels[m], by_month.get((m,), zero)["extended"],
                    by_month.get((m,), zero)["answered"]] for m in months],
             note=_("Extensions of a deadline granted in the month; a case extended twice "
                    "counts twice."),
         ),
         _decisions_by_outcome(scope),
-        _by_region(spec, offices),
-        _by_service_type(spec, offices),
+        _by_region(sums["region"]),
+        _by_service_type(sums["service_type"]),
     ]
 
 
@@ -421,8 +464,18 @@ def _time_columns(first: str) -> list[str]:
     return [first, _("Answered"), _("Median, days"), _("90th percentile, days")]
 
 
-def _answer_time_by_category(scope: Q) -> Table:
-    histograms = _histograms(AnswerTimeRollup, scope, ["category"])
+def _merged(histograms: dict[tuple, dict[int, int]], key: int) -> dict[tuple, dict[int, int]]:
+    """The histograms summed over every part of their keys but the ``key``-th."""
+    out: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for keys, histogram in histograms.items():
+        merged = out[(keys[key],)]
+        for days, n in histogram.items():
+            merged[days] += n
+    return out
+
+
+def _answer_time_by_category(by_office_category: dict[tuple, dict[int, int]]) -> Table:
+    histograms = _merged(by_office_category, 1)
     rows = [_time_row(category_label(c), h) for (c,), h in histograms.items()]
     rows.sort(key=lambda r: (-r[1], r[0]))
     if len(rows) > 1:
@@ -432,8 +485,9 @@ def _answer_time_by_category(scope: Q) -> Table:
                  note=_time_note())
 
 
-def _answer_time_by_office(scope: Q, offices: list[Office]) -> Table:
-    histograms = _histograms(AnswerTimeRollup, scope, ["office_id"])
+def _answer_time_by_office(by_office_category: dict[tuple, dict[int, int]],
+                           offices: list[Office]) -> Table:
+    histograms = _merged(by_office_category, 0)
     rows = [_time_row(office_label(o), histograms.get((o.pk,), {})) for o in offices]
     if len(rows) > 1:
         rows.append(_time_row(_("All offices"), _total(histograms.values())))
@@ -507,18 +561,35 @@ def breakdown_sums(spec: StatsFilter, offices: list[Office], key: str,
                  [key], measures)
 
 
-def _by_region(spec: StatsFilter, offices: list[Office]) -> Table:
+def breakdown_sums_each(spec: StatsFilter, offices: list[Office], keys: list[str],
+                        measures: list[str] = BREAKDOWN,
+                        ) -> dict[str, dict[tuple, dict[str, int]]]:
+    """``breakdown_sums`` for each of ``keys``; with a category, one read of the cube
+    grouped by all of them, summed here for each."""
+    if not spec.category:
+        return {key: breakdown_sums(spec, offices, key, measures) for key in keys}
+    crossed = _sums(MonthlyFigures, _scope(spec, offices), keys, measures)
+    out = {}
+    for i, key in enumerate(keys):
+        sums: dict[tuple, dict[str, int]] = {}
+        for codes, values in crossed.items():
+            cell = sums.setdefault((codes[i],), dict.fromkeys(measures, 0))
+            for m in measures:
+                cell[m] += values[m]
+        out[key] = sums
+    return out
+
+
+def _by_region(sums: dict[tuple, dict[str, int]]) -> Table:
     names = region_labels()
     return Table(
         key="by_region", chart="bar", title=_("Cases by region of the service member"),
         columns=[_("Region"), _("Received"), _("Answered"), _("Share on time, %")],
-        rows=_breakdown_rows(breakdown_sums(spec, offices, "region"),
-                             lambda code: names.get(code) or _("not stated"), None),
+        rows=_breakdown_rows(sums, lambda code: names.get(code) or _("not stated"), None),
     )
 
 
-def _by_service_type(spec: StatsFilter, offices: list[Office]) -> Table:
-    sums = breakdown_sums(spec, offices, "service_type")
+def _by_service_type(sums: dict[tuple, dict[str, int]]) -> Table:
     return Table(
         key="by_service_type", chart="bar", title=_("Cases by service type"),
         columns=[_("Service type"), _("Received"), _("Answered"), _("Share on time, %")],
@@ -626,7 +697,7 @@ def _public_tables(spec: StatsFilter, offices: list[Office]) -> list[Table]:
                                                 key=lambda kv: (-kv[1]["received"], kv[0]))],
     ]
     hist_month = _histograms(AnswerTimeRollup, scope, ["month"])
-    hist_category = _histograms(AnswerTimeRollup, scope, ["category"])
+    hist_category = answer_times(spec, offices, ["category"])
     hist_region = _histograms(AnswerTime, scope, ["region"])
     months_rows, category_rows, region_rows = publish(raw, ["received", "answered"])
     names = region_labels()

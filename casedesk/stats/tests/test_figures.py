@@ -561,6 +561,20 @@ def test_a_rolled_back_move_queues_nothing(register, staff, django_capture_on_co
         task_path="casedesk.stats.tasks.refresh_figures").exists()
 
 
+@pytest.mark.parametrize("value,expected", [(None, 300), ("900", 900), ("0", 0)])
+def test_the_delay_is_read_from_the_environment(monkeypatch, value, expected):
+    import runpy
+    from pathlib import Path
+
+    # By path, not by import: statistics may not import the configuration package.
+    settings_file = Path(__file__).resolve().parents[2] / "config" / "settings.py"
+    if value is None:
+        monkeypatch.delenv("CASEDESK_STATS_REFRESH_DELAY", raising=False)
+    else:
+        monkeypatch.setenv("CASEDESK_STATS_REFRESH_DELAY", value)
+    assert runpy.run_path(str(settings_file))["CASEDESK_STATS_REFRESH_DELAY"] == expected
+
+
 def test_the_delay_grows_with_the_refresh_time_and_zero_switches_it_off(db, settings):
     from casedesk.stats import tasks
 

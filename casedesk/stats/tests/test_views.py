@@ -255,3 +255,18 @@ def test_the_portal_links_to_the_public_statistics(client):
     for language in ["ru", "en"]:
         home = client.get(path("portal:home", language=language)).content.decode()
         assert f'href="{path("stats:public", language=language)}"' in home
+
+
+def test_table_cells_are_formatted_and_escaped():
+    from casedesk.stats import selectors, views
+
+    table = selectors.Table(key="k", title="T", columns=["Label", "A", "B", "C"],
+                            rows=[["<b>Tver</b>", 1234, 33.3, None], ["Moscow", "<5", "…", 0]])
+    with translation.override("en"):
+        shown = views._display(table, "/k.csv")
+    assert shown["rows"] == [["<b>Tver</b>", "1,234", "33.3", "—"], ["Moscow", "<5", "…", "0"]]
+    assert shown["body"] == (
+        '<tr><th scope="row">&lt;b&gt;Tver&lt;/b&gt;</th><td class="num">1,234</td>'
+        '<td class="num">33.3</td><td class="num">—</td></tr>\n'
+        '<tr><th scope="row">Moscow</th><td class="num">&lt;5</td><td class="num">…</td>'
+        '<td class="num">0</td></tr>')
