@@ -1,6 +1,7 @@
 """Cases, the appeals they are made of, their timeline, deadlines and documents."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -65,8 +66,11 @@ class Case(models.Model):
     the service member's data key; each appeal with its submitter's."""
 
     number = models.CharField(_("case number"), max_length=32, unique=True)
+    # No index of its own for office and assignee: the composite indexes below start with
+    # them (one index less for every insert to maintain).
     office = models.ForeignKey(
-        "accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT, related_name="cases"
+        "accounts.Office", verbose_name=_("office"), on_delete=models.PROTECT,
+        related_name="cases", db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     sequence = models.PositiveIntegerField(_("sequence number"))
@@ -91,6 +95,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="assigned_cases",
+        db_index=False,
     )
     rulebook_version = models.CharField(_("rulebook version"), max_length=20)
     procedure = models.CharField(_("procedure"), max_length=50)
@@ -127,6 +132,12 @@ class Case(models.Model):
             models.Index(fields=["office", "state", "next_due_on"], name="case_queue"),
             models.Index(fields=["assignee", "state", "next_due_on"], name="case_assignee_queue"),
             models.Index(fields=["deadline_flag", "next_due_on"], name="case_deadline_flag"),
+            # The queues' order within an office (selectors.case_queue: next_due_on ASC
+            # NULLS LAST, the btree default, then received_at, id): a page of "all" or of a
+            # search is read in order instead of sorting the office's cases; its office_id
+            # and id also let a search count read the office's case ids from the index.
+            models.Index(fields=["office", "next_due_on", "received_at", "id"],
+                         name="case_office_order"),
         ]
 
     def __str__(self) -> str:
@@ -134,7 +145,9 @@ class Case(models.Model):
 
 
 class CaseApplicant(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="applicant_links")
+    # Indexed by case_applicant_once, which starts with it.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="applicant_links",
+                             db_index=False)
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT)
     relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
 
@@ -171,12 +184,15 @@ class Appeal(WriteOnce):
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # Unique by Meta.constraints (unique=True would add a LIKE index no query uses).
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
 
     class Meta:
         ordering = ["received_at"]
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
+        constraints = [models.UniqueConstraint(fields=["idempotency_key"],
+                                               name="appeal_idempotency_once")]
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.pk}"
@@ -189,7 +205,9 @@ class Appeal(WriteOnce):
 class CaseEvent(models.Model):
     """One entry of a case's timeline; written only through ``cases.events``."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    # Indexed by event_case_at, which starts with it.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events",
+                             db_index=False)
     kind = models.CharField(_("kind"), max_length=40)
     at = models.DateTimeField(_("when"))
     actor = models.ForeignKey(
@@ -234,6 +252,32 @@ class CaseNote(models.Model):
 
     def data_key_id(self) -> str:
         return self.case.service_member.data_key_id()
+
+
+class CaseSearch(models.Model):
+    """The search words of one case, for full-text search on PostgreSQL (cases.search).
+
+    ``vector`` holds the ``search_tokens`` of all the case's appeals and notes, the words
+    of the n-th of those texts at position n; ``documents`` is how many texts have words.
+    A case without words has no row. ``office`` is the case's office (a copy of
+    ``Case.office_id``), so that a search limited to the actor's offices is answered from
+    this table alone. Written only by PostgreSQL triggers on ``cases_appeal`` and
+    ``cases_casenote`` (migration cases.0007) and, for ``office``, on ``cases_case``
+    (cases.0009), so every write path (services, ``bulk_create``, COPY, ``update()``, raw
+    SQL) keeps it right; never written from Python. Its GIN index
+    (``case_search_vector``), the triggers, the partitions by office and the out-of-line
+    storage of ``vector`` are made by those migrations (cases.0009 explains the storage).
+    Empty on SQLite, where the search reads the texts' tokens."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True,
+                                related_name="+")
+    office = models.ForeignKey("accounts.Office", on_delete=models.DO_NOTHING,
+                               db_constraint=False, db_index=False, related_name="+")
+    vector = SearchVectorField()
+    documents = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.documents} texts"
 
 
 class Deadline(models.Model):

@@ -18,15 +18,25 @@ to what the actor may see. Two kinds of query:
   same way; every word must occur in the same appeal or the same note. Word order,
   phrases, prefixes and ``or`` are not supported: a hash matches a whole stem only.
 
-  On PostgreSQL the words are matched with ``to_tsvector('simple', search_tokens)`` and a
-  GIN index (migration ``cases.0006_encrypted_texts``): :func:`tokens_vector` must stay
-  exactly that expression. On SQLite each hashed word is a substring condition; the same
-  words match on both.
+  On PostgreSQL each case has one row in ``cases_casesearch`` (:class:`CaseSearch`,
+  migration ``cases.0007_case_search``): a ``tsvector`` of the search words of all its
+  appeals and notes, the words of its n-th text at position n, with a GIN index, kept
+  right by triggers on the texts' tables whatever writes them. A query is one lookup in
+  that index: ``vector @@ 'a' & 'b'`` (the case has every word), and for two words or
+  more also ``vector @@ 'a' <0> 'b'`` (every word at one position: in one text). A
+  tsvector keeps 256 positions of a word, so for the rare case with more texts the
+  words are looked up in the texts themselves. Each row also holds the case's office
+  (cases.0009; the table is partitioned by office, the vectors stored out of line): when
+  the caller's queryset is limited by nothing but offices (``office_id IN (...)`` or
+  ``office_id = ...``, as the staff queue "all" is), ``count()`` of the result counts the
+  search rows of those offices, reading neither the cases nor other offices' rows. On
+  SQLite the table stays empty and each hashed word is a substring condition on the
+  texts; the same words match on both.
 
 Who may search: the callers (staff queues) pass only cases the actor may read in full,
 and only roles that may read appeal texts reach the queues (``selectors.can_read_cases``).
 
-The result is the caller's queryset with ``EXISTS`` conditions added: no joins, so no
+The result is the caller's queryset with an ``EXISTS`` condition added: no joins, so no
 duplicate rows, the caller's ordering is kept, and it composes with ``.filter()``,
 ``.order_by()`` and pagination. Pass it an unsliced queryset.
 """
@@ -35,13 +45,17 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQueryField
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import Col
+from django.db.models.functions import Cast
+from django.db.models.lookups import Exact, In
+from django.db.models.sql.where import AND
 
 from casedesk.core import tokens
 
-from .models import Appeal, Case, CaseNote
+from .models import Appeal, Case, CaseNote, CaseSearch
 
 # Longest query taken into account; the rest is ignored.
 MAX_QUERY = 200
@@ -54,6 +68,9 @@ _NUMBER = re.compile(r"^([A-Za-z]{2,8})-(\d{4})(?:-(\d{0,9}))?$")
 # The sequence digits alone.
 _SEQUENCE = re.compile(r"^\d{1,9}$")
 _WORD = re.compile(r"\w+")
+# Positions a tsvector keeps of one word: up to this many texts, the position of a word in
+# CaseSearch.vector tells which text it is in.
+POSITIONS = 256
 
 
 def case_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
@@ -72,7 +89,77 @@ def case_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
         return queryset.filter(number)
     if not _WORD.search(query):
         return queryset.none()
-    return queryset.filter(_fulltext_filter(query))
+    words = tokens.query_tokens(query, limit=MAX_WORDS)
+    if not words:
+        return queryset.none()
+    if connections[CaseSearch.objects.db].vendor != "postgresql":
+        return queryset.filter(_in_texts(words))
+    found = queryset.filter(Exists(_rows(words).filter(case=OuterRef("pk"))))
+    offices = _only_offices(queryset)
+    if offices is None:
+        return found
+    return _counted(found, _rows(words).filter(office_id__in=sorted(offices)))
+
+
+def _only_offices(queryset: QuerySet[Case]) -> set[int] | None:
+    """The offices if ``queryset`` is limited by nothing but its cases' office
+    (``office_id IN (...)`` or ``office_id = ...``, as the staff queue "all" is), else
+    None."""
+    query = queryset.query
+    where = query.where
+    if where.connector != AND or where.negated or not where.children:
+        return None
+    offices = None
+    for child in where.children:
+        if not isinstance(child, (In, Exact)) or not isinstance(child.lhs, Col) \
+                or child.lhs.alias != query.get_initial_alias() \
+                or child.lhs.target.attname != "office_id" or hasattr(child.rhs, "query"):
+            return None
+        values = child.rhs if isinstance(child, In) else [child.rhs]
+        try:
+            found = {int(value) for value in values}
+        except (TypeError, ValueError):
+            return None
+        offices = found if offices is None else offices & found
+    return offices
+
+
+class _CountedFromRows:
+    """A search result that counts its cases in the search rows alone (see
+    :func:`_counted`). Only the queryset :func:`case_search` returns counts so: any
+    queryset made from it (``.filter()``, ``.order_by()``, a slice) counts as usual."""
+
+    _count_rows = None
+    _count_where = None
+
+    def count(self) -> int:
+        rows = self._count_rows
+        if rows is not None and self._result_cache is None and self.query.where == \
+                self._count_where and not self.query.is_sliced and not self.query.distinct \
+                and not self.query.combinator and self.query.group_by is None:
+            return rows.count()
+        return super().count()
+
+
+_COUNTED: dict[type, type] = {}
+
+
+def _counted(found: QuerySet[Case], rows: QuerySet[CaseSearch]) -> QuerySet[Case]:
+    """``found`` (the caller's cases of some offices having the words) whose ``count()``
+    counts ``rows`` (the search rows of those offices having the words) instead: the same
+    number, as each row holds its case's office (cases.0009), but read from those
+    offices' part of the search table only, without reading a case. (Filtering the
+    ``EXISTS`` by office as well would make PostgreSQL misjudge how many cases match, and
+    sort every match of a page instead of reading the queue's order.)"""
+    base = type(found)
+    cls = _COUNTED.get(base)
+    if cls is None:
+        cls = _COUNTED[base] = type(f"Counted{base.__name__}", (_CountedFromRows, base), {})
+    found = found._chain()
+    found.__class__ = cls
+    found._count_rows = rows
+    found._count_where = found.query.where.clone()
+    return found
 
 
 def _number_filter(query: str) -> Q | None:
@@ -95,26 +182,56 @@ def _number_filter(query: str) -> Q | None:
     return condition
 
 
-def tokens_vector() -> SearchVector:
-    """``to_tsvector('simple', COALESCE(search_tokens, ''))``, the indexed expression on
-    ``cases_appeal`` and ``cases_casenote``."""
-    return SearchVector("search_tokens", config="simple")
+def _tsquery(words: list[str], operator: str) -> Cast:
+    """The tsquery of the hashed ``words`` joined by ``operator``, as a literal: the words
+    are not parsed again (the vectors hold them as stored)."""
+    lexemes = ("'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words)
+    return Cast(Value(f" {operator} ".join(lexemes)), output_field=SearchQueryField())
 
 
-def _fulltext_filter(query: str) -> Q:
-    words = tokens.query_tokens(query, limit=MAX_WORDS)
-    if not words:
-        return Q(pk__in=[])
-    if connections[Appeal.objects.db].vendor == "postgresql":
-        match = SearchQuery(" ".join(words), config="simple", search_type="plain")
-        appeals = Appeal.objects.filter(case=OuterRef("pk")).alias(
-            v=tokens_vector()).filter(v=match)
-        notes = CaseNote.objects.filter(case=OuterRef("pk")).alias(
-            v=tokens_vector()).filter(v=match)
-    else:
-        condition = Q()
-        for word in words:
-            condition &= Q(search_tokens__contains=word)
-        appeals = Appeal.objects.filter(condition, case=OuterRef("pk"))
-        notes = CaseNote.objects.filter(condition, case=OuterRef("pk"))
+class _Matches(Func):
+    """``vector @@ query``."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _words_condition(words: list[str]) -> Q:
+    """Every word in a text's tokens. A token is never part of another (fixed length, no
+    spaces), so a substring is a word."""
+    condition = Q()
+    for word in words:
+        condition &= Q(search_tokens__contains=word)
+    return condition
+
+
+def _in_texts(words: list[str]) -> Q:
+    """Every word in one appeal or one note of the case, read from the texts (SQLite)."""
+    condition = _words_condition(words)
+    appeals = Appeal.objects.filter(condition, case=OuterRef("pk"))
+    notes = CaseNote.objects.filter(condition, case=OuterRef("pk"))
     return Q(Exists(appeals)) | Q(Exists(notes))
+
+
+def _in_texts_of_large_cases(words: list[str]) -> Q:
+    """For a ``CaseSearch`` row: every word in one text, for the cases with more texts
+    than a vector keeps positions of a word, read from their texts. Uncorrelated, so
+    PostgreSQL runs it once per query (through a partial index, usually empty)."""
+    large = CaseSearch.objects.filter(documents__gt=POSITIONS).values("case_id")
+    condition = _words_condition(words)
+    appeals = Appeal.objects.filter(condition, case__in=large).values("case_id")
+    notes = CaseNote.objects.filter(condition, case__in=large).values("case_id")
+    return Q(case_id__in=appeals) | Q(case_id__in=notes)
+
+
+def _rows(words: list[str]) -> QuerySet[CaseSearch]:
+    """The search rows of the cases having every word in one text."""
+    # The GIN index finds the cases that have every word ...
+    rows = CaseSearch.objects.filter(_Matches(F("vector"), _tsquery(words, "&")))
+    if len(words) > 1:
+        # ... and the vector's positions tell whether they are in one text.
+        one_text = Q(documents__lte=POSITIONS) & Q(
+            _Matches(F("vector"), _tsquery(words, "<0>")))
+        rows = rows.filter(one_text | _in_texts_of_large_cases(words))
+    return rows
