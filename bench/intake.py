@@ -5,24 +5,45 @@
 
 Creates (or reuses) the database named by BENCH_DATABASE_URL and its key store
 (``<name>_keys``), migrates both and makes sure an office takes public appeals; then
-starts the app under gunicorn on loopback (BENCH_INTAKE_WORKERS sync workers, by default
-two per CPU; DEBUG off; rate limits raised so that they count but never refuse) and lets
-BENCH_INTAKE_CLIENTS concurrent clients (an asyncio aiohttp load generator in this
-process) POST valid, varied appeals to ``/api/v1/public/appeals``, each with a new
-idempotency key, for BENCH_INTAKE_SECONDS. Every request takes the whole path: parsing,
-rate limit, people and texts encrypted with new data keys (key store inserts), search
-tokens and blind indexes, case number, deadlines, audit chain entry, access code and the
-acknowledgement email task.
+starts the app under gunicorn on loopback (BENCH_INTAKE_WORKERS gthread workers, by
+default one per CPU, of BENCH_INTAKE_THREADS threads, by default 32, as docs/deployment.md
+advises: appeals arriving together are written together, see casedesk.intake.batching;
+DEBUG off; rate limits raised so that they count but never refuse) and lets
+BENCH_INTAKE_CLIENTS concurrent clients POST valid, varied appeals to
+``/api/v1/public/appeals``, each with a new idempotency key, for BENCH_INTAKE_SECONDS.
+Every request takes the whole path: parsing, rate limit, people and texts encrypted with
+new data keys (key store inserts), search tokens and blind indexes, case number,
+deadlines, audit chain entry, access code and the acknowledgement email task.
+
+The load generator (BENCH_INTAKE_CLIENT=wrk|aiohttp; by default wrk when it is on PATH,
+Debian package ``wrk``, which .ci/run installs):
+
+- wrk: the C load generator in a child process, two threads, one connection a client
+  (``wrk -t2 -c<clients> -d<seconds>s --timeout 60s``; whole seconds). It cycles through
+  BENCH_INTAKE_WRK_BODIES (4000) bodies made beforehand by ``Appeals`` and handed over in
+  a file; a generated Lua script gives every request its own Idempotency-Key (run nonce,
+  thread, counter), counts the answers by status and prints one JSON line at the end.
+  It costs about a quarter of the CPU per request of the aiohttp one, which matters on a
+  small machine the server shares. Its CPU time is the wrk process's.
+- aiohttp: an asyncio load generator in this process (the fallback); its CPU time is this
+  process's.
 
 A success is a 201 with a case number; everything else is an error, counted by status (or
-by exception). Latency percentiles are over every answered request. Afterwards the new
-API appeals in the database must equal the successes. The server, the load generator and
+by exception, or by wrk's socket errors: "socket connect|read|write|timeout"). Latency
+percentiles are over every answered request. Afterwards the new API appeals in the
+database must match the successes ("verified"). The aiohttp generator waits for every
+request it started, so they must be equal. wrk abandons the requests still under way
+when its time is up, at most one per connection, and the server may still store them:
+once the count has stopped changing (waited for up to 10 s) it must be between the
+successes and the successes plus the clients. The server, the load generator and
 PostgreSQL share the machine: the summary gives its CPU count and where the CPU time went.
 
 ``run(clients, seconds)`` returns {"clients", "seconds", "appeals", "appeals_per_s",
-"errors", "p50_ms", "p95_ms"} (plus details) for the bench orchestrator; "seconds" is the
-time measured, from the start to the last answer (requests under way at the end of the
-requested time are waited for and counted), and appeals_per_s is over that time.
+"errors", "p50_ms", "p95_ms"} (plus details, among them "load_generator") for the bench
+orchestrator; "seconds" is the time measured and appeals_per_s is over that time. With
+aiohttp it runs from the start to the last answer (requests under way at the end of the
+requested time are waited for and counted); with wrk it is wrk's own duration (abandoned
+requests are not counted).
 
 BENCH_REDIS_URL (optional) counts the rate limits in Redis, as production does; without
 it each worker counts in its own memory. ``--profile FILE`` records one server worker with
@@ -39,6 +60,8 @@ import datetime as dt
 import json
 import os
 import random
+import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -56,10 +79,13 @@ from common import databases_ensure, machine
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL",
                         "postgres://postgres@127.0.0.1:5432/casedesk_bench")
-CLIENTS = int(os.environ.get("BENCH_INTAKE_CLIENTS", "32"))
+CLIENTS = int(os.environ.get("BENCH_INTAKE_CLIENTS", "64"))
 SECONDS = float(os.environ.get("BENCH_INTAKE_SECONDS", "20"))
-WORKERS = int(os.environ.get("BENCH_INTAKE_WORKERS", str(2 * (os.cpu_count() or 1))))
+WORKERS = int(os.environ.get("BENCH_INTAKE_WORKERS", str(os.cpu_count() or 1)))
+THREADS = int(os.environ.get("BENCH_INTAKE_THREADS", "32"))
 WARMUP_SECONDS = 1.5
+# wrk cycles through this many pre-generated bodies (each request has its own key).
+WRK_BODIES = int(os.environ.get("BENCH_INTAKE_WRK_BODIES", "4000"))
 PATH = "/api/v1/public/appeals"
 OFFICE = "MSK"
 # Counted like any limit, never reached by the benchmark.
@@ -131,7 +157,8 @@ def free_port() -> int:
 def server_start(url: str, port: int, workers: int, log: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "casedesk.config.wsgi:application",
                "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-               "--worker-class", "sync", "--backlog", "2048", "--timeout", "60",
+               "--worker-class", "gthread", "--threads", str(THREADS),
+               "--backlog", "2048", "--timeout", "60",
                # gunicorn's advice: worker heartbeats in memory, not on a slow disk
                "--graceful-timeout", "5", "--worker-tmp-dir", "/dev/shm",  # noqa: S108
                "--log-level", "warning", "--error-logfile", str(log)]
@@ -275,6 +302,12 @@ class Tally:
         self.errors: collections.Counter[str] = collections.Counter()
         self.latencies: list[float] = []
         self.last_done = 0.0
+        # Set when the run is over (by either load generator).
+        self.elapsed = 0.0
+        self.p50_ms = 0.0
+        self.p95_ms = 0.0
+        self.cpu = 0.0  # CPU seconds of the load generator
+        self.abandoned_max = 0  # requests possibly stored but never answered
 
 
 async def _client(session, url: str, appeals: Appeals, until: float, tally: Tally) -> None:
@@ -324,6 +357,159 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
+def load_aiohttp(port: int, clients: int, seconds: float, appeals: Appeals) -> Tally:
+    """The asyncio load generator in this process (CPU: this process's time)."""
+    own0 = time.process_time()
+    tally, started = asyncio.run(_load(port, clients, seconds, appeals))
+    tally.cpu = time.process_time() - own0
+    tally.elapsed = tally.last_done - started
+    tally.p50_ms = statistics.median(tally.latencies) if tally.latencies else 0.0
+    tally.p95_ms = _percentile(tally.latencies, 0.95)
+    return tally
+
+
+# wrk (https://github.com/wg/wrk) in a child process. Every thread has its own Lua state:
+# ``setup`` numbers the threads (thread:set) and keeps them for ``done``; ``init`` reads the
+# bodies (one JSON document a line) and the run's nonce from the arguments after ``--``;
+# ``response`` counts per status; ``done`` sums the threads (thread:get) and prints one
+# JSON line. Latencies are wrk's, in microseconds.
+WRK_SCRIPT = r"""-- generated by bench/intake.py
+local threads = {}
+local bodies, count, nonce, path = {}, 0, "", "/"
+tid = 0
+successes = 0
+statuses = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+
+function init(args)
+  local file = assert(io.open(args[1], "rb"))
+  for line in file:lines() do
+    if #line > 0 then bodies[#bodies + 1] = line end
+  end
+  file:close()
+  nonce, path = args[2], args[3]
+end
+
+function request()
+  count = count + 1
+  local body = bodies[(tid * 997 + count) % #bodies + 1]
+  return wrk.format("POST", path, {
+    ["Content-Type"] = "application/json",
+    ["Accept-Language"] = "ru",
+    ["Idempotency-Key"] = nonce .. "-" .. tid .. "-" .. count,
+  }, body)
+end
+
+function response(status, headers, body)
+  if status == 201 and string.find(body, '"case_number"', 1, true) then
+    successes = successes + 1
+  else
+    local key = tostring(status)
+    if status == 201 then key = "201 without case_number" end
+    statuses[key] = (statuses[key] or 0) + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local ok, errors = 0, {}
+  for _, thread in ipairs(threads) do
+    ok = ok + thread:get("successes")
+    for key, n in pairs(thread:get("statuses")) do errors[key] = (errors[key] or 0) + n end
+  end
+  local parts = {}
+  for key, n in pairs(errors) do parts[#parts + 1] = string.format('"%s": %d', key, n) end
+  local e = summary.errors
+  io.write(string.format(
+    '{"wrk": 1, "successes": %d, "errors_by_status": {%s}, "socket_errors": ' ..
+    '{"connect": %d, "read": %d, "write": %d, "timeout": %d, "status": %d}, ' ..
+    '"requests": %d, "duration_s": %.6f, "p50_ms": %.3f, "p95_ms": %.3f}\n',
+    ok, table.concat(parts, ", "), e.connect, e.read, e.write, e.timeout, e.status,
+    summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000))
+end
+"""
+
+
+def wrk_prepare(directory: Path, appeals: Appeals, count: int = WRK_BODIES) -> tuple[Path,
+                                                                                      Path]:
+    """Write the Lua script and ``count`` bodies (one a line: JSON escapes every newline)
+    into ``directory``; returns (script, bodies)."""
+    lines = []
+    for _ in range(count):
+        body = appeals.body()
+        if b"\n" in body or b"\r" in body:
+            raise ValueError("an appeal body spans lines")
+        lines.append(body)
+    bodies = directory / "bodies.jsonl"
+    bodies.write_bytes(b"\n".join(lines) + b"\n")
+    script = directory / "intake.lua"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    return script, bodies
+
+
+def load_wrk(port: int, clients: int, seconds: float, files: tuple[Path, Path]) -> Tally:
+    """wrk with ``clients`` connections on two threads for ``seconds`` (whole seconds, at
+    least one). Requests still under way when the time is up are abandoned (at most one a
+    connection): ``abandoned_max``. CPU: the wrk child's (getrusage of reaped children)."""
+    script, bodies = files
+    duration = max(1, round(seconds))
+    command = ["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{duration}s",
+               "--timeout", "60s", "-s", str(script), f"http://127.0.0.1:{port}",
+               "--", str(bodies), uuid.uuid4().hex, PATH]
+    usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(command, capture_output=True, text=True,  # noqa: S603 - our argv
+                          timeout=duration + 120, check=False)
+    usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    summary = None
+    for line in done.stdout.splitlines():
+        if line.startswith('{"wrk": 1,'):
+            summary = json.loads(line)
+    if done.returncode or summary is None:
+        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout[-2000:]}\n"
+                           f"{done.stderr[-2000:]}")
+    tally = Tally()
+    tally.successes = summary["successes"]
+    tally.errors.update(summary["errors_by_status"])
+    for kind, n in summary["socket_errors"].items():
+        if n and kind != "status":  # "status" (>= 400) is counted by status already
+            tally.errors[f"socket {kind}"] += n
+    tally.elapsed = summary["duration_s"]
+    tally.p50_ms, tally.p95_ms = summary["p50_ms"], summary["p95_ms"]
+    tally.cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
+    tally.abandoned_max = clients
+    return tally
+
+
+def client_kind() -> str:
+    """BENCH_INTAKE_CLIENT (wrk or aiohttp); by default wrk when it is on PATH."""
+    forced = os.environ.get("BENCH_INTAKE_CLIENT", "").strip().lower()
+    if forced not in ("", "wrk", "aiohttp"):
+        raise ValueError(f"BENCH_INTAKE_CLIENT={forced!r}: wrk or aiohttp")
+    if forced == "wrk" and not shutil.which("wrk"):
+        raise RuntimeError("BENCH_INTAKE_CLIENT=wrk but wrk is not on PATH (apt-get install "
+                           "wrk)")
+    return forced or ("wrk" if shutil.which("wrk") else "aiohttp")
+
+
+def settled_count(url: str, limit: float = 10.0, quiet: float = 1.0) -> int:
+    """The API appeal count once it has not changed for ``quiet`` seconds (at most
+    ``limit`` seconds): requests a load generator abandoned may still be stored."""
+    deadline = time.monotonic() + limit
+    count, since = api_appeal_count(url), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = api_appeal_count(url)
+        if now != count:
+            count, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return count
+
+
 # --- the run ----------------------------------------------------------------------------
 
 
@@ -336,6 +522,15 @@ def run(clients: int = CLIENTS, seconds: float = SECONDS, *, workers: int = WORK
                    cwd=ROOT,
                    env={**server_env(DB_URL), "PYTHONPATH": str(ROOT)}, check=True)
     appeals = Appeals(seed=int(time.time()))
+    kind = client_kind()
+    wrk_dir = tempfile.TemporaryDirectory(prefix="bench-intake-wrk-")
+    wrk_files = wrk_prepare(Path(wrk_dir.name), appeals) if kind == "wrk" else None
+
+    def load(load_clients: int, load_seconds: float) -> Tally:
+        if wrk_files is not None:
+            return load_wrk(port, load_clients, load_seconds, wrk_files)
+        return load_aiohttp(port, load_clients, load_seconds, appeals)
+
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="bench-intake-", suffix=".log")[1])
     server = server_start(DB_URL, port, workers, log)
@@ -343,11 +538,12 @@ def run(clients: int = CLIENTS, seconds: float = SECONDS, *, workers: int = WORK
     try:
         server_wait(server, port, log)
         # Warm-up: every worker loads the rulebook, URL resolvers, catalogues, connections.
-        warm, _ = asyncio.run(_load(port, min(clients, workers * 2), WARMUP_SECONDS, appeals))
+        warm = load(min(clients, workers * 2), WARMUP_SECONDS)
         if warm.successes == 0:
             raise RuntimeError(f"no appeal got through the warm-up: {dict(warm.errors)}\n"
                                f"{log.read_text()[-3000:]}")
-        before = api_appeal_count(DB_URL)
+        # wrk abandons what is under way at its end: count once that is stored.
+        before = settled_count(DB_URL) if warm.abandoned_max else api_appeal_count(DB_URL)
         workers_now = worker_pids(server.pid)
         if profile and workers_now:
             py_spy = Path(sys.executable).with_name("py-spy")
@@ -361,16 +557,15 @@ def run(clients: int = CLIENTS, seconds: float = SECONDS, *, workers: int = WORK
                                     "--nonblocking"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         backends = backend_pids(DB_URL)
-        server_cpu0, own0 = cpu_seconds(workers_now), time.process_time()
+        server_cpu0 = cpu_seconds(workers_now)
         db_cpu0 = cpu_seconds(backends)
         busy0, total0 = machine_busy()
-        tally, started = asyncio.run(_load(port, clients, seconds, appeals))
-        elapsed = tally.last_done - started
+        tally = load(clients, seconds)
+        elapsed = tally.elapsed
         busy1, total1 = machine_busy()
         server_cpu = cpu_seconds(workers_now) - server_cpu0
         db_cpu = cpu_seconds(backends) - db_cpu0
-        own_cpu = time.process_time() - own0
-        after = api_appeal_count(DB_URL)
+        after = settled_count(DB_URL) if tally.abandoned_max else api_appeal_count(DB_URL)
         if spy is not None:
             _, spy_err = spy.communicate(timeout=60)
             if spy.returncode:
@@ -380,6 +575,7 @@ def run(clients: int = CLIENTS, seconds: float = SECONDS, *, workers: int = WORK
         if spy is not None and spy.poll() is None:
             spy.terminate()
         server_stop(server)
+        wrk_dir.cleanup()
     server_log = log.read_text(errors="replace")
     log.unlink(missing_ok=True)
 
@@ -392,12 +588,15 @@ def run(clients: int = CLIENTS, seconds: float = SECONDS, *, workers: int = WORK
         "appeals": tally.successes,
         "appeals_per_s": round(tally.successes / elapsed, 1) if elapsed > 0 else 0.0,
         "errors": errors,
-        "p50_ms": round(statistics.median(tally.latencies), 1) if tally.latencies else 0.0,
-        "p95_ms": round(_percentile(tally.latencies, 0.95), 1),
+        "p50_ms": round(tally.p50_ms, 1),
+        "p95_ms": round(tally.p95_ms, 1),
         "errors_by_status": dict(tally.errors),
         "stored": stored,
-        "verified": stored == tally.successes,
+        "verified": tally.successes <= stored <= tally.successes + tally.abandoned_max,
+        "load_generator": kind,
         "workers": workers,
+        "threads": THREADS,
+        "batch": int(server_env(DB_URL).get("CASEDESK_INTAKE_BATCH", "64")),
         # CPU milliseconds per appeal: the app workers, the PostgreSQL backends serving
         # them (when local), this load generator, and the whole machine (anything else
         # running on it is the difference).
@@ -405,7 +604,7 @@ def run(clients: int = CLIENTS, seconds: float = SECONDS, *, workers: int = WORK
             "server": round(server_cpu * 1000 / max(1, tally.successes), 2),
             "postgres": round(db_cpu * 1000 / max(1, tally.successes), 2) if backends
             else None,
-            "client": round(own_cpu * 1000 / max(1, tally.successes), 2),
+            "client": round(tally.cpu * 1000 / max(1, tally.successes), 2),
             "machine": round(machine_cpu * 1000 / max(1, tally.successes), 2),
         },
         "machine_busy": round(machine_cpu / max(1e-9, total1 - total0), 2),
@@ -421,7 +620,8 @@ def _print(r: dict, server_log: str) -> None:
     m = r["machine"]
     print(json.dumps({**m, "database": DB_URL.rsplit("/", 1)[1],
                       "date": time.strftime("%Y-%m-%d")}, ensure_ascii=False))
-    print(f"gunicorn sync workers: {r['workers']}   clients: {r['clients']}   "
+    print(f"gunicorn gthread workers: {r['workers']} x {r['threads']} threads   "
+          f"clients: {r['clients']} ({r['load_generator']})   "
           f"rate limits in: {'redis' if r['redis'] else 'worker memory'}")
     print(f"appeals: {r['appeals']} in {r['seconds']} s = {r['appeals_per_s']} appeals/s   "
           f"errors: {r['errors']} {r['errors_by_status'] or ''}")
@@ -431,7 +631,10 @@ def _print(r: dict, server_log: str) -> None:
           f"{cpu['postgres']}, load generator {cpu['client']}, whole machine {cpu['machine']} "
           f"(machine busy {r['machine_busy']:.0%} of {m['cpus']} CPUs)")
     check = "ok" if r["verified"] else "MISMATCH"
-    print(f"database: {r['stored']} new API appeals for {r['appeals']} successes: {check}")
+    extra = (f" (up to {r['clients']} more allowed: requests wrk abandoned at its end)"
+             if r["load_generator"] == "wrk" else "")
+    print(f"database: {r['stored']} new API appeals for {r['appeals']} successes{extra}: "
+          f"{check}")
     if server_log.strip():
         print("server log (tail):\n" + server_log[-2000:])
 

@@ -42,7 +42,7 @@ def main() -> None:
         import intake
 
         results["intake"] = intake.run(
-            clients=int(os.environ.get("BENCH_INTAKE_CLIENTS", "32")),
+            clients=intake.CLIENTS,
             seconds=float(os.environ.get("BENCH_INTAKE_SECONDS", "20")))
     if "import" not in skip:
         import import_csv

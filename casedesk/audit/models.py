@@ -33,7 +33,7 @@ class AuditEntry(WriteOnce):
     ip = models.CharField(_("IP address"), max_length=45, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64, unique=True)
+    hash = models.CharField(_("hash"), max_length=64)  # unique: Meta.constraints
 
     class Meta:
         ordering = ["seq"]
@@ -43,6 +43,8 @@ class AuditEntry(WriteOnce):
             models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx"),
             models.Index(fields=["actor_id", "seq"], name="audit_actor_idx"),
         ]
+        # A constraint, not unique=True: that would add a LIKE index no query uses.
+        constraints = [models.UniqueConstraint(fields=["hash"], name="audit_hash_unique")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"

@@ -168,11 +168,11 @@ def document_add(
     The file is written before the row; if anything fails after that the file is deleted
     again. (A rollback of an enclosing transaction after this returns is not seen here.)
     """
-    at = at or timezone.now()
     stored: Document | None = None
     try:
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
+            at = at or timezone.now()  # after the lock: times follow the order of the moves
             permissions.require(actor, locked, ADDING_ROLES)
             if doc_type not in DocumentType.values:
                 raise ApplicationError(

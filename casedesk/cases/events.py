@@ -37,20 +37,34 @@ class EventKind(models.TextChoices):
 TEXT_KEYS = frozenset({"reason", "message"})
 
 
-def _write(case: Case, kind: EventKind, *, at: dt.datetime, actor=None, public: bool = False,
+def _event(case: Case, kind: EventKind, *, at: dt.datetime, actor=None, public: bool = False,
            **data) -> CaseEvent:
+    """The event, unsaved."""
     if isinstance(actor, ApplicantActor):
         actor, data = None, {**data, "by": "applicant"}
     texts = {key: data.pop(key) for key in list(data) if key in TEXT_KEYS and data[key]}
     for key in TEXT_KEYS:
         data.pop(key, None)
-    return CaseEvent.objects.create(
-        case=case, kind=kind, at=at, actor=actor, public=public, data=data, texts=texts
-    )
+    return CaseEvent(case=case, kind=kind, at=at, actor=actor, public=public, data=data,
+                     texts=texts)
+
+
+def _write(case: Case, kind: EventKind, **kwargs) -> CaseEvent:
+    event = _event(case, kind, **kwargs)
+    event.save(force_insert=True)
+    return event
 
 
 def case_opened(case: Case, *, at: dt.datetime, actor, channel: str) -> CaseEvent:
     return _write(case, EventKind.CASE_OPENED, at=at, actor=actor, public=True, channel=channel)
+
+
+def case_opened_many(cases: list[Case], *, at: list[dt.datetime], actor,
+                     channel: str) -> list[CaseEvent]:
+    """``case_opened`` for saved cases opened together, in one insert."""
+    return CaseEvent.objects.bulk_create([
+        _event(case, EventKind.CASE_OPENED, at=when, actor=actor, public=True, channel=channel)
+        for case, when in zip(cases, at, strict=True)])
 
 
 def appeal_attached(case: Case, *, at: dt.datetime, actor, appeal_id: int,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -78,6 +79,36 @@ def case_open(
     The case number is reserved as late as possible: its counter stays locked until the
     caller commits, so everything that can be worked out beforehand (the deadlines, the
     next due date) is."""
+    opening = case_prepare(
+        office=office, service_member=service_member, category=category,
+        subcategory=subcategory, received_at=received_at,
+        violation_known_on=violation_known_on, access_code_hash=access_code_hash)
+    return cases_open_many(actor=actor, office=office, openings=[opening],
+                           channel=channel)[0]
+
+
+@dataclass
+class CaseOpening:
+    """A case checked and worked out but not saved yet (``case_prepare``), with its
+    opening deadlines and the rulebook they came from."""
+
+    case: Case
+    deadlines: list[Deadline]
+    book: rulebook.Rulebook
+
+
+def case_prepare(
+    *,
+    office: Office,
+    service_member,
+    category: str,
+    subcategory: str = "",
+    received_at: dt.datetime,
+    violation_known_on: dt.date | None = None,
+    access_code_hash: str = "",
+) -> CaseOpening:
+    """Check a new case and work out everything about it but its number: no query, no
+    write (``cases_open_many`` saves it)."""
     book = rulebook.current(local_date(received_at))
     if category not in book.categories:
         raise ApplicationError("unknown_category", _("Choose a category from the list."))
@@ -104,13 +135,41 @@ def case_open(
     )
     deadlines = case_opening_deadlines(case)
     deadline_sync.refresh_case(case, deadlines, book=book, today=local_date(received_at))
-    case.sequence = case_numbers_reserve(office=office, year=year)
-    case.number = format_case_number(office.code, year, case.sequence)
-    case.save(force_insert=True)
-    events.case_opened(case, at=received_at, actor=actor, channel=channel)
+    return CaseOpening(case, deadlines, book)
+
+
+def cases_open_many(*, actor, office: Office, openings: list[CaseOpening],
+                    channel: str) -> list[Case]:
+    """Save prepared cases of one office (``case_prepare``; their service members saved)
+    with consecutive numbers, their opening events and deadlines, in a few statements
+    whatever their count. Runs in the caller's transaction, which holds the office's
+    number counter until it commits."""
+    by_year: dict[int, list[Case]] = {}
+    for opening in openings:
+        if opening.case.office_id != office.pk:
+            raise ValueError("cases_open_many: every case must belong to the office")
+        by_year.setdefault(opening.case.year, []).append(opening.case)
+    for year, cases in sorted(by_year.items()):
+        first = case_numbers_reserve(office=office, year=year, count=len(cases))
+        for offset, case in enumerate(cases):
+            case.sequence = first + offset
+            case.number = format_case_number(office.code, year, case.sequence)
+    cases = [opening.case for opening in openings]
+    if len(cases) == 1:
+        cases[0].save(force_insert=True)
+    else:
+        Case.objects.bulk_create(cases)
+    events.case_opened_many(cases, at=[case.received_at for case in cases], actor=actor,
+                            channel=channel)
+    deadlines = []
+    for opening in openings:
+        for deadline in opening.deadlines:
+            deadline.case = opening.case
+            deadlines.append(deadline)
     Deadline.objects.bulk_create(deadlines)
-    _check_filing_limit(case, book, received_at)
-    return case
+    for opening in openings:
+        _check_filing_limit(opening.case, opening.book, opening.case.received_at)
+    return cases
 
 
 def case_opening_deadlines(case: Case) -> list[Deadline]:

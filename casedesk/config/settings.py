@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "casedesk.web.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "casedesk.web.middleware.NoStoreForPeopleMiddleware",
@@ -162,6 +163,9 @@ CASEDESK_BLIND_INDEX_KEY = os.environ.get("CASEDESK_BLIND_INDEX_KEY", "")
 CASEDESK_QUEUE_ALL_COUNT_SECONDS = int(os.environ.get(
     "CASEDESK_QUEUE_ALL_COUNT_SECONDS", "0" if ENV == "test" else "60"))
 CASEDESK_KEY_CACHE_SECONDS = int(os.environ.get("CASEDESK_KEY_CACHE_SECONDS", "60"))
+# A case move queues a statistics refresh this many seconds later (or ten times the last
+# refresh's duration, if longer); 0 leaves the figures to the nightly stats_refresh.
+CASEDESK_STATS_REFRESH_DELAY = int(os.environ.get("CASEDESK_STATS_REFRESH_DELAY", "300"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -270,12 +274,24 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The statistics' covering indexes (INCLUDE columns) are plain indexes on SQLite, which
+    # is all the embedded default needs.
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "models.W040"]
 RATELIMIT_USE_CACHE = "default"
 CASEDESK_RATE_SUBMIT = os.environ.get("CASEDESK_RATE_SUBMIT", "10/h")
 CASEDESK_RATE_STATUS = os.environ.get("CASEDESK_RATE_STATUS", "20/10m")
 CASEDESK_RATE_STATUS_FAILURES = os.environ.get("CASEDESK_RATE_STATUS_FAILURES", "5/10m")
 CASEDESK_PUBLIC_OFFICE = os.environ.get("CASEDESK_PUBLIC_OFFICE", "")
 CASEDESK_PUBLIC_URL = os.environ.get("CASEDESK_PUBLIC_URL", "http://127.0.0.1:8000")
+# The load balancers / reverse proxies whose X-Forwarded-For is believed (addresses or
+# networks, comma-separated): see casedesk.web.middleware.TrustedProxyMiddleware.
+CASEDESK_TRUSTED_PROXIES = env_list("CASEDESK_TRUSTED_PROXIES")
+# Public appeals arriving together are written together (casedesk.intake.batching): one
+# transaction, one case-number reservation and one audit-chain lock for up to this many.
+# 0 writes each appeal in its own request's transaction. Off in tests, where each test's
+# data lives in a transaction no other thread sees; the batching tests turn it on.
+CASEDESK_INTAKE_BATCH = int(os.environ.get("CASEDESK_INTAKE_BATCH", "0" if TESTING else "64"))
 
 LOGGING = {
     "version": 1,

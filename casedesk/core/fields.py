@@ -177,6 +177,7 @@ class BlindIndexField(models.CharField):
         name, path, args, kwargs = super().deconstruct()
         kwargs["sources"] = self.sources
         kwargs["purpose"] = self.purpose
+        kwargs["db_index"] = self.db_index  # explicit: __init__ defaults it to True
         return name, path, args, kwargs
 
     def pre_save(self, model_instance, add):
@@ -210,6 +211,11 @@ class DataKeyField(models.CharField):
         kwargs.setdefault("blank", True)
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["db_index"] = self.db_index  # explicit: __init__ defaults it to True
+        return name, path, args, kwargs
 
     def pre_save(self, model_instance, add):
         value = getattr(model_instance, self.attname)

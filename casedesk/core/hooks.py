@@ -15,13 +15,34 @@ from collections.abc import Callable
 from django.db import transaction
 
 _handlers: dict[str, list[Callable[..., None]]] = defaultdict(list)
+_many: dict[Callable[..., None], Callable[[list[dict]], None]] = {}
 
 
-def subscribe(name: str, handler: Callable[..., None]) -> None:
+def subscribe(name: str, handler: Callable[..., None], *,
+              many: Callable[[list[dict]], None] | None = None) -> None:
+    """Run ``handler(**payload)`` after the commit of each ``emit(name, ...)``. ``many``:
+    the same handler for a list of payloads at once, used by ``emit_many``."""
     if handler not in _handlers[name]:
         _handlers[name].append(handler)
+    if many is not None:
+        _many[handler] = many
 
 
 def emit(name: str, **payload) -> None:
     for handler in list(_handlers[name]):
         transaction.on_commit(lambda h=handler: h(**payload))
+
+
+def emit_many(name: str, payloads: list[dict]) -> None:
+    """``emit`` for many payloads at once (appeals written together): after the commit,
+    each handler gets them all in one call when it was subscribed with ``many``, else one
+    by one."""
+    if not payloads:
+        return
+    for handler in list(_handlers[name]):
+        many = _many.get(handler)
+        if many is not None:
+            transaction.on_commit(lambda m=many: m(payloads))
+        else:
+            transaction.on_commit(
+                lambda h=handler: [h(**payload) for payload in payloads] and None)

@@ -17,11 +17,12 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.models import Office
+from casedesk.audit.services import current_ip
 from casedesk.cases import documents, permissions
 from casedesk.cases.deadline_sync import calendar_of
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import Appeal, Case, CaseEvent, Channel, DocumentType
-from casedesk.cases.services import case_opening_deadlines, case_transition
+from casedesk.cases.services import case_opening_deadlines, case_prepare, case_transition
 from casedesk.cases.workflow import Outcome
 from casedesk.core import hooks, secrets
 from casedesk.core.errors import ApplicationError
@@ -29,7 +30,13 @@ from casedesk.core.states import OPEN_STATES, CaseState
 from casedesk.deadlines.rules import due_date
 
 from .models import PublicSubmission
-from .services import PersonData, appeal_register
+from .services import (
+    AppealDraft,
+    PersonData,
+    appeal_check,
+    appeal_register,
+    public_appeals_register,
+)
 
 MAX_ATTACHMENTS = 5
 # The rate-limit group counting wrong access codes per case number, shared by the portal
@@ -61,6 +68,20 @@ def fingerprint(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+@dataclass
+class Submission:
+    """A public appeal checked and ready to write (``appeal_submit``)."""
+
+    key_hash: str
+    fingerprint: str
+    draft: AppealDraft
+    category: str
+    language: str
+    received_at: dt.datetime
+    access_code: str
+    ip: str
+
+
 def appeal_submit(
     *,
     channel: str,
@@ -80,7 +101,12 @@ def appeal_submit(
 ) -> Receipt:
     """Register an appeal from the public and issue its access code, exactly once per
     idempotency key: a repeat with the same key and the same content gets the same
-    receipt; the same key with different content is refused."""
+    receipt; the same key with different content is refused.
+
+    The content is checked here, in the request. An appeal without attachments is then
+    written by the process's registrar (``batching``) together with the appeals arriving
+    at the same moment, when CASEDESK_INTAKE_BATCH allows; the answer comes only after the
+    commit either way."""
     if channel not in (Channel.WEB, Channel.API):
         raise ApplicationError("unknown_channel", _("Unknown channel."))
     key = (idempotency_key or "").strip()
@@ -96,20 +122,45 @@ def appeal_submit(
     if len(attachments) > MAX_ATTACHMENTS:
         raise ApplicationError("too_many_files",
                                _("At most %(max)s files can be attached."), max=MAX_ATTACHMENTS)
-    key_hash = secrets.key_hash(f"{channel}:{key}")
-    print_ = fingerprint(payload)
-    existing = _replay(key_hash, print_)
+    draft = appeal_check(channel=channel, text=text, request=request, applicant=applicant,
+                         relation=relation, service_member=service_member)
+    submission = Submission(
+        key_hash=secrets.key_hash(f"{channel}:{key}"), fingerprint=fingerprint(payload),
+        draft=draft, category=category, language=language,
+        received_at=received_at or timezone.now(), access_code=secrets.access_code_new(),
+        ip=current_ip.get())
+    if attachments or office is not None:
+        return submission_write(submission, attachments=attachments, office=office)
+    from . import batching
+
+    return batching.submit(submission)
+
+
+def submission_write(submission: Submission, *, attachments=(),
+                     office: Office | None = None) -> Receipt:
+    """Write one submission in its own transaction (the path of appeals with files, and
+    of every appeal when batching is off)."""
+    token = current_ip.set(submission.ip)  # also when written by the registrar's thread
+    try:
+        return _submission_write(submission, attachments=attachments, office=office)
+    finally:
+        current_ip.reset(token)
+
+
+def _submission_write(submission: Submission, *, attachments, office: Office | None) -> Receipt:
+    existing = _replay(submission.key_hash, submission.fingerprint)
     if existing:
         return existing
-    code = secrets.access_code_new()
+    draft, code = submission.draft, submission.access_code
     sealed = secrets.seal(code)
     try:
         with transaction.atomic():
             appeal = appeal_register(
-                actor=None, office=office or public_office(), channel=channel, text=text,
-                applicant=applicant, relation=relation, service_member=service_member,
-                category=category, request=request, language=language,
-                received_at=received_at, access_code_hash=secrets.access_code_hash(code),
+                actor=None, office=office or public_office(), channel=draft.channel,
+                text=draft.text, applicant=None, relation=draft.relation, draft=draft,
+                category=submission.category, language=submission.language,
+                received_at=submission.received_at,
+                access_code_hash=secrets.access_code_hash(code),
             )
             case = appeal.case
             for upload, doc_type in attachments:
@@ -119,17 +170,85 @@ def appeal_submit(
                                        public=True)
             # Worked out, not read back: the counter and the audit chain are locked here.
             due = answer_due(case, open_deadlines=case_opening_deadlines(case))
-            PublicSubmission.objects.create(key_hash=key_hash, fingerprint=print_,
+            PublicSubmission.objects.create(key_hash=submission.key_hash,
+                                            fingerprint=submission.fingerprint,
                                             appeal=appeal, sealed_access_code=sealed,
                                             answer_due=due)
             hooks.emit("appeal_acknowledged", case_id=case.pk, sealed_code=sealed)
     except IntegrityError:
         # The same key arrived twice at once; the other request stored it first.
-        existing = _replay(key_hash, print_)
+        existing = _replay(submission.key_hash, submission.fingerprint)
         if existing:
             return existing
         raise
     return Receipt(case.number, code, due)
+
+
+def submissions_write(submissions: list[Submission]) -> list[Receipt | Exception]:
+    """Write many submissions at once: one transaction, one reservation of case numbers,
+    one lock of the audit chain (``public_appeals_register``). Returns, in order, each
+    one's receipt or the error to give its sender. A repeat of a stored key is answered as
+    ``appeal_submit`` answers it; if the batch as a whole fails (a key sent twice at the
+    same moment by two processes, a database error), each submission is written on its
+    own, so that one bad submission fails alone."""
+    results: list[Receipt | Exception | None] = [None] * len(submissions)
+    stored = {row.key_hash: row for row in PublicSubmission.objects.filter(
+        key_hash__in=[s.key_hash for s in submissions])}
+    office = public_office()
+    chosen, openings, seen = [], [], set()
+    for index, submission in enumerate(submissions):
+        try:
+            if submission.key_hash in stored:
+                results[index] = _receipt_of(stored[submission.key_hash],
+                                             submission.fingerprint)
+                continue
+            if submission.key_hash in seen:
+                continue  # a repeat inside the batch: answered after it, from the store
+            seen.add(submission.key_hash)
+            openings.append(case_prepare(
+                office=office, service_member=submission.draft.subject,
+                category=submission.category, received_at=submission.received_at,
+                access_code_hash=secrets.access_code_hash(submission.access_code)))
+            chosen.append(index)
+        except ApplicationError as exc:
+            results[index] = exc
+    if chosen:
+        try:
+            _batch_write([submissions[i] for i in chosen], openings, office, results, chosen)
+        except Exception:  # noqa: BLE001 - every submission is retried alone below
+            for index in chosen:
+                results[index] = None
+                for person in (submissions[index].draft.submitter,
+                               submissions[index].draft.subject):
+                    # Saved by the batch, then rolled back: to be saved afresh.
+                    person.pk, person.key_id, person._state.adding = None, "", True
+    for index, submission in enumerate(submissions):
+        if results[index] is None:
+            try:
+                results[index] = submission_write(submission)
+            except Exception as exc:  # noqa: BLE001 - given to that submission's sender
+                results[index] = exc
+    return results
+
+
+def _batch_write(submissions: list[Submission], openings, office: Office, results: list,
+                 positions: list[int]) -> None:
+    sealed = [secrets.seal(s.access_code) for s in submissions]
+    with transaction.atomic():
+        appeals = public_appeals_register(
+            office=office, drafts=[s.draft for s in submissions], openings=openings,
+            languages=[s.language for s in submissions], ips=[s.ip for s in submissions])
+        dues = [answer_due(o.case, open_deadlines=o.deadlines) for o in openings]
+        PublicSubmission.objects.bulk_create([
+            PublicSubmission(key_hash=s.key_hash, fingerprint=s.fingerprint, appeal=appeal,
+                             sealed_access_code=seal, answer_due=due)
+            for s, appeal, seal, due in zip(submissions, appeals, sealed, dues, strict=True)])
+        hooks.emit_many("appeal_acknowledged", [
+            {"case_id": appeal.case_id, "sealed_code": seal}
+            for appeal, seal in zip(appeals, sealed, strict=True)])
+    for position, submission, opening, due in zip(positions, submissions, openings, dues,
+                                                  strict=True):
+        results[position] = Receipt(opening.case.number, submission.access_code, due)
 
 
 def _replay(key_hash: str, print_: str) -> Receipt | None:
@@ -137,6 +256,10 @@ def _replay(key_hash: str, print_: str) -> Receipt | None:
     previous = PublicSubmission.objects.filter(key_hash=key_hash).first()
     if previous is None:
         return None
+    return _receipt_of(previous, print_)
+
+
+def _receipt_of(previous: PublicSubmission, print_: str) -> Receipt:
     if previous.fingerprint != print_:
         raise ApplicationError(
             "idempotency_key_reused",

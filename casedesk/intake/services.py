@@ -11,10 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk.accounts.models import Office
 from casedesk.accounts.roles import Role
-from casedesk.audit.services import audit_record
+from casedesk.audit.services import audit_record, audit_record_many
 from casedesk.cases import events, permissions
 from casedesk.cases.models import Appeal, Case, CaseApplicant, Channel, Relation
-from casedesk.cases.services import MAX_TEXT, case_open, case_transition
+from casedesk.cases.services import (
+    MAX_TEXT,
+    CaseOpening,
+    case_open,
+    case_transition,
+    cases_open_many,
+)
 from casedesk.core import crypto
 from casedesk.core.errors import ApplicationError
 from casedesk.core.models import Region
@@ -48,6 +54,24 @@ def clean_text(value: str | None) -> str:
     return (value or "").strip()
 
 
+_region_ids: dict[str, int] = {}
+
+
+def _region_id(code: str) -> int | None:
+    """The id of a region by its code. Regions are reference data whose codes never
+    change once loaded: known codes are kept for the life of the process."""
+    if code not in _region_ids:
+        region_id = Region.objects.filter(code=code).values_list("id", flat=True).first()
+        if region_id is None:
+            return None
+        _region_ids[code] = region_id
+    return _region_ids[code]
+
+
+def region_ids_forget() -> None:
+    _region_ids.clear()
+
+
 def _person_new(data: PersonData, *, service_member: bool) -> Person:
     """A checked, unsaved person (saved by ``_people_save``)."""
     for field_name, limit in LIMITS.items():
@@ -64,10 +88,10 @@ def _person_new(data: PersonData, *, service_member: bool) -> Person:
         raise ApplicationError("too_long", _("The name is too long."))
     if data.service_type and data.service_type not in ServiceType.values:
         raise ApplicationError("unknown_service_type", _("Choose a service type from the list."))
-    region = None
+    region_id = None
     if data.region_code:
-        region = Region.objects.filter(code=data.region_code).first()
-        if region is None:
+        region_id = _region_id(data.region_code)
+        if region_id is None:
             raise ApplicationError("unknown_region", _("Choose a region from the list."))
     return Person(
         full_name=name,
@@ -77,7 +101,7 @@ def _person_new(data: PersonData, *, service_member: bool) -> Person:
         postal_address=data.postal_address.strip(),
         service_type=data.service_type or (ServiceType.UNKNOWN if service_member else ""),
         unit=data.unit.strip(),
-        region=region,
+        region_id=region_id,
     )
 
 
@@ -88,13 +112,94 @@ def _people_save(*people: Person) -> None:
         person.save(force_insert=True)
 
 
+@dataclass
+class AppealDraft:
+    """An appeal checked by ``appeal_check``: cleaned texts and unsaved people."""
+
+    channel: str
+    relation: str
+    text: str
+    request: str
+    submitter: Person
+    subject: Person  # the service member of the new case (the submitter for "self")
+
+
+def appeal_check(*, channel: str, text: str, request: str, applicant: PersonData,
+                 relation: str, service_member: PersonData | None,
+                 new_case: bool = True) -> AppealDraft:
+    """Check an appeal's content and make its people (unsaved); raises ApplicationError
+    with a message for the person who wrote it."""
+    if channel not in Channel.values:
+        raise ApplicationError("unknown_channel", _("Unknown channel."))
+    if relation not in Relation.values:
+        raise ApplicationError("unknown_relation", _("Choose who the applicant is."))
+    text = clean_text(text)
+    request = clean_text(request)
+    if not text:
+        raise ApplicationError("missing_text", _("Write what happened: the appeal is empty."))
+    if len(text) > MAX_TEXT * 4 or len(request or "") > MAX_TEXT:
+        raise ApplicationError("too_long", _("The text is too long."))
+    if relation == Relation.SELF:
+        service_member = service_member or applicant
+    elif service_member is None and new_case:
+        raise ApplicationError("missing_service_member", _("Give the service member's details."))
+    submitter = _person_new(applicant, service_member=relation == Relation.SELF)
+    subject = submitter
+    if new_case and relation != Relation.SELF:
+        subject = _person_new(service_member, service_member=True)
+    return AppealDraft(channel, relation, text, request, submitter, subject)
+
+
+def public_appeals_register(*, office: Office, drafts: list[AppealDraft],
+                            openings: list[CaseOpening], languages: list[str],
+                            ips: list[str]) -> list[Appeal]:
+    """``appeal_register`` for many appeals from the public, each opening a new case of
+    ``office`` (``openings``: from ``case_prepare`` with the draft's subject), in a fixed
+    number of statements: the people and their keys, one reservation of case numbers, the
+    cases with their events and deadlines, the appeals, and the audit entries under one
+    lock of the chain. Runs in the caller's transaction."""
+    if any(draft.channel not in PUBLIC_CHANNELS for draft in drafts):
+        raise ValueError("public_appeals_register takes public channels only")
+    people = []
+    for draft in drafts:
+        people.append(draft.submitter)
+        if draft.subject is not draft.submitter:
+            people.append(draft.subject)
+    with transaction.atomic(savepoint=False):
+        for person, key_id in zip(people, crypto.keys_new(len(people)), strict=True):
+            person.key_id = key_id
+        Person.objects.bulk_create(people)
+        channels = {draft.channel for draft in drafts}
+        cases = []
+        for channel in sorted(channels):  # one channel in practice; events name theirs
+            chosen = [o for o, d in zip(openings, drafts, strict=True) if d.channel == channel]
+            cases += cases_open_many(actor=None, office=office, openings=chosen,
+                                     channel=channel)
+        CaseApplicant.objects.bulk_create([
+            CaseApplicant(case=opening.case, person=draft.submitter, relation=draft.relation)
+            for opening, draft in zip(openings, drafts, strict=True)])
+        appeals = Appeal.objects.bulk_create([
+            Appeal(case=opening.case, channel=draft.channel,
+                   received_at=opening.case.received_at,
+                   language=language if language in ("ru", "en") else "ru", text=draft.text,
+                   request=draft.request, submitter=draft.submitter, registered_by=None,
+                   idempotency_key=None)
+            for opening, draft, language in zip(openings, drafts, languages, strict=True)])
+        audit_record_many([
+            dict(action="appeal.register", actor=None, actor_kind="applicant",
+                 object_type="appeal", object_id=appeal.pk, ip=ip,
+                 data={"case": appeal.case_id, "channel": appeal.channel})
+            for appeal, ip in zip(appeals, ips, strict=True)])
+    return appeals
+
+
 def appeal_register(
     *,
     actor,
     office: Office,
     channel: str,
     text: str,
-    applicant: PersonData,
+    applicant: PersonData | None,
     relation: str,
     service_member: PersonData | None = None,
     category: str = "other",
@@ -106,6 +211,7 @@ def appeal_register(
     violation_known_on: dt.date | None = None,
     idempotency_key: str | None = None,
     access_code_hash: str = "",
+    draft: AppealDraft | None = None,
 ) -> Appeal:
     """Record one incoming appeal and the case it belongs to.
 
@@ -114,35 +220,24 @@ def appeal_register(
     web form and API wait in ``received`` for a clerk. A repeated ``idempotency_key``
     returns the appeal stored the first time and creates nothing. ``access_code_hash``
     is stored on a new case (the applicant's access code, see ``intake.public``).
+    ``draft``: the content already checked by ``appeal_check`` (then ``applicant``,
+    ``service_member``, ``text`` and ``request`` are not read).
     """
     received_at = received_at or timezone.now()
     if idempotency_key:
         existing = Appeal.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    if channel not in Channel.values:
-        raise ApplicationError("unknown_channel", _("Unknown channel."))
-    if relation not in Relation.values:
-        raise ApplicationError("unknown_relation", _("Choose who the applicant is."))
-    text = clean_text(text)
-    request = clean_text(request)
-    if not text:
-        raise ApplicationError("missing_text", _("Write what happened: the appeal is empty."))
-    if len(text) > MAX_TEXT * 4 or len(request or "") > MAX_TEXT:
-        raise ApplicationError("too_long", _("The text is too long."))
     public = channel in PUBLIC_CHANNELS
     if not public and (actor is None or actor.role not in REGISTERING_ROLES
                        or office.pk not in permissions.office_ids(actor)):
         raise ApplicationError("forbidden", _("You are not allowed to register appeals here."))
-    if relation == Relation.SELF:
-        service_member = service_member or applicant
-    elif service_member is None and attach_to is None:
-        raise ApplicationError("missing_service_member", _("Give the service member's details."))
-
-    submitter = _person_new(applicant, service_member=relation == Relation.SELF)
-    subject = submitter
-    if attach_to is None and relation != Relation.SELF:
-        subject = _person_new(service_member, service_member=True)
+    if draft is None:
+        draft = appeal_check(channel=channel, text=text, request=request,
+                             applicant=applicant, relation=relation,
+                             service_member=service_member, new_case=attach_to is None)
+    text, request, submitter, subject = (draft.text, draft.request, draft.submitter,
+                                         draft.subject)
     try:
         with transaction.atomic():
             _people_save(*([submitter] if subject is submitter else [submitter, subject]))

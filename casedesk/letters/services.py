@@ -193,7 +193,7 @@ def letter_generate(
     and deleted again if this transaction fails; if a transaction around the call rolls
     back later, the files stay (as with uploads).
     """
-    at = at or timezone.now()
+    letter_at = at or timezone.now()  # the letter's date; its record is stamped under lock
     if actor is None and not system:
         raise ApplicationError("forbidden", _("You are not allowed to do this."))
     case = Case.objects.select_related("office").get(pk=case.pk)
@@ -202,7 +202,7 @@ def letter_generate(
     language = language or selectors.letter_case_language(case)
     _check_kind(kind, language)
     full_context = _context(case, kind=kind, language=language, given=dict(context or {}),
-                            letter_date=local_date(at))
+                            letter_date=local_date(letter_at))
     book = rulebook.get(case.rulebook_version)
     source = selectors.letter_source(kind=kind, language=language, book=book)
     rendered = _render(source, full_context)
@@ -213,6 +213,7 @@ def letter_generate(
     try:
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
+            at = at or timezone.now()  # after the lock: times follow the order of the moves
             if actor is not None:
                 permissions.require(actor, locked, LETTER_ROLES)
             for extension, content_type, data in files:

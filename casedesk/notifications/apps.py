@@ -11,5 +11,6 @@ class NotificationsConfig(AppConfig):
 
         from . import handlers
 
-        hooks.subscribe("appeal_acknowledged", handlers.on_appeal_acknowledged)
+        hooks.subscribe("appeal_acknowledged", handlers.on_appeal_acknowledged,
+                        many=handlers.on_appeals_acknowledged)
         hooks.subscribe("case_moved", handlers.on_case_moved)

@@ -22,6 +22,13 @@ def on_appeal_acknowledged(*, case_id: int, sealed_code: str, **_ignored) -> Non
     _enqueue(tasks.send_acknowledgement, case_id=case_id, sealed_code=sealed_code)
 
 
+def on_appeals_acknowledged(payloads: list[dict]) -> None:
+    """``on_appeal_acknowledged`` for appeals written together: their tasks queued in one
+    insert."""
+    _enqueue_many(tasks.send_acknowledgement,
+                  [{"case_id": p["case_id"], "sealed_code": p["sealed_code"]} for p in payloads])
+
+
 def on_case_moved(*, case_id: int, transition: str, **_ignored) -> None:
     task = BY_TRANSITION.get(transition)
     if task is not None:
@@ -37,3 +44,33 @@ def _enqueue(task, *, case_id: int, **kwargs) -> None:
     except Exception as exc:
         logger.error("notice not queued: task=%s case=%s error=%s", task.name, case_id,
                      type(exc).__name__)
+
+
+def _enqueue_many(task, kwargs_list: list[dict]) -> None:
+    """Queue ``task`` once for each of ``kwargs_list``: with the database backend in one
+    insert (one row per task, as its ``enqueue`` and the ``pre_save`` signal it relies on
+    write them; the test runs the worker on such rows), else one by one."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    backend = task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        for kwargs in kwargs_list:
+            _enqueue(task, **kwargs)
+        return
+    from django_tasks.utils import normalize_json
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    try:
+        backend.validate_task(task)
+        DBTaskResult.objects.bulk_create([
+            DBTaskResult(id=backend._get_id(),
+                         args_kwargs=normalize_json({"args": [], "kwargs": kwargs}),
+                         priority=task.priority, task_path=task.module_path,
+                         queue_name=task.queue_name,
+                         # what the backend's pre_save signal (not sent here) sets
+                         run_after=task.run_after or get_date_max(),
+                         backend_name=backend.alias)
+            for kwargs in kwargs_list])
+    except Exception as exc:
+        logger.error("notices not queued: task=%s count=%s error=%s", task.name,
+                     len(kwargs_list), type(exc).__name__)

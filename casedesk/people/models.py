@@ -27,7 +27,7 @@ class Person(models.Model):
     (keyed hashes). Erasure destroys the key: the row stays, for the statistics, with only
     its non-personal fields (service type, region) readable."""
 
-    key_id = DataKeyField()
+    key_id = DataKeyField(db_index=False)  # indexed in Meta: no LIKE index for a key id
     full_name = EncryptedCharField(_("full name"), max_length=300)
     birth_date = EncryptedDateField(_("birth date"), null=True, blank=True)
     email = EncryptedCharField(_("email"), max_length=254, blank=True)
@@ -42,17 +42,27 @@ class Person(models.Model):
         "core.Region", verbose_name=_("region"), on_delete=models.PROTECT, null=True, blank=True
     )
     # Blind indexes for the duplicate check and lookups by contact.
+    # Indexed in Meta (equality only: Django's db_index would add a LIKE index to each,
+    # which every insert pays for and no query uses).
     name_birth_index = BlindIndexField(sources=("full_name", "birth_date"),
-                                       purpose="name+birth")
-    name_unit_index = BlindIndexField(sources=("full_name", "unit"), purpose="name+unit")
-    phone_index = BlindIndexField(sources=("phone",), purpose="phone")
-    email_index = BlindIndexField(sources=("email",), purpose="email")
+                                       purpose="name+birth", db_index=False)
+    name_unit_index = BlindIndexField(sources=("full_name", "unit"), purpose="name+unit",
+                                      db_index=False)
+    phone_index = BlindIndexField(sources=("phone",), purpose="phone", db_index=False)
+    email_index = BlindIndexField(sources=("email",), purpose="email", db_index=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        indexes = [
+            models.Index(fields=["key_id"], name="person_key"),
+            models.Index(fields=["name_birth_index"], name="person_name_birth"),
+            models.Index(fields=["name_unit_index"], name="person_name_unit"),
+            models.Index(fields=["phone_index"], name="person_phone"),
+            models.Index(fields=["email_index"], name="person_email"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk}"

@@ -69,7 +69,6 @@ def referral_create(*, actor, case: Case, commission: Commission, summary: str, 
                     document_ids: list[int] = (), at: dt.datetime | None = None) -> Referral:
     """A caseworker puts a case before the commission with a summary, the question and
     the documents that matter; the case moves to ``referred_to_commission``."""
-    at = at or timezone.now()
     summary = _text(summary, "missing_summary", _("Write a summary of the case."))
     question = _text(question, "missing_question", _("Write the question to decide."))
     if commission.office_id != case.office_id or not commission.is_active:
@@ -78,6 +77,8 @@ def referral_create(*, actor, case: Case, commission: Commission, summary: str, 
     with transaction.atomic():
         moved = case_transition(actor=actor, case=case, transition="refer_to_commission",
                                 reason=question, at=at)
+        # Stamped after the case's lock (taken by the transition): times follow the order.
+        at = at or timezone.now()
         documents = list(Document.objects.filter(case=moved, pk__in=list(document_ids)))
         if len(documents) != len(set(document_ids)):
             raise ApplicationError("not_found", _("No such document in this case."))
@@ -95,7 +96,6 @@ def session_schedule(*, actor, commission: Commission, starts_at: dt.datetime, p
                      at: dt.datetime | None = None) -> Session:
     """The chair sets a session and its agenda: the given referrals, or every waiting one,
     the case with the oldest deadline first. Each applicant sees the date."""
-    at = at or timezone.now()
     with transaction.atomic():
         _chair(actor, commission)
         waiting = Referral.objects.select_for_update().filter(
@@ -104,6 +104,7 @@ def session_schedule(*, actor, commission: Commission, starts_at: dt.datetime, p
             waiting = waiting.filter(pk__in=referral_ids)
         referrals = list(waiting.select_related("case").order_by(
             F("case__next_due_on").asc(nulls_last=True), "referred_at", "pk"))
+        at = at or timezone.now()  # after the lock: times follow the order of the moves
         if not referrals:
             raise ApplicationError("empty_agenda", _("No referred cases are waiting."))
         session = Session.objects.create(commission=commission, starts_at=starts_at,
@@ -125,13 +126,13 @@ def vote_cast(*, actor, item: AgendaItem, choice: str, reason: str,
               at: dt.datetime | None = None) -> Vote:
     """A member votes with a written reason (and may change the vote until the decision is
     signed)."""
-    at = at or timezone.now()
     if choice not in VoteChoice.values:
         raise ApplicationError("unknown_vote", _("Choose how you vote."))
     reason = _text(reason, "missing_reason", _("Give the reason for your vote."))
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related(
             "session__commission").get(pk=item.pk)
+        at = at or timezone.now()  # after the lock: times follow the order of the votes
         _membership(actor, item.session.commission)
         if item.decisions.exists():
             raise ApplicationError("already_signed",
@@ -164,13 +165,13 @@ def decision_sign(*, actor, item: AgendaItem, outcome: str, reasoning: str,
                   at: dt.datetime | None = None) -> Decision:
     """The chair records and signs the decision with its reasoning, if the quorum is met;
     the case moves on: decided, or back into review when more information is needed."""
-    at = at or timezone.now()
     if outcome not in DecisionOutcome.values:
         raise ApplicationError("unknown_outcome", _("Choose the outcome."))
     reasoning = _text(reasoning, "missing_reasoning", _("Write the reasoning of the decision."))
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related(
             "session__commission", "referral__case").get(pk=item.pk)
+        at = at or timezone.now()  # after the lock: times follow the order of the moves
         _chair(actor, item.session.commission)
         if item.decisions.exists():
             raise ApplicationError("already_signed",
@@ -202,13 +203,13 @@ def decision_sign(*, actor, item: AgendaItem, outcome: str, reasoning: str,
 def decision_correct(*, actor, decision: Decision, outcome: str, reasoning: str,
                      at: dt.datetime | None = None) -> Decision:
     """A correction: a new signed decision linked to the one it corrects, which stays."""
-    at = at or timezone.now()
     if outcome not in DecisionOutcome.values or outcome == DecisionOutcome.REQUEST_INFORMATION:
         raise ApplicationError("unknown_outcome", _("Choose the outcome."))
     reasoning = _text(reasoning, "missing_reasoning", _("Write the reasoning of the decision."))
     with transaction.atomic():
         original = Decision.objects.select_for_update().select_related(
             "item__session__commission", "item__referral__case").get(pk=decision.pk)
+        at = at or timezone.now()  # after the lock: times follow the order of the moves
         _chair(actor, original.item.session.commission)
         if Decision.objects.filter(corrects=original).exists():
             raise ApplicationError("already_corrected",

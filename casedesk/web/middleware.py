@@ -1,4 +1,7 @@
-"""Responses that may carry personal data are never stored by browsers or proxies."""
+"""Responses that may carry personal data are never stored by browsers or proxies; the
+client's address behind a trusted proxy."""
+
+import contextlib
 
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
@@ -23,3 +26,46 @@ class NoStoreForPeopleMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class TrustedProxyMiddleware:
+    """Behind a load balancer or reverse proxy, ``REMOTE_ADDR`` is the proxy's address.
+    When the request comes from one of ``CASEDESK_TRUSTED_PROXIES`` (addresses or
+    networks), the client is the right-most address of ``X-Forwarded-For`` that is not
+    itself a trusted proxy, and ``REMOTE_ADDR`` is set to it, so that the rate limits,
+    the login lockout and the audit log see the client. From anywhere else the header is
+    ignored (a client could write anything in it). Must come first in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        import ipaddress
+
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.proxies = [ipaddress.ip_network(value.strip(), strict=False)
+                        for value in getattr(settings, "CASEDESK_TRUSTED_PROXIES", [])
+                        if value.strip()]
+
+    def _trusted(self, address: str) -> bool:
+        import ipaddress
+
+        try:
+            ip = ipaddress.ip_address(address.strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in self.proxies)
+
+    def __call__(self, request):
+        remote = request.META.get("REMOTE_ADDR", "")
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if self.proxies and forwarded and self._trusted(remote):
+            import ipaddress
+
+            for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+                if self._trusted(hop):
+                    continue
+                # Not an address: the proxy's is kept rather than trusting garbage.
+                with contextlib.suppress(ValueError):
+                    request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(hop))
+                break
+        return self.get_response(request)

@@ -97,6 +97,40 @@ def test_database_backend_queues_ids_and_the_worker_sends(smtp, submit, settings
     assert receipt.access_code in text_of(message)
 
 
+def test_appeals_written_together_queue_one_task_each_in_one_insert(
+        smtp, submit, settings, monkeypatch, django_capture_on_commit_callbacks):
+    """intake.batching writes appeals together and emits them together (hooks.emit_many):
+    one insert queues every acknowledgement, each its own task, as ``enqueue`` does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casedesk.core import hooks
+
+    settings.TASKS = DATABASE
+    with django_capture_on_commit_callbacks(execute=False):  # not queued one by one
+        receipts = [submit(key=f"together-{n}", email=f"m{n}@example.org") for n in range(3)]
+    cases = [Case.objects.get(number=r.case_number) for r in receipts]
+    payloads = [{"case_id": case.pk, "sealed_code": secrets.seal(receipt.access_code)}
+                for case, receipt in zip(cases, receipts, strict=True)]
+    with (CaptureQueriesContext(connection) as queries,
+          django_capture_on_commit_callbacks(execute=True), transaction.atomic()):
+        hooks.emit_many("appeal_acknowledged", payloads)
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1
+    rows = DBTaskResult.objects.order_by("enqueued_at", "id")
+    assert sorted(r.args_kwargs["kwargs"]["case_id"] for r in rows) == sorted(c.pk for c in cases)
+    assert all(r.status == "READY" and r.args_kwargs["args"] == [] and
+               r.task_path == "casedesk.notifications.tasks.send_acknowledgement"
+               for r in rows)
+
+    run_worker(monkeypatch)
+
+    assert sorted(m["To"] for m in smtp.messages) == [f"m{n}@example.org" for n in range(3)]
+    for receipt in receipts:
+        assert any(receipt.access_code in text_of(m) for m in smtp.messages)
+    assert {r.status for r in DBTaskResult.objects.all()} == {"SUCCESSFUL"}
+
+
 def test_failed_delivery_is_recorded_without_the_address(smtp, submit, settings, monkeypatch,
                                                         django_capture_on_commit_callbacks):
     settings.TASKS = DATABASE

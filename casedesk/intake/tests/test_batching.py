@@ -1,0 +1,216 @@
+"""Public appeals written in batches (intake.batching, public.submissions_write): the same
+rows as one at a time, in a fixed number of statements, and a bad appeal fails alone."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from casedesk.audit.models import AuditEntry
+from casedesk.audit.selectors import verify_chain
+from casedesk.cases.models import Appeal, Case, CaseApplicant, CaseEvent
+from casedesk.core.errors import ApplicationError
+from casedesk.intake import batching, public
+from casedesk.intake.models import PublicSubmission
+from casedesk.intake.public import appeal_submit, case_open_public, submissions_write
+from casedesk.intake.services import PersonData
+from casedesk.people.models import Person
+
+
+def args(n: int, **changes) -> dict:
+    base = dict(
+        channel="api", idempotency_key=f"batch-key-{n:04d}", payload={"n": n},
+        applicant=PersonData(full_name=f"Петрова Анна {n}", email=f"a{n}@example.org",
+                             phone=f"+7 900 000-00-{n % 100:02d}"),
+        relation="mother",
+        service_member=PersonData(full_name=f"Петров Иван {n}", unit="12345",
+                                  region_code="RU-MOW", service_type="mobilized"),
+        text=f"Сына {n} записали в СОЧ, хотя он лежит в госпитале.",
+        request="Исправить запись.", category="record_error_awol", language="ru",
+        consent=True)
+    base.update(changes)
+    return base
+
+
+def prepared(n: int, **changes) -> public.Submission:
+    """A checked submission, as appeal_submit hands it to the registrar."""
+    captured = {}
+
+    def keep(submission):
+        captured["s"] = submission
+        raise LookupError  # stop before writing
+
+    original = batching.submit
+    batching.submit = keep
+    try:
+        with pytest.raises(LookupError):
+            appeal_submit(**args(n, **changes))
+    finally:
+        batching.submit = original
+    return captured["s"]
+
+
+def shape(case: Case) -> dict:
+    """What a case written through either path must hold, numbers and times aside."""
+    appeal = case.appeals.get()
+    applicant = CaseApplicant.objects.get(case=case)
+    return {
+        "state": case.state, "category": case.category, "procedure": case.procedure,
+        "next_due_on": case.next_due_on, "deadline_flag": case.deadline_flag,
+        "rulebook": case.rulebook_version,
+        "deadlines": sorted((d.rule, d.starts_on, d.due_on, d.closed_on)
+                            for d in case.deadlines.all()),
+        "events": [(e.kind, e.public, e.data) for e in case.events.order_by("id")],
+        "appeal": (appeal.channel, appeal.language, appeal.request, bool(appeal.search_tokens)),
+        "relation": applicant.relation,
+        "member": (case.service_member.unit, case.service_member.region.code,
+                   case.service_member.service_type, bool(case.service_member.name_unit_index)),
+        "audit": [(action, kind, {**data, "case": data["case"] == case.pk})
+                  for action, kind, data in AuditEntry.objects.filter(
+                      object_type="appeal", object_id=str(appeal.pk))
+                  .values_list("action", "actor_kind", "data")],
+        "answer_due": PublicSubmission.objects.get(appeal=appeal).answer_due,
+    }
+
+
+@pytest.mark.smoke
+def test_a_batch_writes_what_one_at_a_time_writes(office, django_capture_on_commit_callbacks):
+    single = public.submission_write(prepared(0))
+    batch = [prepared(n) for n in range(1, 6)]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        receipts = submissions_write(batch)
+    assert all(isinstance(r, public.Receipt) for r in receipts), receipts
+    numbers = [r.case_number for r in receipts]
+    sequences = [int(n.rsplit("-", 1)[1]) for n in numbers]
+    first = int(single.case_number.rsplit("-", 1)[1])
+    assert sequences == list(range(first + 1, first + 6))  # consecutive, in arrival order
+    reference = shape(Case.objects.get(number=single.case_number))
+    for n, receipt in enumerate(receipts, start=1):
+        case = Case.objects.get(number=receipt.case_number)
+        assert shape(case) == reference
+        assert receipt.answer_due == single.answer_due
+        # The applicant can follow the case with the code the receipt gives...
+        assert case_open_public(case_number=receipt.case_number,
+                                access_code=receipt.access_code) == case
+        # ...and the texts and names are those sent, stored encrypted.
+        appeal = case.appeals.get()
+        assert appeal.text == f"Сына {n} записали в СОЧ, хотя он лежит в госпитале."
+        assert case.service_member.full_name == f"Петров Иван {n}"
+        assert appeal.submitter.email == f"a{n}@example.org"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT full_name FROM people_person WHERE id = %s",
+                           [case.service_member_id])
+            assert "Петров" not in cursor.fetchone()[0]
+    # Each applicant gets an acknowledgement, queued after the commit, all in one go.
+    assert len(callbacks) == 1
+    assert verify_chain()[0]
+
+
+def test_a_batch_takes_a_fixed_number_of_statements(office):
+    submissions_write([prepared(0)])  # the year's counter exists
+    for size in (2, 20):
+        batch = [prepared(n) for n in range(100 * size, 100 * size + size)]
+        with CaptureQueriesContext(connection) as queries:
+            receipts = submissions_write(batch)
+        assert all(isinstance(r, public.Receipt) for r in receipts)
+        assert len(queries.captured_queries) <= 16, "\n".join(
+            q["sql"][:120] for q in queries.captured_queries)
+
+
+def test_a_bad_or_repeated_submission_fails_alone(office):
+    stored = prepared(1)
+    first = public.submission_write(stored)
+    reused = prepared(1, payload={"n": "other"})   # the stored key, another body
+    repeat = prepared(1)                            # the stored key, the same body
+    twice = [prepared(2), prepared(2)]              # one key twice in the batch
+    unknown = prepared(3, category="no_such_category")
+    good = prepared(4)
+    results = submissions_write([reused, repeat, *twice, unknown, good])
+    assert isinstance(results[0], ApplicationError)
+    assert results[0].code == "idempotency_key_reused"
+    assert results[1] == first
+    assert isinstance(results[2], public.Receipt) and results[3] == results[2]
+    assert isinstance(results[4], ApplicationError) and results[4].code == "unknown_category"
+    assert isinstance(results[5], public.Receipt)
+    assert Case.objects.count() == 3  # 1, 2 and 4
+
+
+def test_when_the_batch_fails_each_appeal_is_written_alone(office, monkeypatch):
+    calls = []
+    real = public.public_appeals_register
+
+    def failing(**kwargs):
+        calls.append(len(kwargs["drafts"]))
+        real(**kwargs)  # writes, then the batch fails: everything is rolled back
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(public, "public_appeals_register", failing)
+    batch = [prepared(n) for n in range(3)]
+    results = submissions_write(batch)
+    assert calls == [3]
+    assert all(isinstance(r, public.Receipt) for r in results), results
+    assert Case.objects.count() == Appeal.objects.count() == 3
+    assert Person.objects.count() == 6
+    numbers = sorted(int(r.case_number.rsplit("-", 1)[1]) for r in results)
+    assert numbers == [1, 2, 3]  # the failed batch's numbers were rolled back with it
+    assert CaseEvent.objects.filter(kind="case_opened").count() == 3
+    assert verify_chain()[0]
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_submissions_are_written_in_batches_by_the_registrar(settings):
+    """Appeals queued while the registrar writes are written together in the next batch;
+    each request gets its own receipt after the commit."""
+    from casedesk.accounts.models import Office
+
+    Office.objects.create(code="MSK", name_ru="Москва", name_en="Moscow")
+    settings.CASEDESK_INTAKE_BATCH = 50
+    registrar = batching.registrar()
+    release, sizes = threading.Event(), []
+    write_many = registrar.write_many
+
+    def held(items):
+        sizes.append(len(items))
+        release.wait(10)  # the first batch waits until every other request has queued
+        return write_many(items)
+
+    registrar.write_many = held
+    receipts, errors = {}, []
+
+    def send(n: int) -> None:
+        try:
+            receipts[n] = appeal_submit(**args(n))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(12)]
+    threads[0].start()
+    while not sizes:
+        threading.Event().wait(0.01)
+    for thread in threads[1:]:
+        thread.start()
+    while registrar._queue.qsize() < 11:
+        threading.Event().wait(0.01)
+    release.set()
+    for thread in threads:
+        thread.join(20)
+    registrar.write_many = write_many
+    assert not errors, errors
+    assert sizes == [1, 11]
+    numbers = sorted(int(r.case_number.rsplit("-", 1)[1]) for r in receipts.values())
+    assert numbers == list(range(1, 13))
+    assert Case.objects.count() == 12
+    assert verify_chain()[0]
+    # A repeat through the registrar gets the first receipt.
+    assert appeal_submit(**args(3)) == receipts[3]
+    assert Case.objects.count() == 12
+    registrar.stop()
+    assert not registrar._thread.is_alive()
