@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from casedesk import rulebook
 from casedesk.deadlines.calendar import WorkCalendar, work_calendar
@@ -46,6 +48,60 @@ def closing_verdict(rule, state: str, today: dt.date, due_on: dt.date) -> bool |
     if rule.met_by and state not in rule.met_by:
         return None
     return today <= due_on
+
+
+@dataclass(frozen=True, slots=True)
+class PastDeadline:
+    """A deadline as the services leave it after a sequence of states (``deadlines_walk``):
+    dates only, no flag (callers flag it as of their own today)."""
+
+    rule: str
+    starts_on: dt.date
+    due_on: dt.date
+    closed_on: dt.date | None
+    met: bool | None
+    pauses: tuple[tuple[dt.date, dt.date | None], ...]
+
+
+def deadlines_walk(book: rulebook.Rulebook, procedure: str, states: Sequence[str],
+                   dates: Sequence[dt.date], *, today: dt.date) -> list[PastDeadline]:
+    """The deadlines a case of ``procedure`` has after going through ``states``, the n-th
+    entered on ``dates[n]``: ``states[0]`` is received, ``states[1]`` (if any) the state
+    registration led to. Each rule that the reception or the registration starts is opened
+    in its first state, paused while the case awaits information (pausable rules), and
+    closed, met or not, in the first state outside the rule's. An open pause runs to
+    ``today``. Pure: dates in, dates out (the demo data and the bulk import use it, so
+    their cases look as if the services had made them)."""
+    cal = calendar_of(book)
+    anchors = {"received": 0}
+    if len(states) > 1:
+        anchors["registered"] = 1
+    rows = []
+    for rule in book.procedure_rules(procedure):
+        starts = [anchors[a] for a in rule.starts_on if a in anchors]
+        if not starts or states[starts[0]] not in rule.active_in:
+            continue
+        i = starts[0]
+        pauses: list[list] = []
+        closed_at = None
+        for j in range(i, len(states)):
+            if rule.pausable:
+                waiting = states[j] == "awaiting_information"
+                if waiting and (not pauses or pauses[-1][1] is not None):
+                    pauses.append([dates[j], None])
+                elif not waiting and pauses and pauses[-1][1] is None:
+                    pauses[-1][1] = dates[j]
+            if states[j] not in rule.active_in:
+                closed_at = j
+                break
+        spans = tuple((a, b) for a, b in pauses)
+        closed_on = dates[closed_at] if closed_at is not None else None
+        due = due_date(rule, start=dates[i], calendar=cal, pauses=spans,
+                       today=closed_on or today)
+        met = None if closed_at is None else closing_verdict(rule, states[closed_at],
+                                                             closed_on, due)
+        rows.append(PastDeadline(rule.code, dates[i], due, closed_on, met, spans))
+    return rows
 
 
 def sync(case: Case, *, today: dt.date, anchor: str | None) -> list[Deadline]:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import os
 import threading
 import time
@@ -41,11 +40,13 @@ import unicodedata
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 
 TEXT_PREFIX = "ck1"
 BYTES_PREFIX = b"CK1"
@@ -128,10 +129,16 @@ def master_key_new() -> str:
     return f"{time.strftime('m%Y%m%d')}:{base64.b64encode(os.urandom(KEY_BYTES)).decode()}"
 
 
+@lru_cache(maxsize=16)
+def _master_aead(key: bytes) -> AESGCM:
+    """The AES-GCM object of a master key, made once (keys are wrapped in bulk)."""
+    return AESGCM(key)
+
+
 def wrap(data_key: bytes) -> tuple[str, bytes]:
     masters = master_keys()
     nonce = os.urandom(NONCE)
-    sealed = AESGCM(masters.keys[masters.current]).encrypt(nonce, data_key, _WRAP_AAD)
+    sealed = _master_aead(masters.keys[masters.current]).encrypt(nonce, data_key, _WRAP_AAD)
     return masters.current, nonce + sealed
 
 
@@ -143,7 +150,7 @@ def unwrap(master_id: str, wrapped: bytes) -> bytes:
             f"A data key is wrapped by the master key {master_id!r}, which is not configured")
     wrapped = bytes(wrapped)
     try:
-        return AESGCM(key).decrypt(wrapped[:NONCE], wrapped[NONCE:], _WRAP_AAD)
+        return _master_aead(key).decrypt(wrapped[:NONCE], wrapped[NONCE:], _WRAP_AAD)
     except InvalidTag:
         # A wrong master key (or SECRET_KEY behind "s0") must fail loudly, not read as
         # erased data that a later save() would overwrite with empty values.
@@ -198,20 +205,32 @@ def _datakey_model():
     return DataKey
 
 
+def keys_make(count: int) -> list[tuple[str, str, bytes]]:
+    """``count`` new data keys, not stored yet: (id, master key id, wrapped key) each,
+    the unwrapped keys cached in this process so that sealing with them needs no query.
+    The caller stores the rows in the key store before anything sealed with them is
+    committed (:func:`keys_new` does, with the ORM; the bulk import with COPY)."""
+    rows = []
+    # The random bytes of all the keys and their ids in one read (as many bytes as one
+    # read per key would give; ids are version-4 UUIDs, as uuid4() makes them).
+    random = os.urandom(count * (KEY_BYTES + 16))
+    for i in range(0, len(random), KEY_BYTES + 16):
+        raw = random[i:i + KEY_BYTES]
+        master_id, wrapped = wrap(raw)
+        key_id = uuid.UUID(bytes=random[i + KEY_BYTES:i + KEY_BYTES + 16], version=4).hex
+        rows.append((key_id, master_id, wrapped))
+        _cache.put(key_id, AESGCM(raw))
+    return rows
+
+
 def keys_new(count: int = 1) -> list[str]:
     """``count`` new data keys, stored wrapped in the key store; their ids."""
     DataKey = _datakey_model()
-    rows = []
-    ids = []
-    for _ in range(count):
-        raw = os.urandom(KEY_BYTES)
-        master_id, wrapped = wrap(raw)
-        key_id = uuid.uuid4().hex
-        rows.append(DataKey(id=key_id, master_key=master_id, wrapped=wrapped))
-        ids.append(key_id)
-        _cache.put(key_id, AESGCM(raw))
-    DataKey.objects.bulk_create(rows, batch_size=1000)
-    return ids
+    rows = keys_make(count)
+    DataKey.objects.bulk_create(
+        [DataKey(id=key_id, master_key=master_id, wrapped=wrapped)
+         for key_id, master_id, wrapped in rows], batch_size=1000)
+    return [row[0] for row in rows]
 
 
 def key_new() -> str:
@@ -313,11 +332,37 @@ def open_bytes(blob: bytes, aad: str) -> bytes:
 # ---------------------------------------------------------------------------- blind indexes
 
 
+class _BlindKey:
+    """The blind-index key and its HMAC-SHA256 states after the inner and outer padded
+    key blocks (RFC 2104), derived once, not on every hash; forgotten when the settings
+    change (``setting_changed``: override_settings, pytest-django's ``settings``)."""
+
+    def __init__(self) -> None:
+        self.cached: tuple[bytes, object, object] | None = None
+
+    def get(self) -> tuple[bytes, object, object]:
+        cached = self.cached
+        if cached is None:
+            configured = getattr(settings, "CASEDESK_BLIND_INDEX_KEY", "") or ""
+            secret = configured or settings.SECRET_KEY
+            key = hashlib.sha256(f"casedesk:blind:{secret}".encode()).digest()
+            block = key.ljust(hashlib.sha256().block_size, b"\0")
+            inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+            outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+            cached = self.cached = (key, inner, outer)
+        return cached
+
+    def forget(self, *, setting: str, **kwargs) -> None:
+        if setting in ("SECRET_KEY", "CASEDESK_BLIND_INDEX_KEY"):
+            self.cached = None
+
+
+_blind = _BlindKey()
+setting_changed.connect(_blind.forget, dispatch_uid="casedesk.core.crypto._blind")
+
+
 def _blind_key() -> bytes:
-    configured = getattr(settings, "CASEDESK_BLIND_INDEX_KEY", "") or ""
-    if configured:
-        return hashlib.sha256(f"casedesk:blind:{configured}".encode()).digest()
-    return hashlib.sha256(f"casedesk:blind:{settings.SECRET_KEY}".encode()).digest()
+    return _blind.get()[0]
 
 
 def normalise(value: str) -> str:
@@ -329,7 +374,14 @@ def normalise(value: str) -> str:
 def blind_index(purpose: str, *parts) -> str:
     """A keyed hash (hex, 128 bits) of the normalised parts; "" if any part is empty."""
     texts = [normalise(str(p)) if p is not None else "" for p in parts]
-    if not texts or any(not t for t in texts):
+    if not texts or not all(texts):
         return ""
-    message = "\x1f".join([purpose, *texts]).encode()
-    return hmac.new(_blind_key(), message, hashlib.sha256).hexdigest()[:32]
+    _key, inner, outer = _blind.get()
+    # HMAC-SHA256(key, message) from the cached keyed states, as the hmac module's own
+    # pure-Python path computes it: the same value as hmac.new(key, message,
+    # hashlib.sha256), in a third of the time (no key set-up per call).
+    digest = inner.copy()
+    digest.update("\x1f".join([purpose, *texts]).encode())
+    result = outer.copy()
+    result.update(digest.digest())
+    return result.hexdigest()[:32]

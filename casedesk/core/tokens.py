@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from .crypto import blind_index, normalise
+from .crypto import _blind_key, blind_index, normalise
 
 _WORD = re.compile(r"\w+")
 _CYRILLIC = re.compile(r"[а-я]")
@@ -52,19 +52,29 @@ def _stem(word: str) -> str:
     return _stemmer(language).stemWord(word)
 
 
+@lru_cache(maxsize=200_000)
+def _searchable(word: str) -> str | None:
+    """The stem of a normalised word, or None for a word not searched for."""
+    if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+        return None
+    return _stem(word)
+
+
 def words(text: str) -> list[str]:
     """The stems of the searchable words of ``text``, in order, without repeats."""
-    stems: dict[str, None] = {}
-    for word in _WORD.findall(normalise(text)):
-        if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
-            continue
-        stems[_stem(word)] = None
-        if len(stems) >= MAX_TOKENS:
-            break
-    return list(stems)
+    stems = dict.fromkeys(map(_searchable, _WORD.findall(normalise(text))))
+    stems.pop(None, None)
+    return list(stems)[:MAX_TOKENS]
 
 
 def token(stem: str) -> str:
+    return _token(_blind_key(), stem)
+
+
+@lru_cache(maxsize=200_000)
+def _token(key: bytes, stem: str) -> str:
+    # Cached per blind-index key (``key``, the one blind_index uses now), so that a word
+    # is hashed once per process, not once per text it is in.
     return "t" + blind_index("search-word", stem)[:TOKEN_CHARS - 1]
 
 
@@ -74,7 +84,8 @@ def tokens(*texts: str) -> str:
     for text in texts:
         for stem in words(text or ""):
             stems[stem] = None
-    return " ".join(token(stem) for stem in list(stems)[:MAX_TOKENS])
+    key = _blind_key()
+    return " ".join(_token(key, stem) for stem in list(stems)[:MAX_TOKENS])
 
 
 def query_tokens(query: str, limit: int = 10) -> list[str]:

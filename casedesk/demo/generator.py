@@ -20,7 +20,7 @@ from django.utils import timezone
 from casedesk import rulebook
 from casedesk.accounts.models import Office, User
 from casedesk.accounts.roles import Role
-from casedesk.cases.deadline_sync import calendar_of, closing_verdict
+from casedesk.cases.deadline_sync import deadlines_walk
 from casedesk.cases.events import TEXT_KEYS, EventKind
 from casedesk.cases.models import (
     Appeal,
@@ -37,7 +37,7 @@ from casedesk.cases.workflow import TRANSITIONS, Outcome
 from casedesk.core.crypto import keys_new
 from casedesk.core.models import Region
 from casedesk.core.states import CaseState as S
-from casedesk.deadlines.rules import due_date, status
+from casedesk.deadlines.rules import status
 from casedesk.people.models import Person, ServiceType
 
 from . import texts
@@ -258,40 +258,18 @@ def _timeline(ctx: Context, received: dt.datetime, path: list[str], web: bool):
 
 def _deadlines(ctx: Context, case: Case, states: list[str], dates: list[dt.date]) -> list[Deadline]:
     """The Deadline rows the services would have left after this sequence of states."""
-    book, cal = ctx.book, calendar_of(ctx.book)
     rows = []
-    anchors = {"received": 0}
-    if len(states) > 1:
-        anchors["registered"] = 1
-    for rule in book.procedure_rules(case.procedure):
-        starts = [anchors[a] for a in rule.starts_on if a in anchors]
-        if not starts or states[starts[0]] not in rule.active_in:
-            continue
-        i = starts[0]
-        pauses: list[list] = []
-        closed_at = None
-        for j in range(i, len(states)):
-            if rule.pausable:
-                waiting = states[j] == S.AWAITING_INFORMATION
-                if waiting and (not pauses or pauses[-1][1] is not None):
-                    pauses.append([dates[j], None])
-                elif not waiting and pauses and pauses[-1][1] is None:
-                    pauses[-1][1] = dates[j]
-            if states[j] not in rule.active_in:
-                closed_at = j
-                break
-        deadline = Deadline(case=case, rule=rule.code, starts_on=dates[i],
+    for past in deadlines_walk(ctx.book, case.procedure, states, dates, today=ctx.today):
+        deadline = Deadline(case=case, rule=past.rule, starts_on=past.starts_on,
+                            due_on=past.due_on,
                             pauses=[[a.isoformat(), b.isoformat() if b else None]
-                                    for a, b in pauses])
-        closed_on = dates[closed_at] if closed_at is not None else None
-        deadline.due_on = due_date(rule, start=dates[i], calendar=cal,
-                                   pauses=[tuple(p) for p in pauses], today=closed_on or ctx.today)
-        if closed_on is not None:
-            deadline.closed_on = closed_on
-            deadline.met = closing_verdict(rule, states[closed_at], closed_on, deadline.due_on)
+                                    for a, b in past.pauses])
+        if past.closed_on is not None:
+            deadline.closed_on = past.closed_on
+            deadline.met = past.met
         else:
-            deadline.flag = str(status(deadline.due_on, ctx.today,
-                                       due_soon_days=book.due_soon_days))
+            deadline.flag = str(status(past.due_on, ctx.today,
+                                       due_soon_days=ctx.book.due_soon_days))
         rows.append(deadline)
     return rows
 

@@ -9,18 +9,22 @@ Two passes over the file, so that memory does not grow with it:
    ``Appeal.idempotency_key`` were imported before and are skipped.
 2. *write*: the file is read again and the rows are written in batches through the bulk
    path, all in one transaction (all or nothing): data keys made in bulk
-   (:func:`casedesk.core.crypto.keys_new`), then people, cases, applicant links, appeals,
-   events and deadlines. On PostgreSQL they go in with COPY, their columns computed as
-   the model fields' ``pre_save`` computes them (encryption, blind indexes, search
-   tokens), sent by a second thread while the next batch is encrypted; elsewhere with
-   ``bulk_create``. One audit entry for the whole import, holding counts only.
+   (:func:`casedesk.core.crypto.keys_make`), then people, cases, applicant links,
+   appeals, events and deadlines. On PostgreSQL they go in with COPY (the data keys too,
+   into the key store), their columns computed as the model fields' ``pre_save``
+   computes them (encryption, blind indexes, search tokens), sent by two more threads
+   (data, key store) while the next batch is encrypted, foreign keys checked at the end
+   of each COPY;
+   elsewhere with ``bulk_create`` (:func:`casedesk.core.crypto.keys_new`). One audit
+   entry for the whole import, holding counts only.
 
 Imported appeals are registered at once, as a clerk registers a letter: each case goes
 received → registered at ``received_at`` and its deadlines are what the services would
-have left, computed with the rulebook's pure functions (as ``casedesk.demo.generator``
-does). Case numbers are reserved in one step per office and year before the write
-transaction, so that web intake is not held up by a long import; if the write fails, the
-reserved numbers stay unused (a gap in the numbering).
+have left, computed with the rulebook's pure functions by
+:func:`casedesk.cases.deadline_sync.deadlines_walk` (as ``casedesk.demo.generator``
+does), once per rulebook and day of reception. Case numbers are reserved in one step per
+office and year before the write transaction, so that web intake is not held up by a long
+import; if the write fails, the reserved numbers stay unused (a gap in the numbering).
 """
 
 from __future__ import annotations
@@ -39,7 +43,15 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, models, router, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    connection,
+    connections,
+    models,
+    router,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +60,7 @@ from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.audit.services import audit_record
 from casedesk.cases import permissions
-from casedesk.cases.deadline_sync import calendar_of, closing_verdict
+from casedesk.cases.deadline_sync import deadlines_walk
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import (
     Appeal,
@@ -63,7 +75,7 @@ from casedesk.cases.models import (
 from casedesk.cases.services import MAX_TEXT, case_numbers_reserve, format_case_number
 from casedesk.cases.workflow import TRANSITIONS
 from casedesk.core import hooks
-from casedesk.core.crypto import keys_new, seal_text
+from casedesk.core.crypto import keys_make, keys_new, seal_text
 from casedesk.core.errors import ApplicationError
 from casedesk.core.fields import (
     BlindIndexField,
@@ -78,7 +90,7 @@ from casedesk.core.models import DataKey, Region
 from casedesk.core.secrets import key_hash
 from casedesk.core.states import CaseState as S
 from casedesk.core.tokens import tokens as search_tokens
-from casedesk.deadlines.rules import due_date, filing_limit_date, status
+from casedesk.deadlines.rules import filing_limit_date, status
 from casedesk.people.models import Person, ServiceType
 
 from .services import LIMITS, REGISTERING_ROLES
@@ -308,7 +320,8 @@ class _Checker:
                 reported.add(column)
                 errors.append(RowError(row, column, message, params))
 
-        if _NOT_UTF8.search("".join(raw)) or "\x00" in "".join(raw):
+        joined = "".join(raw)
+        if "\x00" in joined or _NOT_UTF8.search(joined):
             for name, value in cells.items():
                 if _NOT_UTF8.search(value):
                     bad(name, _("The cell is not UTF-8 text: save the file as CSV in UTF-8."))
@@ -459,35 +472,6 @@ class _Checker:
             errors.append(failure.error)
 
 
-# ---------------------------------------------------------------------------- deadlines
-
-
-def deadlines_at_registration(book: rulebook.Rulebook, procedure: str, day: dt.date,
-                              ) -> list[tuple[str, dt.date, dt.date, dt.date | None, bool | None]]:
-    """The deadlines a case opened and registered on ``day`` has, as the services leave
-    them: (rule, starts_on, due_on, closed_on, met). Pure: dates in, dates out (the same
-    walk over the states as ``casedesk.demo.generator._deadlines``)."""
-    states, dates = [S.RECEIVED, S.REGISTERED], [day, day]
-    anchors = {"received": 0, "registered": 1}
-    cal = calendar_of(book)
-    rows = []
-    for rule in book.procedure_rules(procedure):
-        starts = [anchors[a] for a in rule.starts_on if a in anchors]
-        if not starts or states[starts[0]] not in rule.active_in:
-            continue
-        i = starts[0]
-        closed_at = next((j for j in range(i, len(states)) if states[j] not in rule.active_in),
-                         None)
-        due = due_date(rule, start=dates[i], calendar=cal, today=dates[i])
-        if closed_at is None:
-            rows.append((rule.code, dates[i], due, None, None))
-        else:
-            closed_on = dates[closed_at]
-            rows.append((rule.code, dates[i], due, closed_on,
-                         closing_verdict(rule, states[closed_at], closed_on, due)))
-    return rows
-
-
 # ---------------------------------------------------------------------------- writing
 
 
@@ -523,13 +507,36 @@ class _Planner:
     sequences: dict[int, int]  # row -> case sequence number
     deadline_cache: dict = field(default_factory=dict)
 
-    def deadlines(self, book, day):
-        key = (book.version, self.office.procedure, day)
-        rows = self.deadline_cache.get(key)
-        if rows is None:
-            rows = self.deadline_cache[key] = deadlines_at_registration(
-                book, self.office.procedure, day)
-        return rows
+    def deadlines(self, book: rulebook.Rulebook, day: dt.date) -> tuple[list[dict], dict]:
+        """The deadline rows of a case opened and registered on ``day`` and the case's
+        deadline columns, worked out once per rulebook and day (the rows received on one
+        day share them): the dates by ``deadlines_walk``; an open deadline's flag as of
+        today, a closed one's the flag it had when it was opened, as the services leave
+        it."""
+        key = (book.version, day)
+        cached = self.deadline_cache.get(key)
+        if cached is None:
+            due_soon = book.due_soon_days
+            rows, open_due = [], []
+            for past in deadlines_walk(book, self.office.procedure,
+                                       [S.RECEIVED, S.REGISTERED], [day, day],
+                                       today=self.today):
+                flag = status(past.due_on,
+                              self.today if past.closed_on is None else past.starts_on,
+                              due_soon_days=due_soon)
+                rows.append({"rule": past.rule, "starts_on": past.starts_on,
+                             "due_on": past.due_on, "closed_on": past.closed_on,
+                             "met": past.met, "flag": str(flag),
+                             "pauses": [[a.isoformat(), b.isoformat() if b else None]
+                                        for a, b in past.pauses]})
+                if past.closed_on is None:
+                    open_due.append(past.due_on)
+            next_due = min(open_due) if open_due else None
+            case = {"next_due_on": next_due,
+                    "deadline_flag": str(status(next_due, self.today, due_soon_days=due_soon))
+                    if next_due else str(DeadlineFlag.OK)}
+            cached = self.deadline_cache[key] = (rows, case)
+        return cached
 
     def plan(self, drafts: list[_Draft]) -> _Batch:
         office = self.office
@@ -546,19 +553,8 @@ class _Planner:
                 people.append(_person_values(d.member))
             case = len(batch.cases)
             sequence = self.sequences[d.row]
-            due_soon = d.book.due_soon_days
-            open_due = []
-            for rule, starts_on, due_on, closed_on, met in self.deadlines(d.book, d.day):
-                # An open deadline's flag as of today; a closed one keeps the flag it had
-                # when it was opened, as the services leave it.
-                flag = status(due_on, self.today if closed_on is None else starts_on,
-                              due_soon_days=due_soon)
-                batch.deadlines.append({"_case": case, "rule": rule, "starts_on": starts_on,
-                                        "due_on": due_on, "closed_on": closed_on, "met": met,
-                                        "flag": str(flag)})
-                if closed_on is None:
-                    open_due.append(due_on)
-            next_due = min(open_due) if open_due else None
+            deadlines, case_deadline = self.deadlines(d.book, d.day)
+            batch.deadlines.extend({**row, "_case": case} for row in deadlines)
             batch.cases.append({
                 "_member": member, "number": format_case_number(office.code, d.year, sequence),
                 "office_id": office.pk, "year": d.year, "sequence": sequence,
@@ -566,9 +562,7 @@ class _Planner:
                 "subcategory": d.subcategory, "rulebook_version": d.book.version,
                 "procedure": office.procedure, "received_at": d.received_at,
                 "registered_at": d.received_at, "violation_known_on": d.violation_known_on,
-                "next_due_on": next_due,
-                "deadline_flag": str(status(next_due, self.today, due_soon_days=due_soon))
-                if next_due else str(DeadlineFlag.OK),
+                **case_deadline,
             })
             batch.links.append({"_case": case, "_person": applicant,
                                 "relation": d.relation})
@@ -606,6 +600,10 @@ class _BulkCreateEmitter:
     def __init__(self, *, people: int, cases: int, timings: dict[str, float]):
         self.timings = timings
 
+    def keys(self, count: int) -> list[str]:
+        """``count`` new data keys, stored in the key store; their ids."""
+        return keys_new(count)
+
     def emit(self, batch: _Batch) -> int:
         """Write ``batch``; the id of its last case."""
         started = time.perf_counter()
@@ -636,52 +634,112 @@ class _CopyTable:
 
     def __init__(self, model, *, with_id: bool):
         self.model = model
+        self.using = router.db_for_write(model)  # the key store for DataKey
+        ops = connections[self.using].ops
         self.fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
-        self.sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) " \
-                   "FROM STDIN"
-        self.plan = []
-        for f in self.fields:
+        columns = ", ".join(ops.quote_name(f.column) for f in self.fields)
+        self.sql = f"COPY {ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+        # Every column as a plain value first (the value given, else the field's default,
+        # the same for every row), then the computed ones by position.
+        self.names: list[str] = []
+        self.defaults: list = []
+        self.computed = []
+        self.json_memo: dict = {}
+        for i, f in enumerate(self.fields):
+            default = None
             if isinstance(f, ENCRYPTED):
-                kind, extra = "seal", f._aad()
+                kind, extra = "seal", (f, f._aad(), None if f.null else "")
             elif isinstance(f, BlindIndexField):
                 kind, extra = "blind", (f.purpose, f.sources)
             elif isinstance(f, SearchTokensField):
                 kind, extra = "tokens", f.sources
             elif isinstance(f, models.JSONField):
-                kind, extra = "json", f.encoder
+                kind, extra = "json", f
             elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                 kind, extra = "now", None
+            elif f.has_default() and callable(f.default):
+                kind, extra = "default", f
             else:
-                kind, extra = "plain", None
-            self.plan.append((f, f.attname, kind, extra))
+                kind, extra, default = "plain", None, f.get_default()
+            self.names.append(f.attname)
+            self.defaults.append(default)
+            if kind != "plain":
+                self.computed.append((i, f.attname, kind, extra))
 
-    def row(self, values: dict, key_id: str | None, now: dt.datetime) -> tuple:
-        out = []
-        for f, name, kind, extra in self.plan:
-            if kind == "plain":
-                out.append(values[name] if name in values else f.get_default())
-            elif kind == "seal":
+    def row(self, values: dict, key_id: str | None, now: dt.datetime) -> list:
+        out = list(map(values.get, self.names, self.defaults))
+        for i, name, kind, extra in self.computed:
+            if kind == "seal":
                 value = values.get(name)
-                if f.is_empty(value):
-                    out.append(None if f.null else "")
-                else:
-                    out.append(seal_text(key_id, f.to_plain(value), extra))
+                f, aad, empty = extra
+                out[i] = empty if f.is_empty(value) else seal_text(key_id, f.to_plain(value),
+                                                                    aad)
             elif kind == "blind":
-                out.append(blind_value(extra[0], *(values.get(s) for s in extra[1])))
+                out[i] = blind_value(extra[0], *(values.get(s) for s in extra[1]))
             elif kind == "tokens":
-                out.append(search_tokens(*(values.get(s) or "" for s in extra)))
+                out[i] = search_tokens(*(values.get(s) or "" for s in extra))
             elif kind == "json":
-                value = values[name] if name in values else f.get_default()
-                out.append(json.dumps(value, cls=extra))
+                value = values[name] if name in values else extra.get_default()
+                out[i] = self.json(value, extra.encoder)
+            elif kind == "default":
+                out[i] = values[name] if name in values else extra.get_default()
             else:
-                out.append(now)
-        return tuple(out)
+                out[i] = now
+        return out
 
-    def write(self, raw_connection, rows: list[tuple]) -> None:
+    def json(self, value, encoder) -> str:
+        """``value`` as JSON. The few flat dicts of strings that most rows repeat (event
+        data such as {"channel": "letter"}, the register move) are encoded once."""
+        if type(value) is dict and all(type(k) is str and type(v) is str
+                                       for k, v in value.items()):
+            key = (encoder, tuple(value.items()))
+            text = self.json_memo.get(key)
+            if text is None:
+                if len(self.json_memo) > 10_000:
+                    self.json_memo.clear()
+                text = self.json_memo[key] = json.dumps(value, cls=encoder)
+            return text
+        if type(value) is list and not value:
+            return "[]"
+        return json.dumps(value, cls=encoder)
+
+    def write(self, raw_connection, data: bytes) -> None:
+        """Send rows made by :func:`_copy_text` (in the sender thread: no Python work)."""
         with raw_connection.cursor() as cursor, cursor.copy(self.sql) as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write(data)
+
+
+def _copy_text(rows: list[list]) -> bytes:
+    """``rows`` in COPY's text format (PostgreSQL docs, COPY, "Text Format"): columns
+    separated by tabs, rows ended by newlines, NULL as \\N, backslash, tab, newline and
+    carriage return escaped, bytea as \\x and hex digits. Made in the importing thread,
+    so that the sender thread, which shares the interpreter, only waits on the network
+    and PostgreSQL is fed without gaps (psycopg's ``write_row`` would format there)."""
+    return "".join(["\t".join(map(_copy_value, row)) + "\n" for row in rows]).encode()
+
+
+def _copy_value(value) -> str:
+    kind = type(value)
+    if kind is str:
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_COPY_ESCAPES)
+        return value
+    if value is None:
+        return "\\N"
+    if kind is int:
+        return str(value)
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is dt.datetime or kind is dt.date:
+        return value.isoformat()
+    if kind is bytes:
+        return "\\\\x" + value.hex()
+    if isinstance(value, str):  # a choice (TextChoices, StrEnum): its value
+        return _copy_value(str.__str__(value))
+    raise TypeError(f"no COPY text form for {kind.__name__}")
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 _copy_tables: dict = {}
@@ -704,42 +762,89 @@ def _new_ids(model, count: int) -> Iterator[int]:
         return iter([r[0] for r in cursor.fetchall()])
 
 
+class _Sender:
+    """A thread that runs, one batch behind the importing thread, the COPYs queued for one
+    connection (the connection stays shared: the same transaction; psycopg connections
+    may be used from several threads). ``failure`` holds the first error of any sender:
+    the others then skip what is queued."""
+
+    def __init__(self, alias: str, failure: dict, timings: dict[str, float], timing: str):
+        self.wrap_errors = connections[alias].wrap_database_errors
+        self.failure = failure
+        self.timings = timings
+        self.timing = timing
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.thread = threading.Thread(target=self._run, name=f"import-{timing}", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (tables := self.queue.get()) is not None:
+            if self.failure:
+                continue  # drain: the import failed
+            started = time.perf_counter()
+            try:
+                with self.wrap_errors:  # psycopg's errors as Django's
+                    for table, raw, data in tables:
+                        table.write(raw, data)
+            except BaseException as exc:  # handed to the importing thread
+                self.failure.setdefault("error", exc)
+            self.timings[self.timing] += time.perf_counter() - started
+
+    def put(self, item) -> None:
+        """Queue ``item`` (None: stop once the queue is done), waiting while the previous
+        batch is still being sent; raise the first error of any sender."""
+        while True:
+            if self.failure and item is not None:
+                raise self.failure["error"]
+            try:
+                self.queue.put(item, timeout=1)
+                return
+            except queue.Full:
+                if not self.thread.is_alive():
+                    if item is None:
+                        return
+                    raise RuntimeError("the import's COPY sender stopped") from None
+
+    def stop(self) -> None:
+        self.put(None)
+        self.thread.join()
+
+
 class _CopyEmitter:
     """Writes batches with COPY (PostgreSQL), several times faster than bulk_create.
 
     The ids of all the people and cases of the import are drawn from their sequences at
     the start, so that rows can point at each other before they are sent. The rows of a
-    batch are built in this thread (encryption, blind indexes, search tokens:
-    ``timings["encrypt"]``) and sent by a second thread over the same connection (the
-    same transaction; psycopg connections may be shared between threads), so that
-    PostgreSQL stores one batch while the next is encrypted. ``timings["copy"]`` is the
-    sender's busy time, ``timings["wait"]`` the time this thread waited for it.
+    batch are built in this thread, in COPY's text format (encryption, blind indexes,
+    search tokens: ``timings["encrypt"]``) and sent by two more threads, one for the
+    data and one for the data keys in the key store, so that PostgreSQL stores one batch
+    while the next is built. ``timings["copy"]`` and ``timings["copy_keys"]`` are the
+    senders' busy times, ``timings["wait"]`` the time this thread waited for them.
+
+    Foreign keys are checked at the end of each COPY (``SET CONSTRAINTS ALL IMMEDIATE``
+    while the import writes) rather than all at commit: the same checks, but made by
+    PostgreSQL while this thread builds the next batch instead of after the last one.
     """
 
     def __init__(self, *, people: int, cases: int, timings: dict[str, float]):
         self.timings = timings
         self.person_ids = _new_ids(Person, people)
         self.case_ids = _new_ids(Case, cases)
-        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self.raw = connection.connection
-        self.wrap_errors = connection.wrap_database_errors
-        self.queue: queue.Queue = queue.Queue(maxsize=1)
-        self.error: BaseException | None = None
-        self.sender = threading.Thread(target=self._send, name="import-copy", daemon=True)
-        self.sender.start()
+        keystore = router.db_for_write(DataKey)
+        connections[keystore].ensure_connection()
+        self.key_raw = connections[keystore].connection
+        self.new_keys: list[tuple[str, str, bytes]] = []
+        self.failure: dict = {}
+        self.senders = (_Sender(DEFAULT_DB_ALIAS, self.failure, timings, "copy"),
+                        _Sender(keystore, self.failure, timings, "copy_keys"))
 
-    def _send(self) -> None:
-        while (tables := self.queue.get()) is not None:
-            if self.error is not None:
-                continue  # drain: the import failed
-            started = time.perf_counter()
-            try:
-                with self.wrap_errors:  # psycopg's errors as Django's
-                    for table, rows in tables:
-                        table.write(self.raw, rows)
-            except BaseException as exc:  # handed to the importing thread
-                self.error = exc
-            self.timings["copy"] += time.perf_counter() - started
+    def keys(self, count: int) -> list[str]:
+        """``count`` new data keys, sent to the key store with the next batch; their ids."""
+        self.new_keys = keys_make(count)
+        return [key[0] for key in self.new_keys]
 
     def emit(self, batch: _Batch) -> int:
         """Build the rows of ``batch`` and queue them; the id of its last case."""
@@ -748,71 +853,80 @@ class _CopyEmitter:
         people = batch.people
         person_ids = [next(self.person_ids) for _ in people]
         case_ids = [next(self.case_ids) for _ in batch.cases]
-        tables = []
-        table = _copy_table(Person, with_id=True)
-        tables.append((table, [table.row({**v, "id": pk}, v["key_id"], now)
-                               for v, pk in zip(people, person_ids, strict=True)]))
-        table = _copy_table(Case, with_id=True)
-        tables.append((table, [
-            table.row({**_plain(v), "id": pk, "service_member_id": person_ids[v["_member"]]},
-                      None, now) for v, pk in zip(batch.cases, case_ids, strict=True)]))
-        table = _copy_table(CaseApplicant, with_id=False)
-        tables.append((table, [
-            table.row({**_plain(v), "case_id": case_ids[v["_case"]],
-                       "person_id": person_ids[v["_person"]]}, None, now)
-            for v in batch.links]))
-        table = _copy_table(Appeal, with_id=False)
-        tables.append((table, [
-            table.row({**_plain(v), "case_id": case_ids[v["_case"]],
-                       "submitter_id": person_ids[v["_submitter"]]},
-                      people[v["_submitter"]]["key_id"], now) for v in batch.appeals]))
-        for model, rows in ((CaseEvent, batch.events), (Deadline, batch.deadlines)):
-            table = _copy_table(model, with_id=False)
-            # Event texts are empty for these events: nothing is sealed, no key is needed.
-            tables.append((table, [
-                table.row({**_plain(v), "case_id": case_ids[v["_case"]]}, None, now)
-                for v in rows]))
+        # The value dicts are the batch's own: the ids they point at are filled in place
+        # (a row reads only its table's columns, not the "_" references).
+        for v, pk in zip(people, person_ids, strict=True):
+            v["id"] = pk
+        for v, pk in zip(batch.cases, case_ids, strict=True):
+            v["id"] = pk
+            v["service_member_id"] = person_ids[v["_member"]]
+        for rows in (batch.links, batch.appeals, batch.events, batch.deadlines):
+            for v in rows:
+                v["case_id"] = case_ids[v["_case"]]
+        for v in batch.links:
+            v["person_id"] = person_ids[v["_person"]]
+        for v in batch.appeals:
+            v["submitter_id"] = person_ids[v["_submitter"]]
+
+        def copy(model, rows, *, with_id=False, key=None, raw=self.raw):
+            """The COPY of ``rows`` into ``model``'s table; ``key``: a row's data key id
+            (for its sealed columns) from its values."""
+            table = _copy_table(model, with_id=with_id)
+            return table, raw, _copy_text([table.row(v, key(v) if key else None, now)
+                                           for v in rows])
+
+        keys = [copy(DataKey, [{"id": key_id, "master_key": master, "wrapped": wrapped}
+                               for key_id, master, wrapped in self.new_keys],
+                     with_id=True, raw=self.key_raw)]
+        self.new_keys = []
+        tables = [
+            copy(Person, people, with_id=True, key=lambda v: v["key_id"]),
+            copy(Case, batch.cases, with_id=True),
+            copy(CaseApplicant, batch.links),
+            copy(Appeal, batch.appeals, key=lambda v: people[v["_submitter"]]["key_id"]),
+            copy(CaseEvent, batch.events),  # their texts are empty: nothing sealed, no key
+            copy(Deadline, batch.deadlines),
+        ]
         built = time.perf_counter()
-        self._put(tables)
+        data_sender, key_sender = self.senders
+        key_sender.put(keys)
+        data_sender.put(tables)
         self.timings["encrypt"] += built - started
         self.timings["wait"] += time.perf_counter() - built
         return case_ids[-1]
 
-    def _raise(self) -> None:
-        if self.error is not None:
-            raise self.error
-
-    def _put(self, item) -> None:
-        while True:
-            self._raise()
-            try:
-                self.queue.put(item, timeout=1)
-                return
-            except queue.Full:
-                if not self.sender.is_alive():
-                    raise RuntimeError("the import's COPY sender stopped") from None
-
     def close(self, *, failed: bool = False) -> None:
-        """Wait until every queued batch is stored and re-raise the sender's error; on
-        ``failed``, let the sender skip what is queued. Either way the sender has stopped
-        using the connection when this returns (the transaction can be rolled back)."""
+        """Wait until every queued batch is stored and re-raise a sender's error; on
+        ``failed``, let the senders skip what is queued. Either way the senders have
+        stopped using the connections when this returns (the transactions can be rolled
+        back)."""
         started = time.perf_counter()
-        if failed and self.error is None:
-            self.error = RuntimeError("the import failed")  # the sender drains the queue
-        while self.sender.is_alive():
-            try:
-                self.queue.put(None, timeout=1)
-                break
-            except queue.Full:
-                continue
-        self.sender.join()
+        if failed:
+            self.failure.setdefault("error", RuntimeError("the import failed"))
+        for sender in self.senders:
+            sender.stop()
         self.timings["wait"] += time.perf_counter() - started
         if not failed:
-            self._raise()
+            if self.failure:
+                raise self.failure["error"]
+            with connection.cursor() as cursor:  # as Django's foreign keys were declared
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _stored_keys(keys: list[str]) -> set[str]:
+    """The idempotency keys among ``keys`` that appeals already have."""
     found: set[str] = set()
+    if connection.vendor == "postgresql":
+        # One array parameter per query, not one placeholder per key (building and binding
+        # IN lists of thousands of parameters cost more than the lookups); 2,000 keys a
+        # query, so that the planner always probes the unique index (with tens of
+        # thousands it may scan the whole table instead).
+        with connection.cursor() as cursor:
+            for start in range(0, len(keys), 2000):
+                cursor.execute("SELECT idempotency_key FROM cases_appeal "
+                               "WHERE idempotency_key = ANY(%s)", [keys[start:start + 2000]])
+                found.update(row[0] for row in cursor.fetchall())
+        return found
     for start in range(0, len(keys), 5000):
         found.update(Appeal.objects.filter(idempotency_key__in=keys[start:start + 5000])
                      .values_list("idempotency_key", flat=True))
@@ -980,8 +1094,9 @@ class _Writer:
         started = time.perf_counter()
         planned = self.planner.plan(drafts)
         planned_at = time.perf_counter()
-        # One data key per person, made in bulk in the key store.
-        for person, key_id in zip(planned.people, keys_new(len(planned.people)), strict=True):
+        # One data key per person, made in bulk (stored in the key store by the emitter).
+        for person, key_id in zip(planned.people, self.emitter.keys(len(planned.people)),
+                                  strict=True):
             person["key_id"] = key_id
         self.timings["plan"] += planned_at - started
         self.timings["keys"] += time.perf_counter() - planned_at
