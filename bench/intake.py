@@ -6,7 +6,7 @@
 Creates (or reuses) the database named by BENCH_DATABASE_URL and its key store
 (``<name>_keys``), migrates both and makes sure an office takes public appeals; then
 starts the app under gunicorn on loopback (BENCH_INTAKE_WORKERS gthread workers, by
-default one per CPU, of BENCH_INTAKE_THREADS threads, by default 32, as docs/deployment.md
+default one per CPU, of BENCH_INTAKE_THREADS threads, by default 64, as docs/deployment.md
 advises: appeals arriving together are written together, see casedesk.intake.batching;
 DEBUG off; rate limits raised so that they count but never refuse) and lets
 BENCH_INTAKE_CLIENTS concurrent clients POST valid, varied appeals to
@@ -79,10 +79,10 @@ from common import databases_ensure, machine
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL",
                         "postgres://postgres@127.0.0.1:5432/casedesk_bench")
-CLIENTS = int(os.environ.get("BENCH_INTAKE_CLIENTS", "64"))
+CLIENTS = int(os.environ.get("BENCH_INTAKE_CLIENTS", "128"))
 SECONDS = float(os.environ.get("BENCH_INTAKE_SECONDS", "20"))
 WORKERS = int(os.environ.get("BENCH_INTAKE_WORKERS", str(os.cpu_count() or 1)))
-THREADS = int(os.environ.get("BENCH_INTAKE_THREADS", "32"))
+THREADS = int(os.environ.get("BENCH_INTAKE_THREADS", "64"))
 WARMUP_SECONDS = 1.5
 # wrk cycles through this many pre-generated bodies (each request has its own key).
 WRK_BODIES = int(os.environ.get("BENCH_INTAKE_WRK_BODIES", "4000"))

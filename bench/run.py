@@ -10,9 +10,9 @@
    multi-process server on loopback.
 4. bench/import_csv.py: rows/s of a CSV import and the raw COPY rate of the same rows.
 
-Prints a table and writes bench/results.json (commit it after the 1M run) with the
-number of cases, the machine (CPU count), the date and one entry per figure. Set
-BENCH_SKIP=intake,import to leave parts out of a quick run.
+Prints a table and writes bench/results.json (or bench/$BENCH_RESULTS; commit it after the
+1M run) with the number of cases, the machine (CPU count), the date and one entry per
+figure. Set BENCH_SKIP=intake,import to leave parts out of a quick run.
 """
 
 from __future__ import annotations
@@ -59,8 +59,9 @@ def main() -> None:
     for part in ("intake", "import"):
         if part in results:
             print(part, json.dumps(results[part], ensure_ascii=False))
-    (BENCH / "results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    print(f"written {BENCH / 'results.json'}")
+    out = BENCH / os.environ.get("BENCH_RESULTS", "results.json")
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    print(f"written {out}")
 
 
 if __name__ == "__main__":
