@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -138,27 +138,50 @@ def case_prepare(
     return CaseOpening(case, deadlines, book)
 
 
-def cases_open_many(*, actor, office: Office, openings: list[CaseOpening],
-                    channel: str) -> list[Case]:
+def cases_open_many(*, actor, office: Office, openings: list[CaseOpening], channel: str,
+                    before_numbers=None) -> list[Case]:
     """Save prepared cases of one office (``case_prepare``; their service members saved)
     with consecutive numbers, their opening events and deadlines, in a few statements
     whatever their count. Runs in the caller's transaction, which holds the office's
-    number counter until it commits."""
-    by_year: dict[int, list[Case]] = {}
+    number counter from the reservation until it commits.
+
+    ``before_numbers(cases)`` writes the caller's rows that refer to the cases. For several
+    cases on PostgreSQL the case ids are drawn from their sequence first, so that those
+    rows, the events and the deadlines are inserted before the counter is locked (foreign
+    keys are checked at commit): the lock then covers only the case rows themselves."""
     for opening in openings:
         if opening.case.office_id != office.pk:
             raise ValueError("cases_open_many: every case must belong to the office")
-        by_year.setdefault(opening.case.year, []).append(opening.case)
-    for year, cases in sorted(by_year.items()):
-        first = case_numbers_reserve(office=office, year=year, count=len(cases))
-        for offset, case in enumerate(cases):
+    cases = [opening.case for opening in openings]
+    early = len(cases) > 1 and connection.vendor == "postgresql"
+    if early:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('cases_case', 'id')) "
+                           "FROM generate_series(1, %s)", [len(cases)])
+            for case, (case_id,) in zip(cases, cursor.fetchall(), strict=True):
+                case.pk = case_id
+        _opening_rows(actor, openings, channel, before_numbers)
+    by_year: dict[int, list[Case]] = {}
+    for case in cases:
+        by_year.setdefault(case.year, []).append(case)
+    for year, of_year in sorted(by_year.items()):
+        first = case_numbers_reserve(office=office, year=year, count=len(of_year))
+        for offset, case in enumerate(of_year):
             case.sequence = first + offset
             case.number = format_case_number(office.code, year, case.sequence)
-    cases = [opening.case for opening in openings]
     if len(cases) == 1:
         cases[0].save(force_insert=True)
     else:
         Case.objects.bulk_create(cases)
+    if not early:
+        _opening_rows(actor, openings, channel, before_numbers)
+    for opening in openings:
+        _check_filing_limit(opening.case, opening.book, opening.case.received_at)
+    return cases
+
+
+def _opening_rows(actor, openings: list[CaseOpening], channel: str, before_numbers) -> None:
+    cases = [opening.case for opening in openings]
     events.case_opened_many(cases, at=[case.received_at for case in cases], actor=actor,
                             channel=channel)
     deadlines = []
@@ -167,9 +190,8 @@ def cases_open_many(*, actor, office: Office, openings: list[CaseOpening],
             deadline.case = opening.case
             deadlines.append(deadline)
     Deadline.objects.bulk_create(deadlines)
-    for opening in openings:
-        _check_filing_limit(opening.case, opening.book, opening.case.received_at)
-    return cases
+    if before_numbers is not None:
+        before_numbers(cases)
 
 
 def case_opening_deadlines(case: Case) -> list[Deadline]:

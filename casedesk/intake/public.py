@@ -234,15 +234,23 @@ def submissions_write(submissions: list[Submission]) -> list[Receipt | Exception
 def _batch_write(submissions: list[Submission], openings, office: Office, results: list,
                  positions: list[int]) -> None:
     sealed = [secrets.seal(s.access_code) for s in submissions]
+    dues = [answer_due(o.case, open_deadlines=o.deadlines) for o in openings]
+    by_case = {id(o.case): (s, seal, due) for o, s, seal, due in zip(
+        openings, submissions, sealed, dues, strict=True)}
+
+    def remember(appeals):
+        PublicSubmission.objects.bulk_create([
+            PublicSubmission(key_hash=by_case[id(appeal.case)][0].key_hash,
+                             fingerprint=by_case[id(appeal.case)][0].fingerprint,
+                             appeal=appeal, sealed_access_code=by_case[id(appeal.case)][1],
+                             answer_due=by_case[id(appeal.case)][2])
+            for appeal in appeals])
+
     with transaction.atomic():
         appeals = public_appeals_register(
             office=office, drafts=[s.draft for s in submissions], openings=openings,
-            languages=[s.language for s in submissions], ips=[s.ip for s in submissions])
-        dues = [answer_due(o.case, open_deadlines=o.deadlines) for o in openings]
-        PublicSubmission.objects.bulk_create([
-            PublicSubmission(key_hash=s.key_hash, fingerprint=s.fingerprint, appeal=appeal,
-                             sealed_access_code=seal, answer_due=due)
-            for s, appeal, seal, due in zip(submissions, appeals, sealed, dues, strict=True)])
+            languages=[s.language for s in submissions], ips=[s.ip for s in submissions],
+            with_appeals=remember)
         hooks.emit_many("appeal_acknowledged", [
             {"case_id": appeal.case_id, "sealed_code": seal}
             for appeal, seal in zip(appeals, sealed, strict=True)])

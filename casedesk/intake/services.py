@@ -152,12 +152,15 @@ def appeal_check(*, channel: str, text: str, request: str, applicant: PersonData
 
 def public_appeals_register(*, office: Office, drafts: list[AppealDraft],
                             openings: list[CaseOpening], languages: list[str],
-                            ips: list[str]) -> list[Appeal]:
+                            ips: list[str], with_appeals=None) -> list[Appeal]:
     """``appeal_register`` for many appeals from the public, each opening a new case of
     ``office`` (``openings``: from ``case_prepare`` with the draft's subject), in a fixed
     number of statements: the people and their keys, one reservation of case numbers, the
     cases with their events and deadlines, the appeals, and the audit entries under one
-    lock of the chain. Runs in the caller's transaction."""
+    lock of the chain. The applicants go in before the numbers are reserved where
+    ``cases_open_many`` allows; the appeals after the cases (the search trigger reads the
+    case's office). ``with_appeals(appeals)`` writes the caller's rows that refer to the
+    appeals. Runs in the caller's transaction."""
     if any(draft.channel not in PUBLIC_CHANNELS for draft in drafts):
         raise ValueError("public_appeals_register takes public channels only")
     people = []
@@ -165,26 +168,36 @@ def public_appeals_register(*, office: Office, drafts: list[AppealDraft],
         people.append(draft.submitter)
         if draft.subject is not draft.submitter:
             people.append(draft.subject)
+    appeals: list[Appeal] = []
     with transaction.atomic(savepoint=False):
         for person, key_id in zip(people, crypto.keys_new(len(people)), strict=True):
             person.key_id = key_id
         Person.objects.bulk_create(people)
-        channels = {draft.channel for draft in drafts}
-        cases = []
-        for channel in sorted(channels):  # one channel in practice; events name theirs
-            chosen = [o for o, d in zip(openings, drafts, strict=True) if d.channel == channel]
-            cases += cases_open_many(actor=None, office=office, openings=chosen,
-                                     channel=channel)
-        CaseApplicant.objects.bulk_create([
-            CaseApplicant(case=opening.case, person=draft.submitter, relation=draft.relation)
-            for opening, draft in zip(openings, drafts, strict=True)])
-        appeals = Appeal.objects.bulk_create([
-            Appeal(case=opening.case, channel=draft.channel,
-                   received_at=opening.case.received_at,
-                   language=language if language in ("ru", "en") else "ru", text=draft.text,
-                   request=draft.request, submitter=draft.submitter, registered_by=None,
-                   idempotency_key=None)
-            for opening, draft, language in zip(openings, drafts, languages, strict=True)])
+        for channel in sorted({draft.channel for draft in drafts}):  # one, in practice
+            pairs = [(o, d, lang) for o, d, lang in zip(openings, drafts, languages,
+                                                         strict=True) if d.channel == channel]
+
+            def applicants(cases, pairs=pairs):
+                CaseApplicant.objects.bulk_create([
+                    CaseApplicant(case=opening.case, person=draft.submitter,
+                                  relation=draft.relation)
+                    for opening, draft, _language in pairs])
+
+            cases_open_many(actor=None, office=office, openings=[o for o, _d, _l in pairs],
+                            channel=channel, before_numbers=applicants)
+            # After the cases: the search trigger on appeals reads the case's office.
+            written = Appeal.objects.bulk_create([
+                Appeal(case=opening.case, channel=draft.channel,
+                       received_at=opening.case.received_at,
+                       language=language if language in ("ru", "en") else "ru",
+                       text=draft.text, request=draft.request, submitter=draft.submitter,
+                       registered_by=None, idempotency_key=None)
+                for opening, draft, language in pairs])
+            if with_appeals is not None:
+                with_appeals(written)
+            appeals.extend(written)
+        by_opening = {appeal.case_id: appeal for appeal in appeals}
+        appeals = [by_opening[opening.case.pk] for opening in openings]
         audit_record_many([
             dict(action="appeal.register", actor=None, actor_kind="applicant",
                  object_type="appeal", object_id=appeal.pk, ip=ip,

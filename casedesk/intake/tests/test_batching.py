@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from casedesk.audit.models import AuditEntry
 from casedesk.audit.selectors import verify_chain
 from casedesk.cases.models import Appeal, Case, CaseApplicant, CaseEvent
+from casedesk.cases.search import case_search
 from casedesk.core.errors import ApplicationError
 from casedesk.intake import batching, public
 from casedesk.intake.models import PublicSubmission
@@ -73,6 +74,9 @@ def shape(case: Case) -> dict:
                       object_type="appeal", object_id=str(appeal.pk))
                   .values_list("action", "actor_kind", "data")],
         "answer_due": PublicSubmission.objects.get(appeal=appeal).answer_due,
+        # Found by a word of its appeal (on PostgreSQL through the per-case search table,
+        # which its trigger fills from the case row: the appeal must come after the case).
+        "searchable": case_search(Case.objects.filter(pk=case.pk), "госпитале").exists(),
     }
 
 
@@ -88,6 +92,7 @@ def test_a_batch_writes_what_one_at_a_time_writes(office, django_capture_on_comm
     first = int(single.case_number.rsplit("-", 1)[1])
     assert sequences == list(range(first + 1, first + 6))  # consecutive, in arrival order
     reference = shape(Case.objects.get(number=single.case_number))
+    assert reference["searchable"]
     for n, receipt in enumerate(receipts, start=1):
         case = Case.objects.get(number=receipt.case_number)
         assert shape(case) == reference
@@ -116,8 +121,16 @@ def test_a_batch_takes_a_fixed_number_of_statements(office):
         with CaptureQueriesContext(connection) as queries:
             receipts = submissions_write(batch)
         assert all(isinstance(r, public.Receipt) for r in receipts)
-        assert len(queries.captured_queries) <= 16, "\n".join(
-            q["sql"][:120] for q in queries.captured_queries)
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert len(statements) <= 17, "\n".join(sql[:120] for sql in statements)
+        # From the number counter's lock to the commit: the cases, the appeals (the search
+        # trigger needs the case), the submissions and the audit entries only; events,
+        # deadlines and applicants were written before the lock.
+        locked = next(i for i, sql in enumerate(statements) if "FOR UPDATE" in sql)
+        assert len(statements) - locked <= 9, "\n".join(statements[locked:])
+        for table in ("cases_caseevent", "cases_deadline", "cases_caseapplicant"):
+            assert not any(sql.startswith(f'INSERT INTO "{table}"')
+                           for sql in statements[locked:]), table
 
 
 def test_a_bad_or_repeated_submission_fails_alone(office):
