@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 
 from django.db import transaction
 
@@ -41,8 +42,10 @@ def emit_many(name: str, payloads: list[dict]) -> None:
         return
     for handler in list(_handlers[name]):
         many = _many.get(handler)
-        if many is not None:
-            transaction.on_commit(lambda m=many: m(payloads))
-        else:
-            transaction.on_commit(
-                lambda h=handler: [h(**payload) for payload in payloads] and None)
+        transaction.on_commit(partial(many, payloads) if many is not None
+                              else partial(_each, handler, payloads))
+
+
+def _each(handler: Callable[..., None], payloads: list[dict]) -> None:
+    for payload in payloads:
+        handler(**payload)

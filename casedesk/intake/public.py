@@ -239,12 +239,13 @@ def _batch_write(submissions: list[Submission], openings, office: Office, result
         openings, submissions, sealed, dues, strict=True)}
 
     def remember(appeals):
-        PublicSubmission.objects.bulk_create([
-            PublicSubmission(key_hash=by_case[id(appeal.case)][0].key_hash,
-                             fingerprint=by_case[id(appeal.case)][0].fingerprint,
-                             appeal=appeal, sealed_access_code=by_case[id(appeal.case)][1],
-                             answer_due=by_case[id(appeal.case)][2])
-            for appeal in appeals])
+        rows = []
+        for appeal in appeals:
+            submission, seal, due = by_case[id(appeal.case)]
+            rows.append(PublicSubmission(key_hash=submission.key_hash,
+                                         fingerprint=submission.fingerprint, appeal=appeal,
+                                         sealed_access_code=seal, answer_due=due))
+        PublicSubmission.objects.bulk_create(rows)
 
     with transaction.atomic():
         appeals = public_appeals_register(
