@@ -1,7 +1,8 @@
 """Search for the staff queues: case numbers, appeal texts and internal notes.
 
 One function, :func:`case_search`, narrows a queryset that the caller has already limited
-to what the actor may see. Two kinds of query:
+to what the actor may see; :func:`case_search_count` counts what it finds. Two kinds of
+query:
 
 - **A case number or part of one** (``MSK-2026-000123``, ``msk-2026-0001``, ``MSK-2026``,
   ``MSK-2026-123``, ``000123``, ``123``): matched against ``Case.number`` only, by prefix
@@ -28,7 +29,7 @@ to what the actor may see. Two kinds of query:
   words are looked up in the texts themselves. Each row also holds the case's office
   (cases.0009; the table is partitioned by office, the vectors stored out of line): when
   the caller's queryset is limited by nothing but offices (``office_id IN (...)`` or
-  ``office_id = ...``, as the staff queue "all" is), ``count()`` of the result counts the
+  ``office_id = ...``, as the staff queue "all" is), :func:`case_search_count` counts the
   search rows of those offices, reading neither the cases nor other offices' rows. On
   SQLite the table stays empty and each hashed word is a substring condition on the
   texts; the same words match on both.
@@ -76,36 +77,72 @@ POSITIONS = 256
 def case_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     """Narrow ``queryset`` (already limited to what the actor may see, possibly already
     filtered and ordered) to the cases matching ``query``. Returns a queryset (no duplicate
-    rows, keeps the caller's ordering, composes with .filter/.order_by/pagination).
+    rows, keeps the caller's ordering, composes with .filter/.order_by/pagination); count
+    it with :func:`case_search_count`.
 
     An empty or blank query returns ``queryset`` unchanged; a query with no letters or
     digits in it (``&|!:*``) returns no cases. See the module docstring for what matches.
     """
-    query = " ".join((query or "").split())[:MAX_QUERY]
+    query = _normalized(query)
     if not query:
         return queryset
     number = _number_filter(query)
     if number is not None:
         return queryset.filter(number)
-    if not _WORD.search(query):
-        return queryset.none()
-    words = tokens.query_tokens(query, limit=MAX_WORDS)
+    words = _text_words(query)
     if not words:
         return queryset.none()
-    if connections[CaseSearch.objects.db].vendor != "postgresql":
+    if not _on_postgresql():
         return queryset.filter(_in_texts(words))
-    found = queryset.filter(Exists(_rows(words).filter(case=OuterRef("pk"))))
-    offices = _only_offices(queryset)
-    if offices is None:
-        return found
-    return _counted(found, _rows(words).filter(office_id__in=sorted(offices)))
+    return queryset.filter(Exists(_rows(words).filter(case=OuterRef("pk"))))
+
+
+def case_search_count(queryset: QuerySet[Case], query: str) -> int:
+    """How many cases ``case_search(queryset, query)`` returns.
+
+    When ``queryset`` is limited by nothing but offices (:func:`_only_offices`, as the
+    staff queue "all" is) and the query searches the texts on PostgreSQL, this counts the
+    search rows of those offices having the words instead: the same number, as each row
+    holds its case's office (cases.0009), but read from those offices' part of the search
+    table only, without reading a case. (:func:`case_search` does not filter its
+    ``EXISTS`` by office for that: it would make PostgreSQL misjudge how many cases match,
+    and sort every match of a page instead of reading the queue's order.) Otherwise it is
+    ``case_search(queryset, query).count()``.
+    """
+    query = _normalized(query)
+    offices = None
+    if query and _number_filter(query) is None and _on_postgresql():
+        offices = _only_offices(queryset)
+    words = _text_words(query) if offices is not None else []
+    if not words:
+        return case_search(queryset, query).count()
+    return _rows(words).filter(office_id__in=sorted(offices)).count()
+
+
+def _normalized(query: str) -> str:
+    """``query`` with its spaces collapsed, cut to ``MAX_QUERY``."""
+    return " ".join((query or "").split())[:MAX_QUERY]
+
+
+def _text_words(query: str) -> list[str]:
+    """The hashed words of a (normalized) query searched in the texts; none if it has no
+    letters or digits in it."""
+    if not _WORD.search(query):
+        return []
+    return tokens.query_tokens(query, limit=MAX_WORDS)
+
+
+def _on_postgresql() -> bool:
+    return connections[CaseSearch.objects.db].vendor == "postgresql"
 
 
 def _only_offices(queryset: QuerySet[Case]) -> set[int] | None:
     """The offices if ``queryset`` is limited by nothing but its cases' office
     (``office_id IN (...)`` or ``office_id = ...``, as the staff queue "all" is), else
-    None."""
+    None. A sliced, distinct, combined or grouped queryset is more than that."""
     query = queryset.query
+    if query.is_sliced or query.distinct or query.combinator or query.group_by is not None:
+        return None
     where = query.where
     if where.connector != AND or where.negated or not where.children:
         return None
@@ -122,44 +159,6 @@ def _only_offices(queryset: QuerySet[Case]) -> set[int] | None:
             return None
         offices = found if offices is None else offices & found
     return offices
-
-
-class _CountedFromRows:
-    """A search result that counts its cases in the search rows alone (see
-    :func:`_counted`). Only the queryset :func:`case_search` returns counts so: any
-    queryset made from it (``.filter()``, ``.order_by()``, a slice) counts as usual."""
-
-    _count_rows = None
-    _count_where = None
-
-    def count(self) -> int:
-        rows = self._count_rows
-        if rows is not None and self._result_cache is None and self.query.where == \
-                self._count_where and not self.query.is_sliced and not self.query.distinct \
-                and not self.query.combinator and self.query.group_by is None:
-            return rows.count()
-        return super().count()
-
-
-_COUNTED: dict[type, type] = {}
-
-
-def _counted(found: QuerySet[Case], rows: QuerySet[CaseSearch]) -> QuerySet[Case]:
-    """``found`` (the caller's cases of some offices having the words) whose ``count()``
-    counts ``rows`` (the search rows of those offices having the words) instead: the same
-    number, as each row holds its case's office (cases.0009), but read from those
-    offices' part of the search table only, without reading a case. (Filtering the
-    ``EXISTS`` by office as well would make PostgreSQL misjudge how many cases match, and
-    sort every match of a page instead of reading the queue's order.)"""
-    base = type(found)
-    cls = _COUNTED.get(base)
-    if cls is None:
-        cls = _COUNTED[base] = type(f"Counted{base.__name__}", (_CountedFromRows, base), {})
-    found = found._chain()
-    found.__class__ = cls
-    found._count_rows = rows
-    found._count_where = found.query.where.clone()
-    return found
 
 
 def _number_filter(query: str) -> Q | None:

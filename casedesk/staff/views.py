@@ -6,6 +6,8 @@ services (role and office), so a guessed URL of another office's case is a 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -15,6 +17,7 @@ from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -75,8 +78,12 @@ def queues(request):
     today = timezone.localdate()
     cases = selectors.case_queue(actor=request.user, spec=spec, today=today)
     if query:
-        cases = search.case_search(cases, query)
-    page = Paginator(cases, PAGE_SIZE).get_page(data.get("page") or 1)
+        paginator = _CountedPaginator(
+            search.case_search(cases, query), PAGE_SIZE,
+            count=lambda: search.case_search_count(cases, query))
+    else:
+        paginator = Paginator(cases, PAGE_SIZE)
+    page = paginator.get_page(data.get("page") or 1)
     rows = [(case, days_left(case.next_due_on, today) if case.next_due_on else None)
             for case in page.object_list]
     context = {
@@ -96,6 +103,19 @@ def queues(request):
     }
     template = "staff/_queue_table.html" if request.htmx else "staff/queues.html"
     return render(request, template, context)
+
+
+class _CountedPaginator(Paginator):
+    """A paginator whose count comes from ``count()`` rather than from
+    ``object_list.count()`` (a search's, from ``search.case_search_count``)."""
+
+    def __init__(self, object_list, per_page, *, count: Callable[[], int]):
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count()
 
 
 def _querystring(request, drop: str) -> str:
