@@ -42,6 +42,8 @@ from typing import Any
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from casedesk.core import bulk
+
 from .models import ActorKind, AuditEntry
 
 GENESIS_HASH = "0" * 64
@@ -213,5 +215,5 @@ def audit_record_many(records: list[dict]) -> list[AuditEntry]:
         if len(entries) == 1:
             entries[0].save(using=using, force_insert=True)
         else:
-            AuditEntry.objects.using(using).bulk_create(entries)
+            bulk.create(entries, using=using)
     return entries

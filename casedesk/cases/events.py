@@ -14,6 +14,8 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.core import bulk
+
 from .models import Case, CaseEvent
 from .permissions import ApplicantActor
 
@@ -61,10 +63,11 @@ def case_opened(case: Case, *, at: dt.datetime, actor, channel: str) -> CaseEven
 
 def case_opened_many(cases: list[Case], *, at: list[dt.datetime], actor,
                      channel: str) -> list[CaseEvent]:
-    """``case_opened`` for saved cases opened together, in one insert."""
-    return CaseEvent.objects.bulk_create([
+    """``case_opened`` for saved cases opened together, in one insert (the events are
+    returned without their ids)."""
+    return bulk.create([
         _event(case, EventKind.CASE_OPENED, at=when, actor=actor, public=True, channel=channel)
-        for case, when in zip(cases, at, strict=True)])
+        for case, when in zip(cases, at, strict=True)], ids=False)
 
 
 def appeal_attached(case: Case, *, at: dt.datetime, actor, appeal_id: int,

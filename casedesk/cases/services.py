@@ -13,7 +13,7 @@ from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_record
-from casedesk.core import hooks
+from casedesk.core import bulk, hooks
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
 from casedesk.deadlines.rules import ExtensionRefused, check_extension, status
@@ -155,11 +155,7 @@ def cases_open_many(*, actor, office: Office, openings: list[CaseOpening], chann
     cases = [opening.case for opening in openings]
     early = len(cases) > 1 and connection.vendor == "postgresql"
     if early:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence('cases_case', 'id')) "
-                           "FROM generate_series(1, %s)", [len(cases)])
-            for case, (case_id,) in zip(cases, cursor.fetchall(), strict=True):
-                case.pk = case_id
+        bulk.ids_reserve([(Case, [case for case in cases if case.pk is None])])
         _opening_rows(actor, openings, channel, before_numbers)
     by_year: dict[int, list[Case]] = {}
     for case in cases:
@@ -172,7 +168,7 @@ def cases_open_many(*, actor, office: Office, openings: list[CaseOpening], chann
     if len(cases) == 1:
         cases[0].save(force_insert=True)
     else:
-        Case.objects.bulk_create(cases)
+        bulk.create(cases)
     if not early:
         _opening_rows(actor, openings, channel, before_numbers)
     for opening in openings:
@@ -189,7 +185,7 @@ def _opening_rows(actor, openings: list[CaseOpening], channel: str, before_numbe
         for deadline in opening.deadlines:
             deadline.case = opening.case
             deadlines.append(deadline)
-    Deadline.objects.bulk_create(deadlines)
+    bulk.create(deadlines, ids=False)  # not read again: the case has them
     if before_numbers is not None:
         before_numbers(cases)
 

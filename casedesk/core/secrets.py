@@ -27,7 +27,13 @@ def _derive(purpose: str) -> bytes:
 
 
 def access_code_new() -> str:
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(GROUPS * GROUP))
+    # One uniform draw over every code (one read of the system's randomness, not twelve).
+    number = secrets.randbelow(len(ALPHABET) ** (GROUPS * GROUP))
+    chars = []
+    for _ in range(GROUPS * GROUP):
+        number, digit = divmod(number, len(ALPHABET))
+        chars.append(ALPHABET[digit])
+    raw = "".join(chars)
     return "-".join(raw[i:i + GROUP] for i in range(0, len(raw), GROUP))
 
 

@@ -6,8 +6,9 @@ counter and the head of the audit chain) hold locks until the commit, so one app
 time cannot go fast. Here each server process has one *registrar*: a thread that takes the
 appeals waiting when it is free (at most CASEDESK_INTAKE_BATCH of them, without waiting for
 more) and writes them with ``public.submissions_write``: one transaction, one reservation
-of consecutive numbers, one audit lock, one insert per table. Under light load every batch
-holds one appeal; under heavy load the batches grow by themselves.
+of consecutive numbers, one audit lock, one COPY per table (``core.bulk``: Django's
+multi-row INSERT would cost more Python than all the rest of the batch). Under light load
+every batch holds one appeal; under heavy load the batches grow by themselves.
 
 The request thread has already checked the appeal (errors go back at once, in the
 applicant's language); it waits for its own receipt, which exists only once the batch has

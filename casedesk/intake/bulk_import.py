@@ -75,6 +75,7 @@ from casedesk.cases.models import (
 from casedesk.cases.services import MAX_TEXT, case_numbers_reserve, format_case_number
 from casedesk.cases.workflow import TRANSITIONS
 from casedesk.core import hooks
+from casedesk.core.bulk import copy_text, new_ids
 from casedesk.core.crypto import keys_make, keys_new, seal_text
 from casedesk.core.errors import ApplicationError
 from casedesk.core.fields import (
@@ -704,42 +705,9 @@ class _CopyTable:
         return json.dumps(value, cls=encoder)
 
     def write(self, raw_connection, data: bytes) -> None:
-        """Send rows made by :func:`_copy_text` (in the sender thread: no Python work)."""
+        """Send rows made by :func:`copy_text` (in the sender thread: no Python work)."""
         with raw_connection.cursor() as cursor, cursor.copy(self.sql) as copy:
             copy.write(data)
-
-
-def _copy_text(rows: list[list]) -> bytes:
-    """``rows`` in COPY's text format (PostgreSQL docs, COPY, "Text Format"): columns
-    separated by tabs, rows ended by newlines, NULL as \\N, backslash, tab, newline and
-    carriage return escaped, bytea as \\x and hex digits. Made in the importing thread,
-    so that the sender thread, which shares the interpreter, only waits on the network
-    and PostgreSQL is fed without gaps (psycopg's ``write_row`` would format there)."""
-    return "".join(["\t".join(map(_copy_value, row)) + "\n" for row in rows]).encode()
-
-
-def _copy_value(value) -> str:
-    kind = type(value)
-    if kind is str:
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return value.translate(_COPY_ESCAPES)
-        return value
-    if value is None:
-        return "\\N"
-    if kind is int:
-        return str(value)
-    if kind is bool:
-        return "t" if value else "f"
-    if kind is dt.datetime or kind is dt.date:
-        return value.isoformat()
-    if kind is bytes:
-        return "\\\\x" + value.hex()
-    if isinstance(value, str):  # a choice (TextChoices, StrEnum): its value
-        return _copy_value(str.__str__(value))
-    raise TypeError(f"no COPY text form for {kind.__name__}")
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 _copy_tables: dict = {}
@@ -751,15 +719,6 @@ def _copy_table(model, *, with_id: bool) -> _CopyTable:
     if table is None:
         table = _copy_tables[(model, with_id)] = _CopyTable(model, with_id=with_id)
     return table
-
-
-def _new_ids(model, count: int) -> Iterator[int]:
-    """``count`` ids from the sequence of ``model``'s table, in one query."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
-                       "FROM generate_series(1, %s)",
-                       [model._meta.db_table, model._meta.pk.column, count])
-        return iter([r[0] for r in cursor.fetchall()])
 
 
 class _Sender:
@@ -828,8 +787,8 @@ class _CopyEmitter:
 
     def __init__(self, *, people: int, cases: int, timings: dict[str, float]):
         self.timings = timings
-        self.person_ids = _new_ids(Person, people)
-        self.case_ids = _new_ids(Case, cases)
+        self.person_ids = new_ids(Person, people)
+        self.case_ids = new_ids(Case, cases)
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self.raw = connection.connection
@@ -872,7 +831,7 @@ class _CopyEmitter:
             """The COPY of ``rows`` into ``model``'s table; ``key``: a row's data key id
             (for its sealed columns) from its values."""
             table = _copy_table(model, with_id=with_id)
-            return table, raw, _copy_text([table.row(v, key(v) if key else None, now)
+            return table, raw, copy_text([table.row(v, key(v) if key else None, now)
                                            for v in rows])
 
         keys = [copy(DataKey, [{"id": key_id, "master_key": master, "wrapped": wrapped}

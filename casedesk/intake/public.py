@@ -24,7 +24,7 @@ from casedesk.cases.events import EventKind
 from casedesk.cases.models import Appeal, Case, CaseEvent, Channel, DocumentType
 from casedesk.cases.services import case_opening_deadlines, case_prepare, case_transition
 from casedesk.cases.workflow import Outcome
-from casedesk.core import hooks, secrets
+from casedesk.core import bulk, hooks, secrets
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import OPEN_STATES, CaseState
 from casedesk.deadlines.rules import due_date
@@ -245,7 +245,7 @@ def _batch_write(submissions: list[Submission], openings, office: Office, result
             rows.append(PublicSubmission(key_hash=submission.key_hash,
                                          fingerprint=submission.fingerprint, appeal=appeal,
                                          sealed_access_code=seal, answer_due=due))
-        PublicSubmission.objects.bulk_create(rows)
+        bulk.create(rows, ids=False)
 
     with transaction.atomic():
         appeals = public_appeals_register(

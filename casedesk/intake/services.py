@@ -21,7 +21,7 @@ from casedesk.cases.services import (
     case_transition,
     cases_open_many,
 )
-from casedesk.core import crypto
+from casedesk.core import bulk, crypto
 from casedesk.core.errors import ApplicationError
 from casedesk.core.models import Region
 from casedesk.core.states import OPEN_STATES
@@ -59,7 +59,12 @@ _region_ids: dict[str, int] = {}
 
 def _region_id(code: str) -> int | None:
     """The id of a region by its code. Regions are reference data whose codes never
-    change once loaded: known codes are kept for the life of the process."""
+    change once loaded: all of them are read at the first call and kept for the life of
+    the process, so that checking an appeal does not touch the database (and a web
+    server's request threads hold no connection of their own for it). A code not known
+    then is looked up again, in case the regions were loaded since."""
+    if not _region_ids:
+        _region_ids.update(Region.objects.values_list("code", "id"))
     if code not in _region_ids:
         region_id = Region.objects.filter(code=code).values_list("id", flat=True).first()
         if region_id is None:
@@ -168,31 +173,35 @@ def public_appeals_register(*, office: Office, drafts: list[AppealDraft],
         people.append(draft.submitter)
         if draft.subject is not draft.submitter:
             people.append(draft.subject)
+    new_appeals = [
+        Appeal(case=opening.case, channel=draft.channel, received_at=opening.case.received_at,
+               language=language if language in ("ru", "en") else "ru", text=draft.text,
+               request=draft.request, submitter=draft.submitter, registered_by=None,
+               idempotency_key=None)
+        for opening, draft, language in zip(openings, drafts, languages, strict=True)]
     appeals: list[Appeal] = []
     with transaction.atomic(savepoint=False):
         for person, key_id in zip(people, crypto.keys_new(len(people)), strict=True):
             person.key_id = key_id
-        Person.objects.bulk_create(people)
+        # Every id at once (PostgreSQL): the rows refer to each other by them.
+        bulk.ids_reserve([(Person, people), (Case, [o.case for o in openings]),
+                          (Appeal, new_appeals)])
+        bulk.create(people)
         for channel in sorted({draft.channel for draft in drafts}):  # one, in practice
-            pairs = [(o, d, lang) for o, d, lang in zip(openings, drafts, languages,
-                                                         strict=True) if d.channel == channel]
+            pairs = [(o, d, appeal) for o, d, appeal in zip(openings, drafts, new_appeals,
+                                                            strict=True)
+                     if d.channel == channel]
 
             def applicants(cases, pairs=pairs):
-                CaseApplicant.objects.bulk_create([
+                bulk.create([
                     CaseApplicant(case=opening.case, person=draft.submitter,
                                   relation=draft.relation)
-                    for opening, draft, _language in pairs])
+                    for opening, draft, _appeal in pairs], ids=False)
 
             cases_open_many(actor=None, office=office, openings=[o for o, _d, _l in pairs],
                             channel=channel, before_numbers=applicants)
             # After the cases: the search trigger on appeals reads the case's office.
-            written = Appeal.objects.bulk_create([
-                Appeal(case=opening.case, channel=draft.channel,
-                       received_at=opening.case.received_at,
-                       language=language if language in ("ru", "en") else "ru",
-                       text=draft.text, request=draft.request, submitter=draft.submitter,
-                       registered_by=None, idempotency_key=None)
-                for opening, draft, language in pairs])
+            written = bulk.create([appeal for _opening, _draft, appeal in pairs])
             if with_appeals is not None:
                 with_appeals(written)
             appeals.extend(written)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from casedesk.core import bulk
+
 from . import tasks
 
 logger = logging.getLogger(__name__)
@@ -62,7 +64,7 @@ def _enqueue_many(task, kwargs_list: list[dict]) -> None:
 
     try:
         backend.validate_task(task)
-        DBTaskResult.objects.bulk_create([
+        bulk.create([
             DBTaskResult(id=backend._get_id(),
                          args_kwargs=normalize_json({"args": [], "kwargs": kwargs}),
                          priority=task.priority, task_path=task.module_path,

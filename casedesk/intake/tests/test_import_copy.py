@@ -13,7 +13,7 @@ from casedesk import rulebook
 from casedesk.accounts.roles import Role
 from casedesk.cases.deadline_sync import deadlines_walk
 from casedesk.cases.models import Case, CaseApplicant, Deadline, Relation
-from casedesk.core import crypto
+from casedesk.core import bulk, crypto
 from casedesk.core.errors import ApplicationError
 from casedesk.core.models import DataKey
 from casedesk.intake import bulk_import
@@ -132,10 +132,10 @@ def test_copy_text_round_trips_through_postgresql(db):
                        "d int, e bool, f int, g date, h timestamptz, i bytea, j text)")
         raw = connections["default"].connection
         with raw.cursor() as pg, pg.copy("COPY copy_text_check FROM STDIN") as copy:
-            copy.write(bulk_import._copy_text(rows))
+            copy.write(bulk.copy_text(rows))
         cursor.execute("SELECT * FROM copy_text_check")
         back = [list(row) for row in cursor.fetchall()]
     rows[0][9] = "mother"
     assert [[bytes(v) if isinstance(v, memoryview) else v for v in row] for row in back] == rows
     with pytest.raises(TypeError):
-        bulk_import._copy_text([[1.5]])
+        bulk.copy_text([[["a list"]]])

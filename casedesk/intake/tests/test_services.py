@@ -169,3 +169,30 @@ def test_a_repeated_public_submission_gets_the_first_receipt(office, staff):
     with pytest.raises(ApplicationError) as refused:
         appeal_submit(**{**args, "payload": {"a": 2}})
     assert refused.value.code == "idempotency_key_reused"
+
+
+def test_checking_appeals_reads_the_regions_once(db, django_assert_num_queries):
+    from casedesk.core.models import Region
+    from casedesk.intake.services import appeal_check, region_ids_forget
+
+    def check(code):
+        return appeal_check(channel="api", text="Текст", request="", relation="mother",
+                            applicant=PersonData(full_name="Иванова Анна"),
+                            service_member=PersonData(full_name="Иванов Пётр",
+                                                      region_code=code))
+
+    region_ids_forget()
+    codes = list(Region.objects.order_by("code").values_list("code", flat=True)[:3])
+    with django_assert_num_queries(1):  # every region's id, at the first check
+        subjects = [check(code).subject for code in codes]
+    with django_assert_num_queries(0):  # then from memory, whatever the region
+        again = [check(code).subject for code in reversed(codes)]
+    assert [s.region.code for s in subjects] == codes
+    assert [s.region_id for s in again] == [s.region_id for s in reversed(subjects)]
+    # A region added later is still found (one more query), and an unknown one refused.
+    Region.objects.create(code="RU-ZZZ", name_ru="Новый", name_en="New",
+                          federal_district="—")
+    assert check("RU-ZZZ").subject.region.code == "RU-ZZZ"
+    with pytest.raises(ApplicationError) as refused:
+        check("RU-NONE")
+    assert refused.value.code == "unknown_region"
