@@ -21,6 +21,38 @@ def databases_ensure(url: str) -> None:
                 conn.execute(f'CREATE DATABASE "{db}"')
 
 
+def office_cases_remove(office) -> dict:
+    """Delete the cases of ``office`` with every row that hangs off them (events,
+    deadlines, applicants, appeals and their public submissions; the search rows follow by
+    trigger), their people and the people's data keys: what a benchmark wrote into its own
+    office, so that repeated runs do not pile up rows in the offices the pages are measured
+    on. The audit entries stay, as the chain is append-only. Needs Django set up."""
+    from django.db import connection, transaction
+
+    from casedesk.core.crypto import keys_destroy
+
+    cases = "SELECT id FROM cases_case WHERE office_id = %s"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT p.id, p.key_id FROM people_person p WHERE p.id IN ("  # noqa: S608
+            f" SELECT service_member_id FROM cases_case WHERE office_id = %s UNION"
+            f" SELECT person_id FROM cases_caseapplicant WHERE case_id IN ({cases}))",
+            [office.pk, office.pk])
+        people = cursor.fetchall()
+        cursor.execute("DELETE FROM intake_publicsubmission WHERE appeal_id IN ("  # noqa: S608
+                       f"SELECT id FROM cases_appeal WHERE case_id IN ({cases}))", [office.pk])
+        submissions = cursor.rowcount
+        for table in ("cases_caseevent", "cases_deadline", "cases_caseapplicant",
+                      "cases_appeal"):
+            cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({cases})",  # noqa: S608
+                           [office.pk])
+        cursor.execute("DELETE FROM cases_case WHERE office_id = %s", [office.pk])
+        removed = cursor.rowcount
+        cursor.execute("DELETE FROM people_person WHERE id = ANY(%s)", [[p[0] for p in people]])
+    keys = keys_destroy([p[1] for p in people])
+    return {"cases": removed, "submissions": submissions, "people": len(people), "keys": keys}
+
+
 def machine() -> dict:
     cpu = "unknown"
     try:

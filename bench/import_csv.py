@@ -53,7 +53,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import databases_ensure
+from common import databases_ensure, office_cases_remove
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL",
@@ -339,30 +339,6 @@ def _backend_cpu() -> float:
     return total
 
 
-def remove_import(office) -> dict:
-    """Delete what the import wrote into ``office`` (cases, their rows, people, keys)."""
-    from django.db import connection, transaction
-
-    from casedesk.core.crypto import keys_destroy
-
-    cases = "SELECT id FROM cases_case WHERE office_id = %s"
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT p.id, p.key_id FROM people_person p WHERE p.id IN ("  # noqa: S608
-            f" SELECT service_member_id FROM cases_case WHERE office_id = %s UNION"
-            f" SELECT person_id FROM cases_caseapplicant WHERE case_id IN ({cases}))",
-            [office.pk, office.pk])
-        people = cursor.fetchall()
-        for table in ("cases_caseevent", "cases_deadline", "cases_caseapplicant",
-                      "cases_appeal"):
-            cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({cases})",  # noqa: S608
-                           [office.pk])
-        cursor.execute("DELETE FROM cases_case WHERE office_id = %s", [office.pk])
-        cursor.execute("DELETE FROM people_person WHERE id = ANY(%s)", [[p[0] for p in people]])
-    keys = keys_destroy([p[1] for p in people])
-    return {"people": len(people), "keys": keys}
-
-
 def run(rows: int = ROWS, *, profile: bool = False, keep: bool | None = None,
         ceiling: bool | None = None) -> dict:
     """Import ``rows`` generated rows and COPY the same file; the rates and their ratio."""
@@ -377,7 +353,7 @@ def run(rows: int = ROWS, *, profile: bool = False, keep: bool | None = None,
         ceiling = os.environ.get("BENCH_IMPORT_CEILING") == "1"
     office = _office()
     if Case.objects.filter(office=office).exists() and not keep:
-        remove_import(office)  # left over from an interrupted run
+        office_cases_remove(office)  # left over from an interrupted run
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "appeals.csv"
         started = time.perf_counter()
@@ -411,7 +387,7 @@ def run(rows: int = ROWS, *, profile: bool = False, keep: bool | None = None,
         output_per_s, output_mb = output_copy_rate(dumped, rows)
         output_rows = {table: count for (_alias, table), (_path, count) in dumped.items()}
         started = time.perf_counter()
-        removed = {} if keep else remove_import(office)
+        removed = {} if keep else office_cases_remove(office)
         cleanup_s = time.perf_counter() - started
         real_per_s = real_copy_rate(dumped, rows) if ceiling and not keep else None
     import_per_s = rows / import_s

@@ -4,7 +4,8 @@
         .venv/bin/python bench/intake.py [--clients 32] [--seconds 20]
 
 Creates (or reuses) the database named by BENCH_DATABASE_URL and its key store
-(``<name>_keys``), migrates both and makes sure an office takes public appeals; then
+(``<name>_keys``), migrates both and makes sure its own office (INT) takes public appeals
+(the appeals of the run are deleted from it afterwards, so that runs do not pile up); then
 starts the app under gunicorn on loopback (BENCH_INTAKE_WORKERS gthread workers, by
 default one per CPU, of BENCH_INTAKE_THREADS threads, by default 64, as docs/deployment.md
 advises: appeals arriving together are written together, see casedesk.intake.batching;
@@ -74,7 +75,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from common import databases_ensure, machine
+from common import databases_ensure, machine, office_cases_remove
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL",
@@ -87,7 +88,9 @@ WARMUP_SECONDS = 1.5
 # wrk cycles through this many pre-generated bodies (each request has its own key).
 WRK_BODIES = int(os.environ.get("BENCH_INTAKE_WRK_BODIES", "4000"))
 PATH = "/api/v1/public/appeals"
-OFFICE = "MSK"
+# Its own office, emptied after each run (``--remove``): the appeals of repeated runs
+# do not pile up in the offices whose pages bench/pages.py measures.
+OFFICE = "INT"
 # Counted like any limit, never reached by the benchmark.
 UNLIMITED = "100000000/h"
 
@@ -107,8 +110,23 @@ def prepare() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("migrate", verbosity=0, database="keys")
-    Office.objects.get_or_create(code=OFFICE,
-                                 defaults={"name_ru": "Москва", "name_en": "Moscow"})
+    from casedesk.core.models import Region
+
+    Office.objects.get_or_create(
+        code=OFFICE, defaults={"name_ru": "Приём (бенчмарк)", "name_en": "Intake (benchmark)",
+                               "region": Region.objects.filter(code="RU-MOW").first()})
+
+
+def remove() -> dict:
+    """Delete what the runs wrote into the bench's office (``bench/intake.py --remove``,
+    after each run)."""
+    import django
+
+    django.setup()
+    from casedesk.accounts.models import Office
+
+    office = Office.objects.filter(code=OFFICE).first()
+    return office_cases_remove(office) if office else {}
 
 
 def backend_pids(url: str) -> list[int]:
@@ -554,7 +572,8 @@ def run(clients: int = CLIENTS, seconds: float = SECONDS, *, workers: int = WORK
                                     "--pid", str(workers_now[0]),
                                     "--duration", str(int(seconds)), "--rate", "200",
                                     "--format", spy_format, "--output", profile,
-                                    "--nonblocking"],
+                                    "--nonblocking", "--threads",
+                                    *os.environ.get("BENCH_PROFILE_FLAGS", "").split()],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         backends = backend_pids(DB_URL)
         server_cpu0 = cpu_seconds(workers_now)
@@ -576,6 +595,14 @@ def run(clients: int = CLIENTS, seconds: float = SECONDS, *, workers: int = WORK
             spy.terminate()
         server_stop(server)
         wrk_dir.cleanup()
+        # The run's appeals go (counted above): the next run starts from the same data.
+        removal = subprocess.run(  # noqa: S603
+            [sys.executable, str(Path(__file__).resolve()), "--remove"], cwd=ROOT,
+            env={**server_env(DB_URL), "PYTHONPATH": str(ROOT)}, capture_output=True,
+            text=True)
+        removed = (json.loads(removal.stdout.strip().splitlines()[-1])
+                   if removal.returncode == 0 and removal.stdout.strip() else
+                   {"failed": removal.stderr[-500:]})
     server_log = log.read_text(errors="replace")
     log.unlink(missing_ok=True)
 
@@ -609,6 +636,7 @@ def run(clients: int = CLIENTS, seconds: float = SECONDS, *, workers: int = WORK
         },
         "machine_busy": round(machine_cpu / max(1e-9, total1 - total0), 2),
         "redis": bool(os.environ.get("BENCH_REDIS_URL")),
+        "removed": removed,
         "machine": machine(),
     }
     if verbose:
@@ -642,6 +670,7 @@ def _print(r: dict, server_log: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--remove", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--seconds", type=float, default=SECONDS)
     parser.add_argument("--workers", type=int, default=WORKERS)
@@ -651,6 +680,10 @@ def main() -> None:
     if args.prepare:
         sys.path.insert(0, str(ROOT))
         prepare()
+        return
+    if args.remove:
+        sys.path.insert(0, str(ROOT))
+        print(json.dumps(remove()))
         return
     result = run(args.clients, args.seconds, workers=args.workers, profile=args.profile)
     out = ROOT / "bench" / "intake-latest.json"
