@@ -149,6 +149,19 @@ if DATABASES["keys"]["ENGINE"] == "django.db.backends.sqlite3":
                                     "init_command": "PRAGMA journal_mode=WAL;"}
 DATABASE_ROUTERS = ["casedesk.core.routers.KeystoreRouter"]
 
+# Analytics (the statistics pages and the annual report, casedesk.stats.selectors.read)
+# read from a streaming replica of the data database when CASEDESK_REPLICA_URL names one,
+# else from the primary; nothing else does, and nothing writes there. In tests the alias
+# mirrors the test database (CASEDESK_REPLICA_URL then only gives the role to connect as).
+if os.environ.get("CASEDESK_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["CASEDESK_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")))
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+CASEDESK_STATS_DATABASE = os.environ.get(
+    "CASEDESK_STATS_DATABASE", "replica" if "replica" in DATABASES else "default")
+
 # Master keys wrapping the data keys: "id:base64(32 bytes)", comma-separated, the first
 # current (`manage.py keys_rotate` re-wraps under it). From the environment or a file.
 # Outside production a development key derived from SECRET_KEY stands in.
@@ -217,6 +230,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = Path(os.environ.get("CASEDESK_MEDIA_ROOT", VAR_DIR / "media"))
+# Files (documents and letters, encrypted before they are stored) go to an S3-compatible
+# bucket when CASEDESK_S3_BUCKET names one, so that several app servers share them
+# (docs/deployment.md; needs the "s3" extra: django-storages and boto3); else to MEDIA_ROOT.
+if os.environ.get("CASEDESK_S3_BUCKET"):
+    STORAGES = {
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+            "bucket_name": os.environ["CASEDESK_S3_BUCKET"],
+            "endpoint_url": os.environ.get("CASEDESK_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("CASEDESK_S3_REGION") or None,
+            "access_key": os.environ.get("CASEDESK_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("CASEDESK_S3_SECRET_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        }},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 # The rulebook: versioned data files, validated at start-up.
 RULEBOOK_DIR = Path(os.environ.get("CASEDESK_RULEBOOK_DIR", BASE_DIR / "rulebook"))

@@ -2,6 +2,8 @@
 else in ``default``. See casedesk.core.crypto for why."""
 
 KEYSTORE = "keys"
+# A streaming replica (CASEDESK_REPLICA_URL) is read, never migrated: it follows the primary.
+REPLICA = "replica"
 
 
 def _is_keystore(app_label: str, model_name: str | None) -> bool:
@@ -21,4 +23,4 @@ class KeystoreRouter:
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         if _is_keystore(app_label, model_name):
             return db == KEYSTORE
-        return db != KEYSTORE
+        return db not in (KEYSTORE, REPLICA)

@@ -108,7 +108,7 @@ def annual_report(*, office: Office, year: int, language: str) -> AnnualReport:
         totals = _sums_all(MonthlyRollup, scope)
         histogram = selectors._total(
             selectors.answer_times(spec, [office], ["office_id"]).values())
-        decisions = dict(DecisionFigures.objects.filter(scope).values("outcome")
+        decisions = dict(selectors.read(DecisionFigures).filter(scope).values("outcome")
                          .annotate(n=Sum("decisions")).values_list("outcome", "n").order_by())
         empty = not any(totals[m] for m in ("received", "appeals", "answered", "closed",
                                             "forwarded", "withdrawn", "left_unanswered")) \
@@ -122,7 +122,7 @@ def annual_report(*, office: Office, year: int, language: str) -> AnnualReport:
 
 
 def _sums_all(model, scope: Q) -> dict[str, int]:
-    values = model.objects.filter(scope).aggregate(**{m: Sum(m) for m in MEASURES})
+    values = selectors.read(model).filter(scope).aggregate(**{m: Sum(m) for m in MEASURES})
     return {m: values[m] or 0 for m in MEASURES}
 
 
@@ -159,7 +159,7 @@ def _tables(spec, office: Office, scope: Q, totals: dict[str, int],
     zero = dict.fromkeys(measures, 0)
     month_rows = _protect([[selectors.month_label(m), by_month.get((m,), zero)["received"],
                             by_month.get((m,), zero)["answered"]] for m in months], [1, 2])
-    outcomes = dict(OutcomeFigures.objects.filter(scope).values("outcome")
+    outcomes = dict(selectors.read(OutcomeFigures).filter(scope).values("outcome")
                     .annotate(n=Sum("answers")).values_list("outcome", "n").order_by())
     outcome_codes = [o for o in Outcome.values if outcomes.get(o)] + \
         sorted(o for o in outcomes if o not in Outcome.values and outcomes[o])

@@ -30,6 +30,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.utils import dateformat, formats, timezone, translation
@@ -58,6 +59,15 @@ from .models import (
     ServiceTypeFigures,
 )
 from .refresh import AGE_BUCKETS
+
+
+def read(model):
+    """``model``'s rows as the statistics read them: from the database named by
+    CASEDESK_STATS_DATABASE, the streaming replica when CASEDESK_REPLICA_URL names one
+    (docs/deployment.md), else the primary. Everything a statistics page reads, the
+    refresh stamp of its cache key included, comes from that one database, so a page
+    never mixes two refreshes."""
+    return model._default_manager.using(settings.CASEDESK_STATS_DATABASE)
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +105,7 @@ def staff_offices(actor) -> list[Office]:
     if actor is None or not getattr(actor, "is_active", False):
         return []
     role = getattr(actor, "role", None)
-    if role == Role.ADMINISTRATOR:
+    if role == Role.ADMINISTRATOR:  # who may see what: from the primary, like the actor
         return list(Office.objects.order_by("code"))
     if role in (Role.SUPERVISOR, Role.ANALYST):
         return list(actor.offices.order_by("code"))
@@ -118,7 +128,7 @@ def _chosen(offices: list[Office], spec: StatsFilter) -> list[Office]:
 
 def refreshed_at() -> dt.datetime | None:
     """When the figures were last rebuilt (None: never)."""
-    return Refresh.objects.order_by("-finished_at").values_list("finished_at", flat=True).first()
+    return read(Refresh).order_by("-finished_at").values_list("finished_at", flat=True).first()
 
 
 # --- periods and labels ----------------------------------------------------------------------
@@ -208,7 +218,7 @@ def service_type_label(code: str) -> str:
 
 def region_labels() -> dict[str, str]:
     field = "name_en" if _language() == "en" else "name_ru"
-    return dict(Region.objects.values_list("code", field))
+    return dict(read(Region).values_list("code", field))
 
 
 def age_label(index: int) -> str:
@@ -241,14 +251,14 @@ def share(part: int, whole: int) -> float | None:
 
 
 def _sums(model, q: Q, group: list[str], measures: list[str]) -> dict[tuple, dict[str, int]]:
-    rows = (model.objects.filter(q).values(*group)
+    rows = (read(model).filter(q).values(*group)
             .annotate(**{f"s_{m}": Sum(m) for m in measures}).order_by())
     return {tuple(r[g] for g in group): {m: r[f"s_{m}"] or 0 for m in measures} for r in rows}
 
 
 def _histograms(model, q: Q, group: list[str]) -> dict[tuple, dict[int, int]]:
     out: dict[tuple, dict[int, int]] = defaultdict(dict)
-    rows = model.objects.filter(q).values(*group, "days").annotate(n=Sum("answers")).order_by()
+    rows = read(model).filter(q).values(*group, "days").annotate(n=Sum("answers")).order_by()
     for r in rows:
         out[tuple(r[g] for g in group)][r["days"]] = r["n"]
     return out
@@ -326,7 +336,7 @@ def _cached(kind: str, offices: list[Office], spec: StatsFilter, build) -> list[
     """The tables from the cache, computed once per refresh, set of offices, filter,
     language and day: the figures change only when a refresh writes them. Without a
     refresh, or without a working cache, they are computed each time."""
-    stamp = Refresh.objects.order_by("-finished_at").values_list("pk", "finished_at").first()
+    stamp = read(Refresh).order_by("-finished_at").values_list("pk", "finished_at").first()
     if stamp is None:
         return build()
     raw = repr((kind, stamp[0], stamp[1].isoformat(), sorted(o.pk for o in offices),
@@ -398,7 +408,7 @@ def _received_by_week(spec: StatsFilter, offices: list[Office]) -> Table:
     counts: dict[dt.date, int] = defaultdict(int)
     if start <= end:
         q = _scope(spec, offices, dated=False) & Q(day__gte=start, day__lte=end)
-        for day, n in (DailyReceived.objects.filter(q).values("day")
+        for day, n in (read(DailyReceived).filter(q).values("day")
                        .annotate(n=Sum("received")).values_list("day", "n").order_by()):
             counts[day - dt.timedelta(days=day.weekday())] += n
     weeks = []
@@ -417,7 +427,7 @@ def _received_by_week(spec: StatsFilter, offices: list[Office]) -> Table:
 
 def _open_tables(spec: StatsFilter, offices: list[Office]) -> list[Table]:
     q = _scope(spec, offices, dated=False)
-    rows = list(OpenCases.objects.filter(q).values("state", "category", "age_bucket", "overdue")
+    rows = list(read(OpenCases).filter(q).values("state", "category", "age_bucket", "overdue")
                 .annotate(n=Sum("cases")).order_by())
     note = _("Cases open when the figures were computed, whatever the period; overdue: a "
              "running deadline has passed.")
@@ -497,7 +507,7 @@ def _answer_time_by_office(by_office_category: dict[tuple, dict[int, int]],
 
 def _on_time(scope: Q, offices: list[Office], spec: StatsFilter) -> Table:
     sums = _sums(MonthlyRollup, scope, ["office_id"], ["answered_on_time", "answered_late"])
-    overdue = dict(OpenCases.objects.filter(_scope(spec, offices, dated=False), overdue=True)
+    overdue = dict(read(OpenCases).filter(_scope(spec, offices, dated=False), overdue=True)
                    .values("office_id").annotate(n=Sum("cases"))
                    .values_list("office_id", "n").order_by())
 
@@ -523,7 +533,7 @@ def _on_time(scope: Q, offices: list[Office], spec: StatsFilter) -> Table:
 
 
 def _decisions_by_outcome(scope: Q) -> Table:
-    counts = dict(DecisionFigures.objects.filter(scope).values("outcome")
+    counts = dict(read(DecisionFigures).filter(scope).values("outcome")
                   .annotate(n=Sum("decisions")).values_list("outcome", "n").order_by())
     order = [o for o in DecisionOutcome.values if o in counts] + \
         sorted(o for o in counts if o not in DecisionOutcome.values)
@@ -667,7 +677,7 @@ def _public_cells(row: dict, histogram: dict[int, int]) -> list:
 
 
 def public_offices(spec: StatsFilter) -> list[Office]:
-    offices = list(Office.objects.filter(is_active=True).order_by("code"))
+    offices = list(read(Office).filter(is_active=True).order_by("code"))
     return _chosen(offices, spec)
 
 

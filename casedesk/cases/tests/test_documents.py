@@ -433,3 +433,51 @@ def test_a_missing_file_is_reported(add, case, staff, media):
         path.unlink()
     refused("file_missing", document_open, actor=staff[Role.CASEWORKER],
             document_id=document.pk, case=case)
+
+
+# --- object storage -----------------------------------------------------------------------
+
+def test_documents_live_in_whatever_storage_is_configured(add, settings, media):
+    """Several app servers share files through an object store (STORAGES, from
+    CASEDESK_S3_BUCKET): documents only use Django's storage API, so any storage works.
+    Here Django's in-memory storage stands in for the bucket: nothing reaches the disk,
+    and the bucket holds ciphertext under a name without personal data."""
+    from django.core.files.storage import default_storage
+
+    settings.STORAGES = {**settings.STORAGES,
+                         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    document = add(PDF, name="Иванов_справка.pdf")
+    assert type(default_storage._wrapped).__name__ == "InMemoryStorage"
+    assert stored_files(media) == []
+    with default_storage.open(document.file.name, "rb") as handle:
+        sealed = handle.read()
+    assert sealed and PDF not in sealed and b"%PDF" not in sealed
+    assert "Иванов" not in document.file.name
+    assert file_read(Document.objects.get(pk=document.pk)) == PDF
+
+
+@pytest.mark.parametrize("bucket", ["", "casedesk-files"])
+def test_casedesk_s3_bucket_switches_files_to_the_bucket(bucket):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_S3_")}
+    env.update({"DJANGO_SETTINGS_MODULE": "casedesk.config.settings",
+                "CASEDESK_S3_BUCKET": bucket, "CASEDESK_S3_ENDPOINT_URL": "http://minio:9000"})
+    code = ("import json; from django.conf import settings as s; "
+            "print(json.dumps(s.STORAGES['default']))")
+    done = subprocess.run([sys.executable, "-c", code], env=env,  # noqa: S603
+                          cwd=Path(__file__).resolve().parents[3], capture_output=True,
+                          text=True, check=True)
+    default = json.loads(done.stdout)
+    if not bucket:
+        assert default["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+        return
+    assert default["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = default["OPTIONS"]
+    assert options["bucket_name"] == "casedesk-files"
+    assert options["endpoint_url"] == "http://minio:9000"
+    assert options["default_acl"] == "private" and options["querystring_auth"] is True
