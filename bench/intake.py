@@ -173,7 +173,10 @@ def free_port() -> int:
 
 
 def server_start(url: str, port: int, workers: int, log: Path) -> subprocess.Popen:
+    # The settings docs/deployment.md gives (BENCH_GUNICORN_CONFIG= to leave them out).
+    config = os.environ.get("BENCH_GUNICORN_CONFIG", "python:casedesk.config.gunicorn")
     command = [sys.executable, "-m", "gunicorn", "casedesk.config.wsgi:application",
+               *(["--config", config] if config else []),
                "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                "--worker-class", "gthread", "--threads", str(THREADS),
                "--backlog", "2048", "--timeout", "60",

@@ -79,6 +79,8 @@ def _related_id(obj, field):
 
 
 def _computes(field) -> bool:
+    """Whether ``field`` makes its value in ``pre_save`` (encrypted fields, blind indexes,
+    search tokens, data keys, ``auto_now`` dates), rather than storing the attribute."""
     return (type(field).pre_save is not _PLAIN_PRE_SAVE
             and not (isinstance(field, models.DateField)
                      and not (field.auto_now or field.auto_now_add)))
