@@ -22,6 +22,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from casedesk.accounts.roles import Role
@@ -264,12 +265,20 @@ def test_double_tap_on_send_files_one_appeal(live_server, phone, office, files, 
     # navigation the first one started, as a locator's tap() would.
     with page.expect_request(lambda request: request.method == "POST"):
         page.touchscreen.tap(x, y)
-    page.touchscreen.tap(x, y)  # the first navigation is abandoned
+    # The second tap abandons the first navigation. Chromium now and then drops a tap that
+    # comes while its navigation is starting (about one run in five): a person taps again.
+    for _ in range(10):
+        try:
+            with page.expect_request(lambda request: request.method == "POST", timeout=300):
+                page.touchscreen.tap(x, y)
+            break
+        except PlaywrightTimeoutError:
+            continue
     page.wait_for_url(re.compile(r"/ru/appeal/received/$"))
     number, _code = read_receipt(page)
     assert first_done.wait(10)
 
-    assert len(keys) == 2 and keys[0] == keys[1]
+    assert len(keys) >= 2 and len(set(keys)) == 1  # every tap sent the same key
     assert Case.objects.count() == 1
     assert Case.objects.get().number == number
     assert Appeal.objects.count() == 1
