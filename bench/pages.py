@@ -92,6 +92,9 @@ def run(requests: int = REQUESTS) -> dict:
         "supervisor dashboard (filters varied)": ("supervisor", dashboard_url),
         "full-text search":
             ("supervisor", lambda i: f"/ru/staff/?queue=all&q={words[i % len(words)]}"),
+        # The same words within a narrower queue: the caseworker's own cases.
+        "full-text search (caseworker, mine)":
+            ("caseworker", lambda i: f"/ru/staff/?queue=mine&q={words[i % len(words)]}"),
     }
     results = {}
     for name, (username, url_for) in pages.items():

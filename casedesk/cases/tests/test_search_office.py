@@ -94,11 +94,14 @@ def test_the_count_reads_the_search_rows_of_the_offices_only(register, office):
     [sql] = [q["sql"] for q in queries.captured_queries]
     assert 'FROM "cases_casesearch"' in sql and "cases_case\"" not in sql, sql
     assert '"office_id" IN' in sql, sql
-    # Narrowed by more than the office: the cases are read.
+    # Narrowed by more than the office: the cases are read, and only those offices' part
+    # of the search table (the office inside the EXISTS too).
     with CaptureQueriesContext(connection) as queries:
         assert case_search_count(in_offices(office).filter(state="closed"), "госпиталь") == 0
     [sql] = [q["sql"] for q in queries.captured_queries]
     assert 'FROM "cases_case"' in sql, sql
+    exists = sql[sql.index("EXISTS"):]
+    assert 'U0."office_id" IN' in exists, sql
 
 
 def test_a_search_narrowed_further_counts_its_own_cases(register, office):
