@@ -58,10 +58,15 @@ def move(page, label: str, *, fill: dict[str, str] | None = None,
     expect(box).to_have_count(1)
     if box.get_attribute("open") is None:
         box.locator("summary").click()
+    expect(box).to_have_attribute("open", "")
     for field, text in (fill or {}).items():
         box.get_by_label(field).fill(text)
     for field, option in (choose or {}).items():
         box.get_by_label(field).select_option(label=option)
+    # Once (in 1 of ~10 full runs) the reason was not sent ("Give the reason."): the
+    # values must be in the form before it is sent.
+    for field, text in (fill or {}).items():
+        expect(box.get_by_label(field)).to_have_value(text)
     with page.expect_navigation():
         box.get_by_role("button", name=label, exact=True).click()
 
