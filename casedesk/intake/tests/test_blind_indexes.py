@@ -15,11 +15,6 @@ BORN = dt.date(1990, 5, 1)
 
 
 @pytest.fixture
-def clerk(staff):
-    return staff[Role.INTAKE_CLERK]
-
-
-@pytest.fixture
 def existing(register):
     """An open case about Артём Ёлкин, unit «в/ч 12345»."""
     return register(service_member=PersonData(

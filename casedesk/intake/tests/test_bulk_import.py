@@ -68,19 +68,6 @@ def write_csv(path, rows, *, columns=COLUMNS, delimiter=",", bom=False):
     return path
 
 
-@pytest.fixture
-def csv_file(tmp_path):
-    def make(rows, name="appeals.csv", **kwargs):
-        return write_csv(tmp_path / name, rows, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def clerk(staff):
-    return staff[Role.INTAKE_CLERK]
-
-
 def counts():
     return {model.__name__: model.objects.count() for model in (
         Case, Person, Appeal, CaseApplicant, CaseEvent, Deadline, CaseNumberCounter,

@@ -10,7 +10,6 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from casedesk import rulebook
-from casedesk.accounts.roles import Role
 from casedesk.cases.deadline_sync import deadlines_walk
 from casedesk.cases.models import Case, CaseApplicant, Deadline, Relation
 from casedesk.core import bulk, crypto
@@ -18,21 +17,8 @@ from casedesk.core.errors import ApplicationError
 from casedesk.core.models import DataKey
 from casedesk.intake import bulk_import
 from casedesk.intake.bulk_import import appeals_import
-from casedesk.intake.tests.test_bulk_import import MOTHER, SELF, WIFE, counts, write_csv
+from casedesk.intake.tests.test_bulk_import import MOTHER, SELF, WIFE, counts
 from casedesk.people.models import Person
-
-
-@pytest.fixture
-def csv_file(tmp_path):
-    def make(rows, name="appeals.csv", **kwargs):
-        return write_csv(tmp_path / name, rows, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def clerk(staff):
-    return staff[Role.INTAKE_CLERK]
 
 
 def test_data_keys_are_copied_to_the_key_store_and_open_the_data(csv_file, clerk, office):
