@@ -57,10 +57,6 @@ def _write(case: Case, kind: EventKind, **kwargs) -> CaseEvent:
     return event
 
 
-def case_opened(case: Case, *, at: dt.datetime, actor, channel: str) -> CaseEvent:
-    return _write(case, EventKind.CASE_OPENED, at=at, actor=actor, public=True, channel=channel)
-
-
 def case_opened_many(cases: list[Case], *, at: list[dt.datetime], actor,
                      channel: str) -> list[CaseEvent]:
     """``case_opened`` for saved cases opened together, in one insert (the events are
