@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import os
 import threading
 import time
@@ -333,23 +334,20 @@ def open_bytes(blob: bytes, aad: str) -> bytes:
 
 
 class _BlindKey:
-    """The blind-index key and its HMAC-SHA256 states after the inner and outer padded
-    key blocks (RFC 2104), derived once, not on every hash; forgotten when the settings
-    change (``setting_changed``: override_settings, pytest-django's ``settings``)."""
+    """The blind-index key and an HMAC-SHA256 object keyed with it, derived once, not on
+    every hash (each hash copies the keyed object); forgotten when the settings change
+    (``setting_changed``: override_settings, pytest-django's ``settings``)."""
 
     def __init__(self) -> None:
-        self.cached: tuple[bytes, object, object] | None = None
+        self.cached: tuple[bytes, hmac.HMAC] | None = None
 
-    def get(self) -> tuple[bytes, object, object]:
+    def get(self) -> tuple[bytes, hmac.HMAC]:
         cached = self.cached
         if cached is None:
             configured = getattr(settings, "CASEDESK_BLIND_INDEX_KEY", "") or ""
             secret = configured or settings.SECRET_KEY
             key = hashlib.sha256(f"casedesk:blind:{secret}".encode()).digest()
-            block = key.ljust(hashlib.sha256().block_size, b"\0")
-            inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
-            outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
-            cached = self.cached = (key, inner, outer)
+            cached = self.cached = (key, hmac.new(key, digestmod=hashlib.sha256))
         return cached
 
     def forget(self, *, setting: str, **kwargs) -> None:
@@ -376,12 +374,6 @@ def blind_index(purpose: str, *parts) -> str:
     texts = [normalise(str(p)) if p is not None else "" for p in parts]
     if not texts or not all(texts):
         return ""
-    _key, inner, outer = _blind.get()
-    # HMAC-SHA256(key, message) from the cached keyed states, as the hmac module's own
-    # pure-Python path computes it: the same value as hmac.new(key, message,
-    # hashlib.sha256), in a third of the time (no key set-up per call).
-    digest = inner.copy()
-    digest.update("\x1f".join([purpose, *texts]).encode())
-    result = outer.copy()
-    result.update(digest.digest())
-    return result.hexdigest()[:32]
+    keyed = _blind.get()[1].copy()
+    keyed.update("\x1f".join([purpose, *texts]).encode())
+    return keyed.hexdigest()[:32]

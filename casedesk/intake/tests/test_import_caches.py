@@ -19,7 +19,7 @@ VALUES = [("email", ("maria@example.org",)), ("name+birth", ("Сидоров  О
 
 
 def reference_blind_index(secret: str, purpose: str, *parts: str) -> str:
-    """blind_index as it was computed before its key and HMAC states were cached."""
+    """blind_index as it was computed before its keyed HMAC was cached."""
     key = hashlib.sha256(f"casedesk:blind:{secret}".encode()).digest()
     message = "\x1f".join([purpose, *(crypto.normalise(p) for p in parts)]).encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
