@@ -11,7 +11,9 @@ from .models import Office, User
 class OfficeForm(forms.ModelForm):
     class Meta:
         model = Office
-        fields = ["code", "name_ru", "name_en", "region", "procedure", "timezone", "is_active"]
+        fields = ["code", "name_ru", "name_en", "region", "procedure", "timezone", "is_active",
+                  "address_ru", "address_en", "phone", "email", "hours_ru", "hours_en",
+                  "controller_ru", "controller_en", "regions", "is_default", "answer_approval"]
 
     def clean_procedure(self):
         value = self.cleaned_data["procedure"]
@@ -26,8 +28,10 @@ class OfficeForm(forms.ModelForm):
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
     form = OfficeForm
-    list_display = ["code", "name_ru", "name_en", "region", "procedure", "is_active"]
+    list_display = ["code", "name_ru", "name_en", "region", "procedure", "is_default",
+                    "is_active"]
     search_fields = ["code", "name_ru", "name_en"]
+    filter_horizontal = ["regions"]
     list_select_related = ["region"]
 
 
@@ -37,7 +41,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "offices"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("casedesk"), {"fields": ("role", "offices")}),
+        (_("casedesk"), {"fields": ("role", "offices", "position_ru", "position_en", "daily_digest")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,

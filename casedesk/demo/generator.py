@@ -52,6 +52,22 @@ OFFICES = [
     ("KSM", "Комитет солдатских матерей (Екатеринбург)",
      "Soldiers' Mothers Committee (Yekaterinburg)", "RU-SVE", "appeal_59fz"),
 ]
+# Contacts and routing of the demo offices (fictional addresses and numbers): code ->
+# (address ru, address en, phone, email, hours ru, hours en, regions served, default).
+OFFICE_DETAILS = {
+    "MSK": ("101000, Москва, ул. Образцовая, д. 1", "1 Obraztsovaya St, Moscow 101000",
+            "+7 495 000-00-01", "priemnaya@casedesk.example",
+            "пн–чт 9:00–18:00, пт 9:00–16:45", "Mon–Thu 9:00–18:00, Fri 9:00–16:45",
+            ["RU-MOW", "RU-MOS"], True),
+    "SPB": ("190000, Санкт-Петербург, Примерная наб., д. 2",
+              "2 Primernaya Emb., St Petersburg 190000",
+              "+7 812 000-00-02", "ombudsman-spb@casedesk.example",
+              "пн–пт 10:00–17:00", "Mon–Fri 10:00–17:00", ["RU-SPE", "RU-LEN"], False),
+    "KSM": ("620000, Екатеринбург, ул. Учебная, д. 3", "3 Uchebnaya St, Yekaterinburg 620000",
+              "+7 343 000-00-03", "ksm@casedesk.example",
+              "вт, чт 11:00–19:00", "Tue, Thu 11:00–19:00",
+              ["RU-SVE", "RU-CHE", "RU-TYU"], False),
+}
 OFFICE_WEIGHTS = [5, 2, 3]
 
 # username, role, offices ("*" = all), superuser
@@ -151,11 +167,20 @@ def ensure_reference(*, password: str = DEMO_PASSWORD) -> list[tuple[str, str, s
     regions = {r.code: r for r in Region.objects.all()}
     offices = {}
     for code, name_ru, name_en, region, procedure in OFFICES:
-        offices[code], _ = Office.objects.get_or_create(
+        address_ru, address_en, phone, email, hours_ru, hours_en, served, default = \
+            OFFICE_DETAILS[code]
+        offices[code], created = Office.objects.get_or_create(
             code=code,
             defaults={"name_ru": name_ru, "name_en": name_en, "region": regions.get(region),
-                      "procedure": procedure},
+                      "procedure": procedure, "address_ru": address_ru,
+                      "address_en": address_en, "phone": phone, "email": email,
+                      "hours_ru": hours_ru, "hours_en": hours_en, "controller_ru": name_ru,
+                      "controller_en": name_en,
+                      "is_default": default and not Office.objects.filter(
+                          is_default=True).exists()},
         )
+        if created:
+            offices[code].regions.set([regions[c] for c in served if c in regions])
     logins = []
     for username, role, office_code, superuser in STAFF:
         user = User.objects.filter(username=username).first()
