@@ -41,7 +41,8 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "offices"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("casedesk"), {"fields": ("role", "offices", "position_ru", "position_en", "daily_digest")}),
+        (_("casedesk"), {"fields": ("role", "offices", "position_ru", "position_en",
+                                    "daily_digest")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,

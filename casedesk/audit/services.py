@@ -54,6 +54,8 @@ ALLOWED_DATA_KEYS = frozenset({
     # case workflow: codes from the transition table and the rulebook
     "transition", "source", "target", "state", "outcome", "ground", "rule", "days",
     "due_on", "category", "procedure", "channel", "relation",
+    # a corrected classification: rulebook codes before and after
+    "subcategory", "previous_category", "previous_subcategory", "previous_procedure",
     # ids of related records
     "appeal", "document", "case", "office", "user", "assignee", "previous", "referral",
     "session", "decision", "letter", "template",

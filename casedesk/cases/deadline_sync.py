@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from casedesk import rulebook
 from casedesk.deadlines.calendar import WorkCalendar, work_calendar
 from casedesk.deadlines.rules import due_date, status
@@ -141,6 +143,35 @@ def sync(case: Case, *, today: dt.date, anchor: str | None) -> list[Deadline]:
             deadline.save()
     refresh_case(case, list(open_deadlines.values()), book=book, today=today)
     return list(open_deadlines.values())
+
+
+def procedure_changed(case: Case, *, today: dt.date) -> None:
+    """After ``case.procedure`` changed: the open deadlines of rules the new procedure does
+    not have close as not applicable; the new procedure's rules that apply in the case's
+    state open, counted from the day their anchor event happened (received, registered),
+    as if the case had been under that procedure from the start. ``case`` is locked and
+    saved by the caller."""
+    book = rulebook.get(case.rulebook_version)
+    rules = {rule.code: rule for rule in book.procedure_rules(case.procedure)}
+    open_deadlines = {d.rule: d for d in case.deadlines.filter(closed_on__isnull=True)}
+    for code, deadline in list(open_deadlines.items()):
+        if code not in rules:
+            deadline.closed_on, deadline.met = today, None
+            deadline.save()
+            del open_deadlines[code]
+    anchors = {"received": case.received_at, "registered": case.registered_at}
+    for code, rule in rules.items():
+        if code in open_deadlines or case.state not in rule.active_in:
+            continue
+        days = [timezone.localdate(anchors[a]) for a in rule.starts_on
+                if anchors.get(a) is not None]
+        if not days:
+            continue
+        deadline = _start(case, rule, book, max(days))
+        deadline.flag = str(status(deadline.due_on, today, due_soon_days=book.due_soon_days))
+        deadline.save()
+        open_deadlines[code] = deadline
+    refresh_case(case, list(open_deadlines.values()), book=book, today=today)
 
 
 def _start(case: Case, rule, book: rulebook.Rulebook, today: dt.date) -> Deadline:

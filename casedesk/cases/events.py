@@ -33,6 +33,7 @@ class EventKind(models.TextChoices):
     COMMISSION_SCHEDULED = "commission_scheduled", _("put on the commission's agenda")
     COMMISSION_DECISION = "commission_decision", _("commission decision signed")
     DOCUMENT_ADDED = "document_added", _("document added")
+    RECLASSIFIED = "reclassified", _("category corrected")
 
 
 # Free texts of an event: stored encrypted in ``CaseEvent.texts``, never in ``data``.
@@ -122,3 +123,11 @@ def commission_decision(case: Case, *, at: dt.datetime, actor, decision_id: int,
                         outcome: str, corrects: int | None) -> CaseEvent:
     return _write(case, EventKind.COMMISSION_DECISION, at=at, actor=actor, public=True,
                   decision=decision_id, outcome=outcome, corrects=corrects)
+
+
+def reclassified(case: Case, *, at: dt.datetime, actor, reason: str, before: dict,
+                 after: dict) -> CaseEvent:
+    """The category, sub-category or procedure corrected by staff; ``before`` and
+    ``after`` hold the codes (``category``, ``subcategory``, ``procedure``)."""
+    return _write(case, EventKind.RECLASSIFIED, at=at, actor=actor, reason=reason,
+                  before=before, after=after)

@@ -307,6 +307,53 @@ REQUIRED_MESSAGES = {
 }
 
 
+RECLASSIFY_ROLES = frozenset({Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR})
+
+
+def case_reclassify(*, actor, case: Case, category: str, subcategory: str = "",
+                    procedure: str = "", reason: str, at: dt.datetime | None = None) -> Case:
+    """Correct the case's category and sub-category, and its procedure (empty: keep it),
+    under the rulebook the case was opened with, with a reason: an internal event and an
+    audit entry. A new procedure brings its deadlines (``deadline_sync.procedure_changed``).
+    The statistics count every case under its current category."""
+    reason = _text(reason, REASON)
+    if not reason:
+        raise ApplicationError("missing_reason", REQUIRED_MESSAGES[REASON])
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        at = at or timezone.now()  # under the lock, as in case_transition
+        permissions.require(actor, locked, RECLASSIFY_ROLES)
+        book = rulebook.get(locked.rulebook_version)
+        procedure = procedure or locked.procedure
+        if category not in book.categories:
+            raise ApplicationError("unknown_category", _("Choose a category from the list."))
+        if subcategory and subcategory not in {
+                s.code for s in book.categories[category].subcategories}:
+            raise ApplicationError("unknown_subcategory",
+                                   _("Choose a sub-category from the list."))
+        if procedure not in book.procedures:
+            raise ApplicationError("unknown_procedure",
+                                   _("Choose a procedure of the case's rulebook."))
+        fields = ("category", "subcategory", "procedure")
+        before = {name: getattr(locked, name) for name in fields}
+        after = {"category": category, "subcategory": subcategory, "procedure": procedure}
+        if before == after:
+            raise ApplicationError("unchanged",
+                                   _("The case already has this category and procedure."))
+        locked.category, locked.subcategory, locked.procedure = \
+            category, subcategory, procedure
+        events.reclassified(locked, at=at, actor=actor, reason=reason, before=before,
+                            after=after)
+        if before["procedure"] != procedure:
+            deadline_sync.procedure_changed(locked, today=local_date(at))
+        locked.save()
+        audit_record(action="case.reclassify", actor=actor, object_type="case",
+                     object_id=locked.pk,
+                     data={**after, **{f"previous_{k}": v for k, v in before.items()}})
+        hooks.emit("case_reclassified", case_id=locked.pk)
+    return locked
+
+
 def deadline_extend(
     *, actor, case: Case, rule: str = "answer", days: int, reason: str,
     at: dt.datetime | None = None,

@@ -79,6 +79,17 @@ class Rulebook:
         category = self.categories.get(code)
         return category.label.get(language) if category else code
 
+    def classification_label(self, category: str, subcategory: str,
+                             language: str | None) -> str:
+        """"Category: sub-category" in ``language`` (codes where the rulebook has none)."""
+        label = self.category_label(category, language)
+        if not subcategory:
+            return label
+        known = self.categories.get(category)
+        sub = next((s for s in known.subcategories if s.code == subcategory), None) \
+            if known else None
+        return f"{label}: {sub.label.get(language) if sub else subcategory}"
+
 
 # --- reading YAML with line numbers ------------------------------------------------------
 

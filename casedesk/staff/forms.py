@@ -143,6 +143,39 @@ class TransitionForm(forms.Form):
         self.fields["ground"].choices = ground_choices()
 
 
+class ReclassifyForm(forms.Form):
+    """The category with its sub-category in one list (works without JavaScript), the
+    procedure, the reason."""
+
+    classification = forms.ChoiceField(label=_("Category"))
+    procedure = forms.ChoiceField(label=_("Procedure"))
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, book, case=None, **kwargs):
+        if case is not None:
+            kwargs.setdefault("initial", {
+                "classification": f"{case.category}/{case.subcategory}".rstrip("/"),
+                "procedure": case.procedure})
+        super().__init__(*args, **kwargs)
+        language = translation.get_language()
+        groups = []
+        for category in book.categories.values():
+            label = category.label.get(language)
+            options = [(category.code, label)] + [
+                (f"{category.code}/{sub.code}", f"{label}: {sub.label.get(language)}")
+                for sub in category.subcategories]
+            groups.append((label, options))
+        self.fields["classification"].choices = groups
+        self.fields["procedure"].choices = [
+            (p.code, p.label.get(language)) for p in book.procedures.values()]
+
+    def codes(self) -> tuple[str, str]:
+        """(category, sub-category) of the chosen option."""
+        category, _slash, subcategory = self.cleaned_data["classification"].partition("/")
+        return category, subcategory
+
+
 class ExtendForm(forms.Form):
     days = forms.IntegerField(label=_("Extend by (days)"), min_value=1, max_value=365)
     reason = forms.CharField(label=_("Reason"), max_length=5000,

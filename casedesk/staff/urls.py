@@ -23,6 +23,7 @@ urlpatterns = [
          name="correct"),
     path("cases/<str:number>/move/<slug:transition>/", views.case_transition, name="transition"),
     path("cases/<str:number>/extend/", views.case_extend, name="extend"),
+    path("cases/<str:number>/category/", views.case_reclassify, name="reclassify"),
     path("cases/<str:number>/assign/", views.case_assign, name="assign"),
     path("cases/<str:number>/notes/", views.case_note, name="note"),
     path("cases/<str:number>/access-code/", views.case_access_code, name="access_code"),

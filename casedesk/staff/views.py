@@ -161,7 +161,7 @@ def _case_context(request, file, **extra):
         "nav": "queues",
         "file": file,
         "case": case,
-        "category": book.category_label(case.category, language),
+        "category": book.classification_label(case.category, case.subcategory, language),
         "deadlines": deadlines,
         "transitions": [
             (t, forms.TransitionForm(initial={"transition": t.name}, prefix=t.name))
@@ -173,6 +173,10 @@ def _case_context(request, file, **extra):
         "staff": list(selectors.assignable_staff(actor=user, office_ids={case.office_id}))
         if user.role == Role.SUPERVISOR else [],
         "extend_form": extra.get("extend_form") or forms.ExtendForm(),
+        "reclassify_form": extra.get("reclassify_form")
+        or forms.ReclassifyForm(book=book, case=case),
+        "can_reclassify": user.role in services.RECLASSIFY_ROLES,
+        "book": book,
         "note_form": extra.get("note_form") or forms.NoteForm(),
         "document_form": extra.get("document_form") or forms.DocumentForm(),
         "action_error": extra.get("action_error"),
@@ -224,6 +228,25 @@ def case_transition(request, number: str, transition: str):
             raise Http404(str(error)) from None
         return _after(request, case, error)
     messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[transition].label})
+    return _after(request, case)
+
+
+@login_required
+@require_POST
+def case_reclassify(request, number: str):
+    case = _case_for_action(request, number)
+    form = forms.ReclassifyForm(request.POST, book=rulebook.get(case.rulebook_version))
+    if not form.is_valid():
+        return _after(request, case, reclassify_form=form)
+    category, subcategory = form.codes()
+    try:
+        services.case_reclassify(actor=request.user, case=case, category=category,
+                                 subcategory=subcategory,
+                                 procedure=form.cleaned_data["procedure"],
+                                 reason=form.cleaned_data["reason"])
+    except ApplicationError as error:
+        return _after(request, case, error)
+    messages.success(request, _("The category is corrected."))
     return _after(request, case)
 
 

@@ -21,6 +21,14 @@ def category_label(book, code):
 
 
 @register.filter
+def classification_label(book, codes):
+    """``book|classification_label:event.data.after``: the category and sub-category of a
+    ``reclassified`` event's side, in the page's language."""
+    return book.classification_label(codes.get("category", ""), codes.get("subcategory", ""),
+                                     translation.get_language())
+
+
+@register.filter
 def get_field(form, name):
     return form[name]
 
