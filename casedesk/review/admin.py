@@ -102,6 +102,16 @@ class CommissionAdmin(admin.ModelAdmin):
                      data={"office": obj.office_id, "fields": sorted(form.changed_data),
                            "is_active": obj.is_active})
 
+    def save_formset(self, request, form, formset, change):
+        """Members who stop chairing are saved before the new chair, so that the database's
+        one-chair constraint holds at every step of a swap."""
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in sorted(instances, key=lambda m: m.is_chair):
+            obj.save()
+        formset.save_m2m()
+
     def save_related(self, request, form, formsets, change):
         """After the members are saved: one entry per member added, removed or whose
         chair flag changed (user ids only)."""
