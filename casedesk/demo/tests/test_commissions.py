@@ -22,6 +22,11 @@ def staff_with(monkeypatch, counts: dict[str, int]) -> None:
     extra = [(f"{code.lower()}_commission{i or ''}", Role.COMMISSION_MEMBER, code, False)
              for code, count in counts.items() for i in range(count)]
     monkeypatch.setattr(generator, "STAFF", others + extra)
+    people = getattr(generator, "STAFF_PEOPLE", None)  # names and positions, where kept
+    if people is not None:
+        for username, *_rest in extra:
+            monkeypatch.setitem(people, username, people.get(username) or (
+                "Ирина", "Демова", "член комиссии", "commission member"))
 
 
 def test_seed_gives_every_office_a_commission_with_a_chair_and_a_quorum(db, monkeypatch,
