@@ -9,9 +9,11 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from casedesk.accounts.roles import Role
 from casedesk.cases.services import case_transition
+from casedesk.intake.public import public_event_text
 from casedesk.review.models import Commission, CommissionMember, Session, SessionMove
 from casedesk.review.services import referral_create, session_schedule
 
@@ -109,6 +111,13 @@ def test_the_chair_moves_the_session_from_its_page_with_a_reason(client, commiss
     assert "The session is moved; the applicants see the new date." in page
     assert "Зал занят" in page and 'class="vote"' in page
     assert timezone.localtime(Session.objects.get().starts_at).date() == timezone.localdate()
+    # The applicant reads the new date, in her language, and never the reason.
+    event = referrals[0].case.events.get(kind="commission_rescheduled")
+    for language, words in (("en", "The commission's session on your case was moved to"),
+                            ("ru", "Заседание комиссии по вашему делу перенесено на")):
+        with translation.override(language):
+            day = date_format(timezone.localdate(), "DATE_FORMAT")
+            assert public_event_text(event) == f"{words} {day}."
     # A member of the commission who is not its chair cannot move it.
     client.force_login(commission.people[1])
     client.post(en("staff:session_move", session.pk),
