@@ -32,6 +32,7 @@ class EventKind(models.TextChoices):
     NOTE_ADDED = "note_added", _("internal note")
     COMMISSION_SCHEDULED = "commission_scheduled", _("put on the commission's agenda")
     COMMISSION_DECISION = "commission_decision", _("commission decision signed")
+    COMMISSION_RESCHEDULED = "commission_rescheduled", _("commission session moved")
     DOCUMENT_ADDED = "document_added", _("document added")
     RECLASSIFIED = "reclassified", _("category corrected")
 
@@ -117,6 +118,15 @@ def commission_scheduled(case: Case, *, at: dt.datetime, actor, session_id: int,
                          session_at: dt.datetime) -> CaseEvent:
     return _write(case, EventKind.COMMISSION_SCHEDULED, at=at, actor=actor, public=True,
                   session=session_id, session_at=session_at.isoformat())
+
+
+def commission_rescheduled(case: Case, *, at: dt.datetime, actor, session_id: int,
+                           session_at: dt.datetime, previous_at: dt.datetime) -> CaseEvent:
+    """The session with the case on its agenda moved: public, the applicant sees the new
+    date (the reason stays with the session, encrypted, never in the timeline)."""
+    return _write(case, EventKind.COMMISSION_RESCHEDULED, at=at, actor=actor, public=True,
+                  session=session_id, session_at=session_at.isoformat(),
+                  previous_at=previous_at.isoformat())
 
 
 def commission_decision(case: Case, *, at: dt.datetime, actor, decision_id: int,

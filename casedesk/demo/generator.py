@@ -196,19 +196,34 @@ def ensure_reference(*, password: str = DEMO_PASSWORD) -> list[tuple[str, str, s
 
 
 def _ensure_commissions(offices: dict) -> None:
-    """One commission per office, its members the office's commission members; the first
-    is the chair."""
+    """A working commission in every office: its members are all the office's active
+    commission-member staff (whoever the staff list gives it); one chair (the one already
+    chairing, or the first by username); enough members to reach the rulebook's quorum.
+    An office with too few members stops the seed with a message that says so, rather
+    than get a commission that could never sign a decision."""
     from casedesk.review.models import Commission, CommissionMember
 
+    needed = rulebook.current().review.quorum_min_votes
+    short = []
     for office in offices.values():
+        members = list(User.objects.filter(role=Role.COMMISSION_MEMBER, offices=office,
+                                           is_active=True).order_by("username"))
+        if len(members) < needed:
+            short.append(f"{office.code}: {len(members)} of {needed}")
+            continue
         commission, _ = Commission.objects.get_or_create(
             office=office, defaults={"name_ru": f"Комиссия офиса {office.code}",
                                      "name_en": f"{office.code} office commission"})
-        members = User.objects.filter(role=Role.COMMISSION_MEMBER, offices=office) \
-            .order_by("username")
-        for i, user in enumerate(members):
-            CommissionMember.objects.get_or_create(commission=commission, user=user,
-                                                   defaults={"is_chair": i == 0})
+        for user in members:
+            CommissionMember.objects.get_or_create(commission=commission, user=user)
+        chairs = commission.memberships.filter(is_chair=True)
+        if not chairs.exists():
+            commission.memberships.filter(user=members[0]).update(is_chair=True)
+    if short:
+        raise RuntimeError(
+            "The demo staff list gives these offices too few commission members for the "
+            "quorum (rulebook review.quorum_min_votes); add commission-member logins to "
+            "STAFF: " + ", ".join(short))
 
 
 def _context(seed: int, now: dt.datetime) -> Context:

@@ -478,6 +478,10 @@ def public_event_text(event: CaseEvent) -> str | None:
                 "date": date_format(day, "DATE_FORMAT")}
         return gettext("A time limit was extended to %(date)s.") % {
             "date": date_format(day, "DATE_FORMAT")}
+    if kind == EventKind.COMMISSION_RESCHEDULED:
+        when = _iso_datetime(data.get("session_at"))
+        return gettext("The commission's session on your case was moved to %(date)s.") % {
+            "date": date_format(timezone.localtime(when), "DATE_FORMAT") if when else "—"}
     if kind == EventKind.COMMISSION_SCHEDULED:
         when = _iso_datetime(data.get("session_at"))
         return gettext("Your case is on the commission's agenda for %(date)s.") % {

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from casedesk.core.fields import EncryptedTextField
+from casedesk.core.crypto import key_new
+from casedesk.core.fields import DataKeyField, EncryptedTextField
 from casedesk.core.models import WriteOnce
 
 
@@ -33,7 +34,13 @@ class CommissionMember(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["commission", "user"],
-                                               name="commission_member_once")]
+                                               name="commission_member_once"),
+                       # One chair at most; the admin requires exactly one.
+                       models.UniqueConstraint(fields=["commission"],
+                                               condition=models.Q(is_chair=True),
+                                               name="commission_one_chair")]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
 
     def __str__(self) -> str:
         return f"{self.commission_id}: {self.user_id}"
@@ -89,6 +96,35 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return f"session {self.pk}"
+
+
+class SessionMove(models.Model):
+    """A session moved to another date or time: from when to when, by whom, and why.
+
+    The reason is free text that may name people, so it is encrypted, under a key of its
+    own (a session belongs to no one person)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="moves")
+    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, related_name="+")
+    moved_at = models.DateTimeField(_("moved"))
+    from_starts_at = models.DateTimeField(_("previous date"))
+    to_starts_at = models.DateTimeField(_("new date"))
+    key_id = DataKeyField(db_index=False)
+    reason = EncryptedTextField(_("reason"))
+
+    class Meta:
+        ordering = ["moved_at", "id"]
+        verbose_name = _("session moved")
+        verbose_name_plural = _("sessions moved")
+
+    def __str__(self) -> str:
+        return f"move {self.pk}"
+
+    def data_key_id(self) -> str:
+        if not self.key_id:
+            self.key_id = key_new()
+        return self.key_id
 
 
 class AgendaItem(models.Model):

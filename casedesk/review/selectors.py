@@ -7,7 +7,16 @@ from django.db.models import Prefetch, QuerySet
 from casedesk.accounts.roles import Role
 from casedesk.core.errors import ApplicationError
 
-from .models import AgendaItem, Commission, CommissionMember, Decision, Referral, Session, Vote
+from .models import (
+    AgendaItem,
+    Commission,
+    CommissionMember,
+    Decision,
+    Referral,
+    Session,
+    SessionMove,
+    Vote,
+)
 
 
 def commissions_of(actor) -> QuerySet[Commission]:
@@ -30,7 +39,7 @@ def waiting_referrals(commission: Commission) -> QuerySet[Referral]:
 
 
 def session_get(*, actor, session_id: int) -> Session:
-    session = Session.objects.filter(pk=session_id,
+    session = Session.objects.select_related("commission__office").filter(pk=session_id,
                                      commission__in=commissions_of(actor)).first()
     if session is None:
         raise ApplicationError("not_found", _not_found())
@@ -42,6 +51,11 @@ def agenda(session: Session) -> list[AgendaItem]:
         Prefetch("votes", queryset=Vote.objects.select_related("member")),
         Prefetch("decisions", queryset=Decision.objects.select_related("signed_by")),
         "referral__documents"))
+
+
+def session_moves(session: Session) -> list[SessionMove]:
+    """The moves of a session, oldest first, with who moved it."""
+    return list(session.moves.select_related("moved_by"))
 
 
 def _not_found():

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zoneinfo
 from collections import Counter
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
@@ -28,6 +31,7 @@ from .models import (
     Referral,
     ReferralStatus,
     Session,
+    SessionMove,
     Vote,
     VoteChoice,
 )
@@ -65,6 +69,72 @@ def _chair(actor, commission: Commission) -> CommissionMember:
     return member
 
 
+def _office_zone(office) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(office.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        return timezone.get_current_timezone()
+
+
+def local_date(moment: dt.datetime, office) -> dt.date:
+    """The calendar day of ``moment`` where the office is (its time zone)."""
+    return moment.astimezone(_office_zone(office)).date()
+
+
+def session_opens_on(session: Session) -> dt.date:
+    """The first day votes and signatures are accepted: the session's own date, in the
+    office's time zone."""
+    return local_date(session.starts_at, session.commission.office)
+
+
+def session_is_open(session: Session, at: dt.datetime | None = None) -> bool:
+    return local_date(at or timezone.now(), session.commission.office) \
+        >= session_opens_on(session)
+
+
+# Formatted when the message is shown, in the language of the page that shows it.
+_day = lazy(lambda day: date_format(day, "DATE_FORMAT"), str)
+
+
+def _require_open(session: Session, at: dt.datetime, message) -> None:
+    if not session_is_open(session, at):
+        raise ApplicationError("session_not_open", message,
+                               date=_day(session_opens_on(session)))
+
+
+def _chair_or_supervisor(actor, commission: Commission) -> None:
+    """The chair of the commission, or a supervisor of its office."""
+    if actor is not None and getattr(actor, "is_active", False) \
+            and actor.role == Role.SUPERVISOR \
+            and actor.offices.filter(pk=commission.office_id).exists():
+        return
+    try:
+        _chair(actor, commission)
+    except ApplicationError:
+        raise ApplicationError(
+            "forbidden", _("Only the chair of the commission or a supervisor of its office "
+                           "can do this.")) from None
+
+
+def commission_members_check(*, office, members: list[tuple[object, bool]]) -> None:
+    """The rule for a commission's membership, used by the admin: each member is an
+    active commission member of the commission's office, and exactly one is the chair.
+    ``members`` is (user, is_chair) pairs."""
+    for user, _is_chair in members:
+        if not user.is_active or user.role != Role.COMMISSION_MEMBER:
+            raise ApplicationError(
+                "not_commission_member",
+                _("%(user)s is not an active user with the commission member role."),
+                user=user.get_username())
+        if office is not None and not user.offices.filter(pk=office.pk).exists():
+            raise ApplicationError(
+                "other_office", _("%(user)s does not work in the commission's office."),
+                user=user.get_username())
+    chairs = sum(1 for _user, is_chair in members if is_chair)
+    if members and chairs != 1:
+        raise ApplicationError("one_chair", _("A commission has exactly one chair."))
+
+
 def referral_create(*, actor, case: Case, commission: Commission, summary: str, question: str,
                     document_ids: list[int] = (), at: dt.datetime | None = None) -> Referral:
     """A caseworker puts a case before the commission with a summary, the question and
@@ -94,8 +164,12 @@ def referral_create(*, actor, case: Case, commission: Commission, summary: str, 
 def session_schedule(*, actor, commission: Commission, starts_at: dt.datetime, place: str = "",
                      referral_ids: list[int] | None = None,
                      at: dt.datetime | None = None) -> Session:
-    """The chair sets a session and its agenda: the given referrals, or every waiting one,
-    the case with the oldest deadline first. Each applicant sees the date."""
+    """The chair sets a session and its agenda: the referrals the chair ticked (``None``:
+    every waiting one, for programs), the case with the oldest deadline first. Each
+    applicant sees the date. An empty selection and a day already past are refused."""
+    if referral_ids is not None and not list(referral_ids):
+        raise ApplicationError("empty_selection",
+                               _("Tick the cases to put on the agenda: none is ticked."))
     with transaction.atomic():
         _chair(actor, commission)
         waiting = Referral.objects.select_for_update().filter(
@@ -107,6 +181,9 @@ def session_schedule(*, actor, commission: Commission, starts_at: dt.datetime, p
         at = at or timezone.now()  # after the lock: times follow the order of the moves
         if not referrals:
             raise ApplicationError("empty_agenda", _("No referred cases are waiting."))
+        if local_date(starts_at, commission.office) < local_date(at, commission.office):
+            raise ApplicationError("past_date", _("The session cannot be on a day already "
+                                                  "past."))
         session = Session.objects.create(commission=commission, starts_at=starts_at,
                                          place=(place or "").strip()[:200], created_by=actor)
         AgendaItem.objects.bulk_create([
@@ -122,6 +199,46 @@ def session_schedule(*, actor, commission: Commission, starts_at: dt.datetime, p
     return session
 
 
+def session_reschedule(*, actor, session: Session, starts_at: dt.datetime, reason: str,
+                       at: dt.datetime | None = None) -> SessionMove:
+    """The chair (or a supervisor of the office) moves a session to another date or time,
+    with a reason. The reason may name people: it is kept encrypted with the move, never
+    in the audit log or the timeline. Each case on the agenda gets a public event with the
+    new date. A session with a signed decision stays where it was."""
+    reason = _text(reason, "missing_reason", _("Give the reason for moving the session."))
+    if timezone.is_naive(starts_at):
+        raise ApplicationError("bad_date", _("Give the date and time of the session."))
+    with transaction.atomic():
+        session = Session.objects.select_for_update().select_related(
+            "commission__office").get(pk=session.pk)
+        at = at or timezone.now()  # after the lock: times follow the order of the moves
+        _chair_or_supervisor(actor, session.commission)
+        if Decision.objects.filter(item__session=session).exists():
+            raise ApplicationError("already_signed",
+                                   _("The session has signed decisions: it cannot be moved."))
+        if starts_at == session.starts_at:
+            raise ApplicationError("same_date", _("The session is already at that time."))
+        office = session.commission.office
+        if local_date(starts_at, office) < local_date(at, office):
+            raise ApplicationError("past_date", _("The session cannot be on a day already "
+                                                  "past."))
+        previous = session.starts_at
+        session.starts_at = starts_at
+        session.save(update_fields=["starts_at"])
+        move = SessionMove.objects.create(session=session, moved_by=actor, moved_at=at,
+                                          from_starts_at=previous, to_starts_at=starts_at,
+                                          reason=reason)
+        items = list(session.items.select_related("referral__case"))
+        for item in items:
+            events.commission_rescheduled(item.referral.case, at=at, actor=actor,
+                                          session_id=session.pk, session_at=starts_at,
+                                          previous_at=previous)
+        # Ids and a count only: the reason (free text) stays out of the log.
+        audit_record(action="session.moved", actor=actor, object_type="session",
+                     object_id=session.pk, data={"count": len(items)})
+    return move
+
+
 def vote_cast(*, actor, item: AgendaItem, choice: str, reason: str,
               at: dt.datetime | None = None) -> Vote:
     """A member votes with a written reason (and may change the vote until the decision is
@@ -131,12 +248,14 @@ def vote_cast(*, actor, item: AgendaItem, choice: str, reason: str,
     reason = _text(reason, "missing_reason", _("Give the reason for your vote."))
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related(
-            "session__commission").get(pk=item.pk)
+            "session__commission__office").get(pk=item.pk)
         at = at or timezone.now()  # after the lock: times follow the order of the votes
         _membership(actor, item.session.commission)
         if item.decisions.exists():
             raise ApplicationError("already_signed",
                                    _("The decision is signed: votes can no longer change."))
+        _require_open(item.session, at, _("Voting opens on the day of the session, "
+                                            "%(date)s."))
         vote, _created = Vote.objects.update_or_create(
             item=item, member=actor, defaults={"choice": choice, "reason": reason,
                                                "cast_at": at})
@@ -170,13 +289,15 @@ def decision_sign(*, actor, item: AgendaItem, outcome: str, reasoning: str,
     reasoning = _text(reasoning, "missing_reasoning", _("Write the reasoning of the decision."))
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related(
-            "session__commission", "referral__case").get(pk=item.pk)
+            "session__commission__office", "referral__case").get(pk=item.pk)
         at = at or timezone.now()  # after the lock: times follow the order of the moves
         _chair(actor, item.session.commission)
         if item.decisions.exists():
             raise ApplicationError("already_signed",
                                    _("This item already has a signed decision; record a "
                                      "correction instead."))
+        _require_open(item.session, at, _("The decision can be signed from the day of the "
+                                            "session, %(date)s."))
         book = rulebook.get(item.referral.case.rulebook_version)
         met, tally = quorum(item, book)
         if not met:

@@ -65,7 +65,8 @@ def session_create(request, commission_id: int):
             raise ApplicationError("bad_date", _("Give the date and time of the session."))
         if timezone.is_naive(starts):
             starts = timezone.make_aware(starts)
-        ids = [int(x) for x in request.POST.getlist("referrals") if x.isdigit()] or None
+        # Only the cases the chair ticked; none ticked is refused by the service.
+        ids = [int(x) for x in request.POST.getlist("referrals") if x.isdigit()]
         session = services.session_schedule(actor=request.user, commission=commission,
                                             starts_at=starts, place=request.POST.get("place", ""),
                                             referral_ids=ids)
@@ -89,14 +90,43 @@ def session_detail(request, session_id: int):
         _met, item.tally = services.quorum(item, rulebook.get(
             item.referral.case.rulebook_version))
         item.cast = sum(item.tally["votes"].values())
+    chair = selectors.is_chair(request.user, session.commission)
+    signed = any(item.decision_list for item in items)
     return render(request, "staff/session.html", {
         "session": session, "items": items, "nav": "commission",
-        "chair": selectors.is_chair(request.user, session.commission),
+        "chair": chair,
+        "open": services.session_is_open(session),
+        "opens_on": services.session_opens_on(session),
+        "moves": selectors.session_moves(session),
+        "may_move": chair and not signed,
         "vote_choices": VoteChoice.choices,
         "outcomes": DecisionOutcome.choices,
         "final_outcomes": [c for c in DecisionOutcome.choices
                            if c[0] != DecisionOutcome.REQUEST_INFORMATION],
     })
+
+
+@login_required
+@require_POST
+def session_move(request, session_id: int):
+    """The chair moves the session to another date or time, with a reason."""
+    try:
+        session = selectors.session_get(actor=request.user, session_id=session_id)
+    except ApplicationError as error:
+        raise Http404(str(error)) from None
+    starts = parse_datetime(request.POST.get("starts_at") or "")
+    try:
+        if starts is None:
+            raise ApplicationError("bad_date", _("Give the date and time of the session."))
+        if timezone.is_naive(starts):
+            starts = timezone.make_aware(starts)
+        services.session_reschedule(actor=request.user, session=session, starts_at=starts,
+                                    reason=request.POST.get("reason", ""))
+    except ApplicationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The session is moved; the applicants see the new date."))
+    return redirect("staff:session", session_id=session.pk)
 
 
 def _item(request, item_id: int) -> AgendaItem:

@@ -17,6 +17,8 @@ urlpatterns = [
     path("commission/<int:commission_id>/sessions/", review_views.session_create,
          name="session_create"),
     path("commission/sessions/<int:session_id>/", review_views.session_detail, name="session"),
+    path("commission/sessions/<int:session_id>/move/", review_views.session_move,
+         name="session_move"),
     path("commission/items/<int:item_id>/vote/", review_views.vote, name="vote"),
     path("commission/items/<int:item_id>/sign/", review_views.sign, name="sign"),
     path("commission/decisions/<int:decision_id>/correct/", review_views.correct,

@@ -54,8 +54,10 @@ def refer(case, staff, commission):
 @pytest.fixture
 def item(register, staff, commission):
     referral = refer(in_review(register, staff), staff, commission)
+    # Today: members vote and the chair signs only from the session's day on
+    # (test_sessions.py covers the days before it).
     session = session_schedule(actor=commission.people[0], commission=commission,
-                               starts_at=timezone.now() + dt.timedelta(days=3))
+                               starts_at=timezone.now())
     return session.items.get(referral=referral)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from casedesk.accounts.roles import Role
 from casedesk.cases.models import Case
@@ -41,8 +42,10 @@ def test_refer_schedule_vote_sign_and_correct(client, staff, register, commissio
 
     client.force_login(chair)
     assert case.number in client.get(reverse("staff:commission")).content.decode()
+    # Today, at the end of the day: votes are taken from the session's day on.
+    today = timezone.localdate().isoformat()
     response = client.post(reverse("staff:session_create", args=[commission.pk]), {
-        "starts_at": "2026-12-10T10:00", "place": "Зал 1",
+        "starts_at": f"{today}T23:59", "place": "Зал 1",
         "referrals": [Referral.objects.get().pk]})
     session = Session.objects.get()
     assert response["Location"] == reverse("staff:session", args=[session.pk])

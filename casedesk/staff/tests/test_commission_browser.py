@@ -50,6 +50,7 @@ SUMMARY = ("Сын заявительницы с марта находится �
            "выписка из госпиталя подтверждает лечение.")
 QUESTION = "Поддержать обращение и рекомендовать части исправить запись о СОЧ?"
 PLACE = "Зал заседаний, каб. 214"
+MOVE_REASON = "Заседание переносится: зал освободился раньше."
 REASONING = "Запись о СОЧ ошибочна: выписка подтверждает лечение в госпитале."
 REASONS = {
     "chair": "Выписка из госпиталя подтверждает лечение.",
@@ -184,13 +185,24 @@ def test_referral_session_votes_quorum_decision_letter_and_the_applicant_sees_it
     section = main.locator("section.card", has_text="Office commission")
     waiting = section.locator("tbody tr", has=chair.get_by_role("link", name=number))
     expect(waiting).to_contain_text(QUESTION)
-    expect(waiting.get_by_role("checkbox", name=number)).to_be_checked()
+    box = waiting.get_by_role("checkbox", name=number)
+    expect(box).not_to_be_checked()  # nothing goes on an agenda unless the chair ticks it
     starts = (timezone.localtime() + dt.timedelta(days=10)).replace(
         hour=10, minute=30, second=0, microsecond=0)
     section.get_by_label("Session date and time").fill(starts.strftime("%Y-%m-%dT%H:%M"))
     section.get_by_label("Place").fill(PLACE)
+    schedule = section.get_by_role("button", name="Schedule a session with the selected cases")
     with chair.expect_navigation():
-        section.get_by_role("button", name="Schedule a session with the selected cases").click()
+        schedule.click()
+    expect(message(chair).locator(".error")).to_have_text(
+        "Tick the cases to put on the agenda: none is ticked.")
+    assert not Session.objects.exists()
+    section.get_by_label("Session date and time").fill(starts.strftime("%Y-%m-%dT%H:%M"))
+    section.get_by_label("Place").fill(PLACE)
+    section.locator("tbody tr", has=chair.get_by_role("link", name=number)) \
+        .get_by_role("checkbox", name=number).check()
+    with chair.expect_navigation():
+        schedule.click()
     expect(chair).to_have_url(re.compile(r"/en/staff/commission/sessions/\d+/$"))
     expect(main.locator("[role=status].error")).to_have_count(0)
     expect(main).to_contain_text(PLACE)
@@ -204,7 +216,40 @@ def test_referral_session_votes_quorum_decision_letter_and_the_applicant_sees_it
     assert (session.starts_at, session.place) == (starts, PLACE)
     session_url = chair.url
 
-    # 3. The members vote; with two votes of the three needed the chair cannot sign yet.
+    # 3. Before the session's day nobody votes or signs: the page says from when.
+    with translation.override("en"):
+        opens = date_format(starts.date(), "DATE_FORMAT")
+    expect(main.locator("p.session-opens")).to_have_text(
+        f"Members vote and the chair signs from {opens}, the day of the session.")
+    expect(main.locator("form.vote, form.sign")).to_have_count(0)
+    screenshot(chair, "commission_session_before_the_day_en")
+    chair.goto(session_url.replace("/en/", "/ru/", 1))
+    expect(main.locator("p.session-opens")).to_contain_text(
+        gettext_in("ru", "Members vote and the chair signs from %(date)s, the day of the "
+                   "session.").split("%(date)s")[0])
+    screenshot(chair, "commission_session_before_the_day_ru")
+    chair.goto(session_url)
+
+    # The chair moves the session to today, with a reason; the forms appear.
+    today = timezone.localtime().replace(hour=23, minute=0, second=0, microsecond=0)
+    move = main.locator("details.session-move")
+    move.locator("summary").click()
+    move.get_by_label("New date and time").fill(today.strftime("%Y-%m-%dT%H:%M"))
+    # No reason, no move: the browser asks for it (and the service refuses an empty one).
+    expect(move.get_by_label("Reason for moving")).to_have_attribute("required", "")
+    move.get_by_label("Reason for moving").fill(MOVE_REASON)
+    with chair.expect_navigation():
+        move.get_by_role("button", name="Move the session").click()
+    expect(message(chair)).to_contain_text(
+        "The session is moved; the applicants see the new date.")
+    expect(main.locator("section.session-moves")).to_contain_text(MOVE_REASON)
+    expect(main.locator("p.session-opens")).to_have_count(0)
+    expect(main.locator("form.vote")).to_have_count(1)
+    expect(main.locator("form.sign")).to_have_count(1)
+    assert Session.objects.get().starts_at == today
+    screenshot(chair, "commission_session_on_the_day_en")
+
+    # The members vote; with two votes of the three needed the chair cannot sign yet.
     vote_uphold(chair, REASONS["chair"])
     member1 = new_page()
     login(member1, live_server, "member1", PASSWORD)
@@ -303,7 +348,11 @@ def test_referral_session_votes_quorum_decision_letter_and_the_applicant_sees_it
             "date": date_format(starts.date(), "DATE_FORMAT")}
         decided = gettext("The commission decided: %(outcome)s.") % {
             "outcome": gettext("upheld")}
+        moved = gettext("The commission's session on your case was moved to %(date)s.") % {
+            "date": date_format(today.date(), "DATE_FORMAT")}
     expect(history.locator("li", has_text=agenda)).to_have_count(1)
+    expect(history.locator("li", has_text=moved)).to_have_count(1)
+    expect(history).not_to_contain_text(MOVE_REASON)  # the reason stays with the commission
     expect(history.locator("li", has_text=decided)).to_have_count(1)
     expect(history).not_to_contain_text(REASONING)  # the reasoning is in the letter only
     letters = card(applicant, "letters")
