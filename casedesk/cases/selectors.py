@@ -250,8 +250,12 @@ def case_names(*, actor, cases: list[Case]) -> dict[int, CaseNames]:
 
     applicants: dict[int, list[str]] = {}
     for case_id, person_id, token in links:
-        if person_id != visible[case_id].service_member_id:  # not the member writing
-            applicants.setdefault(case_id, []).append(name(token))
+        if person_id == visible[case_id].service_member_id:  # the member writing
+            continue
+        names = applicants.setdefault(case_id, [])
+        text = name(token)
+        if text not in names:  # a reply stores its writer again, as a person of its own
+            names.append(text)
     return {pk: CaseNames(service_member=name(members.get(case.service_member_id)),
                           applicants=applicants.get(pk, []))
             for pk, case in visible.items()}
