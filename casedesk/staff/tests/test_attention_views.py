@@ -154,3 +154,16 @@ def test_the_queue_with_names_and_markers_runs_constant_queries(client, staff, r
     assert len(response.context["names"]) == 25 and len(response.context["attention"]) == 25
     assert many == few
     assert many_keys == few_keys == 1  # all the page's data keys in one read
+
+
+def test_an_erased_member_shows_as_erased_in_the_queue(client, staff, register):
+    from casedesk.intake.erasure import person_erase
+
+    case = register()
+    person_erase(actor=staff[Role.SUPERVISOR], person=case.service_member,
+                 reason_code="request")
+    crypto.cache_clear()
+    client.force_login(staff[Role.CASEWORKER])
+    text = client.get(url("staff:queues", query="queue=all")).content.decode()
+    assert case.number in text and MEMBER not in text
+    assert "name erased" in text and MOTHER in text
