@@ -14,7 +14,7 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from casedesk.core import bulk
+from casedesk.core import bulk, hooks
 
 from .models import Case, CaseEvent
 from .permissions import ApplicantActor
@@ -56,6 +56,9 @@ def _event(case: Case, kind: EventKind, *, at: dt.datetime, actor=None, public: 
 def _write(case: Case, kind: EventKind, **kwargs) -> CaseEvent:
     event = _event(case, kind, **kwargs)
     event.save(force_insert=True)
+    # In the same transaction (``in_transaction`` subscribers only, e.g. the staff's
+    # attention items); the event object itself, never sent out of the process.
+    hooks.emit("case_event", event=event)
     return event
 
 

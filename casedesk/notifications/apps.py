@@ -9,8 +9,9 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from casedesk.core import hooks
 
-        from . import handlers
+        from . import attention, handlers
 
         hooks.subscribe("appeal_acknowledged", handlers.on_appeal_acknowledged,
                         many=handlers.on_appeals_acknowledged)
         hooks.subscribe("case_moved", handlers.on_case_moved)
+        hooks.subscribe("case_event", attention.on_case_event, in_transaction=True)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import review_views, views
+from . import attention_views, review_views, views
 
 app_name = "staff"
 urlpatterns = [
@@ -33,4 +33,5 @@ urlpatterns = [
     path("cases/<str:number>/documents/", views.case_document, name="document_add"),
     path("cases/<str:number>/documents/<int:document_id>/", views.document_file,
          name="document"),
+    path("attention/", attention_views.attention_page, name="attention"),
 ]

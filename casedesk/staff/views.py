@@ -36,9 +36,10 @@ from casedesk.intake import letters as intake_letters
 from casedesk.intake.public import access_code_issue
 from casedesk.intake.selectors import cases_by_contact, possible_duplicates
 from casedesk.intake.services import appeal_register
+from casedesk.notifications.attention import attention_seen
 from casedesk.review.selectors import commissions_for_case
 
-from . import forms
+from . import attention_views, forms
 
 PAGE_SIZE = 25
 
@@ -93,6 +94,7 @@ def queues(request):
         "counts": selectors.queue_counts(actor=request.user, spec=spec, today=today),
         "page": page,
         "rows": rows,
+        **attention_views.queue_rows(request, [case for case, _left in rows], queue=queue),
         "query": query,
         "book": rulebook.current(),
         "is_supervisor": request.user.role == Role.SUPERVISOR,
@@ -135,6 +137,7 @@ def case_detail(request, number: str):
         return _refuse(error)
     audit_record(action="case.read", actor=request.user, object_type="case",
                  object_id=file.case.pk)
+    attention_seen(user=request.user, case=file.case)
     return render(request, "staff/case.html", _case_context(request, file))
 
 
