@@ -225,6 +225,8 @@ LANGUAGE_CODE = os.environ.get("CASEDESK_LANGUAGE", "ru")
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "casedesk" / "locale"]
 TIME_ZONE = os.environ.get("CASEDESK_TIME_ZONE", "Europe/Moscow")
+# English dates as "7 Dec 2026" (casedesk/formats/en/formats.py), not 12/07/2026.
+FORMAT_MODULE_PATH = ["casedesk.formats"]
 USE_I18N = True
 USE_TZ = True
 
