@@ -34,11 +34,15 @@ class Dialect:
     decimal: str
     date: str  # strftime
     datetime: str
+    xlsx_date: str  # Excel number formats
+    xlsx_datetime: str
 
 
 DIALECTS = {
-    "ru": Dialect(delimiter=";", decimal=",", date="%d.%m.%Y", datetime="%d.%m.%Y %H:%M"),
-    "en": Dialect(delimiter=",", decimal=".", date="%Y-%m-%d", datetime="%Y-%m-%d %H:%M"),
+    "ru": Dialect(delimiter=";", decimal=",", date="%d.%m.%Y", datetime="%d.%m.%Y %H:%M",
+                  xlsx_date="DD.MM.YYYY", xlsx_datetime="DD.MM.YYYY HH:MM"),
+    "en": Dialect(delimiter=",", decimal=".", date="%Y-%m-%d", datetime="%Y-%m-%d %H:%M",
+                  xlsx_date="D MMM YYYY", xlsx_datetime="D MMM YYYY, HH:MM"),
 }
 
 
@@ -88,8 +92,11 @@ def _xlsx_cell(value):
     return str(value)
 
 
-def xlsx_bytes(header: Sequence, rows: Iterable[Sequence], *, title: str = "") -> bytes:
-    """The table as an XLSX workbook of one sheet, header row bold and frozen."""
+def xlsx_bytes(header: Sequence, rows: Iterable[Sequence], *, title: str = "",
+               language: str | None = None) -> bytes:
+    """The table as an XLSX workbook of one sheet, header row bold and frozen; dates shown
+    as 07.12.2026 (Russian) or 7 Dec 2026 (English)."""
+    d = dialect(language)
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -112,8 +119,8 @@ def xlsx_bytes(header: Sequence, rows: Iterable[Sequence], *, title: str = "") -
             value = _xlsx_cell(value)
             if isinstance(value, dt.datetime | dt.date):
                 cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = ("DD.MM.YYYY HH:MM" if isinstance(value, dt.datetime)
-                                      else "DD.MM.YYYY")
+                cell.number_format = (d.xlsx_datetime if isinstance(value, dt.datetime)
+                                      else d.xlsx_date)
                 out.append(cell)
             else:
                 out.append(value)
@@ -128,7 +135,8 @@ def response(header: Sequence, rows: Iterable[Sequence], *, fmt: str, stem: str,
     """A download of the table as ``fmt`` ("csv" or "xlsx") named ``stem``.csv/.xlsx.
     ``stem`` must be ASCII without quotes (a code, never a name)."""
     if fmt == "xlsx":
-        result = HttpResponse(xlsx_bytes(header, rows, title=title), content_type=XLSX_TYPE)
+        result = HttpResponse(xlsx_bytes(header, rows, title=title, language=language),
+                              content_type=XLSX_TYPE)
     elif fmt == "csv":
         result = HttpResponse(csv_text(header, rows, language=language).encode(),
                               content_type=CSV_TYPE)
