@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the fixtures of test_views are imported by name
 """Downloads of the statistics dashboard: the annual report (PDF, CSV) of an office the
 person may see, in the page's language, 404 for any other; each table as XLSX and as CSV
 that Russian Excel opens; every download audited."""
