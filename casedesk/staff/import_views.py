@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -33,7 +34,9 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, offices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["office"].choices = [(o.pk, f"{o.code} — {o}") for o in offices]
+        language = get_language()
+        self.fields["office"].choices = [(o.pk, f"{o.code} — {o.name(language)}")
+                                         for o in offices]
         if len(offices) == 1:
             self.fields["office"].initial = offices[0].pk
         self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
