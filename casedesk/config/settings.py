@@ -220,11 +220,15 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CASEDESK_MAX_UPLOAD_BYTES = int(os.environ.get("CASEDESK_MAX_UPLOAD_BYTES", str(10 * 1024**2)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
+# CSV imports in the browser (casedesk.intake.import_jobs): files up to this size.
+CASEDESK_IMPORT_MAX_BYTES = int(os.environ.get("CASEDESK_IMPORT_MAX_BYTES", str(20 * 1024**2)))
 
 LANGUAGE_CODE = os.environ.get("CASEDESK_LANGUAGE", "ru")
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "casedesk" / "locale"]
 TIME_ZONE = os.environ.get("CASEDESK_TIME_ZONE", "Europe/Moscow")
+# English dates as "7 Dec 2026" (casedesk/formats/en/formats.py), not 12/07/2026.
+FORMAT_MODULE_PATH = ["casedesk.formats"]
 USE_I18N = True
 USE_TZ = True
 

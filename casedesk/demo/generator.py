@@ -81,11 +81,52 @@ STAFF = [
     ("commission2", Role.COMMISSION_MEMBER, "MSK", False),
     ("commission3", Role.COMMISSION_MEMBER, "MSK", False),
     ("analyst", Role.ANALYST, "*", False),
+    ("spb_clerk", Role.INTAKE_CLERK, "SPB", False),
     ("spb_caseworker", Role.CASEWORKER, "SPB", False),
     ("spb_supervisor", Role.SUPERVISOR, "SPB", False),
+    ("spb_commission", Role.COMMISSION_MEMBER, "SPB", False),
+    ("spb_commission2", Role.COMMISSION_MEMBER, "SPB", False),
+    ("spb_commission3", Role.COMMISSION_MEMBER, "SPB", False),
+    ("ksm_clerk", Role.INTAKE_CLERK, "KSM", False),
     ("ksm_caseworker", Role.CASEWORKER, "KSM", False),
     ("ksm_supervisor", Role.SUPERVISOR, "KSM", False),
+    ("ksm_commission", Role.COMMISSION_MEMBER, "KSM", False),
+    ("ksm_commission2", Role.COMMISSION_MEMBER, "KSM", False),
+    ("ksm_commission3", Role.COMMISSION_MEMBER, "KSM", False),
 ]
+# The demo staff as people (fictional names): username -> first name, last name, position
+# in Russian and in English. Filled in for existing demo users whose fields are empty.
+STAFF_PEOPLE = {
+    "admin": ("Андрей", "Соколов", "системный администратор", "system administrator"),
+    "clerk": ("Ольга", "Миронова", "специалист по приёму обращений", "appeals intake officer"),
+    "caseworker": ("Наталья", "Белова", "ведущий специалист", "lead specialist"),
+    "caseworker2": ("Игорь", "Захаров", "главный специалист", "chief specialist"),
+    "supervisor": ("Елена", "Воронцова", "начальник отдела по работе с обращениями",
+                   "head of the appeals department"),
+    "commission": ("Виктор", "Лебедев", "заместитель Уполномоченного, председатель комиссии",
+                   "deputy commissioner, commission chair"),
+    "commission2": ("Марина", "Гусева", "консультант-юрист, член комиссии",
+                    "legal consultant, commission member"),
+    "commission3": ("Сергей", "Крылов", "представитель общественного совета, член комиссии",
+                    "public council representative, commission member"),
+    "analyst": ("Павел", "Никитин", "консультант-аналитик", "analyst"),
+    "spb_clerk": ("Дарья", "Орехова", "специалист 1-го разряда", "specialist, first grade"),
+    "spb_caseworker": ("Алексей", "Фомин", "ведущий специалист", "lead specialist"),
+    "spb_supervisor": ("Татьяна", "Ершова", "начальник отдела", "head of department"),
+    "spb_commission": ("Михаил", "Тарасов", "заместитель Уполномоченного, председатель комиссии",
+                       "deputy commissioner, commission chair"),
+    "spb_commission2": ("Ирина", "Савельева", "главный специалист-юрист, член комиссии",
+                        "chief legal specialist, commission member"),
+    "spb_commission3": ("Николай", "Шестаков", "член экспертного совета, член комиссии",
+                        "expert council member, commission member"),
+    "ksm_clerk": ("Юлия", "Сорокина", "секретарь приёмной", "reception secretary"),
+    "ksm_caseworker": ("Денис", "Макаров", "консультант", "consultant"),
+    "ksm_supervisor": ("Галина", "Рябова", "председатель комитета", "committee chair"),
+    "ksm_commission": ("Людмила", "Ковалёва", "член правления, председатель комиссии",
+                       "board member, commission chair"),
+    "ksm_commission2": ("Анна", "Зуева", "член правления", "board member"),
+    "ksm_commission3": ("Владимир", "Белоусов", "юрист-консультант", "legal consultant"),
+}
 
 CATEGORY_WEIGHTS = {
     "demobilization_term": 16, "medical_discharge": 12, "record_error_awol": 9,
@@ -183,16 +224,38 @@ def ensure_reference(*, password: str = DEMO_PASSWORD) -> list[tuple[str, str, s
             offices[code].regions.set([regions[c] for c in served if c in regions])
     logins = []
     for username, role, office_code, superuser in STAFF:
+        first, last, position_ru, position_en = STAFF_PEOPLE[username]
+        person = {"first_name": first, "last_name": last, "position_ru": position_ru,
+                  "position_en": position_en}
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, role=role, is_staff=superuser,
-                        is_superuser=superuser, first_name=username.replace("_", " ").title())
+                        is_superuser=superuser, **person)
             user.set_password(password)
             user.save()
             user.offices.set(offices.values() if office_code == "*" else [offices[office_code]])
+        else:
+            _fill_person(user, person)
         logins.append((username, str(role.label), office_code))
     _ensure_commissions(offices)
     return logins
+
+
+# The names the demo gave its staff before they had real ones ("Spb Caseworker"): replaced.
+def _placeholder(user: User) -> bool:
+    return user.first_name == user.username.replace("_", " ").title() and not user.last_name
+
+
+def _fill_person(user: User, person: dict[str, str]) -> None:
+    """Fill in the name and position of an existing demo user where they are empty (or
+    the old placeholder name); what someone has typed in stays."""
+    placeholder = _placeholder(user)
+    changed = [name for name, value in person.items()
+               if not getattr(user, name) or (placeholder and name == "first_name")]
+    for name in changed:
+        setattr(user, name, person[name])
+    if changed:
+        user.save(update_fields=changed)
 
 
 def _ensure_commissions(offices: dict) -> None:

@@ -37,7 +37,7 @@ import re
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -894,7 +894,8 @@ def _stored_keys(keys: list[str]) -> set[str]:
 
 def appeals_import(*, actor, office: Office, path: Path | str, dry_run: bool = False,
                    batch: int = BATCH, now: dt.datetime | None = None,
-                   use_copy: bool | None = None) -> ImportResult:
+                   use_copy: bool | None = None,
+                   progress: Callable[[int], None] | None = None) -> ImportResult:
     """Check every row of the CSV file at ``path`` and, if all are good and ``dry_run`` is
     false, import the rows not imported before into ``office``, all in one transaction.
 
@@ -903,7 +904,9 @@ def appeals_import(*, actor, office: Office, path: Path | str, dry_run: bool = F
     command line. Bad rows do not raise: they are in ``result.errors`` and nothing is
     written. A refused import (no permission, a concurrent import of the same rows) raises
     :class:`ApplicationError`. Rows are written with COPY on PostgreSQL and bulk_create
-    elsewhere (``use_copy`` chooses).
+    elsewhere (``use_copy`` chooses). ``progress``, if given, is called with the number
+    of rows checked so far every ``BATCH`` rows of the first pass (outside the write
+    transaction, so what it stores is seen at once).
     """
     path = Path(path)
     if actor is not None and (actor.role not in REGISTERING_ROLES
@@ -923,6 +926,8 @@ def appeals_import(*, actor, office: Office, path: Path | str, dry_run: bool = F
     order: list[tuple[dt.datetime, int, int, str, int]] = []
     for draft in _timed(checker.rows(path, result.errors), timings, "check"):
         result.rows += 1
+        if progress is not None and result.rows % BATCH == 0:
+            progress(result.rows)
         if draft is None:
             continue
         if draft.key in first_row:

@@ -7,6 +7,7 @@ person who edited the file can find the mistake without reading Python.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from .schema import (
     CASE_ENDINGS,
+    Act,
+    Acts,
     Calendar,
     Category,
     DeadlineRule,
@@ -36,6 +39,9 @@ FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "deadlines": ("deadlines.yaml", Deadlines),
     "grounds": ("grounds.yaml", Grounds),
 }
+
+
+_CYRILLIC = re.compile("[А-Яа-яЁё]")
 
 
 class RulebookError(ImproperlyConfigured):
@@ -67,6 +73,8 @@ class Rulebook:
     due_soon_days: int
     retention: Retention
     extra: dict[str, Any] = field(default_factory=dict)
+    acts: tuple[Act, ...] = ()  # longest title first
+    terms: dict[str, str] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -89,6 +97,31 @@ class Rulebook:
         sub = next((s for s in known.subcategories if s.code == subcategory), None) \
             if known else None
         return f"{label}: {sub.label.get(language) if sub else subcategory}"
+    def citation_gloss(self, citation: str) -> str:
+        """The English gloss of a (Russian) citation from acts.yaml: the act's English
+        name and the article, part, point in English; "" if no act matches."""
+        act = next((a for a in self.acts if citation.startswith(a.title)), None)
+        if act is None:
+            return ""
+        rest = citation[len(act.title):]
+        if rest.lstrip().startswith("«") and "»" in rest:  # the act's Russian name
+            rest = rest[rest.index("»") + 1:]
+        for term in sorted(self.terms, key=len, reverse=True):
+            rest = rest.replace(term, self.terms[term])
+        if _CYRILLIC.search(rest) or not rest.strip(" ,"):
+            return act.en
+        return act.en + ", " + rest.strip(" ,")
+
+    def citation(self, citation: str, language: str | None) -> str:
+        """A citation as a page in ``language`` shows it: in Russian as written; in
+        English the Russian text followed by its gloss, «…» (Federal Law No. …, art. 12)."""
+        if not (language or "").startswith("en") or not citation:
+            return citation
+        gloss = self.citation_gloss(citation)
+        if not gloss:
+            return citation
+        quoted = citation if "«" in citation else f"«{citation}»"
+        return f"{quoted} ({gloss})"
 
 
 # --- reading YAML with line numbers ------------------------------------------------------
@@ -216,6 +249,7 @@ def load_version(folder: Path) -> Rulebook:
     review = _validate(rv_path, Review, data, node)
 
     retention = _load_retention(folder / "retention.yaml")
+    acts = _load_acts(folder / "acts.yaml")
 
     return Rulebook(
         path=folder,
@@ -229,7 +263,19 @@ def load_version(folder: Path) -> Rulebook:
         grounds=grounds_by_code,
         calendar=deadlines.calendar,
         due_soon_days=deadlines.due_soon_days,
+        acts=tuple(sorted(acts.acts, key=lambda a: len(a.title), reverse=True)),
+        terms=dict(acts.terms),
     )
+
+
+def _load_acts(path: Path) -> Acts:
+    """acts.yaml (optional: a version without it shows citations without glosses)."""
+    if not path.exists():
+        return Acts()
+    data, node = _read(path)
+    acts = _validate(path, Acts, data, node)
+    _unique(path, node, ("acts",), acts.acts)
+    return acts
 
 
 def _load_retention(path: Path) -> Retention:

@@ -219,4 +219,17 @@ class Grounds(Strict):
     left_unanswered: list[Ground] = Field(min_length=1)
 
 
+class Act(Strict):
+    """A legal act as citations name it, with its English gloss (acts.yaml)."""
+
+    code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str = Field(min_length=3)  # how citations of the act begin, in Russian
+    en: str = Field(min_length=3)
+
+
+class Acts(Strict):
+    acts: list[Act] = []
+    terms: dict[str, str] = {}  # parts of a citation ("ст.", "ч.") in English
+
+
 Category.model_rebuild()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import attention_views, review_views, views
+from . import attention_views, export_views, import_views, review_views, views
 
 app_name = "staff"
 urlpatterns = [
@@ -34,4 +34,8 @@ urlpatterns = [
     path("cases/<str:number>/documents/<int:document_id>/", views.document_file,
          name="document"),
     path("attention/", attention_views.attention_page, name="attention"),
+    path("export.<str:fmt>", export_views.queue_export, name="queue_export"),
+    path("import/", import_views.import_upload, name="import"),
+    path("import/<int:job_id>/", import_views.import_job, name="import_job"),
+    path("import/<int:job_id>/start/", import_views.import_start, name="import_start"),
 ]

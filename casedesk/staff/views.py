@@ -155,7 +155,7 @@ def _case_context(request, file, **extra):
     transitions = allowed_for(case.state, user.role)
     deadlines = [
         {"deadline": d, "label": book.rules[d.rule].label.get(language),
-         "citation": book.rules[d.rule].citation,
+         "citation": book.citation(book.rules[d.rule].citation, language),
          "days_left": days_left(d.due_on, today) if d.closed_on is None else None,
          "extendable": d.closed_on is None and book.rules[d.rule].max_extension_days > 0}
         for d in file.deadlines

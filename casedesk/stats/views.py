@@ -30,10 +30,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 
+from casedesk.audit.services import audit_record
+from casedesk.core import tables as table_files
 from casedesk.core.errors import ApplicationError
 
 from . import selectors
 from .forms import PublicFilterForm, StaffFilterForm
+from .report_views import report_form
 
 LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
 PUBLIC_MAX_AGE = 300  # seconds a browser (or, for the data files, a proxy) may keep them
@@ -59,21 +62,34 @@ def dashboard(request):
     except ApplicationError as error:
         return HttpResponseForbidden(str(error))
     query = _query(form)
+    displays = _displays(tables, lambda key: reverse("stats:staff_csv", args=[key]) + query)
+    for display in displays:
+        display["xlsx_url"] = reverse("stats:staff_xlsx", args=[display["key"]]) + query
     return render(request, "stats/dashboard.html", {
         "form": form,
-        "tables": _displays(tables, lambda key: reverse("stats:staff_csv", args=[key]) + query),
+        "tables": displays,
         "refreshed_at": selectors.refreshed_at(),
+        "report_form": report_form(request),
         "nav": "stats",
     })
 
 
 @login_required
-def dashboard_csv(request, key: str):
+def dashboard_csv(request, key: str, fmt: str = "csv"):
+    """One table of the dashboard as CSV (that Russian Excel opens on the Russian page)
+    or XLSX, with the page's filters; audited (figures only, no personal data)."""
     try:
-        _form, tables = _staff_tables(request)
+        form, tables = _staff_tables(request)
     except ApplicationError as error:
         return HttpResponseForbidden(str(error))
-    return _csv_response(selectors.table_csv(_pick(tables, key)), f"casedesk-{key}.csv")
+    table = _pick(tables, key)
+    spec = form.spec()
+    audit_record(action="stats.export", actor=request.user, object_type="table",
+                 object_id=key, data={"format": fmt, "language": get_language(),
+                                      "office": list(spec.office_ids or ()),
+                                      "category": spec.category, "count": len(table.rows)})
+    return table_files.response(table.columns, table.rows, fmt=fmt, stem=f"casedesk-{key}",
+                                language=get_language(), title=key)
 
 
 # --- the public statistics ----------------------------------------------------------------

@@ -129,3 +129,13 @@ def letter_title(document):
                 str(document.get_doc_type_display()))
     extension = name.rsplit(".", 1)[-1].upper() if "." in name else ""
     return f"{kind} ({extension})" if extension else kind
+
+
+@register.filter
+def cite(citation, book=None):
+    """A legal citation as the page's language shows it: Russian as written; on English
+    pages followed by its English gloss from the rulebook (acts.yaml). ``book`` is the
+    rulebook version (the current one if not given)."""
+    from casedesk import rulebook
+
+    return (book or rulebook.current()).citation(citation or "", translation.get_language())
