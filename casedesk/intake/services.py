@@ -60,29 +60,45 @@ class Sender:
 SENDER_LIMITS = {"body": 300, "number": 100}
 
 
+def sender_problems(*, channel: str, sender: Sender | None,
+                    received_on: dt.date | None = None) -> list[ApplicationError]:
+    """What is wrong with the forwarding body given for an appeal of ``channel``: nothing
+    for other channels; for "forwarded", its name and outgoing number are required and its
+    date cannot be after the day the appeal was received. (The desk shows every problem at
+    once; ``sender_check`` refuses on the first.)"""
+    if channel != Channel.FORWARDED:
+        return []
+    body = " ".join(clean_text(sender.body if sender else "").split())
+    number = clean_text(sender.number if sender else "")
+    problems = []
+    if not body:
+        problems.append(ApplicationError("missing_sender_body",
+                                         _("Name the body that forwarded the appeal.")))
+    if not number:
+        problems.append(ApplicationError(
+            "missing_sender_number",
+            _("Give the outgoing number of the body's covering letter.")))
+    if len(body) > SENDER_LIMITS["body"] or len(number) > SENDER_LIMITS["number"]:
+        problems.append(ApplicationError("too_long",
+                                         _("The body's name or number is too long.")))
+    if sender and sender.sent_on and received_on and sender.sent_on > received_on:
+        problems.append(ApplicationError(
+            "sender_date_late",
+            _("The body's covering letter cannot be dated after the appeal was received.")))
+    return problems
+
+
 def sender_check(*, channel: str, sender: Sender | None,
                  received_on: dt.date | None = None) -> Sender | None:
     """The forwarding body of an appeal of channel "forwarded", cleaned; ``None`` for any
-    other channel (whatever was given). Raises ApplicationError when the body or its
-    number is missing or its date is after the day the appeal was received."""
+    other channel (whatever was given). Raises ApplicationError (``sender_problems``)."""
+    problems = sender_problems(channel=channel, sender=sender, received_on=received_on)
+    if problems:
+        raise problems[0]
     if channel != Channel.FORWARDED:
         return None
-    body = " ".join(clean_text(sender.body if sender else "").split())
-    number = clean_text(sender.number if sender else "")
-    if not body:
-        raise ApplicationError("missing_sender_body",
-                               _("Name the body that forwarded the appeal."))
-    if not number:
-        raise ApplicationError("missing_sender_number",
-                               _("Give the outgoing number of the body's covering letter."))
-    if len(body) > SENDER_LIMITS["body"] or len(number) > SENDER_LIMITS["number"]:
-        raise ApplicationError("too_long", _("The body's name or number is too long."))
-    sent_on = sender.sent_on
-    if sent_on and received_on and sent_on > received_on:
-        raise ApplicationError(
-            "sender_date_late",
-            _("The body's covering letter cannot be dated after the appeal was received."))
-    return Sender(body=body, number=number, sent_on=sent_on)
+    return Sender(body=" ".join(clean_text(sender.body).split()),
+                  number=clean_text(sender.number), sent_on=sender.sent_on)
 
 
 def received_at_earliest() -> dt.date:

@@ -13,7 +13,7 @@ from casedesk.cases.workflow import Outcome
 from casedesk.core.errors import ApplicationError
 from casedesk.core.models import Region
 from casedesk.core.states import CaseState
-from casedesk.intake.services import PersonData, Sender, received_at_check, sender_check
+from casedesk.intake.services import PersonData, Sender, received_at_check, sender_problems
 from casedesk.people.models import ServiceType
 
 REGISTER_CHANNELS = [("letter", _("letter")), ("email", _("email")), ("phone", _("phone")),
@@ -127,13 +127,12 @@ class RegisterForm(MarkErrors, forms.Form):
             self.add_error("member_name", _("Give the service member's full name."))
         if data.get("channel"):
             received = data.get("received_at")
-            try:
-                sender_check(channel=data["channel"], sender=self.sender(forwarded=True),
-                             received_on=received.date() if received else None)
-            except ApplicationError as error:
+            for problem in sender_problems(channel=data["channel"],
+                                           sender=self.sender(forwarded=True),
+                                           received_on=received.date() if received else None):
                 field = {"missing_sender_number": "sender_number",
-                         "sender_date_late": "sender_date"}.get(error.code, "sender_body")
-                self.add_error(field, str(error))
+                         "sender_date_late": "sender_date"}.get(problem.code, "sender_body")
+                self.add_error(field, str(problem))
         return data
 
     def sender(self, *, forwarded: bool = False) -> Sender | None:
