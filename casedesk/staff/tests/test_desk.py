@@ -161,7 +161,7 @@ def test_a_possible_duplicate_needs_an_explicit_choice(client, staff, language, 
     response = client.post(url, {**again, "action": "check"})
     content = response.content.decode()
     assert first.number in content and 'value="new"' in content
-    assert "checked" not in content.split('id="matches"')[1].split("</fieldset>")[0]
+    assert "checked" not in content.split('id="possible-duplicates"')[1].split("</fieldset>")[0]
     response = client.post(url, {**again, "action": "save"})  # no choice made
     assert response.status_code == 400
     content = response.content.decode()
