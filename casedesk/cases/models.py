@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk.core.fields import (
     EncryptedCharField,
+    EncryptedDateField,
     EncryptedJSONField,
     EncryptedTextField,
     SearchTokensField,
@@ -23,6 +24,7 @@ class Channel(models.TextChoices):
     VISIT = "visit", _("personal visit")
     IMPORT = "import", _("bulk import")
     API = "api", _("API")
+    FORWARDED = "forwarded", _("forwarded from another body")
 
 
 class Relation(models.TextChoices):
@@ -186,6 +188,12 @@ class Appeal(WriteOnce):
     )
     # Unique by Meta.constraints (unique=True would add a LIKE index no query uses).
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # Channel "forwarded": the body that sent the appeal on, with its outgoing number (исх.
+    # №) and date. They can tell whose case it is: encrypted like the text.
+    sender_body = EncryptedCharField(_("forwarded by"), max_length=300, blank=True)
+    sender_number = EncryptedCharField(_("their outgoing number"), max_length=100,
+                                       blank=True)
+    sender_date = EncryptedDateField(_("their outgoing date"), null=True, blank=True)
 
     class Meta:
         ordering = ["received_at"]
@@ -199,6 +207,33 @@ class Appeal(WriteOnce):
 
     def data_key_id(self) -> str:
         return self.submitter.data_key_id()
+
+
+class IncomingEntry(WriteOnce):
+    """An appeal's entry in its office's register of incoming mail: the incoming number
+    (вх. №, ``accounts.services.register_number_next``). Written when the appeal is
+    registered, which for an appeal from the public (web, API, import) comes after the
+    appeal itself was stored: the number is a row of its own, not a field of the
+    write-once appeal, so that every appeal has it in one place. Numbers say nothing
+    about the person (office code, year, sequence)."""
+
+    write_once_message = "an incoming number, once given, is never changed"
+
+    appeal = models.OneToOneField(Appeal, primary_key=True, on_delete=models.CASCADE,
+                                  related_name="incoming", verbose_name=_("appeal"))
+    office = models.ForeignKey("accounts.Office", on_delete=models.PROTECT)
+    number = models.CharField(_("incoming number"), max_length=32)
+    registered_at = models.DateTimeField(_("registered"))
+
+    class Meta:
+        verbose_name = _("incoming register entry")
+        verbose_name_plural = _("incoming register entries")
+        # Number first: the queue search looks a number up without its office.
+        constraints = [models.UniqueConstraint(fields=["number", "office"],
+                                               name="incoming_number_office")]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 

@@ -12,6 +12,8 @@ query:
   (``123`` and ``000123`` find ``MSK-2026-000123`` and ``SPB-2025-000123``). Such a query
   does not search the texts, so a unit number such as ``12345`` is looked up as a case
   number, not in the appeals.
+- **An incoming number** (вх. №, ``MSK/2026/00012`` or ``msk/2026/12``): the cases with
+  an appeal entered under it in the office's incoming register (``IncomingEntry``).
 - **Anything else**: the texts, which are encrypted at rest, so never in plaintext. Each
   appeal (text and request) and each internal note carries its *search words*: the
   stems of its words (Snowball: «госпитале» and «госпиталь», "hospitals" and "hospital"
@@ -56,7 +58,7 @@ from django.db.models.sql.where import AND
 
 from casedesk.core import tokens
 
-from .models import Appeal, Case, CaseNote, CaseSearch
+from .models import Appeal, Case, CaseNote, CaseSearch, IncomingEntry
 
 # Longest query taken into account; the rest is ignored.
 MAX_QUERY = 200
@@ -68,6 +70,7 @@ MAX_WORDS = 10
 _NUMBER = re.compile(r"^([A-Za-z]{2,8})-(\d{4})(?:-(\d{0,9}))?$")
 # The sequence digits alone.
 _SEQUENCE = re.compile(r"^\d{1,9}$")
+_INCOMING = re.compile(r"^([A-Za-z]{2,8})/(\d{4})/(\d{1,9})$")
 _WORD = re.compile(r"\w+")
 # Positions a tsvector keeps of one word: up to this many texts, the position of a word in
 # CaseSearch.vector tells which text it is in.
@@ -177,7 +180,14 @@ def _offices(queryset: QuerySet[Case], *, only: bool) -> set[int] | None:
 
 
 def _number_filter(query: str) -> Q | None:
-    """The condition on ``Case.number`` if ``query`` looks like a case number or part."""
+    """The condition on ``Case.number`` if ``query`` looks like a case number or part (or
+    on the incoming numbers of its appeals if it looks like one)."""
+    incoming = _INCOMING.match(query)
+    if incoming is not None:
+        code, year, sequence = incoming.groups()
+        number = f"{code.upper()}/{year}/{int(sequence):05d}"
+        return Q(Exists(IncomingEntry.objects.filter(number=number,
+                                                     appeal__case_id=OuterRef("pk"))))
     if _SEQUENCE.match(query):
         return Q(number__endswith=f"-{int(query):06d}")
     match = _NUMBER.match(query)

@@ -27,6 +27,7 @@ CASE_READERS = frozenset(
     {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR, Role.COMMISSION_MEMBER}
 )
 QUEUES = {
+    "to_register": _("To register"),
     "mine": _("My cases"),
     "unassigned": _("Unassigned"),
     "due_soon": _("Due soon"),
@@ -65,6 +66,9 @@ def queue_labels() -> dict[str, str]:
 def queue_filters(actor, today: dt.date) -> dict[str, Q]:
     soon = today + dt.timedelta(days=_due_soon_days())
     return {
+        # Appeals from the public (web, API, import) waiting for a clerk; their next due
+        # date is the registration deadline, so the queue's order is the oldest first.
+        "to_register": Q(state=CaseState.RECEIVED),
         "mine": Q(assignee=actor, state__in=OPEN),
         "unassigned": Q(assignee__isnull=True, state__in=OPEN),
         "due_soon": Q(next_due_on__gte=today, next_due_on__lte=soon),
@@ -74,6 +78,11 @@ def queue_filters(actor, today: dt.date) -> dict[str, Q]:
         "open": Q(state__in=OPEN),
         "all": Q(),
     }
+
+
+def queue_default(actor) -> str:
+    """The queue a person lands on: clerks on the appeals to register, others on theirs."""
+    return "to_register" if getattr(actor, "role", None) == Role.INTAKE_CLERK else "mine"
 
 
 @dataclass(frozen=True)
@@ -153,7 +162,7 @@ def case_file(*, actor, number: str) -> CaseFile:
     return CaseFile(
         case=case,
         applicants=list(case.applicant_links.select_related("person")),
-        appeals=list(case.appeals.select_related("submitter").prefetch_related(
+        appeals=list(case.appeals.select_related("submitter", "incoming").prefetch_related(
             Prefetch("documents", queryset=Document.objects.order_by("created_at")))),
         documents=list(case.documents.select_related("uploaded_by")),
         notes=list(case.notes.select_related("author")),

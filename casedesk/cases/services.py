@@ -18,7 +18,7 @@ from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
 from casedesk.deadlines.rules import ExtensionRefused, check_extension, status
 
-from . import deadline_sync, events, permissions
+from . import deadline_sync, events, incoming, permissions
 from .models import Case, CaseNote, CaseNumberCounter, Deadline, DeadlineFlag
 from .workflow import FORWARDED_TO, GROUND, MESSAGE, OUTCOME, REASON, TRANSITIONS, Outcome
 
@@ -275,6 +275,7 @@ def case_transition(
         locked.state = spec.target
         if transition == "register":
             locked.registered_at = at
+            incoming.incoming_numbers_give(case=locked, at=at)  # вх. № of its appeals
         if OUTCOME in spec.requires and transition == "answer":
             locked.outcome = given[OUTCOME]
         if FORWARDED_TO in spec.requires:

@@ -110,7 +110,8 @@ def person_erase(*, actor, person: Person, reason_code: str,
         # again finishes it.
         destroyed = crypto.keys_destroy([locked.key_id])
         appeals = Appeal.objects.filter(submitter_id=locked.pk).update(
-            text="", request="", search_tokens="")
+            text="", request="", search_tokens="", sender_body="", sender_number="",
+            sender_date=None)
         cases = Case.objects.filter(service_member_id=locked.pk).values("pk")
         case_count = cases.count()
         texts = 0

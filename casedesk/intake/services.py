@@ -6,13 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_record, audit_record_many
-from casedesk.cases import events, permissions
+from casedesk.cases import events, incoming, permissions
 from casedesk.cases.models import Appeal, Case, CaseApplicant, Channel, Relation
 from casedesk.cases.services import (
     MAX_TEXT,
@@ -44,6 +45,86 @@ class PersonData:
 
 
 LIMITS = {"email": 254, "phone": 40, "unit": 100, "postal_address": 1000}
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The body that forwarded an appeal to the office (channel "forwarded"): its name,
+    its outgoing number (исх. №) and the date of its covering letter."""
+
+    body: str
+    number: str
+    sent_on: dt.date | None = None
+
+
+SENDER_LIMITS = {"body": 300, "number": 100}
+
+
+def sender_problems(*, channel: str, sender: Sender | None,
+                    received_on: dt.date | None = None) -> list[ApplicationError]:
+    """What is wrong with the forwarding body given for an appeal of ``channel``: nothing
+    for other channels; for "forwarded", its name and outgoing number are required and its
+    date cannot be after the day the appeal was received. (The desk shows every problem at
+    once; ``sender_check`` refuses on the first.)"""
+    if channel != Channel.FORWARDED:
+        return []
+    body = " ".join(clean_text(sender.body if sender else "").split())
+    number = clean_text(sender.number if sender else "")
+    problems = []
+    if not body:
+        problems.append(ApplicationError("missing_sender_body",
+                                         _("Name the body that forwarded the appeal.")))
+    if not number:
+        problems.append(ApplicationError(
+            "missing_sender_number",
+            _("Give the outgoing number of the body's covering letter.")))
+    if len(body) > SENDER_LIMITS["body"] or len(number) > SENDER_LIMITS["number"]:
+        problems.append(ApplicationError("too_long",
+                                         _("The body's name or number is too long.")))
+    if sender and sender.sent_on and received_on and sender.sent_on > received_on:
+        problems.append(ApplicationError(
+            "sender_date_late",
+            _("The body's covering letter cannot be dated after the appeal was received.")))
+    return problems
+
+
+def sender_check(*, channel: str, sender: Sender | None,
+                 received_on: dt.date | None = None) -> Sender | None:
+    """The forwarding body of an appeal of channel "forwarded", cleaned; ``None`` for any
+    other channel (whatever was given). Raises ApplicationError (``sender_problems``)."""
+    problems = sender_problems(channel=channel, sender=sender, received_on=received_on)
+    if problems:
+        raise problems[0]
+    if channel != Channel.FORWARDED:
+        return None
+    return Sender(body=" ".join(clean_text(sender.body).split()),
+                  number=clean_text(sender.number), sent_on=sender.sent_on)
+
+
+def received_at_earliest() -> dt.date:
+    """The earliest day an appeal can have been received: the day the first rulebook
+    version came into force (no deadlines can be counted for anything older)."""
+    return min(book.manifest.effective_from for book in rulebook.versions().values())
+
+
+def received_at_check(received_at: dt.datetime, *, now: dt.datetime | None = None) -> None:
+    """Refuse a time of receipt that staff typed if it is in the future or older than
+    the rulebook (``received_at_earliest``): deadlines count from it."""
+    now = now or timezone.now()
+    if received_at > now:
+        raise ApplicationError(
+            "received_in_future",
+            _("The appeal cannot have been received in the future: check the date and "
+              "time."))
+    earliest = received_at_earliest()
+    received_on = timezone.localdate(received_at) if timezone.is_aware(received_at) \
+        else received_at.date()
+    if received_on < earliest:
+        raise ApplicationError(
+            "received_too_early",
+            _("An appeal received before %(date)s cannot be registered: the rulebook's "
+              "deadlines start on that day. Check the year."),
+            date=formats.date_format(earliest, "DATE_FORMAT"))
 
 
 def clean_text(value: str | None) -> str:
@@ -234,6 +315,7 @@ def appeal_register(
     idempotency_key: str | None = None,
     access_code_hash: str = "",
     draft: AppealDraft | None = None,
+    sender: Sender | None = None,
 ) -> Appeal:
     """Record one incoming appeal and the case it belongs to.
 
@@ -243,7 +325,12 @@ def appeal_register(
     returns the appeal stored the first time and creates nothing. ``access_code_hash``
     is stored on a new case (the applicant's access code, see ``intake.public``).
     ``draft``: the content already checked by ``appeal_check`` (then ``applicant``,
-    ``service_member``, ``text`` and ``request`` are not read).
+    ``service_member``, ``text`` and ``request`` are not read). ``sender``: the body that
+    forwarded it, required for channel "forwarded" (``sender_check``).
+
+    Staff channels get their incoming number (вх. №, ``cases.incoming``) for the day
+    received: a new case through its registration, an appeal added to a case at once.
+    ``received_at`` is taken as given; the desk checks a typed one (``received_at_check``).
     """
     received_at = received_at or timezone.now()
     if idempotency_key:
@@ -260,6 +347,9 @@ def appeal_register(
                              service_member=service_member, new_case=attach_to is None)
     text, request, submitter, subject = (draft.text, draft.request, draft.submitter,
                                          draft.subject)
+    sender = sender_check(channel=channel, sender=sender,
+                          received_on=timezone.localdate(received_at)
+                          if timezone.is_aware(received_at) else received_at.date())
     try:
         with transaction.atomic():
             _people_save(*([submitter] if subject is submitter else [submitter, subject]))
@@ -290,7 +380,12 @@ def appeal_register(
                 request=(request or "").strip(), submitter=submitter,
                 registered_by=actor if not public else None,
                 idempotency_key=idempotency_key or None,
+                sender_body=sender.body if sender else "",
+                sender_number=sender.number if sender else "",
+                sender_date=sender.sent_on if sender else None,
             )
+            if attach_to is not None and not public:  # registered at the desk: numbered now
+                incoming.incoming_number_give(appeal=appeal, office=office, at=received_at)
             if attach_to is not None:
                 events.appeal_attached(case, at=received_at, actor=actor, appeal_id=appeal.pk,
                                        channel=channel)

@@ -18,6 +18,7 @@ LANGUAGES: tuple[str, ...] = tuple(LetterLanguage.values)
 COMMON = (
     "language", "office", "date", "addressee", "addressee_given", "addressee_gender",
     "case_number", "received_on", "registered_on", "answer_due", "status_url",
+    "incoming_number",
 )
 
 
@@ -107,6 +108,7 @@ def sample_context(kind: str, language: str) -> dict:
         "case_number": "MSK-2027-000123",
         "received_on": dt.date(2027, 1, 11),
         "registered_on": dt.date(2027, 1, 11),
+        "incoming_number": "MSK/2027/00042",
         "answer_due": dt.date(2027, 2, 10),
         "status_url": f"https://casedesk.example/{language}/status/",
         **_SAMPLE_KIND[language][kind],

@@ -22,6 +22,7 @@ from casedesk import rulebook
 from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_record
 from casedesk.cases import documents, events, permissions
+from casedesk.cases.incoming import incoming_number_of_case
 from casedesk.cases.models import Case, Document, DocumentType
 from casedesk.cases.services import local_date
 from casedesk.cases.workflow import Outcome
@@ -128,6 +129,8 @@ def _context(case: Case, *, kind: str, language: str, given: dict,
         "case_number": case.number,
         "received_on": local_date(case.received_at),
         "registered_on": local_date(case.registered_at) if case.registered_at else None,
+        # The вх. № of the appeal that opened the case ("" before it is registered).
+        "incoming_number": incoming_number_of_case(case),
         "answer_due": answer_due,
         "status_url": f"{settings.CASEDESK_PUBLIC_URL.rstrip('/')}/{language}/status/",
     }

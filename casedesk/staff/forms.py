@@ -10,13 +10,16 @@ from casedesk import rulebook
 from casedesk.cases.models import DocumentType, Relation
 from casedesk.cases.selectors import QUEUES
 from casedesk.cases.workflow import Outcome
+from casedesk.core.errors import ApplicationError
 from casedesk.core.models import Region
 from casedesk.core.states import CaseState
-from casedesk.intake.services import PersonData
+from casedesk.intake.services import PersonData, Sender, received_at_check, sender_problems
 from casedesk.people.models import ServiceType
 
 REGISTER_CHANNELS = [("letter", _("letter")), ("email", _("email")), ("phone", _("phone")),
-                     ("visit", _("personal visit"))]
+                     ("visit", _("personal visit")),
+                     ("forwarded", _("forwarded from another body"))]
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 
 
 def category_choices(blank: str | None = None) -> list[tuple[str, str]]:
@@ -60,7 +63,19 @@ class MarkErrors:
 
 
 class RegisterForm(MarkErrors, forms.Form):
+    # Entered in the office's time zone (the view activates it); deadlines count from it.
+    received_at = forms.DateTimeField(
+        label=_("Received on (date and time)"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL))
     channel = forms.ChoiceField(label=_("Received by"), choices=REGISTER_CHANNELS)
+    # Channel "forwarded": always in the page (no script needed), required for it only.
+    sender_body = forms.CharField(label=_("Forwarded by (name of the body)"), required=False,
+                                  max_length=300)
+    sender_number = forms.CharField(label=_("Their outgoing number"), required=False,
+                                    max_length=100)
+    sender_date = forms.DateField(label=_("Their outgoing date"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
     text = forms.CharField(label=_("Text of the appeal"), widget=forms.Textarea(attrs={"rows": 6}),
                            max_length=20000)
     request = forms.CharField(label=_("What the applicant asks for"), required=False,
@@ -97,12 +112,36 @@ class RegisterForm(MarkErrors, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices(blank="—")
 
+    def clean_received_at(self):
+        value = self.cleaned_data["received_at"]
+        try:
+            received_at_check(value)
+        except ApplicationError as error:
+            raise forms.ValidationError(str(error), code=error.code) from None
+        return value
+
     def clean(self):
         data = super().clean()
         if data.get("relation") and data["relation"] != Relation.SELF \
                 and not (data.get("member_name") or "").strip():
             self.add_error("member_name", _("Give the service member's full name."))
+        if data.get("channel"):
+            received = data.get("received_at")
+            for problem in sender_problems(channel=data["channel"],
+                                           sender=self.sender(forwarded=True),
+                                           received_on=received.date() if received else None):
+                field = {"missing_sender_number": "sender_number",
+                         "sender_date_late": "sender_date"}.get(problem.code, "sender_body")
+                self.add_error(field, str(problem))
         return data
+
+    def sender(self, *, forwarded: bool = False) -> Sender | None:
+        """The forwarding body as typed; ``None`` unless the channel is "forwarded"."""
+        d = self.cleaned_data
+        if not forwarded and d.get("channel") != "forwarded":
+            return None
+        return Sender(body=d.get("sender_body") or "", number=d.get("sender_number") or "",
+                      sent_on=d.get("sender_date"))
 
     def applicant(self) -> PersonData:
         d = self.cleaned_data

@@ -72,7 +72,7 @@ def queues(request):
         return refused
     form = forms.QueueForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    queue = data.get("queue") or "mine"
+    queue = data.get("queue") or selectors.queue_default(request.user)
     spec = selectors.QueueFilter(queue=queue, category=data.get("category") or "",
                                  state=data.get("state") or "")
     query = (data.get("q") or "").strip()
@@ -388,8 +388,26 @@ def register(request):
         return HttpResponseForbidden(_("Your role cannot register appeals."))
     chosen = request.POST.get("office") or request.GET.get("office")
     office = next((o for o in offices if str(o.pk) == chosen), offices[0])
-    form = forms.RegisterForm(request.POST or None, request.FILES or None)
+    with timezone.override(_office_zone(office)):  # the time received is the office's
+        return _register_page(request, user, office, offices)
+
+
+def _office_zone(office):
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(office.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_current_timezone()
+
+
+def _register_page(request, user, office, offices):
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    form = forms.RegisterForm(request.POST or None, request.FILES or None,
+                              initial={"received_at": now})
     matches, error = [], None
+    # The clerk's answer to the possible duplicates: a case number, "new", or nothing yet.
+    choice = request.POST.get("attach_to", "").strip()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         matches = list(possible_duplicates(
@@ -404,12 +422,17 @@ def register(request):
         decided = request.POST.get("action") == "save"
         if matches and not decided:
             pass  # show the possible existing cases and let the clerk choose
+        elif matches and not choice:
+            # No default: a new case for a person who already has one splits the file.
+            error = _("Choose what to do with this appeal: add it to one of the cases "
+                      "found, or open a new case.")
         else:
             target = None
-            if data.get("attach_to"):
-                target = selectors.case_list_visible(user).filter(
-                    number=data["attach_to"]).first()
+            if choice and choice != "new":
+                target = selectors.case_list_visible(user).filter(number=choice).first()
             try:
+                if choice and choice != "new" and target is None:
+                    raise ApplicationError("not_found", _("No such case."))
                 with transaction.atomic():  # an attachment refused = nothing registered
                     appeal = _register(user, office, form, target)
             except ApplicationError as exc:
@@ -420,7 +443,9 @@ def register(request):
                 return redirect("staff:case", number=appeal.case.number)
     return render(request, "staff/register.html", {
         "form": form, "office": office, "offices": offices, "matches": matches,
-        "error": error, "nav": "register",
+        "error": error, "nav": "register", "choice": choice,
+        # The browser does not send a file again: say so when one was chosen.
+        "file_dropped": bool(matches and request.FILES.get("document")),
         "guides": {c.code: c for c in rulebook.current().categories.values()},
         "upload_hint": upload_hint(),
     }, status=400 if error else 200)
@@ -433,6 +458,7 @@ def _register(user, office, form, target):
         request=data["request"], language=data["language"], category=data["category"],
         applicant=form.applicant(), relation=data["relation"],
         service_member=form.service_member(), attach_to=target,
+        received_at=data["received_at"], sender=form.sender(),
     )
     if data.get("document"):
         documents.document_add(actor=user, case=appeal.case, upload=data["document"],

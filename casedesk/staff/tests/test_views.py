@@ -93,6 +93,9 @@ def test_htmx_request_gets_only_the_table(client, staff, register):
 
 
 REGISTRATION = {
+    # An hour ago in the office's time (Moscow, the demo's and the tests' offices).
+    "received_at": timezone.localtime(timezone.now() - dt.timedelta(hours=1))
+    .strftime("%Y-%m-%dT%H:%M"),
     "channel": "letter", "text": "Мужа не отпускают в отпуск с весны.",
     "request": "Прошу содействия", "language": "ru", "category": "leave_rotation",
     "applicant_name": "Сидорова Мария", "relation": "wife",
@@ -123,8 +126,9 @@ def test_registration_desk_offers_existing_cases_of_the_same_person(client, staf
     response = client.post(reverse("staff:register"), {**REGISTRATION, "action": "save",
                                                        "attach_to": first.number})
     assert Case.objects.count() == 1 and Appeal.objects.count() == 2
-    # or the clerk decides it is a new matter
-    client.post(reverse("staff:register"), {**REGISTRATION, "action": "save", "attach_to": ""})
+    # or the clerk decides it is a new matter (explicitly: there is no default)
+    client.post(reverse("staff:register"), {**REGISTRATION, "action": "save",
+                                            "attach_to": "new"})
     assert Case.objects.count() == 2
 
 
