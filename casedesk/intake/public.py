@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.models import Office
-from casedesk.audit.services import current_ip
+from casedesk.audit.services import audit_record, current_ip
 from casedesk.cases import documents, permissions
 from casedesk.cases.deadline_sync import calendar_of
 from casedesk.cases.events import EventKind
@@ -26,6 +26,7 @@ from casedesk.cases.services import case_opening_deadlines, case_prepare, case_t
 from casedesk.cases.workflow import Outcome
 from casedesk.core import bulk, hooks, secrets
 from casedesk.core.errors import ApplicationError
+from casedesk.core.fields import blind_value
 from casedesk.core.states import OPEN_STATES, CaseState
 from casedesk.deadlines.rules import due_date
 
@@ -98,6 +99,7 @@ def appeal_submit(
     consent: bool,
     attachments: list[tuple] = (),
     chosen_office: str = "",
+    office: Office | None = None,
     received_at: dt.datetime | None = None,
 ) -> Receipt:
     """Register an appeal from the public and issue its access code, exactly once per
@@ -106,6 +108,7 @@ def appeal_submit(
 
     The appeal goes to the office serving the service member's or the applicant's region,
     or to ``chosen_office`` (a code) where that one serves it too (``routing``).
+    ``office``: an office given by the caller instead (scripts and tests; written alone).
 
     The content is checked here, in the request. An appeal without attachments is then
     written by the process's registrar (``batching``) together with the appeals arriving
@@ -128,15 +131,15 @@ def appeal_submit(
                                _("At most %(max)s files can be attached."), max=MAX_ATTACHMENTS)
     draft = appeal_check(channel=channel, text=text, request=request, applicant=applicant,
                          relation=relation, service_member=service_member)
-    office = routing.office_route(member_region_id=draft.subject.region_id,
-                                  applicant_region_id=draft.submitter.region_id,
-                                  chosen=chosen_office)
+    routed = office or routing.office_route(member_region_id=draft.subject.region_id,
+                                            applicant_region_id=draft.submitter.region_id,
+                                            chosen=chosen_office)
     submission = Submission(
         key_hash=secrets.key_hash(f"{channel}:{key}"), fingerprint=fingerprint(payload),
         draft=draft, category=category, language=language,
         received_at=received_at or timezone.now(), access_code=secrets.access_code_new(),
-        ip=current_ip.get(), office=office)
-    if attachments:
+        ip=current_ip.get(), office=routed)
+    if attachments or office is not None:
         return submission_write(submission, attachments=attachments)
     from . import batching
 
@@ -325,6 +328,35 @@ def access_code_issue(*, actor, case: Case) -> str:
         locked.access_code_hash = secrets.access_code_hash(code)
         locked.save(update_fields=["access_code_hash"])
     return code
+
+
+def access_code_recover(*, case_number: str, email: str) -> bool:
+    """The applicant lost the access code: if ``email`` is the address given in the
+    case's first appeal (the one its notices go to), a new code replaces the old one and
+    is emailed there (``access_code_recovered``, sent by the notifications worker), and
+    the change is audited. The caller tells the applicant the same whatever this returns
+    (True: a code was sent), so that nobody learns which case numbers or addresses exist.
+    The address is compared by its blind index: no email is decrypted."""
+    number = case_number_normalise(case_number)
+    index = blind_value("email", (email or "").strip())
+    if not number or not index:
+        return False
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(number=number).only(
+            "pk", "access_code_hash").first()
+        if case is None:
+            return False
+        given = (Appeal.objects.filter(case=case).order_by("received_at", "id")
+                 .values_list("submitter__email_index", flat=True).first())
+        if not given or given != index:
+            return False
+        code = secrets.access_code_new()
+        case.access_code_hash = secrets.access_code_hash(code)
+        case.save(update_fields=["access_code_hash"])
+        audit_record(action="access_code.recovered", actor=None, actor_kind="applicant",
+                     object_type="case", object_id=case.pk, data={"case": case.pk})
+        hooks.emit("access_code_recovered", case_id=case.pk, sealed_code=secrets.seal(code))
+    return True
 
 
 # --- the applicant's view -------------------------------------------------------------------
