@@ -18,6 +18,7 @@ class OfficeCard:
     name: str
     address: str
     phone: str
+    phone_uri: str  # tel:+74950000001
     email: str
     hours: str
     controller: str
@@ -30,10 +31,15 @@ def office_card(office: Office, language: str | None = None) -> OfficeCard:
     offices = routing.office_map()
     return OfficeCard(
         code=office.code, name=office.name(language), address=office.address(language),
-        phone=office.phone, email=office.email, hours=office.hours(language),
+        phone=office.phone, phone_uri=_tel(office.phone), email=office.email, hours=office.hours(language),
         controller=office.controller(language),
         regions=[region.name(language) for region in offices.regions_of(office)],
         default=offices.default is not None and offices.default.pk == office.pk)
+
+
+def _tel(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}" if digits else ""
 
 
 def office_cards(language: str | None = None) -> list[OfficeCard]:
