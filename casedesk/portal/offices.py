@@ -31,7 +31,8 @@ def office_card(office: Office, language: str | None = None) -> OfficeCard:
     offices = routing.office_map()
     return OfficeCard(
         code=office.code, name=office.name(language), address=office.address(language),
-        phone=office.phone, phone_uri=_tel(office.phone), email=office.email, hours=office.hours(language),
+        phone=office.phone, phone_uri=_tel(office.phone), email=office.email,
+        hours=office.hours(language),
         controller=office.controller(language),
         regions=[region.name(language) for region in offices.regions_of(office)],
         default=offices.default is not None and offices.default.pk == office.pk)
