@@ -121,7 +121,7 @@ def test_without_an_email_on_file_nothing_is_sent_and_the_page_says_how_to_ask_b
 def test_the_status_page_links_to_the_recovery(client, offices):
     for language, words in [("en", "Lost your access code?"), ("ru", "Потеряли код доступа?")]:
         text = html.unescape(client.get(f"/{language}/status/").content.decode())
-        assert 'href="/%s/status/lost-code/"' % language in text and words in text
+        assert f'href="/{language}/status/lost-code/"' in text and words in text
 
 
 def test_requests_are_limited_per_case_number_and_per_client(
