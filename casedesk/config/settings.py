@@ -317,6 +317,9 @@ RATELIMIT_USE_CACHE = "default"
 CASEDESK_RATE_SUBMIT = os.environ.get("CASEDESK_RATE_SUBMIT", "10/h")
 CASEDESK_RATE_STATUS = os.environ.get("CASEDESK_RATE_STATUS", "20/10m")
 CASEDESK_RATE_STATUS_FAILURES = os.environ.get("CASEDESK_RATE_STATUS_FAILURES", "5/10m")
+# Lost access codes: requests per IP address, and per case number from anywhere.
+CASEDESK_RATE_RECOVER = os.environ.get("CASEDESK_RATE_RECOVER", "5/h")
+CASEDESK_RATE_RECOVER_CASE = os.environ.get("CASEDESK_RATE_RECOVER_CASE", "3/h")
 CASEDESK_PUBLIC_OFFICE = os.environ.get("CASEDESK_PUBLIC_OFFICE", "")
 CASEDESK_PUBLIC_URL = os.environ.get("CASEDESK_PUBLIC_URL", "http://127.0.0.1:8000")
 # The load balancers / reverse proxies whose X-Forwarded-For is believed (addresses or

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.models import Office
-from casedesk.audit.services import current_ip
+from casedesk.audit.services import audit_record, current_ip
 from casedesk.cases import documents, permissions
 from casedesk.cases.deadline_sync import calendar_of
 from casedesk.cases.events import EventKind
@@ -26,9 +26,11 @@ from casedesk.cases.services import case_opening_deadlines, case_prepare, case_t
 from casedesk.cases.workflow import Outcome
 from casedesk.core import bulk, hooks, secrets
 from casedesk.core.errors import ApplicationError
+from casedesk.core.fields import blind_value
 from casedesk.core.states import OPEN_STATES, CaseState
 from casedesk.deadlines.rules import due_date
 
+from . import routing
 from .models import PublicSubmission
 from .services import (
     AppealDraft,
@@ -49,19 +51,18 @@ class Receipt:
     case_number: str
     access_code: str
     answer_due: dt.date | None
+    office_id: int | None = None  # the office the appeal went to
 
 
 def public_office() -> Office:
-    """The office that receives appeals from the public form (the first active one, unless
-    CASEDESK_PUBLIC_OFFICE names another)."""
-    from django.conf import settings
+    """The default office for public appeals (``routing``: the office marked as default,
+    else the one CASEDESK_PUBLIC_OFFICE names, else the first active one by code)."""
+    return routing.office_route(member_region_id=None, applicant_region_id=None)
 
-    code = getattr(settings, "CASEDESK_PUBLIC_OFFICE", "")
-    offices = Office.objects.filter(is_active=True).order_by("code")
-    office = offices.filter(code=code).first() if code else offices.first()
-    if office is None:
-        raise ApplicationError("no_office", _("The service is not open yet. Please try later."))
-    return office
+
+def case_number_normalise(case_number: str) -> str:
+    """A case number as the applicant typed it, in the form stored: no spaces, capitals."""
+    return "".join((case_number or "").split()).replace("\x00", "").upper()[:32]
 
 
 def fingerprint(payload: dict) -> str:
@@ -80,6 +81,7 @@ class Submission:
     received_at: dt.datetime
     access_code: str
     ip: str
+    office: Office  # where it goes (``routing.office_route``)
 
 
 def appeal_submit(
@@ -96,12 +98,17 @@ def appeal_submit(
     language: str = "ru",
     consent: bool,
     attachments: list[tuple] = (),
+    chosen_office: str = "",
     office: Office | None = None,
     received_at: dt.datetime | None = None,
 ) -> Receipt:
     """Register an appeal from the public and issue its access code, exactly once per
     idempotency key: a repeat with the same key and the same content gets the same
     receipt; the same key with different content is refused.
+
+    The appeal goes to the office serving the service member's or the applicant's region,
+    or to ``chosen_office`` (a code) where that one serves it too (``routing``).
+    ``office``: an office given by the caller instead (scripts and tests; written alone).
 
     The content is checked here, in the request. An appeal without attachments is then
     written by the process's registrar (``batching``) together with the appeals arriving
@@ -124,30 +131,32 @@ def appeal_submit(
                                _("At most %(max)s files can be attached."), max=MAX_ATTACHMENTS)
     draft = appeal_check(channel=channel, text=text, request=request, applicant=applicant,
                          relation=relation, service_member=service_member)
+    routed = office or routing.office_route(member_region_id=draft.subject.region_id,
+                                            applicant_region_id=draft.submitter.region_id,
+                                            chosen=chosen_office)
     submission = Submission(
         key_hash=secrets.key_hash(f"{channel}:{key}"), fingerprint=fingerprint(payload),
         draft=draft, category=category, language=language,
         received_at=received_at or timezone.now(), access_code=secrets.access_code_new(),
-        ip=current_ip.get())
+        ip=current_ip.get(), office=routed)
     if attachments or office is not None:
-        return submission_write(submission, attachments=attachments, office=office)
+        return submission_write(submission, attachments=attachments)
     from . import batching
 
     return batching.submit(submission)
 
 
-def submission_write(submission: Submission, *, attachments=(),
-                     office: Office | None = None) -> Receipt:
+def submission_write(submission: Submission, *, attachments=()) -> Receipt:
     """Write one submission in its own transaction (the path of appeals with files, and
     of every appeal when batching is off)."""
     token = current_ip.set(submission.ip)  # also when written by the registrar's thread
     try:
-        return _submission_write(submission, attachments=attachments, office=office)
+        return _submission_write(submission, attachments=attachments)
     finally:
         current_ip.reset(token)
 
 
-def _submission_write(submission: Submission, *, attachments, office: Office | None) -> Receipt:
+def _submission_write(submission: Submission, *, attachments) -> Receipt:
     existing = _replay(submission.key_hash, submission.fingerprint)
     if existing:
         return existing
@@ -156,7 +165,7 @@ def _submission_write(submission: Submission, *, attachments, office: Office | N
     try:
         with transaction.atomic():
             appeal = appeal_register(
-                actor=None, office=office or public_office(), channel=draft.channel,
+                actor=None, office=submission.office, channel=draft.channel,
                 text=draft.text, applicant=None, relation=draft.relation, draft=draft,
                 category=submission.category, language=submission.language,
                 received_at=submission.received_at,
@@ -181,7 +190,7 @@ def _submission_write(submission: Submission, *, attachments, office: Office | N
         if existing:
             return existing
         raise
-    return Receipt(case.number, code, due)
+    return Receipt(case.number, code, due, submission.office.pk)
 
 
 def submissions_write(submissions: list[Submission]) -> list[Receipt | Exception]:
@@ -194,8 +203,10 @@ def submissions_write(submissions: list[Submission]) -> list[Receipt | Exception
     results: list[Receipt | Exception | None] = [None] * len(submissions)
     stored = {row.key_hash: row for row in PublicSubmission.objects.filter(
         key_hash__in=[s.key_hash for s in submissions])}
-    office = public_office()
-    chosen, openings, seen = [], [], set()
+    # Each office's appeals are written together, in its own transaction: one
+    # reservation of that office's case numbers (most batches hold one office).
+    by_office: dict[int, tuple[Office, list[int], list]] = {}
+    seen = set()
     for index, submission in enumerate(submissions):
         try:
             if submission.key_hash in stored:
@@ -205,14 +216,17 @@ def submissions_write(submissions: list[Submission]) -> list[Receipt | Exception
             if submission.key_hash in seen:
                 continue  # a repeat inside the batch: answered after it, from the store
             seen.add(submission.key_hash)
-            openings.append(case_prepare(
+            office = submission.office
+            opening = case_prepare(
                 office=office, service_member=submission.draft.subject,
                 category=submission.category, received_at=submission.received_at,
-                access_code_hash=secrets.access_code_hash(submission.access_code)))
+                access_code_hash=secrets.access_code_hash(submission.access_code))
+            _office, chosen, openings = by_office.setdefault(office.pk, (office, [], []))
             chosen.append(index)
+            openings.append(opening)
         except ApplicationError as exc:
             results[index] = exc
-    if chosen:
+    for office, chosen, openings in by_office.values():
         try:
             _batch_write([submissions[i] for i in chosen], openings, office, results, chosen)
         except Exception:  # noqa: BLE001 - every submission is retried alone below
@@ -257,7 +271,8 @@ def _batch_write(submissions: list[Submission], openings, office: Office, result
             for appeal, seal in zip(appeals, sealed, strict=True)])
     for position, submission, opening, due in zip(positions, submissions, openings, dues,
                                                   strict=True):
-        results[position] = Receipt(opening.case.number, submission.access_code, due)
+        results[position] = Receipt(opening.case.number, submission.access_code, due,
+                                    office.pk)
 
 
 def _replay(key_hash: str, print_: str) -> Receipt | None:
@@ -275,9 +290,10 @@ def _receipt_of(previous: PublicSubmission, print_: str) -> Receipt:
             _("Something went wrong with the form. Reload the page and send the appeal "
               "again."))
     # The same body as the first time: the receipt is not recomputed.
-    number = Case.objects.filter(appeals=previous.appeal_id).values_list("number", flat=True)
-    return Receipt(number.get(), secrets.unseal(previous.sealed_access_code) or "",
-                   previous.answer_due)
+    number, office_id = Case.objects.filter(appeals=previous.appeal_id).values_list(
+        "number", "office_id").get()
+    return Receipt(number, secrets.unseal(previous.sealed_access_code) or "",
+                   previous.answer_due, office_id)
 
 
 def answer_due(case: Case, *, open_deadlines=None) -> dt.date | None:
@@ -314,6 +330,35 @@ def access_code_issue(*, actor, case: Case) -> str:
     return code
 
 
+def access_code_recover(*, case_number: str, email: str) -> bool:
+    """The applicant lost the access code: if ``email`` is the address given in the
+    case's first appeal (the one its notices go to), a new code replaces the old one and
+    is emailed there (``access_code_recovered``, sent by the notifications worker), and
+    the change is audited. The caller tells the applicant the same whatever this returns
+    (True: a code was sent), so that nobody learns which case numbers or addresses exist.
+    The address is compared by its blind index: no email is decrypted."""
+    number = case_number_normalise(case_number)
+    index = blind_value("email", (email or "").strip())
+    if not number or not index:
+        return False
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(number=number).only(
+            "pk", "access_code_hash").first()
+        if case is None:
+            return False
+        given = (Appeal.objects.filter(case=case).order_by("received_at", "id")
+                 .values_list("submitter__email_index", flat=True).first())
+        if not given or given != index:
+            return False
+        code = secrets.access_code_new()
+        case.access_code_hash = secrets.access_code_hash(code)
+        case.save(update_fields=["access_code_hash"])
+        audit_record(action="access_code.recovered", actor=None, actor_kind="applicant",
+                     object_type="case", object_id=case.pk, data={"case": case.pk})
+        hooks.emit("access_code_recovered", case_id=case.pk, sealed_code=secrets.seal(code))
+    return True
+
+
 # --- the applicant's view -------------------------------------------------------------------
 
 PLAIN_STAGE = {
@@ -348,7 +393,7 @@ class PublicStatus:
 def case_open_public(*, case_number: str, access_code: str) -> Case:
     """The case for this number and code, or one refusal that does not say which was wrong
     (or whether the number exists)."""
-    number = "".join((case_number or "").split()).replace("\x00", "").upper()[:32]
+    number = case_number_normalise(case_number)
     case = Case.objects.filter(number=number).only("pk", "access_code_hash").first()
     stored = case.access_code_hash if case else secrets.access_code_hash("x" * 12)
     if not (case and secrets.access_code_matches(access_code, stored)):

@@ -31,6 +31,10 @@ def on_appeals_acknowledged(payloads: list[dict]) -> None:
                   [{"case_id": p["case_id"], "sealed_code": p["sealed_code"]} for p in payloads])
 
 
+def on_access_code_recovered(*, case_id: int, sealed_code: str, **_ignored) -> None:
+    _enqueue(tasks.send_access_code, case_id=case_id, sealed_code=sealed_code)
+
+
 def on_case_moved(*, case_id: int, transition: str, **_ignored) -> None:
     task = BY_TRANSITION.get(transition)
     if task is not None:

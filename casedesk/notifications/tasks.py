@@ -33,6 +33,16 @@ def send_acknowledgement(*, case_id: int, sealed_code: str) -> bool:
 
 
 @task()
+def send_access_code(*, case_id: int, sealed_code: str) -> bool:
+    """A new access code, asked for on the portal because the old one was lost (the old
+    one no longer works)."""
+    case = _case(case_id)
+    return notices.deliver(kind="access_code", case=case,
+                           context={"access_code": secrets.unseal(sealed_code)},
+                           task_name="send_access_code")
+
+
+@task()
 def send_information_request(*, case_id: int) -> bool:
     """The office asked the applicant a question."""
     case = _case(case_id)

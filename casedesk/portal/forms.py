@@ -55,6 +55,11 @@ class AppealForm(Marked, forms.Form):
     applicant_name = forms.CharField(label=_("Your full name"), max_length=300)
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    applicant_region = RegionField(
+        label=_("Your region"), queryset=Region.objects.all(), required=False,
+        empty_label="—",
+        help_text=_("Where you live. The appeal goes to the office serving the service "
+                    "member's region, or yours if his or hers is not given."))
     postal_address = forms.CharField(label=_("Postal address"), required=False,
                                      max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     member_name = forms.CharField(label=_("Service member's full name"), required=False,
@@ -75,6 +80,11 @@ class AppealForm(Marked, forms.Form):
     request = forms.CharField(label=_("What do you ask for?"), required=False,
                               max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     files = MultipleFileField(label=_("Documents (photos or PDF)"), required=False)
+    office = forms.ChoiceField(
+        label=_("Office"), required=False,
+        help_text=_("Several offices serve some regions: you may choose one of those "
+                    "serving your region. Left empty, the appeal goes to the office the "
+                    "region decides."))
     consent = forms.BooleanField(
         label=_("I agree that the office processes the personal data in this appeal to "
                 "consider it."),
@@ -83,6 +93,25 @@ class AppealForm(Marked, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         language = translation.get_language()
+        from .offices import office_cards, office_choices
+
+        choices = office_choices(language)
+        if choices:
+            self.fields["office"].choices = [("", _("Chosen by region"))] + choices
+        else:
+            del self.fields["office"]  # nothing to choose: the region decides
+        cards = office_cards(language)
+        if len(cards) == 1:
+            self.fields["consent"].label = _(
+                "I agree that %(controller)s processes the personal data in this appeal to "
+                "consider it.") % {"controller": cards[0].controller}
+        elif cards:
+            self.fields["consent"].label = _(
+                "I agree that the office my appeal goes to processes the personal data in "
+                "this appeal to consider it.")
+            self.fields["consent"].help_text = _("Data controllers: %(controllers)s.") % {
+                "controllers": "; ".join(f"{card.controller} ({card.code})"
+                                         for card in cards)}
         self.fields["category"].choices = [("", _("I don't know / other"))] + [
             (c.code, c.label.get(language)) for c in rulebook.current().categories.values()
             if c.code != "other"]
@@ -101,6 +130,9 @@ class AppealForm(Marked, forms.Form):
         return {k: (str(v) if v is not None else None) for k, v in d.items()
                 if k not in ("files", "key")}
 
+    def chosen_office(self) -> str:
+        return self.cleaned_data.get("office") or ""
+
     def member_fields(self) -> dict:
         d = self.cleaned_data
         region = d.get("member_region")
@@ -111,6 +143,9 @@ class AppealForm(Marked, forms.Form):
     def applicant(self) -> PersonData:
         d = self.cleaned_data
         extra = self.member_fields() if d["relation"] == Relation.SELF else {}
+        own = d.get("applicant_region")
+        if own is not None and not extra.get("region_code"):
+            extra["region_code"] = own.code
         return PersonData(full_name=d["applicant_name"], email=d.get("email", ""),
                           phone=d.get("phone", ""), postal_address=d.get("postal_address", ""),
                           **extra)
@@ -132,6 +167,14 @@ class StatusForm(Marked, forms.Form):
     access_code = forms.CharField(label=_("Access code"), max_length=40,
                                   widget=forms.TextInput(attrs={"autocomplete": "off",
                                                                 "autocapitalize": "characters"}))
+
+
+class RecoverForm(Marked, forms.Form):
+    case_number = forms.CharField(label=_("Case number"), max_length=32,
+                                  widget=forms.TextInput(attrs={"autocomplete": "off",
+                                                                "placeholder": "MSK-2026-000123"}))
+    email = forms.EmailField(label=_("The email address given in the appeal"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
 class ReplyForm(Marked, forms.Form):

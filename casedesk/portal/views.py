@@ -21,6 +21,7 @@ from casedesk.core.errors import ApplicationError
 from casedesk.intake import public
 
 from . import forms
+from .offices import office_card, office_card_by_id, office_cards
 
 SESSION_CASE = "portal_case"
 SESSION_RECEIPT = "portal_receipt"
@@ -46,7 +47,8 @@ def upload_hint() -> str:
 
 
 def home(request):
-    return render(request, "portal/home.html", {"book": rulebook.current()})
+    return render(request, "portal/home.html", {"book": rulebook.current(),
+                                                "offices": office_cards()})
 
 
 @never_cache
@@ -71,7 +73,7 @@ def appeal(request):
                     service_member=form.service_member(), text=d["text"],
                     request=d.get("request", ""), category=d.get("category") or "other",
                     language=request.LANGUAGE_CODE, consent=d["consent"],
-                    attachments=form.attachments(),
+                    attachments=form.attachments(), chosen_office=form.chosen_office(),
                 )
             except ApplicationError as exc:
                 error = str(exc)
@@ -81,12 +83,13 @@ def appeal(request):
                 request.session[SESSION_RECEIPT] = {
                     "case_number": receipt.case_number, "access_code": receipt.access_code,
                     "answer_due": receipt.answer_due.isoformat() if receipt.answer_due else "",
+                    "office_id": receipt.office_id,
                 }
                 return redirect("portal:receipt")
     book = rulebook.current()
     return render(request, "portal/appeal.html", {
         "form": form, "error": error, "upload_hint": upload_hint(),
-        "categories": list(book.categories.values()),
+        "categories": list(book.categories.values()), "offices": office_cards(),
     }, status=400 if (error or form.errors) else 200)
 
 
@@ -102,7 +105,9 @@ def receipt(request):
     import datetime as dt
 
     due = dt.date.fromisoformat(shown["answer_due"]) if shown.get("answer_due") else None
-    return render(request, "portal/receipt.html", {"receipt": shown, "answer_due": due})
+    return render(request, "portal/receipt.html", {
+        "receipt": shown, "answer_due": due,
+        "office": office_card_by_id(shown.get("office_id"))})
 
 
 @never_cache
@@ -114,7 +119,7 @@ def status(request):
         if _limited(request, "portal-status", ip_rate):
             return _too_many(request)
         if form.is_valid():
-            number = form.cleaned_data["case_number"].strip().upper()
+            number = public.case_number_normalise(form.cleaned_data["case_number"])
             fail_rate = getattr(settings, "CASEDESK_RATE_STATUS_FAILURES", "5/10m")
             per_case = lambda group, req: number  # noqa: E731 - django-ratelimit key callable
             usage = get_usage(request, group=public.STATUS_FAILURES_GROUP, key=per_case,
@@ -160,7 +165,7 @@ def case(request):
     info = public.public_status(case_id=case_id, today=timezone.localdate())
     return render(request, "portal/case.html", {
         "info": info, "form": form, "error": error, "sent": sent,
-        "upload_hint": upload_hint(),
+        "upload_hint": upload_hint(), "office": office_card(info.case.office),
     }, status=400 if (error or form.errors) else 200)
 
 

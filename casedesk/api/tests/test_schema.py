@@ -35,10 +35,12 @@ def test_both_paths_are_described(schema):
 def test_the_request_fields_are_in_the_schema(schema):
     schemas = schema["components"]["schemas"]
     assert set(schemas["AppealIn"]["properties"]) == {
-        "applicant", "service_member", "text", "request", "category", "language", "consent"}
+        "applicant", "service_member", "text", "request", "category", "language", "consent",
+        "office"}
     assert set(schemas["AppealIn"]["required"]) == {"applicant", "text", "consent"}
     applicant = schemas["ApplicantIn"]["properties"]
-    assert set(applicant) == {"name", "relation", "email", "phone", "postal_address"}
+    assert set(applicant) == {"name", "relation", "email", "phone", "postal_address",
+                              "region"}
     assert applicant["relation"]["enum"] == list(Relation.values)
     member = schemas["ServiceMemberIn"]["properties"]
     assert set(member) == {"name", "birth_date", "unit", "region", "service_type"}
@@ -46,7 +48,8 @@ def test_the_request_fields_are_in_the_schema(schema):
                          if "enum" in option)
     assert service_types["enum"] == list(ServiceType.values)
     assert set(schemas["StatusOut"]["properties"]) == {
-        "case_number", "stage", "stage_text", "answer_due", "late", "question", "timeline"}
+        "case_number", "stage", "stage_text", "answer_due", "late", "question", "timeline",
+        "office"}
     assert set(schemas["ErrorOut"]["properties"]) == {"error"}
 
 

@@ -14,6 +14,7 @@ from ninja import Header, Query, Router, Status
 
 from casedesk.cases.models import Relation
 from casedesk.core.errors import ApplicationError
+from casedesk.intake import routing
 from casedesk.intake.public import (
     STATUS_FAILURES_GROUP,
     appeal_submit,
@@ -24,7 +25,15 @@ from casedesk.intake.public import (
 from casedesk.intake.services import PersonData
 
 from .errors import ApiError
-from .schemas import AppealIn, ErrorOut, ReceiptOut, StatusIn, StatusOut, TimelineItemOut
+from .schemas import (
+    AppealIn,
+    ErrorOut,
+    OfficeOut,
+    ReceiptOut,
+    StatusIn,
+    StatusOut,
+    TimelineItemOut,
+)
 
 router = Router(tags=["public"])
 
@@ -94,12 +103,13 @@ def _people(payload: AppealIn) -> tuple[PersonData, PersonData | None]:
                    "region_code": member.region or "", "service_type": member.service_type or ""}
     contact = {"email": applicant.email or "", "phone": applicant.phone or "",
                "postal_address": applicant.postal_address or ""}
+    own_region = {"region_code": applicant.region or ""}
     if applicant.relation == Relation.SELF:
         # The applicant is the service member: one person with the service details.
         return PersonData(full_name=applicant.name, **contact, **service), None
     if member is None:
-        return PersonData(full_name=applicant.name, **contact), None
-    return (PersonData(full_name=applicant.name, **contact),
+        return PersonData(full_name=applicant.name, **contact, **own_region), None
+    return (PersonData(full_name=applicant.name, **contact, **own_region),
             PersonData(full_name=member.name or "", **service))
 
 
@@ -137,10 +147,38 @@ def appeal_create(
         text=payload.text, request=payload.request or "",
         category=payload.category or "other",
         language=payload.language or request_language(request), consent=payload.consent,
+        chosen_office=payload.office or "",
     )
+    office = routing.office_by_id(receipt.office_id)
     return Status(201, ReceiptOut(case_number=receipt.case_number,
                                   access_code=receipt.access_code,
-                                  answer_due=receipt.answer_due))
+                                  answer_due=receipt.answer_due,
+                                  office=_office(office) if office else None))
+
+
+# --- offices ----------------------------------------------------------------------------
+
+
+def _office(office) -> OfficeOut:
+    language = (translation.get_language() or "ru").split("-")[0]
+    offices = routing.office_map()
+    return OfficeOut(
+        code=office.code, name=office.name(language), address=office.address(language),
+        phone=office.phone, email=office.email, hours=office.hours(language),
+        regions=[region.code for region in offices.regions_of(office)],
+        default=offices.default is not None and offices.default.pk == office.pk)
+
+
+@router.get(
+    "/offices", response={200: list[OfficeOut], **ERRORS}, summary="The offices",
+    description="The offices that receive appeals, the regions each serves and their "
+    "contacts, in the request's language. An appeal goes to the office serving the service "
+    "member's region, else the applicant's, else the default office; where several serve "
+    "the region, the applicant may choose one of them (`office` in the appeal).",
+    operation_id="office_list",
+)
+def office_list(request: HttpRequest):
+    return [_office(office) for office in routing.public_offices()]
 
 
 # --- following a case -------------------------------------------------------------------
@@ -165,7 +203,7 @@ def _status(request: HttpRequest, case_number: str, access_code: str) -> StatusO
     return StatusOut(
         case_number=info.case.number, stage=info.case.state, stage_text=info.stage,
         answer_due=info.answer_due, late=info.late, question=info.question or None,
-        timeline=timeline,
+        timeline=timeline, office=_office(info.case.office),
     )
 
 
@@ -215,5 +253,7 @@ def method_not_allowed(allowed: str):
 
 router.add_api_operation("/appeals", ["GET", "PUT", "PATCH", "DELETE"],
                          method_not_allowed("POST"), include_in_schema=False)
+router.add_api_operation("/offices", ["POST", "PUT", "PATCH", "DELETE"],
+                         method_not_allowed("GET"), include_in_schema=False)
 router.add_api_operation("/status", ["PUT", "PATCH", "DELETE"],
                          method_not_allowed("GET, POST"), include_in_schema=False)

@@ -85,6 +85,7 @@ AppealText = storable_text(MAX_TEXT * 4, min_length=1)
 RequestText = storable_text(MAX_TEXT)
 Category = storable_text(50)
 Key = storable_text(64, min_length=1)
+OfficeCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,8}$")]
 
 
 class _In(BaseModel):
@@ -102,6 +103,9 @@ class ApplicantIn(_In):
     phone: Phone | None = None
     postal_address: Address | None = Field(
         None, description="Where the answer can be sent by post.")
+    region: RegionCode | None = Field(
+        None, description="The applicant's region, ISO 3166-2 code: decides the office when "
+                          "the service member's region is not given.", examples=["RU-MOW"])
 
 
 class ServiceMemberIn(_In):
@@ -130,6 +134,13 @@ class AppealIn(_In):
     consent: StrictBool = Field(
         description="Consent to the processing of the personal data in the appeal; the "
                     "appeal is refused without it.")
+    office: OfficeCode | None = Field(
+        None, description="The code of the office chosen by the applicant, where several "
+                          "serve the region (see `GET /public/offices`). Without it the "
+                          "appeal goes to the office serving the service member's region, "
+                          "else the applicant's, else the default office; an office that "
+                          "does not serve the region is refused (422 "
+                          "``office_not_serving_region``).", examples=["MSK"])
 
 
 class StatusIn(_In):
@@ -137,11 +148,23 @@ class StatusIn(_In):
     access_code: Key = Field(examples=["ACDE-FGHJ-KMNP"])
 
 
+class OfficeOut(BaseModel):
+    code: str = Field(description="The office's code, the prefix of its case numbers.")
+    name: str = Field(description="In the request's language.")
+    address: str = Field(description="Postal address, in the request's language.")
+    phone: str
+    email: str
+    hours: str = Field(description="Opening hours, in the request's language.")
+    regions: list[str] = Field(description="ISO 3166-2 codes of the regions it serves.")
+    default: bool = Field(description="Receives the appeals from regions no office serves.")
+
+
 class ReceiptOut(BaseModel):
     case_number: str
     access_code: str = Field(description="Shown once: keep it to follow the case.")
     answer_due: dt.date | None = Field(
         description="The latest date the answer is owed by, when it can be known yet.")
+    office: OfficeOut | None = Field(description="The office the appeal went to.")
 
 
 class TimelineItemOut(BaseModel):
@@ -158,6 +181,7 @@ class StatusOut(BaseModel):
     late: bool = Field(description="The answer is overdue.")
     question: str | None = Field(description="The office's open question to the applicant.")
     timeline: list[TimelineItemOut]
+    office: OfficeOut = Field(description="The office handling the case.")
 
 
 class ErrorDetail(BaseModel):
