@@ -82,9 +82,9 @@ def extension_request(*, actor, case: Case, days: int, reason: str, rule: str = 
         request.save(force_insert=True)
         events.extension_requested(locked, at=at, actor=actor, request_id=request.pk,
                                    rule=rule, days=days, reason=reason)
-        audit_record(action="extension.requested", actor=actor, object_type="case",
-                     object_id=locked.pk, data={"request": request.pk, "rule": rule,
-                                                "days": days})
+        audit_record(action="extension.requested", actor=actor,
+                     object_type="extension_request", object_id=request.pk,
+                     data={"case": locked.pk, "rule": rule, "days": days})
     return request
 
 
@@ -115,9 +115,9 @@ def extension_approve(*, actor, request: ExtensionRequest,
         locked.decided_by = actor
         locked.decided_at = at
         locked.save(update_fields=["status", "decided_by", "decided_at"])
-        audit_record(action="extension.approved", actor=actor, object_type="case",
-                     object_id=locked.case_id, data={"request": locked.pk,
-                                                     "rule": locked.rule, "days": locked.days})
+        audit_record(action="extension.approved", actor=actor,
+                     object_type="extension_request", object_id=locked.pk,
+                     data={"case": locked.case_id, "rule": locked.rule, "days": locked.days})
     return locked, deadline
 
 
@@ -136,8 +136,9 @@ def extension_refuse(*, actor, request: ExtensionRequest, reason: str,
         locked.save(update_fields=["status", "decided_by", "decided_at", "refusal"])
         events.extension_refused(case, at=at, actor=actor, request_id=locked.pk,
                                  rule=locked.rule, reason=reason)
-        audit_record(action="extension.refused", actor=actor, object_type="case",
-                     object_id=locked.case_id, data={"request": locked.pk, "rule": locked.rule})
+        audit_record(action="extension.refused", actor=actor,
+                     object_type="extension_request", object_id=locked.pk,
+                     data={"case": locked.case_id, "rule": locked.rule})
     return locked
 
 
