@@ -41,7 +41,8 @@ def test_the_forwarding_notice_is_on_the_status_page(client, office, staff, lang
                       forward_body="commissariat", forwarded_to="Военный комиссариат Твери")
     page = status_page(client, language, number, code)
     assert "Военный комиссариат Твери" in page
-    assert {"ru": "Уведомление о направлении по компетенции", "en": "Notice of forwarding"}[language] in page
+    assert {"ru": "Уведомление о направлении по компетенции",
+            "en": "Notice of forwarding"}[language] in page
     assert {"ru": "Сопроводительное письмо", "en": "Covering letter"}[language] not in page
 
 
