@@ -35,10 +35,12 @@ class EventKind(models.TextChoices):
     COMMISSION_RESCHEDULED = "commission_rescheduled", _("commission session moved")
     DOCUMENT_ADDED = "document_added", _("document added")
     RECLASSIFIED = "reclassified", _("category corrected")
+    EXTENSION_REQUESTED = "extension_requested", _("extension requested")
+    EXTENSION_REFUSED = "extension_refused", _("extension refused")
 
 
 # Free texts of an event: stored encrypted in ``CaseEvent.texts``, never in ``data``.
-TEXT_KEYS = frozenset({"reason", "message"})
+TEXT_KEYS = frozenset({"reason", "message", "forwarded_to"})
 
 
 def _event(case: Case, kind: EventKind, *, at: dt.datetime, actor=None, public: bool = False,
@@ -90,9 +92,22 @@ def assigned(case: Case, *, at: dt.datetime, actor, assignee_id: int | None,
 
 
 def deadline_extended(case: Case, *, at: dt.datetime, actor, rule: str, days: int,
-                      reason: str, due_on: dt.date) -> CaseEvent:
+                      reason: str, due_on: dt.date, request_id: int | None = None) -> CaseEvent:
+    extra = {"request": request_id} if request_id is not None else {}
     return _write(case, EventKind.DEADLINE_EXTENDED, at=at, actor=actor, public=True,
-                  rule=rule, days=days, reason=reason, due_on=due_on.isoformat())
+                  rule=rule, days=days, reason=reason, due_on=due_on.isoformat(), **extra)
+
+
+def extension_requested(case: Case, *, at: dt.datetime, actor, request_id: int, rule: str,
+                        days: int, reason: str) -> CaseEvent:
+    return _write(case, EventKind.EXTENSION_REQUESTED, at=at, actor=actor,
+                  request=request_id, rule=rule, days=days, reason=reason)
+
+
+def extension_refused(case: Case, *, at: dt.datetime, actor, request_id: int, rule: str,
+                      reason: str) -> CaseEvent:
+    return _write(case, EventKind.EXTENSION_REFUSED, at=at, actor=actor,
+                  request=request_id, rule=rule, reason=reason)
 
 
 def deadline_flagged(case: Case, *, at: dt.datetime, rule: str, flag: str,

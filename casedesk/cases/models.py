@@ -40,6 +40,20 @@ class Relation(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class ForwardBody(models.TextChoices):
+    """The kinds of body an appeal is forwarded to (59-FZ art. 8 part 3). The code is stored
+    plainly (it names no person); the body's name and details typed by staff are encrypted
+    (``Case.forwarded_to``)."""
+
+    MILITARY_PROSECUTOR = "military_prosecutor", _("military prosecutor's office")
+    MILITARY_INVESTIGATIONS = "military_investigations", _("military investigative department")
+    UNIT_COMMAND = "unit_command", _("military unit or higher command")
+    COMMISSARIAT = "commissariat", _("military commissariat")
+    MEDICAL_COMMISSION = "medical_commission", _("military medical commission")
+    INSURER = "insurer", _("insurer")
+    OTHER = "other", _("other body")
+
+
 class DeadlineFlag(models.TextChoices):
     OK = "ok", _("on time")
     DUE_SOON = "due_soon", _("due soon")
@@ -108,7 +122,11 @@ class Case(models.Model):
         _("violation happened or became known on"), null=True, blank=True
     )
     outcome = models.CharField(_("outcome"), max_length=50, blank=True)
-    forwarded_to = models.CharField(_("forwarded to"), max_length=300, blank=True)
+    # Set by "forward": the kind of body (a code) and, encrypted with the service member's
+    # data key, its name and details as staff typed them.
+    forward_body = models.CharField(_("forwarded to (kind of body)"), max_length=30,
+                                    choices=ForwardBody.choices, blank=True)
+    forwarded_to = EncryptedCharField(_("forwarded to"), max_length=300, blank=True)
     unanswered_ground = models.CharField(_("ground for no answer"), max_length=50, blank=True)
     # The applicant's access code, as a keyed hash (casedesk.core.secrets); empty if none
     # was issued yet.
@@ -144,6 +162,9 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def data_key_id(self) -> str:
+        return self.service_member.data_key_id()
 
 
 class CaseApplicant(models.Model):
@@ -386,6 +407,50 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.doc_type}"
+
+    def data_key_id(self) -> str:
+        return self.case.service_member.data_key_id()
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting a decision")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+
+
+class ExtensionRequest(models.Model):
+    """A caseworker's request to extend a running deadline; a supervisor approves it (the
+    deadline is extended and the applicant told) or refuses it with a reason. Written
+    only through ``cases.extensions``."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extension_requests")
+    rule = models.CharField(_("rule"), max_length=50, default="answer")
+    days = models.PositiveSmallIntegerField(_("extend by (days)"))
+    reason = EncryptedTextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=ExtensionStatus.choices,
+                              default=ExtensionStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, related_name="+")
+    requested_at = models.DateTimeField(_("requested"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    refusal = EncryptedTextField(_("reason for the refusal"), blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "rule"],
+                                    condition=models.Q(status="pending"),
+                                    name="extension_request_one_pending"),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"],
+                                name="extension_request_status")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.rule} +{self.days} ({self.status})"
 
     def data_key_id(self) -> str:
         return self.case.service_member.data_key_id()

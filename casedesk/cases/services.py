@@ -19,7 +19,7 @@ from casedesk.core.states import CaseState
 from casedesk.deadlines.rules import ExtensionRefused, check_extension, status
 
 from . import deadline_sync, events, incoming, permissions
-from .models import Case, CaseNote, CaseNumberCounter, Deadline, DeadlineFlag
+from .models import Case, CaseNote, CaseNumberCounter, Deadline, DeadlineFlag, ForwardBody
 from .workflow import FORWARDED_TO, GROUND, MESSAGE, OUTCOME, REASON, TRANSITIONS, Outcome
 
 MAX_TEXT = 5000
@@ -207,6 +207,18 @@ def _check_filing_limit(case: Case, book: rulebook.Rulebook, at: dt.datetime) ->
         events.filing_limit_passed(case, at=at, limit=code, last_day=last_day)
 
 
+class _Day:
+    """A date shown in a message in the language active when the message is shown."""
+
+    def __init__(self, day: dt.date) -> None:
+        self.day = day
+
+    def __str__(self) -> str:
+        from django.utils.formats import date_format
+
+        return date_format(self.day, "DATE_FORMAT")
+
+
 def _text(value: str, field: str) -> str:
     value = (value or "").strip()
     if len(value) > MAX_TEXT:
@@ -225,11 +237,14 @@ def case_transition(
     message: str = "",
     outcome: str = "",
     forwarded_to: str = "",
+    forward_body: str = "",
     ground: str = "",
     at: dt.datetime | None = None,
 ) -> Case:
     """Move ``case`` along ``transition`` of the workflow table, or refuse and change
-    nothing."""
+    nothing. ``forward`` takes the kind of body (``forward_body``, a ``ForwardBody`` code;
+    "other" when only a name is given) and its name and details (``forwarded_to``, needed
+    for "other"), stored encrypted."""
     spec = TRANSITIONS.get(transition)
     if spec is None:
         raise ApplicationError("unknown_transition", _("This action does not exist."))
@@ -240,6 +255,14 @@ def case_transition(
         FORWARDED_TO: _text(forwarded_to, FORWARDED_TO),
         GROUND: ground.strip(),
     }
+    forward_body = (forward_body or "").strip()
+    if transition == "forward":
+        if not forward_body and given[FORWARDED_TO]:
+            forward_body = ForwardBody.OTHER
+        if forward_body and forward_body not in ForwardBody.values:
+            raise ApplicationError("unknown_body", _("Choose the body from the list."))
+        if forward_body and forward_body != ForwardBody.OTHER and not given[FORWARDED_TO]:
+            given[FORWARDED_TO] = str(ForwardBody(forward_body).label)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         # The time of the move is taken once the row is locked, so that moves on one case
@@ -261,6 +284,8 @@ def case_transition(
             )
         book = rulebook.get(locked.rulebook_version)
         details = {name: given[name] for name in spec.requires}
+        if FORWARDED_TO in spec.requires:
+            details["forward_body"] = forward_body
         if OUTCOME in spec.requires and given[OUTCOME] not in Outcome.values:
             raise ApplicationError("unknown_outcome", _("Choose an outcome from the list."))
         if GROUND in spec.requires:
@@ -279,12 +304,14 @@ def case_transition(
         if OUTCOME in spec.requires and transition == "answer":
             locked.outcome = given[OUTCOME]
         if FORWARDED_TO in spec.requires:
+            locked.forward_body = forward_body
             locked.forwarded_to = given[FORWARDED_TO]
         if spec.target == CaseState.CLOSED:
             locked.closed_at = at
         if transition == "reopen":
             locked.closed_at = None
             locked.outcome = locked.forwarded_to = locked.unanswered_ground = ""
+            locked.forward_body = ""
         events.state_changed(
             locked, at=at, actor=actor, transition=transition, source=source,
             target=spec.target, public=spec.public, **details,
@@ -303,7 +330,7 @@ REQUIRED_MESSAGES = {
     REASON: _("Give the reason."),
     MESSAGE: _("Write the message to the applicant."),
     OUTCOME: _("Choose the outcome."),
-    FORWARDED_TO: _("Name the body the appeal is forwarded to."),
+    FORWARDED_TO: _("Choose the body the appeal is forwarded to and give its name."),
     GROUND: _("Choose the lawful ground."),
 }
 
@@ -357,10 +384,11 @@ def case_reclassify(*, actor, case: Case, category: str, subcategory: str = "",
 
 def deadline_extend(
     *, actor, case: Case, rule: str = "answer", days: int, reason: str,
-    at: dt.datetime | None = None,
+    at: dt.datetime | None = None, request_id: int | None = None,
 ) -> Deadline:
-    """Extend an open deadline within what its rule allows; the applicant is told (the
-    event is public)."""
+    """Extend an open deadline within what its rule allows, only while it has not passed
+    (a missed deadline stays missed: its due date, flag and history are not rewritten);
+    the event is public. The applicant's notice is ``letters.notices``' part."""
     reason = _text(reason, REASON)
     if not reason:
         raise ApplicationError("missing_reason", REQUIRED_MESSAGES[REASON])
@@ -372,6 +400,12 @@ def deadline_extend(
         if deadline is None:
             raise ApplicationError("no_open_deadline", _("This deadline is not running."))
         book = rulebook.get(locked.rulebook_version)
+        today = local_date(at)
+        if today > deadline.due_on or deadline.flag == DeadlineFlag.OVERDUE:
+            raise ApplicationError(
+                "deadline_passed",
+                _("The deadline passed on %(date)s: a missed deadline cannot be extended."),
+                date=_Day(deadline.due_on))
         try:
             total = check_extension(book.rules[rule], already=deadline.extension_days,
                                     requested=int(days))
@@ -381,13 +415,12 @@ def deadline_extend(
                 _("The rulebook allows at most %(max)s days of extension for this deadline."),
                 max=book.rules[rule].max_extension_days,
             ) from None
-        today = local_date(at)
         deadline.extension_days = total
         deadline.due_on = deadline_sync.recompute_due(deadline, book, today)
         deadline.flag = str(status(deadline.due_on, today, due_soon_days=book.due_soon_days))
         deadline.save()
         events.deadline_extended(locked, at=at, actor=actor, rule=rule, days=int(days),
-                                 reason=reason, due_on=deadline.due_on)
+                                 reason=reason, due_on=deadline.due_on, request_id=request_id)
         audit_record(action="deadline.extend", actor=actor, object_type="case",
                      object_id=locked.pk, data={"rule": rule, "days": int(days)})
         deadline_sync.refresh_case(

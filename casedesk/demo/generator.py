@@ -181,8 +181,10 @@ REQUIRED_TEXT = {
     "withdraw": ("reason", "Заявитель отозвал обращение письмом.",
                  "The applicant withdrew the appeal by letter."),
 }
-FORWARD_BODIES = ["Военная прокуратура Западного военного округа", "Министерство обороны РФ",
-                  "Главное военно-медицинское управление Минобороны России"]
+FORWARD_BODIES = [("military_prosecutor", "Военная прокуратура Западного военного округа"),
+                  ("other", "Министерство обороны РФ"),
+                  ("medical_commission", "Главное военно-медицинское управление Минобороны "
+                                         "России")]
 
 
 def weighted(rng: random.Random, pairs):
@@ -388,7 +390,8 @@ def _transition_details(ctx: Context, step: str, english: bool) -> dict:
     if step == "answer":
         return {"outcome": rng.choice(Outcome.values)}
     if step == "forward":
-        return {"forwarded_to": rng.choice(FORWARD_BODIES)}
+        body, name = rng.choice(FORWARD_BODIES)
+        return {"forward_body": body, "forwarded_to": name}
     if step == "leave_unanswered":
         ground = rng.choice(list(book.grounds.values()))
         return {"ground": ground.code, "citation": ground.citation}
@@ -499,6 +502,7 @@ def _write_batch(ctx: Context, plans, categories, cat_weights) -> None:
                 if step == "answer":
                     case.outcome = extra["outcome"]
                 elif step == "forward":
+                    case.forward_body = extra["forward_body"]
                     case.forwarded_to = extra["forwarded_to"]
                 elif step == "leave_unanswered":
                     case.unanswered_ground = extra["ground"]

@@ -36,7 +36,15 @@ from casedesk import rulebook
 from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_record
 from casedesk.cases import permissions
-from casedesk.cases.models import Appeal, Case, CaseApplicant, CaseEvent, CaseNote, Document
+from casedesk.cases.models import (
+    Appeal,
+    Case,
+    CaseApplicant,
+    CaseEvent,
+    CaseNote,
+    Document,
+    ExtensionRequest,
+)
 from casedesk.core import crypto
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
@@ -117,6 +125,10 @@ def person_erase(*, actor, person: Person, reason_code: str,
         texts = 0
         if case_count:
             texts += CaseNote.objects.filter(case__in=cases).update(text="", search_tokens="")
+            texts += Case.objects.filter(service_member_id=locked.pk).exclude(
+                forwarded_to="").update(forwarded_to="")
+            texts += ExtensionRequest.objects.filter(case__in=cases).update(reason="",
+                                                                           refusal="")
             texts += CaseEvent.objects.filter(case__in=cases).exclude(texts="").update(
                 texts={})
             texts += Document.objects.filter(case__in=cases).update(original_name="",
@@ -139,13 +151,14 @@ def person_erase(*, actor, person: Person, reason_code: str,
 # ---------------------------------------------------------------------------- retention
 
 # How a closed case ended, from what the workflow leaves on it (a reopening clears all
-# three): an outcome only by "answer", forwarded_to only by "forward", a ground only by
-# "leave_unanswered"; none of them after "withdraw".
+# three): an outcome only by "answer", forward_body only by "forward", a ground only by
+# "leave_unanswered"; none of them after "withdraw". (forward_body, the code, not the
+# encrypted forwarded_to, which an erasure blanks.)
 ENDINGS: dict[str, Q] = {
     "answered": ~Q(outcome=""),
-    "forwarded": Q(outcome="") & ~Q(forwarded_to=""),
-    "left_unanswered": Q(outcome="", forwarded_to="") & ~Q(unanswered_ground=""),
-    "withdrawn": Q(outcome="", forwarded_to="", unanswered_ground=""),
+    "forwarded": Q(outcome="") & ~Q(forward_body=""),
+    "left_unanswered": Q(outcome="", forward_body="") & ~Q(unanswered_ground=""),
+    "withdrawn": Q(outcome="", forward_body="", unanswered_ground=""),
 }
 
 

@@ -511,8 +511,9 @@ def public_event_text(event: CaseEvent) -> str | None:
             text += " " + gettext("The office asked: %(message)s") % {"message": message}
         if transition == "answer" and (outcome := _label(Outcome, data.get("outcome"))):
             text += " " + gettext("Outcome: %(outcome)s.") % {"outcome": outcome}
-        if transition == "forward" and data.get("forwarded_to"):
-            text += " " + gettext("Forwarded to: %(body)s.") % {"body": data["forwarded_to"]}
+        body = (event.texts or {}).get("forwarded_to") or data.get("forwarded_to")
+        if transition == "forward" and body:
+            text += " " + gettext("Forwarded to: %(body)s.") % {"body": body}
         return text
     if kind == EventKind.DEADLINE_EXTENDED:
         day = _iso_date(data.get("due_on"))

@@ -43,8 +43,19 @@ class Spec:
 SPECS: dict[str, Spec] = {
     LetterKind.ACKNOWLEDGEMENT: Spec(optional=("access_code",)),
     LetterKind.INFORMATION_REQUEST: Spec(texts=("message",)),
-    LetterKind.EXTENSION_NOTICE: Spec(texts=("reason",), dates=("new_due_on",)),
-    LetterKind.FORWARDING_NOTICE: Spec(texts=("forwarded_to",)),
+    LetterKind.EXTENSION_NOTICE: Spec(texts=("reason",), dates=("new_due_on",),
+                                      optional=("outgoing_number",)),
+    LetterKind.FORWARDING_NOTICE: Spec(texts=("forwarded_to",), optional=("outgoing_number",)),
+    # To the body the appeal is forwarded to (59-FZ art. 8 part 3), not to the applicant:
+    # ``addressee`` is the body; ``applicant`` the applicant's name; the rule and its
+    # citation come from the rulebook's deadline rule "forwarding".
+    LetterKind.COVERING_LETTER: Spec(
+        texts=("forwarded_to",), optional=("outgoing_number",),
+        derived=("applicant", "forwarding_rule", "forwarding_citation", "forwarding_days")),
+    # 59-FZ art. 11: what the rulebook's ground says the applicant must be told.
+    LetterKind.UNANSWERED_NOTICE: Spec(
+        texts=("ground",), optional=("outgoing_number",),
+        derived=("ground_label", "ground_notice", "ground_citation")),
     LetterKind.DECISION: Spec(texts=("outcome", "reasoning"), dates=("signed_on",),
                               optional=("outcome_label",), flags=("corrects",)),
 }
@@ -74,6 +85,21 @@ _SAMPLE_KIND = {
             "new_due_on": dt.date(2027, 3, 12)},
         LetterKind.FORWARDING_NOTICE: {"forwarded_to": "Военная прокуратура Западного военного "
                                                        "округа"},
+        LetterKind.COVERING_LETTER: {
+            "forwarded_to": "Военная прокуратура Западного военного округа",
+            "outgoing_number": "MSK/2027/00042", "applicant": "Иванова Анна Петровна",
+            "forwarding_rule": "Письменное обращение, содержащее вопросы, решение которых не "
+                               "входит в компетенцию государственного органа, направляется "
+                               "в течение семи дней со дня регистрации в соответствующий "
+                               "орган с уведомлением гражданина о переадресации.",
+            "forwarding_citation": "Федеральный закон от 02.05.2006 № 59-ФЗ, ст. 8, ч. 3",
+            "forwarding_days": 7},
+        LetterKind.UNANSWERED_NOTICE: {
+            "ground": "unreadable", "outgoing_number": "MSK/2027/00043",
+            "ground_label": "Текст обращения не поддаётся прочтению",
+            "ground_notice": "Ответ на обращение не даётся, и оно не подлежит направлению "
+                             "на рассмотрение, так как его текст не поддаётся прочтению.",
+            "ground_citation": "Федеральный закон от 02.05.2006 № 59-ФЗ, ст. 11, ч. 4"},
         LetterKind.DECISION: {
             "outcome": "upheld", "outcome_label": "поддержано",
             "reasoning": "Военнослужащий находился на лечении в госпитале, что подтверждено "
@@ -90,6 +116,20 @@ _SAMPLE_KIND = {
             "new_due_on": dt.date(2027, 3, 12)},
         LetterKind.FORWARDING_NOTICE: {"forwarded_to": "Military Prosecutor's Office of the "
                                                        "Western Military District"},
+        LetterKind.COVERING_LETTER: {
+            "forwarded_to": "Military Prosecutor's Office of the Western Military District",
+            "outgoing_number": "MSK/2027/00042", "applicant": "Anna Ivanova",
+            "forwarding_rule": "A written appeal on questions outside the competence of the "
+                               "body that received it is sent within seven days of its "
+                               "registration to the competent body, and the citizen is told.",
+            "forwarding_citation": "Федеральный закон от 02.05.2006 № 59-ФЗ, ст. 8, ч. 3",
+            "forwarding_days": 7},
+        LetterKind.UNANSWERED_NOTICE: {
+            "ground": "unreadable", "outgoing_number": "MSK/2027/00043",
+            "ground_label": "The text of the appeal cannot be read",
+            "ground_notice": "No answer is given and the appeal cannot be forwarded, because "
+                             "its text cannot be read.",
+            "ground_citation": "Федеральный закон от 02.05.2006 № 59-ФЗ, ст. 11, ч. 4"},
         LetterKind.DECISION: {
             "outcome": "upheld", "outcome_label": "upheld",
             "reasoning": "The service member was in hospital, as the discharge summary shows; "

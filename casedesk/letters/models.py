@@ -11,6 +11,8 @@ class LetterKind(models.TextChoices):
     EXTENSION_NOTICE = "extension_notice", _("notice of extension")
     FORWARDING_NOTICE = "forwarding_notice", _("notice of forwarding")
     DECISION = "decision", _("commission decision")
+    COVERING_LETTER = "covering_letter", _("covering letter to the competent body")
+    UNANSWERED_NOTICE = "unanswered_notice", _("notice of leaving the appeal unanswered")
 
 
 class LetterLanguage(models.TextChoices):

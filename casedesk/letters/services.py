@@ -58,6 +58,7 @@ MISSING_TEXT = {
     "forwarded_to": _("Name the body the appeal was forwarded to."),
     "outcome": _("Choose the outcome of the decision."),
     "reasoning": _("Give the reasons for the decision."),
+    "ground": _("The case was not left unanswered on a lawful ground."),
 }
 MISSING_DATE = {
     "new_due_on": _("No answer deadline is running: give the new due date."),
@@ -139,6 +140,7 @@ def _context(case: Case, *, kind: str, language: str, given: dict,
         "outcome": case.outcome,
         "new_due_on": answer_due,
         "signed_on": letter_date,
+        "ground": case.unanswered_ground,
     }
     for key in spec.texts:
         value = str(given.get(key) or defaults.get(key) or "").strip()
@@ -154,6 +156,10 @@ def _context(case: Case, *, kind: str, language: str, given: dict,
         context[key] = str(given.get(key) or "").strip()
     for key in spec.flags:
         context[key] = bool(given.get(key))
+    if kind == LetterKind.COVERING_LETTER:
+        _covering_context(context, case, language)
+    if kind == LetterKind.UNANSWERED_NOTICE:
+        _unanswered_context(context, case, language)
     if kind == LetterKind.DECISION:
         labels = {**dict(Outcome.choices), **OTHER_OUTCOMES}
         if context["outcome"] in labels:
@@ -163,6 +169,27 @@ def _context(case: Case, *, kind: str, language: str, given: dict,
             raise ApplicationError("letter_context", _("Unknown outcome “%(outcome)s”."),
                                    outcome=context["outcome"])
     return context
+
+
+def _covering_context(context: dict, case: Case, language: str) -> None:
+    """The covering letter goes to the body: it is the addressee, the applicant is named
+    in the text; what the law says about forwarding comes from the rulebook."""
+    context["applicant"] = context["addressee"]
+    context.update(addressee=context["forwarded_to"], addressee_given="", addressee_gender="")
+    rule = rulebook.get(case.rulebook_version).rules.get("forwarding")
+    context["forwarding_rule"] = rule.summary.get(language) if rule and rule.summary else ""
+    context["forwarding_citation"] = rule.citation if rule else ""
+    context["forwarding_days"] = rule.period.days if rule else None
+
+
+def _unanswered_context(context: dict, case: Case, language: str) -> None:
+    ground = rulebook.get(case.rulebook_version).grounds.get(context["ground"])
+    if ground is None or not ground.notify_applicant or ground.notice is None:
+        raise ApplicationError("no_notice_owed",
+                               _("The law requires no notice to the applicant on this ground."))
+    context["ground_label"] = ground.label.get(language)
+    context["ground_notice"] = ground.notice.get(language)
+    context["ground_citation"] = ground.citation
 
 
 # --- generating ------------------------------------------------------------------------------
@@ -177,6 +204,7 @@ def letter_generate(
     context: dict | None = None,
     at: dt.datetime | None = None,
     system: bool = False,
+    public: bool = True,
 ) -> list[Document]:
     """Write a letter of ``kind`` to the case's applicant and store it in the case file as
     a PDF and a DOCX (public: the applicant can download them); return both documents.
@@ -189,6 +217,8 @@ def letter_generate(
     ``signed_on`` (a date or datetime; default: the letter's date) and ``corrects`` (true
     if it corrects an earlier decision); optionally ``access_code`` for an
     acknowledgement. Unknown keys are refused.
+
+    ``public=False`` keeps the letter from the applicant (the covering letter to a body).
 
     Staff of the case's office (intake clerk, caseworker, supervisor, commission member)
     may write letters; casedesk itself does with ``actor=None, system=True``. Nothing is
@@ -229,14 +259,14 @@ def letter_generate(
                     size=len(data),
                     sha256=hashlib.sha256(data).hexdigest(),
                     generated=True,
-                    public=True,
+                    public=public,
                     uploaded_by=actor,
                 )
                 documents.file_store(document, data)
                 stored.append(document)
                 document.save()
                 events.document_added(locked, at=at, actor=actor, document_id=document.pk,
-                                      doc_type=DocumentType.LETTER, public=True)
+                                      doc_type=DocumentType.LETTER, public=public)
                 created.append(document)
             hooks.emit("letter_generated", case_id=locked.pk, kind=kind, language=language,
                        document_ids=[d.pk for d in created])

@@ -78,6 +78,9 @@ class DeadlineRule(Strict):
     pausable: bool = False
     max_extension_days: int = Field(default=0, ge=0, le=365)
     citation: str = Field(min_length=3)
+    # What the law says, in a sentence, for letters that cite the rule (the covering
+    # letter of a forwarded appeal quotes the rule "forwarding").
+    summary: Text | None = None
     verify: bool = False
 
     @field_validator("active_in", "met_by")
@@ -211,8 +214,19 @@ class Ground(Strict):
     label: Text
     notify_applicant: bool
     notice_days: int | None = Field(default=None, ge=1, le=60)
+    # What the notice to the applicant says (the letter ``unanswered_notice``); required
+    # when ``notify_applicant`` is true.
+    notice: Text | None = None
     citation: str = Field(min_length=3)
     verify: bool = False
+
+    @model_validator(mode="after")
+    def _notice_when_owed(self) -> Ground:
+        if self.notify_applicant and self.notice is None:
+            raise ValueError("a ground that owes the applicant a notice needs its text (notice)")
+        if not self.notify_applicant and self.notice_days is not None:
+            raise ValueError("notice_days is for grounds that owe the applicant a notice")
+        return self
 
 
 class Grounds(Strict):

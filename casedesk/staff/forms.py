@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
-from casedesk.cases.models import DocumentType, Relation
+from casedesk.cases.models import DocumentType, ForwardBody, Relation
 from casedesk.cases.selectors import QUEUES
 from casedesk.cases.workflow import Outcome
 from casedesk.core.errors import ApplicationError
@@ -174,7 +174,10 @@ class TransitionForm(forms.Form):
                               max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     outcome = forms.ChoiceField(label=_("Outcome"), required=False,
                                 choices=[("", "—"), *Outcome.choices])
-    forwarded_to = forms.CharField(label=_("Forwarded to"), required=False, max_length=300)
+    forward_body = forms.ChoiceField(label=_("Body forwarded to"), required=False,
+                                     choices=[("", "—"), *ForwardBody.choices])
+    forwarded_to = forms.CharField(label=_("Name and details of the body"), required=False,
+                                   max_length=300)
     ground = forms.ChoiceField(label=_("Lawful ground"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -219,6 +222,11 @@ class ExtendForm(forms.Form):
     days = forms.IntegerField(label=_("Extend by (days)"), min_value=1, max_value=365)
     reason = forms.CharField(label=_("Reason"), max_length=5000,
                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RefuseExtensionForm(forms.Form):
+    refusal = forms.CharField(label=_("Reason for the refusal"), max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AssignForm(forms.Form):

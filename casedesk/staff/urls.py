@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import attention_views, export_views, import_views, review_views, views
+from . import attention_views, deadline_views, export_views, import_views, review_views, views
 
 app_name = "staff"
 urlpatterns = [
@@ -26,6 +26,12 @@ urlpatterns = [
     path("cases/<str:number>/move/<slug:transition>/", views.case_transition, name="transition"),
     path("cases/<str:number>/extend/", views.case_extend, name="extend"),
     path("cases/<str:number>/category/", views.case_reclassify, name="reclassify"),
+    path("cases/<str:number>/extension/", deadline_views.extension_request,
+         name="extension_request"),
+    path("cases/<str:number>/extension/<int:request_id>/approve/",
+         deadline_views.extension_approve, name="extension_approve"),
+    path("cases/<str:number>/extension/<int:request_id>/refuse/",
+         deadline_views.extension_refuse, name="extension_refuse"),
     path("cases/<str:number>/assign/", views.case_assign, name="assign"),
     path("cases/<str:number>/notes/", views.case_note, name="note"),
     path("cases/<str:number>/access-code/", views.case_access_code, name="access_code"),

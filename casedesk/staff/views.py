@@ -36,6 +36,7 @@ from casedesk.intake import letters as intake_letters
 from casedesk.intake.public import access_code_issue
 from casedesk.intake.selectors import cases_by_contact, possible_duplicates
 from casedesk.intake.services import appeal_register
+from casedesk.letters import notices
 from casedesk.notifications.attention import attention_seen
 from casedesk.review.selectors import commissions_for_case
 
@@ -221,10 +222,11 @@ def case_transition(request, number: str, transition: str):
         return _after(request, case, ApplicationError("invalid", _("Check the form.")))
     data = form.cleaned_data
     try:
-        services.case_transition(
+        notices.case_move(  # the transition with the letters the law requires
             actor=request.user, case=case, transition=transition,
             reason=data["reason"], message=data["message"], outcome=data["outcome"],
-            forwarded_to=data["forwarded_to"], ground=data["ground"],
+            forwarded_to=data["forwarded_to"], forward_body=data["forward_body"],
+            ground=data["ground"],
         )
     except ApplicationError as error:
         if error.code == "not_found":
@@ -261,9 +263,9 @@ def case_extend(request, number: str):
     if not form.is_valid():
         return _after(request, case, extend_form=form)
     try:
-        deadline = services.deadline_extend(actor=request.user, case=case,
-                                            days=form.cleaned_data["days"],
-                                            reason=form.cleaned_data["reason"])
+        deadline = notices.deadline_extend_notify(actor=request.user, case=case,
+                                                  days=form.cleaned_data["days"],
+                                                  reason=form.cleaned_data["reason"])
     except ApplicationError as error:
         return _after(request, case, error)
     messages.success(request, _("The deadline now ends on %(date)s.") % {

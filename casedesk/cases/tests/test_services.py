@@ -144,15 +144,19 @@ class TestExtension:
     @pytest.mark.parametrize("days", [31, 0, -5])
     def test_beyond_the_rule_is_refused(self, case, staff, days):
         with pytest.raises(ApplicationError) as refused:
-            deadline_extend(actor=staff[Role.SUPERVISOR], case=case, days=days, reason="x")
+            deadline_extend(actor=staff[Role.SUPERVISOR], case=case, days=days, reason="x",
+                            at=at("2026-04-20"))
         assert refused.value.code == "extension_refused"
         assert "30" in str(refused.value)
         assert deadlines(case)["answer"][1] == D("2026-05-04")
 
     def test_a_second_extension_cannot_pass_the_total(self, case, staff):
-        deadline_extend(actor=staff[Role.SUPERVISOR], case=case, days=25, reason="x")
-        with pytest.raises(ApplicationError):
-            deadline_extend(actor=staff[Role.SUPERVISOR], case=case, days=6, reason="y")
+        deadline_extend(actor=staff[Role.SUPERVISOR], case=case, days=25, reason="x",
+                        at=at("2026-04-20"))
+        with pytest.raises(ApplicationError) as refused:
+            deadline_extend(actor=staff[Role.SUPERVISOR], case=case, days=6, reason="y",
+                            at=at("2026-04-21"))
+        assert refused.value.code == "extension_refused"
         assert case.deadlines.get(rule="answer").extension_days == 25
 
     def test_only_a_supervisor_extends_and_a_reason_is_required(self, case, staff):

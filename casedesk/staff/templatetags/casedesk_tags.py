@@ -123,6 +123,8 @@ def letter_title(document):
              "information_request": _("Request for information"),
              "extension_notice": _("Notice of extension"),
              "forwarding_notice": _("Notice of forwarding"),
+             "unanswered_notice": _("Notice that the appeal is left unanswered"),
+             "covering_letter": _("Covering letter to the competent body"),
              "decision": _("Decision of the commission")}
     name = document.original_name or ""
     kind = next((label for code, label in kinds.items() if f"-{code}-" in name),

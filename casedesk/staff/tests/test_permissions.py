@@ -12,6 +12,13 @@ READERS = {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR, Role.COMMISSION_
 WRITERS = {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR}
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Letters written by the actions (the extension notice) go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def cases(register, other_office, make_user):
     mine = register()
@@ -103,7 +110,8 @@ def test_actions_by_role(client, staff, cases, role, action, target, data, allow
     response = client.post(page(target["name"], mine, **kwargs), data)
     if role in allowed:
         assert response.status_code == 302, response.content[:500]
-        assert mine.events.count() == events_before + 1
+        # An extension also writes the applicant's notice (PDF and DOCX: two more events).
+        assert mine.events.count() == events_before + (3 if action == "extend" else 1)
     else:
         assert response.status_code in (400, 403, 404)
         assert mine.events.count() == events_before

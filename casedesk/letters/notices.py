@@ -1,0 +1,104 @@
+"""The letters the law requires around a move, written with the move (issue 14 part 2).
+
+- Forwarding (59-FZ art. 8 part 3): a notice to the applicant (``forwarding_notice``) and a
+  covering letter to the body (``covering_letter``, in Russian, kept in the case file for
+  staff: not public).
+- Leaving unanswered (59-FZ art. 11): the notice to the applicant (``unanswered_notice``)
+  when the rulebook's ground says one is owed (``notify_applicant``).
+- Extension (59-FZ art. 12 part 2): the notice with the new date (``extension_notice``),
+  when a supervisor extends a deadline or approves a caseworker's request.
+
+Each letter gets the next number of the office's outgoing register (``outgoing_number``).
+The move and its letters are one transaction: a move whose letter cannot be written is
+refused, so a case is never forwarded, left unanswered or extended without its notice.
+The applicant reads the notices on the status page (public letters of the case file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from casedesk import rulebook
+from casedesk.accounts.services import register_number_next
+from casedesk.cases import extensions
+from casedesk.cases.models import Case, Deadline, Document, ExtensionRequest
+from casedesk.cases.services import case_transition, deadline_extend, local_date
+
+from .models import LetterKind
+from .services import letter_generate
+
+
+def _letter(*, actor, case: Case, kind: str, context: dict, at: dt.datetime,
+            language: str | None = None, public: bool = True) -> list[Document]:
+    number = register_number_next(office=case.office, direction="out", on=local_date(at))
+    return letter_generate(actor=actor, case=case, kind=kind, language=language,
+                           context={**context, "outgoing_number": number}, at=at,
+                           public=public)
+
+
+def letters_for_move(*, actor, case: Case, transition: str,
+                     at: dt.datetime) -> list[Document]:
+    """The letters the law requires after ``transition`` of ``case`` (already moved, in
+    the caller's transaction)."""
+    case = Case.objects.select_related("office").get(pk=case.pk)
+    if transition == "forward":
+        context = {"forwarded_to": case.forwarded_to}
+        return [
+            *_letter(actor=actor, case=case, kind=LetterKind.FORWARDING_NOTICE,
+                     context=context, at=at),
+            *_letter(actor=actor, case=case, kind=LetterKind.COVERING_LETTER,
+                     context=context, at=at, language="ru", public=False),
+        ]
+    if transition == "leave_unanswered":
+        ground = rulebook.get(case.rulebook_version).grounds.get(case.unanswered_ground)
+        if ground is not None and ground.notify_applicant:
+            return _letter(actor=actor, case=case, kind=LetterKind.UNANSWERED_NOTICE,
+                           context={"ground": ground.code}, at=at)
+    return []
+
+
+def case_move(*, actor, case: Case, transition: str, reason: str = "", message: str = "",
+              outcome: str = "", forwarded_to: str = "", forward_body: str = "",
+              ground: str = "", at: dt.datetime | None = None) -> Case:
+    """``cases.services.case_transition`` and the letters the law requires for the move,
+    in one transaction."""
+    with transaction.atomic():
+        moved = case_transition(actor=actor, case=case, transition=transition, reason=reason,
+                                message=message, outcome=outcome, forwarded_to=forwarded_to,
+                                forward_body=forward_body, ground=ground, at=at)
+        letters_for_move(actor=actor, case=moved, transition=transition,
+                         at=at or timezone.now())
+    return moved
+
+
+def _extension_notice(*, actor, case: Case, deadline: Deadline, reason: str,
+                      at: dt.datetime) -> list[Document]:
+    case = Case.objects.select_related("office").get(pk=case.pk)
+    return _letter(actor=actor, case=case, kind=LetterKind.EXTENSION_NOTICE,
+                   context={"reason": reason, "new_due_on": deadline.due_on}, at=at)
+
+
+def deadline_extend_notify(*, actor, case: Case, days: int, reason: str,
+                           rule: str = "answer", at: dt.datetime | None = None) -> Deadline:
+    """A supervisor extends a running deadline; the applicant's notice with the new date
+    is written with it."""
+    with transaction.atomic():
+        deadline = deadline_extend(actor=actor, case=case, rule=rule, days=days,
+                                   reason=reason, at=at)
+        _extension_notice(actor=actor, case=case, deadline=deadline, reason=reason.strip(),
+                          at=at or timezone.now())
+    return deadline
+
+
+def extension_approve_notify(*, actor, request: ExtensionRequest,
+                             at: dt.datetime | None = None) -> tuple[ExtensionRequest, Deadline]:
+    """A supervisor approves a caseworker's request: the deadline is extended and the
+    applicant's notice with the new date written, in one transaction."""
+    with transaction.atomic():
+        approved, deadline = extensions.extension_approve(actor=actor, request=request, at=at)
+        _extension_notice(actor=actor, case=approved.case, deadline=deadline,
+                          reason=approved.reason, at=at or timezone.now())
+    return approved, deadline
