@@ -97,10 +97,6 @@ class CommissionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         request._casedesk_members_before = _members(obj.pk)
         super().save_model(request, obj, form, change)
-        audit_record(action="commission.changed" if change else "commission.created",
-                     actor=request.user, object_type="commission", object_id=obj.pk,
-                     data={"office": obj.office_id, "fields": sorted(form.changed_data),
-                           "is_active": obj.is_active})
 
     def save_formset(self, request, form, formset, change):
         """Members who stop chairing are saved before the new chair, so that the database's
@@ -119,6 +115,11 @@ class CommissionAdmin(admin.ModelAdmin):
         obj = form.instance
         before = getattr(request, "_casedesk_members_before", {})
         after = _members(obj.pk)
+        # Written last (the audit chain's lock is held until the commit).
+        audit_record(action="commission.changed" if change else "commission.created",
+                     actor=request.user, object_type="commission", object_id=obj.pk,
+                     data={"office": obj.office_id, "fields": sorted(form.changed_data),
+                           "is_active": obj.is_active})
         for user_id in sorted(after.keys() - before.keys()):
             audit_record(action="commission.member_added", actor=request.user,
                          object_type="commission", object_id=obj.pk,

@@ -209,7 +209,7 @@ def session_reschedule(*, actor, session: Session, starts_at: dt.datetime, reaso
     if timezone.is_naive(starts_at):
         raise ApplicationError("bad_date", _("Give the date and time of the session."))
     with transaction.atomic():
-        session = Session.objects.select_for_update().select_related(
+        session = Session.objects.select_for_update(of=("self",)).select_related(
             "commission__office").get(pk=session.pk)
         at = at or timezone.now()  # after the lock: times follow the order of the moves
         _chair_or_supervisor(actor, session.commission)
@@ -247,7 +247,9 @@ def vote_cast(*, actor, item: AgendaItem, choice: str, reason: str,
         raise ApplicationError("unknown_vote", _("Choose how you vote."))
     reason = _text(reason, "missing_reason", _("Give the reason for your vote."))
     with transaction.atomic():
-        item = AgendaItem.objects.select_for_update().select_related(
+        # The session's row too: a move waits for the vote, and the vote for a move.
+        item = AgendaItem.objects.select_for_update(
+            of=("self", "session", "session__commission")).select_related(
             "session__commission__office").get(pk=item.pk)
         at = at or timezone.now()  # after the lock: times follow the order of the votes
         _membership(actor, item.session.commission)
@@ -288,8 +290,9 @@ def decision_sign(*, actor, item: AgendaItem, outcome: str, reasoning: str,
         raise ApplicationError("unknown_outcome", _("Choose the outcome."))
     reasoning = _text(reasoning, "missing_reasoning", _("Write the reasoning of the decision."))
     with transaction.atomic():
-        item = AgendaItem.objects.select_for_update().select_related(
-            "session__commission__office", "referral__case").get(pk=item.pk)
+        item = AgendaItem.objects.select_for_update(
+            of=("self", "session", "session__commission", "referral", "referral__case"),
+        ).select_related("session__commission__office", "referral__case").get(pk=item.pk)
         at = at or timezone.now()  # after the lock: times follow the order of the moves
         _chair(actor, item.session.commission)
         if item.decisions.exists():

@@ -94,7 +94,7 @@ def test_the_session_page_offers_the_vote_on_the_day(client, commission, referra
 
 
 def test_the_chair_moves_the_session_from_its_page_with_a_reason(client, commission,
-                                                                 referrals):
+                                                                 referrals, staff):
     chair = commission.people[0]
     session = session_schedule(actor=chair, commission=commission,
                                starts_at=timezone.now() + dt.timedelta(days=5),
@@ -118,6 +118,13 @@ def test_the_chair_moves_the_session_from_its_page_with_a_reason(client, commiss
         with translation.override(language):
             day = date_format(timezone.localdate(), "DATE_FORMAT")
             assert public_event_text(event) == f"{words} {day}."
+    # The caseworker sees on the case's timeline what the applicant reads.
+    client.force_login(staff[Role.CASEWORKER])
+    page = client.get(en("staff:case", referrals[0].case.number)).content.decode()
+    with translation.override("en"):
+        moved = public_event_text(event)
+    assert f"The applicant reads: {moved}".replace("'", "&#x27;") in page
+    client.force_login(chair)
     # A member of the commission who is not its chair cannot move it.
     client.force_login(commission.people[1])
     client.post(en("staff:session_move", session.pk),
