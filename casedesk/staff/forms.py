@@ -106,7 +106,8 @@ class RegisterForm(MarkErrors, forms.Form):
     document = forms.FileField(label=_("Attachment"), required=False)
     document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices,
                                       initial=DocumentType.OTHER, required=False)
-    attach_to = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The answer to possible duplicates ("attach_to": a case number or "new") is read by
+    # the view: the radios exist only once the duplicates are shown.
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

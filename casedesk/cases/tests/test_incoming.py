@@ -9,7 +9,6 @@ from casedesk.cases import search
 from casedesk.cases.incoming import incoming_number_of_case
 from casedesk.cases.models import Case, IncomingEntry
 from casedesk.cases.services import case_transition
-from casedesk.intake.services import PersonData, appeal_register
 from casedesk.testing import at
 
 
@@ -47,9 +46,8 @@ def test_a_web_appeal_gets_its_number_when_the_clerk_registers_it(register, staf
 
 def test_a_letter_added_to_a_case_gets_a_number_of_its_own(register, staff):
     case = register(at=at("2026-03-02"))
-    appeal_register(actor=staff[Role.INTAKE_CLERK], office=case.office, channel="email",
-                    text="Ещё одно письмо по делу.", applicant=PersonData(full_name="Иванова"),
-                    relation="mother", attach_to=case, received_at=at("2026-03-05"))
+    assert register(channel="email", text="Ещё одно письмо по делу.", attach_to=case,
+                    at=at("2026-03-05")) == case
     assert numbers(case) == ["MSK/2026/00001", "MSK/2026/00002"]
     # The case's number is the first appeal's.
     assert incoming_number_of_case(case) == "MSK/2026/00001"

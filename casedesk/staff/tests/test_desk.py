@@ -192,3 +192,23 @@ def test_an_attachment_chosen_again_on_the_second_submit_is_kept(client, staff):
     new = Case.objects.exclude(pk=first.pk).get()
     document = Document.objects.get()
     assert document.case == new and document.appeal == new.appeals.get()
+
+
+def test_a_web_appeal_registered_from_its_case_page_gets_the_next_number(
+        client, staff, register):
+    letter = register(at=timezone.now() - dt.timedelta(days=2))
+    web = register(channel="web", at=timezone.now() - dt.timedelta(days=1))
+    client.force_login(staff[Role.INTAKE_CLERK])
+    url = reverse("staff:transition", args=[web.number, "register"])
+    response = client.post(url, {"register-transition": "register"})
+    assert response.status_code == 302
+    web.refresh_from_db()
+    assert web.state == "registered"
+    year = local_date(letter.received_at).year
+    assert IncomingEntry.objects.get(appeal__case=web).number == f"MSK/{year}/00002"
+    page = client.get(reverse("staff:case", args=[web.number])).content.decode()
+    assert f"Вх. № MSK/{year}/00002" in page
+    # Staff find it by that number in the queue search.
+    response = client.get(reverse("staff:queues"), {"queue": "all",
+                                                    "q": f"msk/{year}/2"})
+    assert [case for case, _left in response.context["rows"]] == [web]
