@@ -2,9 +2,10 @@
 read by the staff header, the queues and the "Needs my attention" page, seen when the
 person opens the case.
 
-Who gets an item: the case's assignee; while the case has none, the active supervisors of
-its office, and for a case still ``received`` (not registered) its intake clerks too. The
-person whose action caused the event gets nothing (you do not need telling what you did).
+Who gets an item: the case's assignee; while the case has none (or its assignee is no
+longer active), the active supervisors of its office, and for a case still ``received``
+(not registered) its intake clerks too. The person whose action caused the event gets
+nothing (you do not need telling what you did).
 Staff of other offices never get an item.
 
 Which events count (``kind_of``): the applicant answered the office's question
@@ -63,9 +64,10 @@ def recipients(case: Case, kind: str, event: CaseEvent) -> list[int]:
     """The ids of the people who get ``kind`` for ``case`` (see the module docstring)."""
     if kind == AttentionKind.ASSIGNED:
         ids = [event.data["assignee"]]
-    elif case.assignee_id is not None:
+    elif case.assignee_id is not None and User.objects.filter(
+            pk=case.assignee_id, is_active=True).exists():
         ids = [case.assignee_id]
-    else:
+    else:  # nobody's, or the assignee has left: the office's supervisors
         roles = [Role.SUPERVISOR]
         if case.state == CaseState.RECEIVED:
             roles.append(Role.INTAKE_CLERK)

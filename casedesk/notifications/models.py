@@ -31,7 +31,7 @@ class Attention(models.Model):
                               db_index=False)
     kind = models.CharField(_("kind"), max_length=20, choices=AttentionKind.choices)
     at = models.DateTimeField(_("when"))
-    seen_at = models.DateTimeField(_("seen"), null=True, blank=True)
+    seen_at = models.DateTimeField(_("seen by the person"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("attention item")
@@ -58,8 +58,8 @@ class DigestSent(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="+")
     day = models.DateField(_("day"))
-    items = models.PositiveIntegerField(_("items"), default=0)
-    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    items = models.PositiveIntegerField(_("cases listed"), default=0)
+    sent_at = models.DateTimeField(_("digest sent at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("digest sent")

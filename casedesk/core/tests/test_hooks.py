@@ -13,6 +13,7 @@ from casedesk.core import hooks
 def name(monkeypatch):
     monkeypatch.setattr(hooks, "_handlers", hooks.defaultdict(list))
     monkeypatch.setattr(hooks, "_many", {})
+    monkeypatch.setattr(hooks, "_now", hooks.defaultdict(list))
     return "thing_happened"
 
 
@@ -46,3 +47,23 @@ def test_nothing_runs_when_the_transaction_rolls_back(db, name,
         hooks.emit_many(name, [{"n": 1}])
         raise RuntimeError
     assert calls == []
+
+
+def test_an_in_transaction_handler_runs_at_once_before_the_after_commit_ones(
+        db, name, django_capture_on_commit_callbacks):
+    calls = []
+    hooks.subscribe(name, lambda **payload: calls.append(("after", payload)))
+    hooks.subscribe(name, lambda **payload: calls.append(("now", payload)), in_transaction=True)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        hooks.emit(name, n=1)
+        assert calls == [("now", {"n": 1})]  # inside the transaction
+    assert calls == [("now", {"n": 1}), ("after", {"n": 1})]
+
+
+def test_an_in_transaction_handler_that_fails_fails_the_change(db, name):
+    def broken(**payload):
+        raise ValueError("cannot write")
+
+    hooks.subscribe(name, broken, in_transaction=True)
+    with pytest.raises(ValueError), transaction.atomic():
+        hooks.emit(name, n=1)

@@ -82,6 +82,17 @@ def test_an_unassigned_case_goes_to_the_supervisors_of_its_office(
         for kind in (AttentionKind.ANSWERED, AttentionKind.DOCUMENT)}
 
 
+def test_the_supervisors_step_in_when_the_assignee_has_left(register, staff,
+                                                            second_supervisor):
+    case = awaiting(register, staff)
+    case_assign(actor=staff[Role.SUPERVISOR], case=case, assignee=staff[Role.CASEWORKER])
+    staff[Role.CASEWORKER].is_active = False
+    staff[Role.CASEWORKER].save()
+    reply(case)
+    assert items(case=case, kind=AttentionKind.ANSWERED) == {
+        ("supervisor", AttentionKind.ANSWERED), ("supervisor-2", AttentionKind.ANSWERED)}
+
+
 def test_the_documents_of_a_case_not_yet_registered_are_not_items(submit, staff, elsewhere):
     """A case not yet registered is new material as a whole, read at registration."""
     case = Case.objects.get(number=submit().case_number)
