@@ -7,6 +7,7 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Intake")
 
     def ready(self) -> None:
+        from django.core.signals import setting_changed
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from casedesk.accounts.models import Office
@@ -20,3 +21,4 @@ class IntakeConfig(AppConfig):
         post_delete.connect(routing.offices_forget, sender=Office, dispatch_uid=uid)
         m2m_changed.connect(routing.offices_forget, sender=Office.regions.through,
                             dispatch_uid=uid)
+        setting_changed.connect(routing.offices_forget, dispatch_uid=uid)  # (tests)

@@ -8,7 +8,9 @@ appeals waiting when it is free (at most CASEDESK_INTAKE_BATCH of them, without 
 more) and writes them with ``public.submissions_write``: one transaction, one reservation
 of consecutive numbers, one audit lock, one COPY per table (``core.bulk``: Django's
 multi-row INSERT would cost more Python than all the rest of the batch). Under light load
-every batch holds one appeal; under heavy load the batches grow by themselves.
+every batch holds one appeal; under heavy load the batches grow by themselves. Each appeal
+was routed to its office in the request (``routing``); a batch holding appeals for several
+offices writes each office's appeals in a transaction of their own, with its numbers.
 
 The request thread has already checked the appeal (errors go back at once, in the
 applicant's language); it waits for its own receipt, which exists only once the batch has

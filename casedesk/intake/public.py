@@ -55,8 +55,9 @@ class Receipt:
 
 
 def public_office() -> Office:
-    """The default office for public appeals (``routing``: the office marked as default,
-    else the one CASEDESK_PUBLIC_OFFICE names, else the first active one by code)."""
+    """The office of public appeals that give no region (``routing``: the one
+    CASEDESK_PUBLIC_OFFICE names, else the office marked as default, else the first
+    active one by code)."""
     return routing.office_route(member_region_id=None, applicant_region_id=None)
 
 
@@ -194,12 +195,12 @@ def _submission_write(submission: Submission, *, attachments) -> Receipt:
 
 
 def submissions_write(submissions: list[Submission]) -> list[Receipt | Exception]:
-    """Write many submissions at once: one transaction, one reservation of case numbers,
-    one lock of the audit chain (``public_appeals_register``). Returns, in order, each
-    one's receipt or the error to give its sender. A repeat of a stored key is answered as
-    ``appeal_submit`` answers it; if the batch as a whole fails (a key sent twice at the
-    same moment by two processes, a database error), each submission is written on its
-    own, so that one bad submission fails alone."""
+    """Write many submissions at once: per office, one transaction, one reservation of
+    case numbers, one lock of the audit chain (``public_appeals_register``). Returns, in
+    order, each one's receipt or the error to give its sender. A repeat of a stored key is
+    answered as ``appeal_submit`` answers it; if an office's part of the batch fails (a key
+    sent twice at the same moment by two processes, a database error), each of its
+    submissions is written on its own, so that one bad submission fails alone."""
     results: list[Receipt | Exception | None] = [None] * len(submissions)
     stored = {row.key_hash: row for row in PublicSubmission.objects.filter(
         key_hash__in=[s.key_hash for s in submissions])}

@@ -49,6 +49,7 @@ class OfficeMap:
     by_region: dict[int, tuple[Office, ...]]  # region id → active offices serving it
     regions: dict[int, tuple[ServedRegion, ...]]  # office id → the regions it serves
     default: Office | None
+    fixed: Office | None = None  # CASEDESK_PUBLIC_OFFICE: receives every public appeal
     loaded_at: float = field(default_factory=time.monotonic)
 
     def regions_of(self, office: Office) -> tuple[ServedRegion, ...]:
@@ -57,7 +58,7 @@ class OfficeMap:
     @property
     def has_choice(self) -> bool:
         """Some region is served by more than one active office."""
-        return any(len(offices) > 1 for offices in self.by_region.values())
+        return self.fixed is None and any(len(offices) > 1 for offices in self.by_region.values())
 
 
 _map: OfficeMap | None = None
@@ -76,20 +77,18 @@ def _load() -> OfficeMap:
         by_region.setdefault(region_id, []).append(by_id[office_id])
         regions.setdefault(office_id, []).append(ServedRegion(region_id, code, name_ru,
                                                               name_en))
-    default = next((office for office in offices if office.is_default), None)
-    if default is None:
-        # No office is marked as default: the one CASEDESK_PUBLIC_OFFICE names, else the
-        # first by code (how public appeals were received before routing).
-        code = getattr(settings, "CASEDESK_PUBLIC_OFFICE", "")
-        default = next((office for office in offices if office.code == code),
-                       offices[0] if offices else None)
+    fixed = next((office for office in offices
+                  if office.code == settings.CASEDESK_PUBLIC_OFFICE), None)
+    # The office marked as default, else the first by code.
+    default = fixed or next((office for office in offices if office.is_default),
+                            offices[0] if offices else None)
     return OfficeMap(
         offices=offices, by_code={office.code: office for office in offices},
         by_region={region: tuple(sorted(served, key=lambda o: o.code))
                    for region, served in by_region.items()},
         regions={office: tuple(sorted(served, key=lambda r: r.name_ru))
                  for office, served in regions.items()},
-        default=default)
+        default=default, fixed=fixed)
 
 
 def office_map() -> OfficeMap:
@@ -112,8 +111,10 @@ def offices_forget(*_args, **_kwargs) -> None:
 
 
 def public_offices() -> tuple[Office, ...]:
-    """The active offices, by code, for the portal's list of who receives appeals."""
-    return office_map().offices
+    """The active offices, by code, for the portal's list of who receives appeals (only
+    the one CASEDESK_PUBLIC_OFFICE names, when it does)."""
+    offices = office_map()
+    return (offices.fixed,) if offices.fixed else offices.offices
 
 
 def office_by_id(office_id: int | None) -> Office | None:
@@ -128,6 +129,8 @@ def office_route(*, member_region_id: int | None, applicant_region_id: int | Non
     offices = office_map()
     if not offices.offices or offices.default is None:
         raise ApplicationError("no_office", _("The service is not open yet. Please try later."))
+    if offices.fixed is not None:
+        return offices.fixed
     region_id = member_region_id or applicant_region_id
     serving = offices.by_region.get(region_id, ()) if region_id else ()
     chosen = (chosen or "").strip().upper()

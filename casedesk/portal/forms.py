@@ -81,7 +81,7 @@ class AppealForm(Marked, forms.Form):
                               max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     files = MultipleFileField(label=_("Documents (photos or PDF)"), required=False)
     office = forms.ChoiceField(
-        label=_("Office"), required=False,
+        label=_("Office to receive the appeal"), required=False,
         help_text=_("Several offices serve some regions: you may choose one of those "
                     "serving your region. Left empty, the appeal goes to the office the "
                     "region decides."))

@@ -18,6 +18,7 @@ from casedesk.intake import routing
 from casedesk.intake.public import (
     STATUS_FAILURES_GROUP,
     appeal_submit,
+    case_number_normalise,
     case_open_public,
     public_event_text,
     public_status,
@@ -140,9 +141,16 @@ def appeal_create(
     add_never_cache_headers(response)  # the access code must not stay in any cache
     _limit(request, "api-v1-submit", _rate("CASEDESK_RATE_SUBMIT", "10/h"))
     applicant, member = _people(payload)
+    body = payload.model_dump(mode="json")
+    # Fields added later count in the fingerprint only when given, so that a retry of an
+    # appeal sent before they existed still gets its receipt.
+    if body.get("office") is None:
+        body.pop("office", None)
+    if body["applicant"].get("region") is None:
+        body["applicant"].pop("region", None)
     receipt = appeal_submit(
         channel="api", idempotency_key=idempotency_key,
-        payload=payload.model_dump(mode="json"),
+        payload=body,
         applicant=applicant, relation=payload.applicant.relation, service_member=member,
         text=payload.text, request=payload.request or "",
         category=payload.category or "other",
@@ -186,7 +194,7 @@ def office_list(request: HttpRequest):
 
 def _status(request: HttpRequest, case_number: str, access_code: str) -> StatusOut:
     _limit(request, "api-v1-status", _rate("CASEDESK_RATE_STATUS", "20/10m"))
-    number = case_number.strip().upper()
+    number = case_number_normalise(case_number)
     _case_locked(request, number)
     try:
         case = case_open_public(case_number=number, access_code=access_code)

@@ -151,6 +151,14 @@ def test_without_a_default_office_the_first_by_code_takes_the_rest(db):
     assert office_of(appeal_submit(**submission(1, member="RU-KDA"))) == "MSK"
 
 
+def test_casedesk_public_office_sends_every_public_appeal_to_one_office(offices, settings):
+    settings.CASEDESK_PUBLIC_OFFICE = "SPB"
+    assert office_of(appeal_submit(**submission(1, member="RU-MOW"))) == "SPB"
+    assert office_of(appeal_submit(**submission(2, member="RU-SVE", chosen="SVO"))) == "SPB"
+    assert not routing.office_map().has_choice
+    assert [o.code for o in routing.public_offices()] == ["SPB"]
+
+
 def test_without_an_active_office_appeals_are_refused(db):
     with pytest.raises(ApplicationError) as refused:
         appeal_submit(**submission(1))

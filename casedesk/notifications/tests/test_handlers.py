@@ -169,3 +169,32 @@ def test_a_task_that_cannot_be_queued_does_not_fail_the_request(settings, caplog
     handlers.on_case_moved(case_id=7, transition="answer")
 
     assert "notice not queued: task=send_answer_ready case=7 error=InvalidTaskError" in caplog.text
+
+
+def test_a_recovered_access_code_is_queued_sealed_and_the_worker_sends_it(
+        smtp, submit, settings, monkeypatch, django_capture_on_commit_callbacks):
+    from casedesk.intake.public import access_code_recover
+
+    settings.TASKS = DATABASE
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = submit(language="en")
+    DBTaskResult.objects.all().delete()  # (the acknowledgement)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert access_code_recover(case_number=receipt.case_number, email=MOTHER.upper())
+    [row] = DBTaskResult.objects.all()
+    assert row.task_path == "casedesk.notifications.tasks.send_access_code"
+    kwargs = row.args_kwargs["kwargs"]
+    assert set(kwargs) == {"case_id", "sealed_code"}
+    code = secrets.unseal(kwargs["sealed_code"])
+    assert code and code != receipt.access_code
+    assert code not in json.dumps(row.args_kwargs) and MOTHER not in json.dumps(row.args_kwargs)
+
+    run_worker(monkeypatch)
+
+    [message] = smtp.messages
+    assert message["To"] == MOTHER
+    assert code in text_of(message) and receipt.access_code not in text_of(message)
+    assert "A new access code" in str(message["Subject"])
+    case = Case.objects.get(number=receipt.case_number)
+    assert secrets.access_code_matches(code, case.access_code_hash)
+    assert not secrets.access_code_matches(receipt.access_code, case.access_code_hash)

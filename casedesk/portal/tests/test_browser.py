@@ -66,7 +66,8 @@ def gettext_in(language: str, message) -> str:
 
 def label_in(language: str, field: str) -> str:
     with translation.override(language):
-        return str(AppealForm.base_fields[field].label)
+        # (of a form made now: the consent names the offices' data controller)
+        return str(AppealForm().fields[field].label)
 
 
 def appeal_form(page):
