@@ -329,3 +329,22 @@ def test_another_offices_supervisor_cannot_decide(case, staff, other_office, mak
     assert refused.value.code == "not_found"
     assert list(extensions.extension_requests_pending(actor=stranger)) == []
     assert list(extensions.extension_requests_pending(actor=staff[Role.SUPERVISOR])) == [request]
+
+
+def test_erasing_the_service_member_blanks_the_body_and_the_reasons(case, staff):
+    from casedesk.intake.erasure import person_erase
+
+    request = extensions.extension_request(actor=staff[Role.CASEWORKER], case=case, days=5,
+                                           reason="Нужно время.", at=at("2027-01-12"))
+    extensions.extension_refuse(actor=staff[Role.SUPERVISOR], request=request,
+                                reason="Не нужно.", at=at("2027-01-12"))
+    forward(case, staff)
+    person_erase(actor=staff[Role.SUPERVISOR], person=case.service_member,
+                 reason_code="request")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT forwarded_to, forward_body FROM cases_case WHERE id = %s",
+                       [case.pk])
+        assert cursor.fetchone() == ("", "military_prosecutor")
+        cursor.execute("SELECT reason, refusal FROM cases_extensionrequest WHERE id = %s",
+                       [request.pk])
+        assert cursor.fetchone() == ("", "")
