@@ -19,7 +19,7 @@ from casedesk.intake.public import public_event_text
 from casedesk.letters import notices
 from casedesk.testing import at
 
-from .helpers import docx_text, flat, needs_poppler, pdf_text
+from .helpers import ARTIFACTS, docx_text, first_page_png, flat, needs_poppler, pdf_text
 
 RECEIVED = "2027-01-11"  # registered the same day: the answer is due on 2027-02-10
 BODY = "Военная прокуратура Западного военного округа, г. Санкт-Петербург, ул. Тестовая 7"
@@ -121,6 +121,7 @@ def test_forwarding_writes_the_notice_and_the_covering_letter(case, staff, tmp_p
                      "14 января 2027 г."):
         assert fragment in covering, fragment
     assert "Уважаемая" not in covering  # written to a body, not to the applicant
+    first_page_png(file_read(documents[2]), ARTIFACTS, "covering_letter_ru", resolution=80)
 
 
 @needs_poppler
@@ -177,6 +178,8 @@ def test_the_unanswered_notice_in_english(register, staff, tmp_path):
                       ground="repeated_no_new_arguments", at=at("2027-01-13"))
     text = pdf_text(file_read(named(case, f"{case.number}-unanswered_notice-en.pdf")), tmp_path)
     assert "correspondence with you on this question is ended" in text
+    first_page_png(file_read(named(case, f"{case.number}-unanswered_notice-en.pdf")), ARTIFACTS,
+                   "unanswered_notice_en", resolution=80)
     assert "ст. 11, ч. 5" in text
 
 
