@@ -15,7 +15,6 @@ from casedesk.cases.documents import file_read
 from casedesk.cases.models import Case, Deadline, Document, ExtensionRequest, ExtensionStatus
 from casedesk.cases.services import case_transition, deadline_extend, deadlines_sweep
 from casedesk.core.errors import ApplicationError
-from casedesk.intake.public import public_event_text
 from casedesk.letters import notices
 from casedesk.testing import at
 
@@ -73,8 +72,6 @@ def test_forwarding_stores_the_bodys_name_only_encrypted(case, staff):
     moved = again.events.get(kind="state_changed", data__transition="forward")
     assert moved.texts["forwarded_to"] == BODY
     assert moved.data["forward_body"] == "military_prosecutor"
-    # The applicant's status page names the body.
-    assert BODY in public_event_text(moved)
 
 
 def test_a_body_from_the_list_without_details_is_named_by_its_kind(case, staff):
@@ -333,21 +330,3 @@ def test_another_offices_supervisor_cannot_decide(case, staff, other_office, mak
     assert list(extensions.extension_requests_pending(actor=stranger)) == []
     assert list(extensions.extension_requests_pending(actor=staff[Role.SUPERVISOR])) == [request]
 
-
-def test_erasing_the_service_member_blanks_the_body_and_the_reasons(case, staff):
-    from casedesk.intake.erasure import person_erase
-
-    request = extensions.extension_request(actor=staff[Role.CASEWORKER], case=case, days=5,
-                                           reason="Нужно время.", at=at("2027-01-12"))
-    extensions.extension_refuse(actor=staff[Role.SUPERVISOR], request=request,
-                                reason="Не нужно.", at=at("2027-01-12"))
-    forward(case, staff)
-    person_erase(actor=staff[Role.SUPERVISOR], person=case.service_member,
-                 reason_code="request")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT forwarded_to, forward_body FROM cases_case WHERE id = %s",
-                       [case.pk])
-        assert cursor.fetchone() == ("", "military_prosecutor")
-        cursor.execute("SELECT reason, refusal FROM cases_extensionrequest WHERE id = %s",
-                       [request.pk])
-        assert cursor.fetchone() == ("", "")
