@@ -99,6 +99,7 @@ def case_queue(*, actor, spec: QueueFilter, today: dt.date | None = None) -> Que
     today = today or timezone.localdate()
     qs = case_list_visible(actor).filter(queue_filters(actor, today)[spec.queue])
     qs = _narrow(qs, spec)
+    qs = qs.defer("forwarded_to")  # encrypted and not shown in queues: no key read per row
     return qs.select_related("office", "assignee").order_by(
         F("next_due_on").asc(nulls_last=True), "received_at", "pk"
     )

@@ -121,3 +121,32 @@ def test_after_the_due_date_the_page_says_why_and_the_extension_is_refused(
     client.force_login(staff[Role.CASEWORKER])
     page = client.get(reverse("staff:case", args=[late.number])).content.decode()
     assert reverse("staff:extension_request", args=[late.number]) not in page
+
+
+def test_forwarded_cases_add_no_queries_to_the_queue(client, staff, register):
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from casedesk.core import crypto
+    from casedesk.letters import notices
+
+    client.force_login(staff[Role.SUPERVISOR])
+    url = reverse("staff:queues") + "?queue=all"
+
+    def forwarded(n):
+        for _ in range(n):
+            case = register()
+            notices.case_move(actor=staff[Role.CASEWORKER], case=case, transition="forward",
+                              forward_body="insurer", forwarded_to="АО Страховая компания")
+
+    def count():
+        crypto.cache_clear()  # a cold cache: every key read would be a query
+        with CaptureQueriesContext(connections["default"]) as main, \
+                CaptureQueriesContext(connections["keys"]) as keys:
+            assert client.get(url).status_code == 200
+        return len(main.captured_queries) + len(keys.captured_queries)
+
+    forwarded(1)
+    few = count()
+    forwarded(4)
+    assert count() == few
