@@ -251,7 +251,7 @@ def test_a_public_table_downloads_as_csv(client, cases):
     assert rows_of(response)[0] == [str(c) for c in first["columns"]]
 
 
-def test_the_portal_links_to_the_public_statistics(client):
+def test_the_portal_links_to_the_public_statistics(client, db):  # the home page lists offices
     for language in ["ru", "en"]:
         home = client.get(path("portal:home", language=language)).content.decode()
         assert f'href="{path("stats:public", language=language)}"' in home
