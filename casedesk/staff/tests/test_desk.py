@@ -9,7 +9,7 @@ import zoneinfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casedesk import rulebook
 from casedesk.accounts.models import Office
@@ -206,7 +206,9 @@ def test_a_web_appeal_registered_from_its_case_page_gets_the_next_number(
     assert web.state == "registered"
     year = local_date(letter.received_at).year
     assert IncomingEntry.objects.get(appeal__case=web).number == f"MSK/{year}/00002"
-    page = client.get(reverse("staff:case", args=[web.number])).content.decode()
+    with translation.override("ru"):  # the page in Russian, whatever a test before left
+        case_url = reverse("staff:case", args=[web.number])
+    page = client.get(case_url).content.decode()
     assert f"Вх. № MSK/{year}/00002" in page
     # Staff find it by that number in the queue search.
     response = client.get(reverse("staff:queues"), {"queue": "all",
