@@ -18,6 +18,8 @@ LANGUAGES: tuple[str, ...] = tuple(LetterLanguage.values)
 COMMON = (
     "language", "office", "date", "addressee", "addressee_given", "addressee_gender",
     "case_number", "received_on", "registered_on", "answer_due", "status_url",
+    "office_address", "addressee_address", "outgoing_number", "signatory",
+    "signatory_position",
 )
 
 
@@ -46,6 +48,9 @@ SPECS: dict[str, Spec] = {
     LetterKind.FORWARDING_NOTICE: Spec(texts=("forwarded_to",)),
     LetterKind.DECISION: Spec(texts=("outcome", "reasoning"), dates=("signed_on",),
                               optional=("outcome_label",), flags=("corrects",)),
+    LetterKind.ANSWER: Spec(texts=("text",), optional=("outcome", "outcome_label",
+                                                       "supplements_number"),
+                            flags=("supplement",), derived=("enclosures",)),
 }
 
 _SAMPLE_COMMON = {
@@ -54,12 +59,20 @@ _SAMPLE_COMMON = {
         "addressee": "Иванова Анна Петровна",
         "addressee_given": "Анна Петровна",
         "addressee_gender": "f",
+        "office_address": "101000, Москва, ул. Мясницкая, д. 47",
+        "addressee_address": "450077, Уфа, ул. Ленина, д. 5, кв. 12",
+        "signatory": "Соколова Мария Игоревна",
+        "signatory_position": "Главный специалист",
     },
     "en": {
         "office": "Office of the Commissioner for Human Rights",
         "addressee": "Anna Ivanova",
         "addressee_given": "",
         "addressee_gender": "",
+        "office_address": "47 Myasnitskaya St, Moscow 101000",
+        "addressee_address": "5 Lenina St, apt 12, Ufa 450077",
+        "signatory": "Maria Sokolova",
+        "signatory_position": "Chief specialist",
     },
 }
 
@@ -78,6 +91,11 @@ _SAMPLE_KIND = {
             "reasoning": "Военнослужащий находился на лечении в госпитале, что подтверждено "
                          "выписным эпикризом; запись о самовольном оставлении части ошибочна.",
             "signed_on": dt.date(2027, 2, 3), "corrects": False},
+        LetterKind.ANSWER: {
+            "text": "Аппарат рассмотрел ваше обращение.\n\nПо нашему запросу командование "
+                    "воинской части исправило запись о самовольном оставлении части.",
+            "outcome": "upheld", "outcome_label": "поддержано", "supplements_number": "",
+            "supplement": False, "enclosures": ["Выписка из приказа.pdf"]},
     },
     "en": {
         LetterKind.ACKNOWLEDGEMENT: {"access_code": "K7M2-Q9XD-4TPA"},
@@ -94,6 +112,11 @@ _SAMPLE_KIND = {
             "reasoning": "The service member was in hospital, as the discharge summary shows; "
                          "the record of unauthorised absence is wrong.",
             "signed_on": dt.date(2027, 2, 3), "corrects": False},
+        LetterKind.ANSWER: {
+            "text": "The office has reviewed your appeal.\n\nAt our request the unit's "
+                    "command has corrected the record of unauthorised absence.",
+            "outcome": "upheld", "outcome_label": "upheld", "supplements_number": "",
+            "supplement": False, "enclosures": ["Order extract.pdf"]},
     },
 }
 
@@ -109,5 +132,6 @@ def sample_context(kind: str, language: str) -> dict:
         "registered_on": dt.date(2027, 1, 11),
         "answer_due": dt.date(2027, 2, 10),
         "status_url": f"https://casedesk.example/{language}/status/",
+        "outgoing_number": "MSK/2027/00042",
         **_SAMPLE_KIND[language][kind],
     }

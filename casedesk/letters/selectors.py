@@ -44,6 +44,12 @@ def letter_addressee(case: Case) -> str:
     return link.person.full_name if link else ""
 
 
+def letter_addressee_address(case: Case) -> str:
+    """The postal address of the case's first applicant ("" if none was given)."""
+    link = case.applicant_links.select_related("person").order_by("pk").first()
+    return link.person.postal_address if link else ""
+
+
 def name_for_salutation(full_name: str) -> tuple[str, str]:
     """(given name and patronymic, "f" or "m") for a Russian "Surname Given Patronymic",
     judged by the patronymic's ending; ("", "") when the name does not look like one."""

@@ -7,6 +7,8 @@ person who edited the file can find the mistake without reading Python.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,10 @@ from django.core.exceptions import ImproperlyConfigured
 from pydantic import BaseModel, ValidationError
 
 from .schema import (
+    ANSWER_PLACEHOLDERS,
     CASE_ENDINGS,
+    AnswerParagraph,
+    Answers,
     Calendar,
     Category,
     DeadlineRule,
@@ -67,6 +72,12 @@ class Rulebook:
     due_soon_days: int
     retention: Retention
     extra: dict[str, Any] = field(default_factory=dict)
+    # answers.yaml: reusable paragraphs of answers, by code, in the file's order.
+    answer_paragraphs: dict[str, AnswerParagraph] = field(default_factory=dict)
+
+    def paragraphs_for(self, category: str) -> list[AnswerParagraph]:
+        """The answer paragraphs offered for ``category`` (those for every category too)."""
+        return [p for p in self.answer_paragraphs.values() if p.for_category(category)]
 
     @property
     def version(self) -> str:
@@ -205,8 +216,10 @@ def load_version(folder: Path) -> Rulebook:
     review = _validate(rv_path, Review, data, node)
 
     retention = _load_retention(folder / "retention.yaml")
+    answer_paragraphs = _load_answers(folder / "answers.yaml", set(categories_by_code))
 
     return Rulebook(
+        answer_paragraphs=answer_paragraphs,
         path=folder,
         review=review,
         retention=retention,
@@ -219,6 +232,44 @@ def load_version(folder: Path) -> Rulebook:
         calendar=deadlines.calendar,
         due_soon_days=deadlines.due_soon_days,
     )
+
+
+# Words that show a paragraph refers to a legal act (then it needs a citation).
+LEGAL_REFERENCE = re.compile(r"(?i)(федеральн\w* закон|указ\w* президент|кодекс|постановлени|"
+                             r"положени\w* о |\bст\. ?\d)")
+
+
+def _load_answers(path: Path, categories: set[str]) -> dict[str, AnswerParagraph]:
+    """answers.yaml (optional): paragraphs for known categories, each code once, with
+    only the known placeholders in their texts."""
+    if not path.exists():
+        return {}
+    data, node = _read(path)
+    answers = _validate(path, Answers, data, node)
+    by_code = _unique(path, node, ("paragraphs",), answers.paragraphs)
+    for index, paragraph in enumerate(answers.paragraphs):
+        if paragraph.citation is None and LEGAL_REFERENCE.search(paragraph.text.ru):
+            line, _ = _locate(node, ("paragraphs", index, "text"))
+            raise RulebookError(path, "the text refers to a law: give its citation", line,
+                                paragraph.code)
+        for j, code in enumerate(paragraph.categories):
+            if code != "*" and code not in categories:
+                line, _ = _locate(node, ("paragraphs", index, "categories", j))
+                raise RulebookError(path, f"no category '{code}'", line, paragraph.code)
+        for language in ("ru", "en"):
+            text = getattr(paragraph.text, language)
+            try:
+                names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+            except ValueError as exc:
+                line, _ = _locate(node, ("paragraphs", index, "text", language))
+                raise RulebookError(path, f"bad placeholder: {exc}", line,
+                                    paragraph.code) from None
+            unknown = sorted(names - ANSWER_PLACEHOLDERS)
+            if unknown:
+                line, _ = _locate(node, ("paragraphs", index, "text", language))
+                raise RulebookError(path, f"unknown placeholder '{{{unknown[0]}}}'", line,
+                                    paragraph.code)
+    return by_code
 
 
 def _load_retention(path: Path) -> Retention:
