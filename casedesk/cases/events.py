@@ -33,6 +33,11 @@ class EventKind(models.TextChoices):
     COMMISSION_SCHEDULED = "commission_scheduled", _("put on the commission's agenda")
     COMMISSION_DECISION = "commission_decision", _("commission decision signed")
     DOCUMENT_ADDED = "document_added", _("document added")
+    ANSWER_DRAFTED = "answer_drafted", _("answer drafted")
+    ANSWER_SUBMITTED = "answer_submitted", _("answer submitted for approval")
+    ANSWER_RETURNED = "answer_returned", _("answer returned for changes")
+    ANSWER_APPROVED = "answer_approved", _("answer approved")
+    ANSWER_SIGNED = "answer_signed", _("answer signed and sent")
 
 
 # Free texts of an event: stored encrypted in ``CaseEvent.texts``, never in ``data``.
@@ -122,3 +127,34 @@ def commission_decision(case: Case, *, at: dt.datetime, actor, decision_id: int,
                         outcome: str, corrects: int | None) -> CaseEvent:
     return _write(case, EventKind.COMMISSION_DECISION, at=at, actor=actor, public=True,
                   decision=decision_id, outcome=outcome, corrects=corrects)
+
+
+# --- the answer on the merits (casedesk.letters.answers) -----------------------------------
+
+
+def answer_drafted(case: Case, *, at: dt.datetime, actor, answer_id: int,
+                   supplements: int | None) -> CaseEvent:
+    return _write(case, EventKind.ANSWER_DRAFTED, at=at, actor=actor, answer=answer_id,
+                  supplements=supplements)
+
+
+def answer_submitted(case: Case, *, at: dt.datetime, actor, answer_id: int) -> CaseEvent:
+    return _write(case, EventKind.ANSWER_SUBMITTED, at=at, actor=actor, answer=answer_id)
+
+
+def answer_returned(case: Case, *, at: dt.datetime, actor, answer_id: int,
+                    comment: str) -> CaseEvent:
+    """The supervisor's comment is kept (encrypted) as the event's reason."""
+    return _write(case, EventKind.ANSWER_RETURNED, at=at, actor=actor, answer=answer_id,
+                  reason=comment)
+
+
+def answer_approved(case: Case, *, at: dt.datetime, actor, answer_id: int) -> CaseEvent:
+    return _write(case, EventKind.ANSWER_APPROVED, at=at, actor=actor, answer=answer_id)
+
+
+def answer_signed(case: Case, *, at: dt.datetime, actor, answer_id: int, number: str,
+                  supplements: int | None) -> CaseEvent:
+    """Public: the applicant sees that the answer (or a supplement) was sent."""
+    return _write(case, EventKind.ANSWER_SIGNED, at=at, actor=actor, public=True,
+                  answer=answer_id, number=number, supplements=supplements)

@@ -20,7 +20,16 @@ from casedesk.deadlines.rules import ExtensionRefused, check_extension, status
 
 from . import deadline_sync, events, permissions
 from .models import Case, CaseNote, CaseNumberCounter, Deadline, DeadlineFlag
-from .workflow import FORWARDED_TO, GROUND, MESSAGE, OUTCOME, REASON, TRANSITIONS, Outcome
+from .workflow import (
+    ANSWER,
+    FORWARDED_TO,
+    GROUND,
+    MESSAGE,
+    OUTCOME,
+    REASON,
+    TRANSITIONS,
+    Outcome,
+)
 
 MAX_TEXT = 5000
 
@@ -227,9 +236,11 @@ def case_transition(
     forwarded_to: str = "",
     ground: str = "",
     at: dt.datetime | None = None,
+    answer: int | None = None,
 ) -> Case:
     """Move ``case`` along ``transition`` of the workflow table, or refuse and change
-    nothing."""
+    nothing. ``answer``: the id of the signed answer the ``answer`` move gives; only
+    ``casedesk.letters.answers.answer_sign`` makes that move."""
     spec = TRANSITIONS.get(transition)
     if spec is None:
         raise ApplicationError("unknown_transition", _("This action does not exist."))
@@ -239,6 +250,7 @@ def case_transition(
         OUTCOME: outcome.strip(),
         FORWARDED_TO: _text(forwarded_to, FORWARDED_TO),
         GROUND: ground.strip(),
+        ANSWER: answer,
     }
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -304,6 +316,7 @@ REQUIRED_MESSAGES = {
     OUTCOME: _("Choose the outcome."),
     FORWARDED_TO: _("Name the body the appeal is forwarded to."),
     GROUND: _("Choose the lawful ground."),
+    ANSWER: _("A case is answered by signing the answer on the case page."),
 }
 
 

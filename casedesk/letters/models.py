@@ -116,15 +116,15 @@ class Answer(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}: answer {self.pk}"
 
-    def data_key_id(self) -> str:
-        return self.case.service_member.data_key_id()
-
     def save(self, *args, **kwargs):
         # A signed answer is never changed (an integrity rule, like WriteOnce): only the
-        # row being signed now, and the posting mark of a signed one, may be written.
-        if self.pk is not None and not getattr(self, "_signing", False):
+        # posting mark of a signed one may be written.
+        if self.pk is not None:
             stored = type(self).objects.filter(pk=self.pk).values_list("state", flat=True)
             if stored.first() == AnswerState.SIGNED and kwargs.get("update_fields") != [
                     "posted_at"]:
                 raise ValueError("a signed answer cannot be changed; write a supplement")
         super().save(*args, **kwargs)
+
+    def data_key_id(self) -> str:
+        return self.case.service_member.data_key_id()

@@ -14,3 +14,4 @@ class NotificationsConfig(AppConfig):
         hooks.subscribe("appeal_acknowledged", handlers.on_appeal_acknowledged,
                         many=handlers.on_appeals_acknowledged)
         hooks.subscribe("case_moved", handlers.on_case_moved)
+        hooks.subscribe("answer_signed", handlers.on_answer_signed)

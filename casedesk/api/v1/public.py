@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 from ninja import Header, Query, Router, Status
 
 from casedesk.cases.models import Relation
+from casedesk.cases.workflow import Outcome
 from casedesk.core.errors import ApplicationError
 from casedesk.intake.public import (
     STATUS_FAILURES_GROUP,
@@ -24,7 +26,15 @@ from casedesk.intake.public import (
 from casedesk.intake.services import PersonData
 
 from .errors import ApiError
-from .schemas import AppealIn, ErrorOut, ReceiptOut, StatusIn, StatusOut, TimelineItemOut
+from .schemas import (
+    AnswerOut,
+    AppealIn,
+    ErrorOut,
+    ReceiptOut,
+    StatusIn,
+    StatusOut,
+    TimelineItemOut,
+)
 
 router = Router(tags=["public"])
 
@@ -162,10 +172,21 @@ def _status(request: HttpRequest, case_number: str, access_code: str) -> StatusO
         text = public_event_text(event)
         if text:
             timeline.append(TimelineItemOut(at=event.at, kind=event.kind, text=text))
+    outcomes = dict(Outcome.choices)
+    answers = [
+        AnswerOut(number=answer.outgoing_number, signed_on=timezone.localdate(answer.signed_at),
+                  outcome=answer.outcome or None,
+                  outcome_text=str(outcomes[answer.outcome]) if answer.outcome in outcomes
+                  else None,
+                  supplement=answer.supplements_id is not None, text=answer.text,
+                  letter_pdf=reverse("portal:document", args=[answer.letter_pdf_id])
+                  if answer.letter_pdf_id else None)
+        for answer in info.answers
+    ]
     return StatusOut(
         case_number=info.case.number, stage=info.case.state, stage_text=info.stage,
         answer_due=info.answer_due, late=info.late, question=info.question or None,
-        timeline=timeline,
+        timeline=timeline, answers=answers,
     )
 
 

@@ -150,6 +150,19 @@ class TimelineItemOut(BaseModel):
     text: str = Field(description="What happened, in plain words, in the request's language.")
 
 
+class AnswerOut(BaseModel):
+    number: str = Field(description="The office's outgoing number of the answer letter.")
+    signed_on: dt.date
+    outcome: str | None = Field(description="Outcome code, e.g. ``upheld`` (none for a "
+                                            "supplement that leaves it unchanged).")
+    outcome_text: str | None = Field(description="The outcome in plain words.")
+    supplement: bool = Field(description="A supplement to an earlier answer.")
+    text: str = Field(description="The text of the answer, as signed.")
+    letter_pdf: str | None = Field(
+        description="Path of the signed letter (PDF) on the status page, which needs the "
+                    "case's session of the web portal.")
+
+
 class StatusOut(BaseModel):
     case_number: str
     stage: str = Field(description="Stage code, e.g. ``in_review``.")
@@ -158,6 +171,9 @@ class StatusOut(BaseModel):
     late: bool = Field(description="The answer is overdue.")
     question: str | None = Field(description="The office's open question to the applicant.")
     timeline: list[TimelineItemOut]
+    answers: list[AnswerOut] = Field(
+        default_factory=list,
+        description="The office's signed answers on the merits, oldest first.")
 
 
 class ErrorDetail(BaseModel):

@@ -284,7 +284,8 @@ def _closed_case(register, staff, *, received: str, closed: str | None, name: st
                     service_member=PersonData(full_name=name, service_type="contract"))
     if closed is not None:
         worker = staff[Role.CASEWORKER]
-        for transition, extra in (("start_review", {}), ("answer", {"outcome": "upheld"}),
+        for transition, extra in (("start_review", {}),
+                                  ("answer", {"outcome": "upheld", "answer": 1}),
                                   ("close", {})):
             case = case_transition(actor=worker, case=case, transition=transition,
                                    at=at(closed, hour), **extra)
