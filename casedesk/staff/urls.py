@@ -31,3 +31,12 @@ urlpatterns = [
     path("cases/<str:number>/documents/<int:document_id>/", views.document_file,
          name="document"),
 ]
+
+# The answer on the merits (answer_views).
+from . import answer_views  # noqa: E402
+
+urlpatterns += [
+    path("cases/<str:number>/answer/", answer_views.answer_act, name="answer"),
+    path("to-post/", answer_views.to_post, name="to_post"),
+    path("to-post/<int:answer_id>/posted/", answer_views.mark_posted, name="mark_posted"),
+]

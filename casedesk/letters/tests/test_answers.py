@@ -17,7 +17,7 @@ from casedesk.cases.models import Case, DocumentType
 from casedesk.cases.services import case_transition
 from casedesk.cases.workflow import allowed_for
 from casedesk.core.errors import ApplicationError
-from casedesk.letters import answers, selectors
+from casedesk.letters import selectors
 from casedesk.letters.answers import (
     answer_approve,
     answer_draft_save,
