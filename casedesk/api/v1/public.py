@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -179,8 +178,7 @@ def _status(request: HttpRequest, case_number: str, access_code: str) -> StatusO
                   outcome_text=str(outcomes[answer.outcome]) if answer.outcome in outcomes
                   else None,
                   supplement=answer.supplements_id is not None, text=answer.text,
-                  letter_pdf=reverse("portal:document", args=[answer.letter_pdf_id])
-                  if answer.letter_pdf_id else None)
+                  letter_document=answer.letter_pdf_id)
         for answer in info.answers
     ]
     return StatusOut(

@@ -158,9 +158,9 @@ class AnswerOut(BaseModel):
     outcome_text: str | None = Field(description="The outcome in plain words.")
     supplement: bool = Field(description="A supplement to an earlier answer.")
     text: str = Field(description="The text of the answer, as signed.")
-    letter_pdf: str | None = Field(
-        description="Path of the signed letter (PDF) on the status page, which needs the "
-                    "case's session of the web portal.")
+    letter_document: int | None = Field(
+        description="Id of the signed letter (PDF) among the case's letters, which the "
+                    "web status page offers for download.")
 
 
 class StatusOut(BaseModel):
