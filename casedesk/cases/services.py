@@ -250,7 +250,7 @@ def case_transition(
         OUTCOME: outcome.strip(),
         FORWARDED_TO: _text(forwarded_to, FORWARDED_TO),
         GROUND: ground.strip(),
-        ANSWER: answer,
+        ANSWER: answer if isinstance(answer, int) and answer > 0 else None,
     }
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)

@@ -115,7 +115,8 @@ def letter_title(document):
              "information_request": _("Request for information"),
              "extension_notice": _("Notice of extension"),
              "forwarding_notice": _("Notice of forwarding"),
-             "decision": _("Decision of the commission")}
+             "decision": _("Decision of the commission"),
+             "answer": _("Answer to your appeal")}
     name = document.original_name or ""
     kind = next((label for code, label in kinds.items() if f"-{code}-" in name),
                 str(document.get_doc_type_display()))
