@@ -249,7 +249,7 @@ def _load_answers(path: Path, categories: set[str]) -> dict[str, AnswerParagraph
     by_code = _unique(path, node, ("paragraphs",), answers.paragraphs)
     for index, paragraph in enumerate(answers.paragraphs):
         if paragraph.citation is None and LEGAL_REFERENCE.search(paragraph.text.ru):
-            line, _ = _locate(node, ("paragraphs", index, "text"))
+            line, _ = _locate(node, ("paragraphs", index))
             raise RulebookError(path, "the text refers to a law: give its citation", line,
                                 paragraph.code)
         for j, code in enumerate(paragraph.categories):
@@ -267,6 +267,10 @@ def _load_answers(path: Path, categories: set[str]) -> dict[str, AnswerParagraph
             unknown = sorted(names - ANSWER_PLACEHOLDERS)
             if unknown:
                 line, _ = _locate(node, ("paragraphs", index, "text", language))
+                token = "{" + unknown[0]
+                lines = path.read_text(encoding="utf-8").splitlines()
+                line = next((number for number, text in enumerate(lines, 1)
+                             if number >= (line or 1) and token in text), line)
                 raise RulebookError(path, f"unknown placeholder '{{{unknown[0]}}}'", line,
                                     paragraph.code)
     return by_code
