@@ -63,9 +63,10 @@ def answer_panel(*, user, case: Case, typed: dict | None = None) -> dict:
         "can_approve": role in answers.APPROVERS and state == AnswerState.SUBMITTED and not own,
         "can_return": role in answers.APPROVERS and state in (AnswerState.SUBMITTED,
                                                               AnswerState.APPROVED),
-        "can_sign": writer and current is not None and answerable and (
+        # Without approval, "Sign and send" saves what was typed and signs it at once.
+        "can_sign": writer and bool(answerable) and (
             state == AnswerState.APPROVED if approval
-            else state in (*answers.EDITABLE, AnswerState.APPROVED)),
+            else editable or state == AnswerState.APPROVED),
         "own": own,
     }
 

@@ -47,7 +47,9 @@ def test_the_caseworker_drafts_from_a_paragraph_and_signs(client, case, staff):
     assert answer.state == AnswerState.SIGNED
     assert Case.objects.get(pk=case.pk).state == "answered"
     page = client.get(reverse("staff:case", args=[case.number])).content.decode()
-    assert answer.outgoing_number in page and 'value="sign"' not in page
+    assert answer.outgoing_number in page
+    # What is signed stays; a supplement can follow (folded away until opened).
+    assert '<details class="supplement">' in page and "Подготовить дополнение" in page
 
 
 def test_a_refused_action_keeps_what_was_typed(client, case, staff):
