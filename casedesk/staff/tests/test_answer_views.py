@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from casedesk.accounts.roles import Role
 from casedesk.audit.models import AuditEntry
@@ -15,6 +16,13 @@ from casedesk.letters.models import Answer, AnswerState
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def russian():
+    """The pages in Russian (the URLs carry the language)."""
+    with translation.override("ru"):
+        yield
 
 
 @pytest.fixture

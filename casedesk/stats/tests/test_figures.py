@@ -539,7 +539,7 @@ def test_a_committed_move_queues_one_delayed_refresh(register, staff, settings,
         case_transition(actor=staff[Role.CASEWORKER], case=case, transition="start_review")
     with django_capture_on_commit_callbacks(execute=True):
         case_transition(actor=staff[Role.CASEWORKER], case=case, transition="answer",
-                        outcome="upheld")
+                        outcome="upheld", answer=1)
     [queued] = DBTaskResult.objects.filter(task_path="casedesk.stats.tasks.refresh_figures")
     assert queued.args_kwargs == {"args": [], "kwargs": {}}
     assert dt.timedelta(seconds=590) < queued.run_after - timezone.now() \
