@@ -31,7 +31,7 @@ from casedesk.letters.answers import (
 from casedesk.letters.models import Answer, AnswerState
 from casedesk.testing import at
 
-from .helpers import docx_text, needs_poppler, pdf_text
+from .helpers import ARTIFACTS, docx_text, first_page_png, needs_poppler, pdf_text
 
 TEXT = "Запись о самовольном оставлении части исправлена.\n\nКомандование подтвердило это."
 
@@ -258,6 +258,7 @@ def test_the_letter_has_number_date_signatory_and_addresses(case, staff, tmp_pat
                      "Результат рассмотрения обращения: поддержано",
                      "Главный специалист", "Соколова", case.number):
         assert expected in text, expected
+    first_page_png(file_read(signed.letter_pdf), ARTIFACTS, "answer_ru", resolution=80)
     docx = docx_text(file_read(signed.letter_docx))
     for expected in ("MSK/2027/00001", "101000, Москва, ул. Мясницкая, д. 47",
                      "Главный специалист", "Мария Соколова", "Командование подтвердило это."):
