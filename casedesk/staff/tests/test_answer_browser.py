@@ -123,3 +123,46 @@ def test_draft_from_a_paragraph_approve_sign_and_read_on_a_phone(
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]  # nothing wider than the phone
     screenshot(phone, "answer-4-applicant-phone-ru")
+
+
+@pytest.mark.browser
+def test_the_list_to_post_on_screen_and_on_paper(live_server, new_page, register, staff,
+                                                 approving_office, media):
+    from casedesk.letters.answers import (
+        answer_approve,
+        answer_draft_save,
+        answer_sign,
+        answer_submit,
+    )
+
+    numbers = []
+    for name, address, channel in [
+            ("Кузнецова Мария Петровна", "170100, Тверь, ул. Советская, д. 5, кв. 2", "letter"),
+            ("Орлова Нина Викторовна", "620014, Екатеринбург, ул. Ленина, д. 1", "letter"),
+            ("Попова Анна Сергеевна", "Москва", "email")]:
+        case = register(channel=channel,
+                        applicant=PersonData(full_name=name, postal_address=address))
+        case = case_transition(actor=staff[Role.CASEWORKER], case=case,
+                               transition="start_review")
+        answer_draft_save(actor=staff[Role.CASEWORKER], case=case, text="Ответ.",
+                          outcome="explained")
+        answer_submit(actor=staff[Role.CASEWORKER], case=case)
+        answer_approve(actor=staff[Role.SUPERVISOR], case=case)
+        numbers.append((case.number, answer_sign(actor=staff[Role.CASEWORKER], case=case)))
+    page = new_page()
+    login(page, live_server, "intake_clerk", PASSWORD, language="ru")
+    page.locator("header nav").get_by_role("link", name="Отправка почтой").click()
+    table = page.locator("main table.post-list")
+    expect(table.locator("tbody tr")).to_have_count(2)  # the email appeal is not posted
+    expect(table).to_contain_text("170100, Тверь, ул. Советская, д. 5, кв. 2")
+    expect(table).to_contain_text(numbers[0][1].outgoing_number)
+    screenshot(page, "answer-5-to-post-ru")
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    screenshot(page, "answer-6-to-post-print")
+    page.emulate_media(media="screen")
+    row = table.locator("tbody tr", has_text=numbers[0][0])
+    with page.expect_navigation():
+        row.get_by_role("button", name="Отметить как отправленное").click()
+    expect(table.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("main .messages")).to_contain_text(numbers[0][1].outgoing_number)
