@@ -298,6 +298,8 @@ def answer_sign(*, actor, case: Case, at: dt.datetime | None = None) -> Answer:
                                    _("The answer is awaiting approval."))
         _ready(current)
         moves = locked.state in TRANSITIONS["answer"].sources
+        if moves and not current.outcome:  # a supplement that answers a reopened case
+            raise ApplicationError("missing_outcome", _("Choose the outcome."))
         if not moves and not (current.supplements_id and locked.state in SUPPLEMENT_STATES):
             raise ApplicationError(
                 "case_not_answerable",
@@ -322,8 +324,7 @@ def answer_sign(*, actor, case: Case, at: dt.datetime | None = None) -> Answer:
                              supplements=current.supplements_id)
         if moves:
             case_transition(actor=actor, case=locked, transition="answer",
-                            outcome=current.outcome or locked.outcome, answer=current.pk,
-                            at=at)
+                            outcome=current.outcome, answer=current.pk, at=at)
         hooks.emit("answer_signed", case_id=locked.pk, answer_id=current.pk)
         audit_record(action="answer.signed", actor=actor, object_type="answer",
                      object_id=current.pk,

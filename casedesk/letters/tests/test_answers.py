@@ -310,6 +310,10 @@ def test_a_reopened_case_is_answered_again(case, staff):
     answer_sign(actor=staff[Role.CASEWORKER], case=case)
     case = case_transition(actor=staff[Role.SUPERVISOR], case=case, transition="reopen",
                            reason="Новые документы")
+    draft(case, staff, outcome="", text="Новый ответ.")
+    with pytest.raises(ApplicationError) as refused:  # it answers the case: an outcome
+        answer_sign(actor=staff[Role.CASEWORKER], case=case)
+    assert refused.value.code == "missing_outcome"
     draft(case, staff, outcome="partly_upheld", text="Новый ответ.")
     answer_sign(actor=staff[Role.CASEWORKER], case=case)
     case.refresh_from_db()
