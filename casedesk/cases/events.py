@@ -37,6 +37,11 @@ class EventKind(models.TextChoices):
     RECLASSIFIED = "reclassified", _("category corrected")
     EXTENSION_REQUESTED = "extension_requested", _("extension requested")
     EXTENSION_REFUSED = "extension_refused", _("extension refused")
+    ANSWER_DRAFTED = "answer_drafted", _("answer drafted")
+    ANSWER_SUBMITTED = "answer_submitted", _("answer submitted for approval")
+    ANSWER_RETURNED = "answer_returned", _("answer returned for changes")
+    ANSWER_APPROVED = "answer_approved", _("answer approved")
+    ANSWER_SIGNED = "answer_signed", _("answer signed and sent")
 
 
 # Free texts of an event: stored encrypted in ``CaseEvent.texts``, never in ``data``.
@@ -159,3 +164,34 @@ def reclassified(case: Case, *, at: dt.datetime, actor, reason: str, before: dic
     ``after`` hold the codes (``category``, ``subcategory``, ``procedure``)."""
     return _write(case, EventKind.RECLASSIFIED, at=at, actor=actor, reason=reason,
                   before=before, after=after)
+
+
+# --- the answer on the merits (casedesk.letters.answers) -----------------------------------
+
+
+def answer_drafted(case: Case, *, at: dt.datetime, actor, answer_id: int,
+                   supplements: int | None) -> CaseEvent:
+    return _write(case, EventKind.ANSWER_DRAFTED, at=at, actor=actor, answer=answer_id,
+                  supplements=supplements)
+
+
+def answer_submitted(case: Case, *, at: dt.datetime, actor, answer_id: int) -> CaseEvent:
+    return _write(case, EventKind.ANSWER_SUBMITTED, at=at, actor=actor, answer=answer_id)
+
+
+def answer_returned(case: Case, *, at: dt.datetime, actor, answer_id: int,
+                    comment: str) -> CaseEvent:
+    """The supervisor's comment is kept (encrypted) as the event's reason."""
+    return _write(case, EventKind.ANSWER_RETURNED, at=at, actor=actor, answer=answer_id,
+                  reason=comment)
+
+
+def answer_approved(case: Case, *, at: dt.datetime, actor, answer_id: int) -> CaseEvent:
+    return _write(case, EventKind.ANSWER_APPROVED, at=at, actor=actor, answer=answer_id)
+
+
+def answer_signed(case: Case, *, at: dt.datetime, actor, answer_id: int, number: str,
+                  supplements: int | None) -> CaseEvent:
+    """Public: the applicant sees that the answer (or a supplement) was sent."""
+    return _write(case, EventKind.ANSWER_SIGNED, at=at, actor=actor, public=True,
+                  answer=answer_id, number=number, supplements=supplements)

@@ -20,7 +20,16 @@ from casedesk.deadlines.rules import ExtensionRefused, check_extension, status
 
 from . import deadline_sync, events, incoming, permissions
 from .models import Case, CaseNote, CaseNumberCounter, Deadline, DeadlineFlag, ForwardBody
-from .workflow import FORWARDED_TO, GROUND, MESSAGE, OUTCOME, REASON, TRANSITIONS, Outcome
+from .workflow import (
+    ANSWER,
+    FORWARDED_TO,
+    GROUND,
+    MESSAGE,
+    OUTCOME,
+    REASON,
+    TRANSITIONS,
+    Outcome,
+)
 
 MAX_TEXT = 5000
 
@@ -240,11 +249,13 @@ def case_transition(
     forward_body: str = "",
     ground: str = "",
     at: dt.datetime | None = None,
+    answer: int | None = None,
 ) -> Case:
     """Move ``case`` along ``transition`` of the workflow table, or refuse and change
     nothing. ``forward`` takes the kind of body (``forward_body``, a ``ForwardBody`` code;
     "other" when only a name is given) and its name and details (``forwarded_to``, needed
-    for "other"), stored encrypted."""
+    for "other"), stored encrypted. ``answer``: the id of the signed answer the ``answer``
+    move gives; only ``casedesk.letters.answers.answer_sign`` makes that move."""
     spec = TRANSITIONS.get(transition)
     if spec is None:
         raise ApplicationError("unknown_transition", _("This action does not exist."))
@@ -254,6 +265,7 @@ def case_transition(
         OUTCOME: outcome.strip(),
         FORWARDED_TO: _text(forwarded_to, FORWARDED_TO),
         GROUND: ground.strip(),
+        ANSWER: answer if isinstance(answer, int) and answer > 0 else None,
     }
     forward_body = (forward_body or "").strip()
     if transition == "forward":
@@ -332,6 +344,7 @@ REQUIRED_MESSAGES = {
     OUTCOME: _("Choose the outcome."),
     FORWARDED_TO: _("Choose the body the appeal is forwarded to and give its name."),
     GROUND: _("Choose the lawful ground."),
+    ANSWER: _("A case is answered by signing the answer on the case page."),
 }
 
 

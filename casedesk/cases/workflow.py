@@ -31,6 +31,9 @@ APPLICANT = "applicant"
 REASON, MESSAGE, OUTCOME, FORWARDED_TO, GROUND = (
     "reason", "message", "outcome", "forwarded_to", "ground"
 )
+# The id of the signed answer (casedesk.letters.answers): a move that requires it is made
+# only by the service that signs the answer, never from the generic transition form.
+ANSWER = "answer"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,11 @@ class Transition:
     requires: tuple[str, ...] = ()
     public: bool = True  # shown on the applicant's status page
     anchor: str | None = None  # the deadline anchor event this move is (rulebook starts_on)
+
+    @property
+    def by_service(self) -> bool:
+        """Made only by a service of a higher layer (not offered as an action button)."""
+        return ANSWER in self.requires
 
 
 OPEN_FOR_WORK = frozenset({S.REGISTERED, S.IN_REVIEW})
@@ -71,7 +79,7 @@ TRANSITIONS: dict[str, Transition] = {
                    S.COMMISSION_DECIDED, frozenset({Role.COMMISSION_MEMBER}),
                    _("Record the commission's decision"), requires=(OUTCOME, REASON)),
         Transition("answer", frozenset({S.IN_REVIEW, S.COMMISSION_DECIDED}), S.ANSWERED,
-                   WORKERS, _("Answer"), requires=(OUTCOME,)),
+                   WORKERS, _("Answer"), requires=(ANSWER, OUTCOME)),
         Transition("forward", OPEN_FOR_WORK, S.FORWARDED, WORKERS,
                    _("Forward to the competent body"), requires=(FORWARDED_TO,)),
         Transition("leave_unanswered", OPEN_FOR_WORK, S.LEFT_UNANSWERED, WORKERS,
@@ -97,5 +105,7 @@ def transitions_from(state: str) -> list[Transition]:
 
 
 def allowed_for(state: str, role: str) -> list[Transition]:
-    """The moves a person with ``role`` may make from ``state`` (for action buttons)."""
-    return [t for t in transitions_from(state) if role in t.roles]
+    """The moves a person with ``role`` may make from ``state`` (for action buttons);
+    moves made only by another service (answering: signing the answer) are not among
+    them."""
+    return [t for t in transitions_from(state) if role in t.roles and not t.by_service]

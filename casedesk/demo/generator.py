@@ -18,8 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from casedesk import rulebook
-from casedesk.accounts.models import Office, User
+from casedesk.accounts.models import Office, RegisterCounter, User
 from casedesk.accounts.roles import Role
+from casedesk.accounts.services import format_register_number
 from casedesk.cases.deadline_sync import deadlines_walk
 from casedesk.cases.events import TEXT_KEYS, EventKind
 from casedesk.cases.models import (
@@ -38,6 +39,9 @@ from casedesk.core.crypto import keys_new
 from casedesk.core.models import Region
 from casedesk.core.states import CaseState as S
 from casedesk.deadlines.rules import status
+from casedesk.letters.answers import paragraph_fill
+from casedesk.letters.models import Answer, AnswerState, LetterKind
+from casedesk.letters.services import letter_generate
 from casedesk.people.models import Person, ServiceType
 
 from . import texts
@@ -203,6 +207,8 @@ class Context:
     today: dt.date
     rng: random.Random
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # The last outgoing number given per (office id, year): answers take the next.
+    out_numbers: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 def ensure_reference(*, password: str = DEMO_PASSWORD) -> list[tuple[str, str, str]]:
@@ -510,22 +516,87 @@ def _write_batch(ctx: Context, plans, categories, cat_weights) -> None:
             plans_out.append((d, path, times, details, web))
         # Children first (they set the case's next due date), then the cases get their ids,
         # which the children's foreign keys pick up when they are inserted.
-        links, appeals, events, deadlines = [], [], [], []
+        links, appeals, events, deadlines, answers = [], [], [], [], []
         for case, (d, path, times, details, web) in zip(cases, plans_out, strict=True):
             _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, events,
-                           deadlines)
+                           deadlines, answers)
         Case.objects.bulk_create(cases, batch_size=2000)
         _referrals(ctx, cases, plans_out)
         CaseApplicant.objects.bulk_create(links, batch_size=5000)
         Appeal.objects.bulk_create(appeals, batch_size=2000)
         Deadline.objects.bulk_create(deadlines, batch_size=5000)
+        Answer.objects.bulk_create(answers, batch_size=2000)
+        _save_out_numbers(ctx)
         for event in events:
             if event.kind == EventKind.APPEAL_ATTACHED:
                 event.data["appeal"] = event.data.pop("_appeal").pk
+            if "_answer" in event.data:
+                event.data["answer"] = event.data.pop("_answer").pk
         CaseEvent.objects.bulk_create(events, batch_size=5000)
         for name, rows in (("cases", cases), ("people", people), ("appeals", appeals),
-                           ("events", events), ("deadlines", deadlines)):
+                           ("events", events), ("deadlines", deadlines), ("answers", answers)):
             ctx.counts[name] += len(rows)
+
+
+def _out_number(ctx: Context, office: Office, at: dt.datetime) -> str:
+    year = timezone.localtime(at).year
+    key = (office.pk, year)
+    if key not in ctx.out_numbers:
+        ctx.out_numbers[key] = (RegisterCounter.objects.filter(
+            office=office, direction="out", year=year).values_list("last", flat=True)
+            .first() or 0)
+    ctx.out_numbers[key] += 1
+    return format_register_number(office.code, year, ctx.out_numbers[key])
+
+
+def _save_out_numbers(ctx: Context) -> None:
+    """The offices' outgoing registers continue after the numbers the demo gave."""
+    for (office_id, year), last in ctx.out_numbers.items():
+        RegisterCounter.objects.update_or_create(office_id=office_id, direction="out",
+                                                 year=year, defaults={"last": last})
+
+
+def _answer_text(ctx: Context, case: Case, d: dict, lang: str) -> str:
+    """The answer written from the rulebook's paragraphs for the category: the opening,
+    the category's own paragraph, the right to challenge it."""
+    paragraphs = ctx.book.paragraphs_for(case.category)
+    chosen = [p for p in paragraphs if "*" in p.categories and p.code != "right_to_appeal"][:1]
+    chosen += [p for p in paragraphs if "*" not in p.categories][:1]
+    chosen += [p for p in paragraphs if p.code == "right_to_appeal"]
+    received = timezone.localdate(case.received_at)
+    values = {
+        "applicant_name": d["applicant"].full_name, "member_name": d["member"].full_name,
+        "case_number": case.number, "office": case.office.name(lang),
+        "received_on": (f"{received.day} {received:%b %Y}" if lang == "en"
+                        else f"{received:%d.%m.%Y}"),
+    }
+    return "\n\n".join(paragraph_fill(p.text.get(lang), values) for p in chosen)
+
+
+def _answer(ctx: Context, case: Case, d: dict, worker, at: dt.datetime, outcome: str,
+            lang: str) -> Answer:
+    return Answer(case=case, state=AnswerState.SIGNED, text=_answer_text(ctx, case, d, lang),
+                  outcome=outcome, author=worker, edited_by=worker, signer=worker,
+                  signed_at=at, language=lang, outgoing_number=_out_number(ctx, case.office, at))
+
+
+def answer_letters(*, limit: int) -> int:
+    """Make the letters (PDF and DOCX) of the ``limit`` latest demo answers that have none,
+    as signing would have; return how many were made."""
+    made = 0
+    pending = (Answer.objects.filter(state=AnswerState.SIGNED, letter_pdf__isnull=True)
+               .select_related("case", "signer").order_by("-signed_at")[:limit])
+    for answer in pending:
+        pdf, docx = letter_generate(
+            actor=None, system=True, case=answer.case, kind=LetterKind.ANSWER,
+            language=answer.language or None,
+            context={"text": answer.text, "outcome": answer.outcome, "supplement": False},
+            at=answer.signed_at, outgoing_number=answer.outgoing_number,
+            signatory=answer.signer)
+        # A signed answer is never saved again; its letter is filed beside it.
+        Answer.objects.filter(pk=answer.pk).update(letter_pdf=pdf, letter_docx=docx)
+        made += 1
+    return made
 
 
 def _referrals(ctx, cases, plans_out) -> None:
@@ -553,7 +624,7 @@ def _referrals(ctx, cases, plans_out) -> None:
 
 
 def _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, events,
-                   deadlines) -> None:
+                   deadlines, answers) -> None:
     rng = ctx.rng
     office = case.office
     staff = ctx.staff[office.pk]
@@ -585,6 +656,14 @@ def _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, even
         actor = clerk if step == "register" else worker
         if step == "record_decision":
             actor = (staff[Role.COMMISSION_MEMBER] or [None])[0]
+        if step == "answer":
+            # The signed answer the move requires, as letters.answers.answer_sign writes it
+            # (its letter is made for the latest answers only: ``answer_letters``).
+            answer = _answer(ctx, case, d, actor, at, extra["outcome"], lang)
+            answers.append(answer)
+            event(EventKind.ANSWER_SIGNED, at, actor, True, _answer=answer,
+                  number=answer.outgoing_number, supplements=None)
+            extra = {**extra, "_answer": answer}
         event(EventKind.STATE_CHANGED, at, actor, spec.public, transition=step,
               source=states[-1], target=str(spec.target), **extra)
         if step == "start_review" and worker is not None:

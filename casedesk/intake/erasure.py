@@ -3,8 +3,8 @@
 :func:`person_erase` destroys the person's data key in the key store
 (casedesk.core.crypto). Everything sealed with that key becomes unreadable in every copy
 at once: the live database, replicas and backups of the data database. That covers
-their details, the appeals they wrote, and the notes, timeline texts, documents and
-commission papers of the cases about them as service member. What the data database
+their details, the appeals they wrote, and the notes, timeline texts, documents,
+commission papers and answers of the cases about them as service member. What the data database
 still holds is then blanked, since it can no longer be read anyway: the encrypted
 columns, the blind indexes, and the search words of those appeals and notes. The
 hashes of document contents are blanked too, because they could confirm a guess. The
@@ -48,6 +48,7 @@ from casedesk.cases.models import (
 from casedesk.core import crypto
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
+from casedesk.letters.models import Answer
 from casedesk.people.models import Person
 from casedesk.review.models import Decision, Referral, Vote
 
@@ -137,6 +138,7 @@ def person_erase(*, actor, person: Person, reason_code: str,
             texts += Vote.objects.filter(item__referral__case__in=cases).update(reason="")
             texts += Decision.objects.filter(item__referral__case__in=cases).update(
                 reasoning="")
+            texts += Answer.objects.filter(case__in=cases).update(text="", return_comment="")
         Person.objects.filter(pk=locked.pk).update(**_PERSON_BLANK, erased_at=at)
         audit_record(action="person.erased", actor=actor, object_type="person",
                      object_id=locked.pk, data={"ground": reason_code})

@@ -29,6 +29,7 @@ from casedesk.core.errors import ApplicationError
 from casedesk.core.fields import blind_value
 from casedesk.core.states import OPEN_STATES, CaseState
 from casedesk.deadlines.rules import due_date
+from casedesk.letters.selectors import answers_signed
 
 from . import routing
 from .models import PublicSubmission
@@ -389,6 +390,9 @@ class PublicStatus:
     can_reply: bool
     timeline: list[CaseEvent] = field(default_factory=list)
     documents: list = field(default_factory=list)
+    # The signed answers on the merits (casedesk.letters.models.Answer), oldest first:
+    # the answer, then any supplements. Their texts are the applicant's to read.
+    answers: list = field(default_factory=list)
 
 
 def case_open_public(*, case_number: str, access_code: str) -> Case:
@@ -413,12 +417,16 @@ def public_status(*, case_id: int, today: dt.date | None = None) -> PublicStatus
     if case.state == CaseState.AWAITING_INFORMATION:
         asked = [e for e in events if e.data.get("transition") == "request_information"]
         question = asked[-1].texts.get("message", "") if asked else ""
+    answers = []
+    if any(e.kind == EventKind.ANSWER_SIGNED for e in events):  # no query before one is
+        answers = answers_signed(case)
     return PublicStatus(
         case=case, stage=str(PLAIN_STAGE[CaseState(case.state)]), answer_due=due,
         late=bool(due and case.state in OPEN_STATES and today > due),
         question=question, can_reply=case.state in OPEN_STATES, timeline=events,
         documents=list(case.documents.filter(public=True, generated=True)
                        .order_by("created_at")),
+        answers=answers,
     )
 
 
@@ -541,6 +549,13 @@ def public_event_text(event: CaseEvent) -> str | None:
             return gettext("The commission corrected its decision: %(outcome)s.") % {
                 "outcome": outcome}
         return gettext("The commission decided: %(outcome)s.") % {"outcome": outcome}
+    if kind == EventKind.ANSWER_SIGNED:
+        number = data.get("number") or "—"
+        if data.get("supplements"):
+            return gettext("The office sent a supplement to its answer (No. %(number)s).") % {
+                "number": number}
+        return gettext("The office signed and sent its answer (No. %(number)s).") % {
+            "number": number}
     if kind == EventKind.CASE_OPENED:
         return gettext("The appeal was received.")
     if kind == EventKind.APPEAL_ATTACHED:

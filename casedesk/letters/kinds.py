@@ -18,7 +18,8 @@ LANGUAGES: tuple[str, ...] = tuple(LetterLanguage.values)
 COMMON = (
     "language", "office", "date", "addressee", "addressee_given", "addressee_gender",
     "case_number", "received_on", "registered_on", "answer_due", "status_url",
-    "incoming_number",
+    "incoming_number", "office_address", "addressee_address", "outgoing_number", "signatory",
+    "signatory_position",
 )
 
 
@@ -43,21 +44,23 @@ class Spec:
 SPECS: dict[str, Spec] = {
     LetterKind.ACKNOWLEDGEMENT: Spec(optional=("access_code",)),
     LetterKind.INFORMATION_REQUEST: Spec(texts=("message",)),
-    LetterKind.EXTENSION_NOTICE: Spec(texts=("reason",), dates=("new_due_on",),
-                                      optional=("outgoing_number",)),
-    LetterKind.FORWARDING_NOTICE: Spec(texts=("forwarded_to",), optional=("outgoing_number",)),
+    LetterKind.EXTENSION_NOTICE: Spec(texts=("reason",), dates=("new_due_on",)),
+    LetterKind.FORWARDING_NOTICE: Spec(texts=("forwarded_to",)),
     # To the body the appeal is forwarded to (59-FZ art. 8 part 3), not to the applicant:
     # ``addressee`` is the body; ``applicant`` the applicant's name; the rule and its
     # citation come from the rulebook's deadline rule "forwarding".
     LetterKind.COVERING_LETTER: Spec(
-        texts=("forwarded_to",), optional=("outgoing_number",),
+        texts=("forwarded_to",),
         derived=("applicant", "forwarding_rule", "forwarding_citation", "forwarding_days")),
     # 59-FZ art. 11: what the rulebook's ground says the applicant must be told.
     LetterKind.UNANSWERED_NOTICE: Spec(
-        texts=("ground",), optional=("outgoing_number",),
+        texts=("ground",),
         derived=("ground_label", "ground_notice", "ground_citation")),
     LetterKind.DECISION: Spec(texts=("outcome", "reasoning"), dates=("signed_on",),
                               optional=("outcome_label",), flags=("corrects",)),
+    LetterKind.ANSWER: Spec(texts=("text",), optional=("outcome", "outcome_label",
+                                                       "supplements_number"),
+                            flags=("supplement",), derived=("enclosures",)),
 }
 
 _SAMPLE_COMMON = {
@@ -66,12 +69,20 @@ _SAMPLE_COMMON = {
         "addressee": "Иванова Анна Петровна",
         "addressee_given": "Анна Петровна",
         "addressee_gender": "f",
+        "office_address": "101000, Москва, ул. Мясницкая, д. 47",
+        "addressee_address": "450077, Уфа, ул. Ленина, д. 5, кв. 12",
+        "signatory": "Соколова Мария Игоревна",
+        "signatory_position": "Главный специалист",
     },
     "en": {
         "office": "Office of the Commissioner for Human Rights",
         "addressee": "Anna Ivanova",
         "addressee_given": "",
         "addressee_gender": "",
+        "office_address": "47 Myasnitskaya St, Moscow 101000",
+        "addressee_address": "5 Lenina St, apt 12, Ufa 450077",
+        "signatory": "Maria Sokolova",
+        "signatory_position": "Chief specialist",
     },
 }
 
@@ -105,6 +116,11 @@ _SAMPLE_KIND = {
             "reasoning": "Военнослужащий находился на лечении в госпитале, что подтверждено "
                          "выписным эпикризом; запись о самовольном оставлении части ошибочна.",
             "signed_on": dt.date(2027, 2, 3), "corrects": False},
+        LetterKind.ANSWER: {
+            "text": "Аппарат рассмотрел ваше обращение.\n\nПо нашему запросу командование "
+                    "воинской части исправило запись о самовольном оставлении части.",
+            "outcome": "upheld", "outcome_label": "поддержано", "supplements_number": "",
+            "supplement": False, "enclosures": ["Выписка из приказа.pdf"]},
     },
     "en": {
         LetterKind.ACKNOWLEDGEMENT: {"access_code": "K7M2-Q9XD-4TPA"},
@@ -135,6 +151,11 @@ _SAMPLE_KIND = {
             "reasoning": "The service member was in hospital, as the discharge summary shows; "
                          "the record of unauthorised absence is wrong.",
             "signed_on": dt.date(2027, 2, 3), "corrects": False},
+        LetterKind.ANSWER: {
+            "text": "The office has reviewed your appeal.\n\nAt our request the unit's "
+                    "command has corrected the record of unauthorised absence.",
+            "outcome": "upheld", "outcome_label": "upheld", "supplements_number": "",
+            "supplement": False, "enclosures": ["Order extract.pdf"]},
     },
 }
 
@@ -151,5 +172,6 @@ def sample_context(kind: str, language: str) -> dict:
         "incoming_number": "MSK/2027/00042",
         "answer_due": dt.date(2027, 2, 10),
         "status_url": f"https://casedesk.example/{language}/status/",
+        "outgoing_number": "MSK/2027/00042",
         **_SAMPLE_KIND[language][kind],
     }

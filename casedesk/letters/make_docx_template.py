@@ -4,8 +4,8 @@
 
 OUTPUT defaults to rulebook/2026.1/letters/letter.docx. The template holds Jinja tags
 only; the text comes from the rendered HTML letter (``rendering.letter_parts``):
-{{ office }}, {{ date }}, {{ reference }}, {{ addressee }}, {{ title }}, the body
-paragraphs in a docxtpl paragraph loop (``{%p for p in paragraphs %}``; each has ``text``
+{{ office }}, {{ office_address }}, {{ date }}, {{ reference }}, {{ addressee }}, {{ title }},
+the body paragraphs in a docxtpl paragraph loop (``{%p for p in paragraphs %}``; each has ``text``
 and ``style``: text, heading or quote), and {{ signature }}. Word offices print letters
 in Times New Roman, so the DOCX uses it (the PDF uses DejaVu Sans, which the server has).
 Needs python-docx only (it comes with docxtpl); no Django.
@@ -60,7 +60,8 @@ def build(output: Path) -> Path:
             p.paragraph_format.space_after = Pt(after)
         return p
 
-    paragraph("{{ office }}", bold=True, after=2)
+    paragraph("{{ office }}", bold=True, after=0)
+    paragraph("{{ office_address }}", size=9, after=2)
     paragraph("{{ date }}", size=11, after=0)
     paragraph("{{ reference }}", size=11, after=0)
     addressee = paragraph("{{ addressee }}", before=12, after=18)

@@ -35,8 +35,8 @@ def _letter(*, actor, case: Case, kind: str, context: dict, at: dt.datetime,
             language: str | None = None, public: bool = True) -> list[Document]:
     number = register_number_next(office=case.office, direction="out", on=local_date(at))
     return letter_generate(actor=actor, case=case, kind=kind, language=language,
-                           context={**context, "outgoing_number": number}, at=at,
-                           public=public)
+                           context=context, at=at, public=public,
+                           outgoing_number=number)
 
 
 def letters_for_move(*, actor, case: Case, transition: str,

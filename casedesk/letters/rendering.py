@@ -179,7 +179,8 @@ class LetterSource:
 
 # --- the parts of a letter -------------------------------------------------------------------
 
-FIELDS = ("office", "date", "addressee", "reference", "title", "signature")
+FIELDS = ("office", "office_address", "date", "addressee", "reference", "title",
+          "signature")
 PARAGRAPHS = frozenset({"p", "li", "h2", "h3", "h4", "h5", "h6", "pre"})
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                   "source", "track", "wbr"})
@@ -208,6 +209,7 @@ class LetterParts:
     """What the DOCX template needs, taken from the rendered HTML."""
 
     office: str = ""
+    office_address: str = ""
     date: str = ""
     addressee: str = ""
     reference: str = ""
@@ -376,7 +378,13 @@ def parts_to_docx(parts: LetterParts, *, docx_template: Path) -> bytes:
         raise template_error(_display(str(docx_template)), "the file is missing")
     try:
         document = DocxTemplate(str(docx_template))
-        document.render(parts.as_context(), autoescape=True)
+        from docxtpl import Listing
+
+        context = parts.as_context()
+        for name in FIELDS:  # a line break in the letterhead (addresses) stays one
+            if "\n" in context[name]:
+                context[name] = Listing(context[name])
+        document.render(context, autoescape=True)
         output = io.BytesIO()
         document.save(output)
     except Exception as exc:

@@ -44,6 +44,12 @@ def letter_addressee(case: Case) -> str:
     return link.person.full_name if link else ""
 
 
+def letter_addressee_address(case: Case) -> str:
+    """The postal address of the case's first applicant ("" if none was given)."""
+    link = case.applicant_links.select_related("person").order_by("pk").first()
+    return link.person.postal_address if link else ""
+
+
 def name_for_salutation(full_name: str) -> tuple[str, str]:
     """(given name and patronymic, "f" or "m") for a Russian "Surname Given Patronymic",
     judged by the patronymic's ending; ("", "") when the name does not look like one."""
@@ -72,3 +78,44 @@ def letter_answer_due(case: Case) -> dt.date | None:
         return None
     return due_date(book.rules[ANSWER_RULE], start=registration.due_on,
                     calendar=calendar_of(book))
+
+
+# --- answers on the merits ---------------------------------------------------------------
+
+
+def answer_current(case: Case):
+    """The case's answer in the works (not signed yet), or None."""
+    from .models import Answer, AnswerState
+
+    return (Answer.objects.filter(case=case).exclude(state=AnswerState.SIGNED)
+            .select_related("author", "edited_by", "approver", "supplements")
+            .prefetch_related("attachments").first())
+
+
+def answers_signed(case: Case) -> list:
+    """The case's signed answers, oldest first (the first answer, then supplements)."""
+    from .models import Answer, AnswerState
+
+    return list(Answer.objects.filter(case=case, state=AnswerState.SIGNED)
+                .select_related("signer", "approver", "author", "letter_pdf", "letter_docx")
+                .prefetch_related("attachments").order_by("signed_at", "id"))
+
+
+def answers_to_post(*, office_ids) -> list:
+    """Signed answers not posted yet of cases whose first appeal came by post, in the
+    offices ``office_ids``, oldest first; with the case, its office and its first
+    applicant (for the address)."""
+    from django.db.models import OuterRef, Subquery
+
+    from casedesk.cases.models import Appeal, Channel
+
+    from .models import Answer, AnswerState
+
+    first_channel = (Appeal.objects.filter(case=OuterRef("case_id"))
+                     .order_by("received_at", "id").values("channel")[:1])
+    return list(Answer.objects.filter(state=AnswerState.SIGNED, posted_at__isnull=True,
+                                      case__office_id__in=office_ids)
+                .annotate(channel=Subquery(first_channel))
+                .filter(channel=Channel.LETTER)
+                .select_related("case", "case__office", "signer")
+                .order_by("signed_at", "id"))

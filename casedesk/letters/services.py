@@ -108,9 +108,11 @@ def _as_date(value, key: str) -> dt.date | None:
 
 
 def _context(case: Case, *, kind: str, language: str, given: dict,
-             letter_date: dt.date) -> dict:
-    """The full template context: the common part from the case, the kind's part from
-    ``given`` (with the defaults the case supplies)."""
+             letter_date: dt.date, outgoing_number: str = "", signatory=None,
+             enclosures: tuple[str, ...] = ()) -> dict:
+    """The full template context: the common part from the case (and the letter's
+    outgoing number and signatory, when it has them), the kind's part from ``given`` (with
+    the defaults the case supplies)."""
     spec = SPECS[kind]
     unknown = sorted(set(given) - set(spec.given))
     if unknown:
@@ -134,6 +136,11 @@ def _context(case: Case, *, kind: str, language: str, given: dict,
         "incoming_number": incoming_number_of_case(case),
         "answer_due": answer_due,
         "status_url": f"{settings.CASEDESK_PUBLIC_URL.rstrip('/')}/{language}/status/",
+        "office_address": office.address(language),
+        "addressee_address": selectors.letter_addressee_address(case),
+        "outgoing_number": outgoing_number,
+        "signatory": signatory.get_full_name() if signatory is not None else "",
+        "signatory_position": signatory.position(language) if signatory is not None else "",
     }
     defaults = {
         "forwarded_to": case.forwarded_to,
@@ -160,7 +167,9 @@ def _context(case: Case, *, kind: str, language: str, given: dict,
         _covering_context(context, case, language)
     if kind == LetterKind.UNANSWERED_NOTICE:
         _unanswered_context(context, case, language)
-    if kind == LetterKind.DECISION:
+    if "enclosures" in spec.derived:
+        context["enclosures"] = list(enclosures)
+    if kind in (LetterKind.DECISION, LetterKind.ANSWER) and context["outcome"]:
         labels = {**dict(Outcome.choices), **OTHER_OUTCOMES}
         if context["outcome"] in labels:
             with translation.override(language):
@@ -205,6 +214,9 @@ def letter_generate(
     at: dt.datetime | None = None,
     system: bool = False,
     public: bool = True,
+    outgoing_number: str = "",
+    signatory=None,
+    enclosures: tuple[str, ...] = (),
 ) -> list[Document]:
     """Write a letter of ``kind`` to the case's applicant and store it in the case file as
     a PDF and a DOCX (public: the applicant can download them); return both documents.
@@ -216,7 +228,10 @@ def letter_generate(
     ``request_information``; any other code needs ``outcome_label``), ``reasoning``,
     ``signed_on`` (a date or datetime; default: the letter's date) and ``corrects`` (true
     if it corrects an earlier decision); optionally ``access_code`` for an
-    acknowledgement. Unknown keys are refused.
+    acknowledgement; ``text`` (and optionally ``outcome``, ``supplement``,
+    ``supplements_number``) for an answer. Unknown keys are refused. ``outgoing_number``
+    (the office's исх. №), ``signatory`` (the user who signs) and ``enclosures`` (names of
+    enclosed documents) are printed on any letter that has them.
 
     ``public=False`` keeps the letter from the applicant (the covering letter to a body).
 
@@ -235,7 +250,9 @@ def letter_generate(
     language = language or selectors.letter_case_language(case)
     _check_kind(kind, language)
     full_context = _context(case, kind=kind, language=language, given=dict(context or {}),
-                            letter_date=local_date(letter_at))
+                            letter_date=local_date(letter_at),
+                            outgoing_number=outgoing_number, signatory=signatory,
+                            enclosures=tuple(enclosures))
     book = rulebook.get(case.rulebook_version)
     source = selectors.letter_source(kind=kind, language=language, book=book)
     rendered = _render(source, full_context)

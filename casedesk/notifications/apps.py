@@ -16,3 +16,4 @@ class NotificationsConfig(AppConfig):
         hooks.subscribe("case_moved", handlers.on_case_moved)
         hooks.subscribe("case_event", attention.on_case_event, in_transaction=True)
         hooks.subscribe("access_code_recovered", handlers.on_access_code_recovered)
+        hooks.subscribe("answer_signed", handlers.on_answer_signed)

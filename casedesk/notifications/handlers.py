@@ -16,7 +16,6 @@ logger = logging.getLogger(__name__)
 
 BY_TRANSITION = {
     "request_information": tasks.send_information_request,
-    "answer": tasks.send_answer_ready,
 }
 
 
@@ -39,6 +38,11 @@ def on_case_moved(*, case_id: int, transition: str, **_ignored) -> None:
     task = BY_TRANSITION.get(transition)
     if task is not None:
         _enqueue(task, case_id=case_id)
+
+
+def on_answer_signed(*, case_id: int, **_ignored) -> None:
+    """An answer (or a supplement to one) was signed and sent: "your answer is ready"."""
+    _enqueue(tasks.send_answer_ready, case_id=case_id)
 
 
 def _enqueue(task, *, case_id: int, **kwargs) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,12 @@ from django.core.exceptions import ImproperlyConfigured
 from pydantic import BaseModel, ValidationError
 
 from .schema import (
+    ANSWER_PLACEHOLDERS,
     CASE_ENDINGS,
     Act,
     Acts,
+    AnswerParagraph,
+    Answers,
     Calendar,
     Category,
     DeadlineRule,
@@ -75,6 +79,12 @@ class Rulebook:
     extra: dict[str, Any] = field(default_factory=dict)
     acts: tuple[Act, ...] = ()  # longest title first
     terms: dict[str, str] = field(default_factory=dict)
+    # answers.yaml: reusable paragraphs of answers, by code, in the file's order.
+    answer_paragraphs: dict[str, AnswerParagraph] = field(default_factory=dict)
+
+    def paragraphs_for(self, category: str) -> list[AnswerParagraph]:
+        """The answer paragraphs offered for ``category`` (those for every category too)."""
+        return [p for p in self.answer_paragraphs.values() if p.for_category(category)]
 
     @property
     def version(self) -> str:
@@ -250,8 +260,10 @@ def load_version(folder: Path) -> Rulebook:
 
     retention = _load_retention(folder / "retention.yaml")
     acts = _load_acts(folder / "acts.yaml")
+    answer_paragraphs = _load_answers(folder / "answers.yaml", set(categories_by_code))
 
     return Rulebook(
+        answer_paragraphs=answer_paragraphs,
         path=folder,
         review=review,
         retention=retention,
@@ -276,6 +288,48 @@ def _load_acts(path: Path) -> Acts:
     acts = _validate(path, Acts, data, node)
     _unique(path, node, ("acts",), acts.acts)
     return acts
+
+
+# Words that show a paragraph refers to a legal act (then it needs a citation).
+LEGAL_REFERENCE = re.compile(r"(?i)(федеральн\w* закон|указ\w* президент|кодекс|постановлени|"
+                             r"положени\w* о |\bст\. ?\d)")
+
+
+def _load_answers(path: Path, categories: set[str]) -> dict[str, AnswerParagraph]:
+    """answers.yaml (optional): paragraphs for known categories, each code once, with
+    only the known placeholders in their texts."""
+    if not path.exists():
+        return {}
+    data, node = _read(path)
+    answers = _validate(path, Answers, data, node)
+    by_code = _unique(path, node, ("paragraphs",), answers.paragraphs)
+    for index, paragraph in enumerate(answers.paragraphs):
+        if paragraph.citation is None and LEGAL_REFERENCE.search(paragraph.text.ru):
+            line, _ = _locate(node, ("paragraphs", index))
+            raise RulebookError(path, "the text refers to a law: give its citation", line,
+                                paragraph.code)
+        for j, code in enumerate(paragraph.categories):
+            if code != "*" and code not in categories:
+                line, _ = _locate(node, ("paragraphs", index, "categories", j))
+                raise RulebookError(path, f"no category '{code}'", line, paragraph.code)
+        for language in ("ru", "en"):
+            text = getattr(paragraph.text, language)
+            try:
+                names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+            except ValueError as exc:
+                line, _ = _locate(node, ("paragraphs", index, "text", language))
+                raise RulebookError(path, f"bad placeholder: {exc}", line,
+                                    paragraph.code) from None
+            unknown = sorted(names - ANSWER_PLACEHOLDERS)
+            if unknown:
+                line, _ = _locate(node, ("paragraphs", index, "text", language))
+                token = "{" + unknown[0]
+                lines = path.read_text(encoding="utf-8").splitlines()
+                line = next((number for number, text in enumerate(lines, 1)
+                             if number >= (line or 1) and token in text), line)
+                raise RulebookError(path, f"unknown placeholder '{{{unknown[0]}}}'", line,
+                                    paragraph.code)
+    return by_code
 
 
 def _load_retention(path: Path) -> Retention:

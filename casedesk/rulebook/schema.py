@@ -246,4 +246,27 @@ class Acts(Strict):
     terms: dict[str, str] = {}  # parts of a citation ("ст.", "ч.") in English
 
 
+# The placeholders an answer paragraph may use (filled by casedesk.letters.answers).
+ANSWER_PLACEHOLDERS = frozenset(
+    {"applicant_name", "member_name", "case_number", "received_on", "office"})
+
+
+class AnswerParagraph(Strict):
+    """A reusable paragraph of an answer on the merits (answers.yaml)."""
+
+    code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    categories: list[str] = Field(min_length=1)  # category codes, or "*" for every one
+    title: Text
+    text: Text
+    citation: str | None = Field(default=None, min_length=3)
+    verify: bool = False
+
+    def for_category(self, category: str) -> bool:
+        return "*" in self.categories or category in self.categories
+
+
+class Answers(Strict):
+    paragraphs: list[AnswerParagraph] = []
+
+
 Category.model_rebuild()

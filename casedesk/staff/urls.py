@@ -45,3 +45,12 @@ urlpatterns = [
     path("import/<int:job_id>/", import_views.import_job, name="import_job"),
     path("import/<int:job_id>/start/", import_views.import_start, name="import_start"),
 ]
+
+# The answer on the merits (answer_views).
+from . import answer_views  # noqa: E402
+
+urlpatterns += [
+    path("cases/<str:number>/answer/", answer_views.answer_act, name="answer"),
+    path("to-post/", answer_views.to_post, name="to_post"),
+    path("to-post/<int:answer_id>/posted/", answer_views.mark_posted, name="mark_posted"),
+]

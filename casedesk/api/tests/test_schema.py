@@ -49,7 +49,10 @@ def test_the_request_fields_are_in_the_schema(schema):
     assert service_types["enum"] == list(ServiceType.values)
     assert set(schemas["StatusOut"]["properties"]) == {
         "case_number", "stage", "stage_text", "answer_due", "late", "question", "timeline",
-        "office"}
+        "office", "answers"}
+    assert set(schemas["AnswerOut"]["properties"]) == {
+        "number", "signed_on", "outcome", "outcome_text", "supplement", "text",
+        "letter_document"}
     assert set(schemas["ErrorOut"]["properties"]) == {"error"}
 
 

@@ -126,17 +126,28 @@ def test_the_applicant_sees_the_question_and_the_history_but_nothing_internal(
                                     for v in item.values()}
 
 
-def test_the_answer_and_its_outcome_are_shown(receipt, check_status, staff):
+def test_the_answer_and_its_outcome_are_shown(receipt, check_status, staff, settings,
+                                              tmp_path):
+    from casedesk.letters.answers import answer_draft_save, answer_sign
+
+    settings.MEDIA_ROOT = tmp_path / "media"
     case = Case.objects.get(number=receipt["case_number"])
     for transition in ("register", "start_review"):
         case_transition(actor=staff[Role.CASEWORKER], case=case, transition=transition)
-    case_transition(actor=staff[Role.CASEWORKER], case=case, transition="answer",
-                    outcome="upheld")
+    answer_draft_save(actor=staff[Role.CASEWORKER], case=case, outcome="upheld",
+                      text="The record has been corrected.\n\nThe unit confirmed it.")
+    status = check_status(receipt["case_number"], receipt["access_code"]).json()
+    assert status["answers"] == []  # a draft is not shown
+    answer = answer_sign(actor=staff[Role.CASEWORKER], case=case)
     status = check_status(receipt["case_number"], receipt["access_code"],
                           HTTP_ACCEPT_LANGUAGE="en").json()
     assert status["stage"] == "answered"
     assert status["answer_due"] is None
     assert "Outcome: upheld." in status["timeline"][-1]["text"]
+    [shown] = status["answers"]
+    assert shown["text"] == "The record has been corrected.\n\nThe unit confirmed it."
+    assert shown["number"] == answer.outgoing_number
+    assert shown["outcome"] == "upheld" and shown["supplement"] is False
 
 
 def test_the_status_query_count_does_not_grow_with_the_history(

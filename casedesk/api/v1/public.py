@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 from ninja import Header, Query, Router, Status
 
 from casedesk.cases.models import Relation
+from casedesk.cases.workflow import Outcome
 from casedesk.core.errors import ApplicationError
 from casedesk.intake import routing
 from casedesk.intake.public import (
@@ -27,6 +28,7 @@ from casedesk.intake.services import PersonData
 
 from .errors import ApiError
 from .schemas import (
+    AnswerOut,
     AppealIn,
     ErrorOut,
     OfficeOut,
@@ -208,10 +210,20 @@ def _status(request: HttpRequest, case_number: str, access_code: str) -> StatusO
         text = public_event_text(event)
         if text:
             timeline.append(TimelineItemOut(at=event.at, kind=event.kind, text=text))
+    outcomes = dict(Outcome.choices)
+    answers = [
+        AnswerOut(number=answer.outgoing_number, signed_on=timezone.localdate(answer.signed_at),
+                  outcome=answer.outcome or None,
+                  outcome_text=str(outcomes[answer.outcome]) if answer.outcome in outcomes
+                  else None,
+                  supplement=answer.supplements_id is not None, text=answer.text,
+                  letter_document=answer.letter_pdf_id)
+        for answer in info.answers
+    ]
     return StatusOut(
         case_number=info.case.number, stage=info.case.state, stage_text=info.stage,
         answer_due=info.answer_due, late=info.late, question=info.question or None,
-        timeline=timeline, office=_office(info.case.office),
+        timeline=timeline, office=_office(info.case.office), answers=answers,
     )
 
 

@@ -173,6 +173,19 @@ class TimelineItemOut(BaseModel):
     text: str = Field(description="What happened, in plain words, in the request's language.")
 
 
+class AnswerOut(BaseModel):
+    number: str = Field(description="The office's outgoing number of the answer letter.")
+    signed_on: dt.date
+    outcome: str | None = Field(description="Outcome code, e.g. ``upheld`` (none for a "
+                                            "supplement that leaves it unchanged).")
+    outcome_text: str | None = Field(description="The outcome in plain words.")
+    supplement: bool = Field(description="A supplement to an earlier answer.")
+    text: str = Field(description="The text of the answer, as signed.")
+    letter_document: int | None = Field(
+        description="Id of the signed letter (PDF) among the case's letters, which the "
+                    "web status page offers for download.")
+
+
 class StatusOut(BaseModel):
     case_number: str
     stage: str = Field(description="Stage code, e.g. ``in_review``.")
@@ -182,6 +195,9 @@ class StatusOut(BaseModel):
     question: str | None = Field(description="The office's open question to the applicant.")
     timeline: list[TimelineItemOut]
     office: OfficeOut = Field(description="The office handling the case.")
+    answers: list[AnswerOut] = Field(
+        default_factory=list,
+        description="The office's signed answers on the merits, oldest first.")
 
 
 class ErrorDetail(BaseModel):

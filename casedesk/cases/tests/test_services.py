@@ -72,7 +72,7 @@ def test_taking_into_review_closes_forwarding_and_answer_closes_everything(regis
     # 30 days from 2026-04-01 is 2026-05-01, a public holiday, then a weekend: Monday 05-04.
     assert case.next_due_on == D("2026-05-04") == deadlines(case)["answer"][1]
     case = case_transition(actor=staff[Role.CASEWORKER], case=case, transition="answer",
-                           outcome="explained", at=at("2026-05-05"))
+                           outcome="explained", answer=1, at=at("2026-05-05"))
     assert deadlines(case)["answer"][2:] == (D("2026-05-05"), False)
     assert (case.next_due_on, case.deadline_flag) == (None, "ok")
 
@@ -91,7 +91,7 @@ def test_awaiting_information_does_not_stop_the_59fz_clock(register, staff):
 
 def test_reopening_starts_a_new_answer_deadline(register, staff):
     case = register(at=at("2026-04-01"))
-    for name, extra in [("start_review", {}), ("answer", {"outcome": "rejected"}),
+    for name, extra in [("start_review", {}), ("answer", {"outcome": "rejected", "answer": 1}),
                         ("close", {})]:
         case = case_transition(actor=staff[Role.CASEWORKER], case=case, transition=name,
                                at=at("2026-04-10"), **extra)

@@ -69,3 +69,33 @@ def test_seed_command_is_idempotent_with_if_empty(db, capsys):
     assert "already has cases" in capsys.readouterr().out
     assert Case.objects.count() == 25
     assert CaseEvent.objects.count() > 25 and Deadline.objects.count() >= 25
+
+
+def test_answered_demo_cases_have_signed_answers_with_texts_and_letters(db, settings, tmp_path):
+    from casedesk.accounts.models import RegisterCounter
+    from casedesk.cases.events import EventKind
+    from casedesk.demo.generator import answer_letters
+    from casedesk.letters.models import Answer, AnswerState
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    generate(count=120, seed=11, batch=60)
+    answered = Case.objects.filter(state__in=[CaseState.ANSWERED, CaseState.CLOSED])
+    assert answered.exists()
+    for case in answered:
+        answer = Answer.objects.get(case=case)
+        assert answer.state == AnswerState.SIGNED and answer.outcome == case.outcome
+        assert case.number in answer.text and "{" not in answer.text
+        moved = case.events.get(kind="state_changed", data__transition="answer")
+        assert moved.data["answer"] == answer.pk
+        assert case.events.get(kind=EventKind.ANSWER_SIGNED).data["number"] == \
+            answer.outgoing_number
+    numbers = list(Answer.objects.values_list("outgoing_number", flat=True))
+    assert len(numbers) == len(set(numbers))
+    for counter in RegisterCounter.objects.filter(direction="out"):
+        assert Answer.objects.filter(
+            case__office=counter.office,
+            outgoing_number__endswith=f"/{counter.last:05d}").exists()
+    assert answer_letters(limit=2) == 2
+    with_letters = Answer.objects.exclude(letter_pdf=None)
+    assert with_letters.count() == 2
+    assert all(a.letter_pdf.case_id == a.case_id for a in with_letters)

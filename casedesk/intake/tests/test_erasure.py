@@ -284,7 +284,8 @@ def _closed_case(register, staff, *, received: str, closed: str | None, name: st
                     service_member=PersonData(full_name=name, service_type="contract"))
     if closed is not None:
         worker = staff[Role.CASEWORKER]
-        for transition, extra in (("start_review", {}), ("answer", {"outcome": "upheld"}),
+        for transition, extra in (("start_review", {}),
+                                  ("answer", {"outcome": "upheld", "answer": 1}),
                                   ("close", {})):
             case = case_transition(actor=worker, case=case, transition=transition,
                                    at=at(closed, hour), **extra)
@@ -373,3 +374,33 @@ def test_cases_under_an_unknown_rulebook_version_are_kept(register, staff):
 def test_retention_refuses_a_bad_date():
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("retention_apply", today="01.06.2027")
+
+
+def test_erasure_makes_the_answers_unreadable(own_case, staff, office):
+    from casedesk.letters.answers import (
+        answer_draft_save,
+        answer_return,
+        answer_sign,
+        answer_submit,
+    )
+    from casedesk.letters.models import Answer
+
+    worker, boss = staff[Role.CASEWORKER], staff[Role.SUPERVISOR]
+    case = case_transition(actor=worker, case=own_case, transition="information_received")
+    answer_draft_save(actor=worker, case=case, text="Госпиталь Бурденко подтвердил лечение.",
+                      outcome="upheld")
+    signed = answer_sign(actor=worker, case=case)
+    case = case_transition(actor=worker, case=case, transition="close")
+    supplement = answer_draft_save(actor=worker, case=case, text="Дополнение про Бурденко.")
+    answer_submit(actor=worker, case=case)
+    answer_return(actor=boss, case=case, comment="Уточните диагноз Бурденко.")
+    assert Answer.objects.get(pk=signed.pk).text.startswith("Госпиталь Бурденко")
+    person_erase(actor=boss, person=case.service_member, reason_code="request")
+    for answer in Answer.objects.filter(pk__in=[signed.pk, supplement.pk]):
+        assert (answer.text, answer.return_comment) == ("", "")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT text, return_comment FROM letters_answer")
+        assert all(row == ("", "") for row in cursor.fetchall())
+    # The facts stay for the statistics and the register.
+    kept = Answer.objects.get(pk=signed.pk)
+    assert kept.outgoing_number == signed.outgoing_number and kept.outcome == "upheld"

@@ -98,7 +98,7 @@ def test_an_appeal_can_join_an_open_case(register, staff):
 
 def test_a_closed_case_takes_no_more_appeals(register, staff):
     case = register()
-    for name, extra in [("start_review", {}), ("answer", {"outcome": "explained"}),
+    for name, extra in [("start_review", {}), ("answer", {"outcome": "explained", "answer": 1}),
                         ("close", {})]:
         case = case_transition(actor=staff[Role.CASEWORKER], case=case, transition=name,
                                **extra)

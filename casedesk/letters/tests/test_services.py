@@ -152,8 +152,10 @@ def test_docx_has_the_letters_parts_in_order(case, staff):
         context={"message": "Первый абзац вопроса.\n\nВторой абзац:\nс переносом строки."},
         at=at(RECEIVED, 15))
     paragraphs = docx_paragraphs(file_read(docx_doc))
+    # The addressee's postal address follows the name (a line break in the DOCX).
     assert paragraphs[:5] == ["Москва", "11 января 2027 г.", f"Дело № {case.number}",
-                              "Иванова Анна Петровна", "Запрос дополнительных сведений"]
+                              "Иванова Анна Петровна Москва, ул. Примерная, 1",
+                              "Запрос дополнительных сведений"]
     assert paragraphs[5] == "Уважаемая Анна Петровна!"
     assert "Первый абзац вопроса." in paragraphs
     assert "Второй абзац: с переносом строки." in paragraphs  # one paragraph, a line break

@@ -157,7 +157,8 @@ def test_other_transitions_queue_nothing(monkeypatch):
     for transition in ("register", "start_review", "information_received", "close", "reopen"):
         handlers.on_case_moved(case_id=1, transition=transition)
     handlers.on_case_moved(case_id=1, transition="request_information")
-    handlers.on_case_moved(case_id=1, transition="answer")
+    handlers.on_case_moved(case_id=1, transition="answer")  # the answer's own hook mails
+    handlers.on_answer_signed(case_id=1, answer_id=2)
 
     assert queued == ["send_information_request", "send_answer_ready"]
 
@@ -166,7 +167,7 @@ def test_a_task_that_cannot_be_queued_does_not_fail_the_request(settings, caplog
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
                                   "QUEUES": ["elsewhere"]}}  # the default queue is refused
 
-    handlers.on_case_moved(case_id=7, transition="answer")
+    handlers.on_answer_signed(case_id=7, answer_id=1)
 
     assert "notice not queued: task=send_answer_ready case=7 error=InvalidTaskError" in caplog.text
 

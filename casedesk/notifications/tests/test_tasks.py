@@ -150,11 +150,21 @@ def test_information_request_quotes_the_latest_question(smtp, submit, staff,
     assert "First question?" not in text_of(second)
 
 
-def test_answer_ready(smtp, submit, staff, django_capture_on_commit_callbacks):
+def test_answer_ready(smtp, submit, staff, django_capture_on_commit_callbacks, settings,
+                      tmp_path):
+    from casedesk.letters.answers import answer_draft_save, answer_sign
+
+    settings.MEDIA_ROOT = tmp_path / "media"  # the answer letter is stored in the case file
+
     with django_capture_on_commit_callbacks(execute=True):
         receipt = submit()
-        move(receipt.case_number, staff, ("register", {}), ("start_review", {}),
-             ("answer", {"outcome": "upheld"}))
+        case = move(receipt.case_number, staff, ("register", {}), ("start_review", {}))
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_draft_save(actor=staff[Role.CASEWORKER], case=case, text="Запись исправлена.",
+                          outcome="upheld")
+    assert len(smtp.messages) == 1  # a draft is not sent
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_sign(actor=staff[Role.CASEWORKER], case=case)
 
     ack, answer = smtp.messages
     assert subject_of(answer) == f"Ответ на обращение {receipt.case_number} готов"

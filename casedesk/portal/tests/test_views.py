@@ -172,3 +172,36 @@ def test_back_and_send_the_same_content_again_gives_the_first_receipt(client, of
     assert response.status_code == 302
     assert Case.objects.count() == 1
     assert number in client.get(reverse("portal:receipt")).content.decode()
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("ru", ["Ответ на ваше обращение", "Результат рассмотрения", "Подписанное письмо (PDF)",
+            "Ответ на обращение подписан и направлен"]),
+    ("en", ["The office's answer", "Outcome", "The signed letter (PDF)",
+            "The office signed and sent its answer"]),
+])
+def test_the_status_page_shows_the_signed_answer_and_its_letter(client, office, staff,
+                                                                settings, tmp_path,
+                                                                language, words):
+    from casedesk.letters.answers import answer_draft_save, answer_sign
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    _, number, code = submit(client, language=language)
+    case = Case.objects.get(number=number)
+    for name, actor in [("register", Role.INTAKE_CLERK), ("start_review", Role.CASEWORKER)]:
+        case = case_transition(actor=staff[actor], case=case, transition=name)
+    answer_draft_save(actor=staff[Role.CASEWORKER], case=case, outcome="upheld",
+                      text="Запись исправлена.\n\nЧасть подтвердила лечение.")
+    client.post(f"/{language}/status/", {"case_number": number, "access_code": code})
+    page = client.get(f"/{language}/status/case/").content.decode()
+    assert "Запись исправлена." not in page  # a draft is not shown
+    answer = answer_sign(actor=staff[Role.CASEWORKER], case=case)
+    page = client.get(f"/{language}/status/case/").content.decode()
+    assert "<p>Запись исправлена.</p>" in page and "Часть подтвердила лечение." in page
+    assert answer.outgoing_number in page
+    for word in words:
+        assert word in page, word
+    link = reverse("portal:document", args=[answer.letter_pdf_id])
+    assert link in page
+    letter = client.get(link)
+    assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"

@@ -90,6 +90,13 @@ def line_of(path: Path, needle: str) -> int:
          "unreadable", "notify_applicant"),
         ("categories.yaml", "  - code: other\n", "  - code: Other\n", "code: Other", "Other",
          "pattern"),
+        ("answers.yaml", "оставлении части {member_name}. Документы",
+         "оставлении части {member}. Документы", "{member}. Документы", "awol_record_check",
+         "unknown placeholder '{member}'"),
+        ("answers.yaml", "categories: [insurance_payment]", "categories: [insurance]",
+         "categories: [insurance]", "insurance_documents", "no category 'insurance'"),
+        ("answers.yaml", '    citation: "Федеральный закон от 02.05.2006 № 59-ФЗ, ст. 10"\n',
+         "", "code: opening_reviewed", "opening_reviewed", "give its citation"),
     ],
 )
 def test_a_broken_file_is_refused_naming_file_line_and_rule(copy, file, old, new, needle,

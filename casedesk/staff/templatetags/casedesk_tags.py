@@ -125,7 +125,8 @@ def letter_title(document):
              "forwarding_notice": _("Notice of forwarding"),
              "unanswered_notice": _("Notice that the appeal is left unanswered"),
              "covering_letter": _("Covering letter to the competent body"),
-             "decision": _("Decision of the commission")}
+             "decision": _("Decision of the commission"),
+             "answer": _("Answer to your appeal")}
     name = document.original_name or ""
     kind = next((label for code, label in kinds.items() if f"-{code}-" in name),
                 str(document.get_doc_type_display()))

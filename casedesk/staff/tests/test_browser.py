@@ -23,6 +23,7 @@ from casedesk.cases import documents
 from casedesk.cases.models import Case
 from casedesk.cases.services import case_assign, case_transition, deadlines_sweep, note_add
 from casedesk.intake.services import PersonData
+from casedesk.letters.answers import answer_draft_save, answer_sign
 
 # The regions come from a data migration: restore them after each flush of the database.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -145,16 +146,26 @@ def test_walkthrough_from_registration_to_closing_and_reassignment(
         ("Request information", {"Message to the applicant": "Пришлите выписку из госпиталя."},
          {}, "awaiting information"),
         ("Information received", {}, {}, "under review"),
-        ("Answer", {}, {"Outcome": "partly upheld"}, "answered"),
+        ("Answer", {}, {}, "answered"),  # signing the answer (below) makes this move
         ("Close", {}, {}, "closed"),
     ]
     timeline = main.locator("ol.timeline")
     for label, fill, choose, state in steps:
-        move(page, label, fill=fill, choose=choose)
+        if label == "Answer":
+            expect(action(page, "Answer")).to_have_count(0)  # no bare "Answer" button
+            answer_card = main.locator("#answer")
+            answer_card.get_by_label("Text of the answer").fill(
+                "Запись о СОЧ исправлена: командование подтвердило лечение в госпитале.")
+            answer_card.get_by_label("Outcome").select_option(label="partly upheld")
+            with page.expect_navigation():
+                answer_card.get_by_role("button", name="Sign and send").click()
+            expect(message(page)).to_contain_text("is signed and sent")
+        else:
+            move(page, label, fill=fill, choose=choose)
+            expect(message(page)).to_contain_text(f"Done: {label}.")
+            expect(timeline.locator("li").last).to_contain_text(f"→ {state} ({label})")
         expect(main.locator("[role=alert]")).to_have_count(0)
         expect(state_badge(page)).to_have_text(state)
-        expect(message(page)).to_contain_text(f"Done: {label}.")
-        expect(timeline.locator("li").last).to_contain_text(f"→ {state} ({label})")
     for label, _fill, _choose, state in steps:  # every step is still in the timeline
         expect(timeline).to_contain_text(f"→ {state} ({label})")
     expect(timeline).to_contain_text("Message to the applicant: Пришлите выписку из госпиталя.")
@@ -230,8 +241,9 @@ def sample_cases(register, staff, media):
             case_transition(actor=caseworker, case=case, transition="request_information",
                             message="Пришлите копию заключения ВВК.")
         if progress == "answered":
-            case_transition(actor=caseworker, case=case, transition="answer",
-                            outcome="upheld")
+            answer_draft_save(actor=caseworker, case=case, outcome="upheld",
+                              text="Ваш сын будет уволен по окончании срока контракта.")
+            answer_sign(actor=caseworker, case=case)
         cases.append(Case.objects.get(pk=case.pk))
     full = cases[0]
     note_add(actor=caseworker, case=full,

@@ -51,7 +51,7 @@ def answers(register, staff, other_office, make_user):
         case = register(at=at(registered, 10), category=category)
         case_transition(actor=worker, case=case, transition="start_review",
                         at=at(registered, 15))
-        case_transition(actor=worker, case=case, transition="answer", outcome="upheld",
+        case_transition(actor=worker, case=case, transition="answer", outcome="upheld", answer=1,
                         at=at(answered))
     spb_clerk = make_user(Role.INTAKE_CLERK, other_office)
     spb_worker = make_user(Role.CASEWORKER, other_office)
@@ -59,7 +59,7 @@ def answers(register, staff, other_office, make_user):
                   category=AWOL)
     case_transition(actor=spb_worker, case=s1, transition="start_review",
                     at=at("2025-06-02", 15))
-    case_transition(actor=spb_worker, case=s1, transition="answer", outcome="upheld",
+    case_transition(actor=spb_worker, case=s1, transition="answer", outcome="upheld", answer=1,
                     at=at("2025-06-04"))
     stats_refresh(now=AS_OF)
 

@@ -5,7 +5,12 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from casedesk.cases.models import Case
-from casedesk.demo.generator import DEMO_PASSWORD, ensure_reference, generate
+from casedesk.demo.generator import (
+    DEMO_PASSWORD,
+    answer_letters,
+    ensure_reference,
+    generate,
+)
 
 
 class Command(BaseCommand):
@@ -15,10 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, default=300, help="how many cases to add")
         parser.add_argument("--seed", type=int, default=2026, help="random seed")
         parser.add_argument("--batch", type=int, default=1000, help="cases per transaction")
+        parser.add_argument("--letters", type=int, default=12,
+                            help="make the letters (PDF, DOCX) of this many latest answers")
         parser.add_argument("--if-empty", action="store_true",
                             help="do nothing if the database already has cases")
 
-    def handle(self, *args, cases, seed, batch, if_empty, **options):
+    def handle(self, *args, cases, seed, batch, if_empty, letters=12, **options):
         if cases < 0:
             raise CommandError("--cases must be zero or more")
         if if_empty and Case.objects.exists():
@@ -27,11 +34,13 @@ class Command(BaseCommand):
             started = time.perf_counter()
             counts = generate(count=cases, seed=seed, batch=batch,
                               progress=self._progress(cases))
+            made = answer_letters(limit=letters)
             seconds = time.perf_counter() - started
             rate = counts.get("cases", 0) / seconds if seconds else 0
             self.stdout.write(
                 f"Added {counts.get('cases', 0)} cases, {counts.get('appeals', 0)} appeals, "
-                f"{counts.get('events', 0)} events, {counts.get('deadlines', 0)} deadlines in "
+                f"{counts.get('events', 0)} events, {counts.get('deadlines', 0)} deadlines, "
+                f"{counts.get('answers', 0)} answers ({made} with their letters) in "
                 f"{seconds:.1f} s ({rate:.0f} cases/s on {os.cpu_count()} CPUs, "
                 f"{platform.machine()})."
             )

@@ -25,3 +25,7 @@ class Command(BaseCommand):
                 f"{book.version}: {len(book.categories)} categories, {len(book.rules)} deadline "
                 f"rules, {len(book.grounds)} grounds, in force from {book.manifest.effective_from}"
             )
+            to_verify = [p.code for p in book.answer_paragraphs.values() if p.verify]
+            self.stdout.write(
+                f"  {len(book.answer_paragraphs)} answer paragraphs"
+                + (f" ({len(to_verify)} to verify: {', '.join(to_verify)})" if to_verify else ""))
