@@ -9,6 +9,7 @@ from django.db.models import Sum
 from casedesk.accounts.roles import Role
 from casedesk.cases.services import case_transition, deadline_extend, deadlines_sweep
 from casedesk.core.errors import ApplicationError
+from casedesk.letters.answers import answer_draft_save, answer_sign
 from casedesk.stats.models import MonthlyRollup
 from casedesk.stats.refresh import stats_refresh
 from casedesk.testing import at
@@ -31,9 +32,10 @@ def test_an_answer_after_a_refused_late_extension_counts_late(register, staff):
     with pytest.raises(ApplicationError):
         deadline_extend(actor=supervisor, case=late, days=20, reason="Поздно.",
                         at=at("2025-04-05"))
-    for case in (late, on_time):
-        case_transition(actor=worker, case=case, transition="answer", outcome="upheld",
-                        at=at("2025-04-10"))
+    for case in (late, on_time):  # answered by signing the answer, as the office does
+        answer_draft_save(actor=worker, case=case, text="Ответ по существу.",
+                          outcome="upheld", at=at("2025-04-10"))
+        answer_sign(actor=worker, case=case, at=at("2025-04-10"))
     stats_refresh(now=at("2025-12-31", 20))
     totals = MonthlyRollup.objects.aggregate(
         on_time=Sum("answered_on_time"), late=Sum("answered_late"), extended=Sum("extended"))
