@@ -86,6 +86,13 @@ def run(requests: int = REQUESTS) -> dict:
     assert 'class="case-names"' in check.get("/ru/staff/?queue=mine").content.decode(), \
         "the caseworker's queue shows no names"
 
+    # Case pages with an answer being drafted (the answer card decrypts the draft and
+    # lists the category's paragraphs): drafts made once, through the service, on open
+    # cases of the caseworker's office.
+    drafted = _answer_drafts(requests)
+    assert "answer-text" in check.get(f"/ru/staff/cases/{drafted[0]}/").content.decode(), \
+        "the case page shows no answer draft"
+
     pages = {
         "queue with names (caseworker, mine)":
             ("caseworker", lambda i: f"/ru/staff/?queue=mine&page={1 + i % 3}"),
@@ -95,6 +102,10 @@ def run(requests: int = REQUESTS) -> dict:
             ("supervisor", lambda i: f"/ru/staff/?queue=overdue&category={categories[i % 3]}"),
         "case page":
             ("supervisor", lambda i: f"/ru/staff/cases/{numbers[i % len(numbers)]}/"),
+        "case page with the answer draft (caseworker)":
+            ("caseworker", lambda i: f"/ru/staff/cases/{drafted[i % len(drafted)]}/"),
+        "queue (clerk, to register)":
+            ("clerk", lambda i: f"/ru/staff/?queue=to_register&page={1 + i % 3}"),
         "supervisor workload": ("supervisor", lambda i: "/ru/staff/supervisor/"),
         "supervisor dashboard": ("supervisor", lambda i: "/ru/staff/stats/"),
         "supervisor dashboard (filters varied)": ("supervisor", dashboard_url),
@@ -118,6 +129,27 @@ def run(requests: int = REQUESTS) -> dict:
     results["public status page"] = _timed(Client(), lambda i: "/ru/status/case/", requests,
                                            before=sign_in)
     return results
+
+
+def _answer_drafts(count: int) -> list[str]:
+    """Numbers of ``count`` open MSK cases in review with a draft answer (made here once,
+    through ``answer_draft_save``, where there is none)."""
+    from casedesk.accounts.models import User
+    from casedesk.cases.models import Case
+    from casedesk.letters.answers import answer_draft_save
+    from casedesk.letters.models import Answer, AnswerState
+
+    worker = User.objects.get(username="caseworker")
+    cases = list(Case.objects.filter(office__code="MSK", state="in_review")
+                 .order_by("-received_at")[:count])
+    have = set(Answer.objects.filter(case__in=cases).exclude(state=AnswerState.SIGNED)
+               .values_list("case_id", flat=True))
+    for case in cases:
+        if case.pk not in have:
+            answer_draft_save(actor=worker, case=case, outcome="explained",
+                              text="Уважаемая заявительница! По вашему обращению сообщаем, "
+                                   "что направлен запрос в воинскую часть. " * 8)
+    return [case.number for case in cases]
 
 
 def database_info() -> dict:

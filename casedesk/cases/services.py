@@ -119,10 +119,7 @@ def case_prepare(
     """Check a new case and work out everything about it but its number: no query, no
     write (``cases_open_many`` saves it)."""
     book = rulebook.current(local_date(received_at))
-    if category not in book.categories:
-        raise ApplicationError("unknown_category", _("Choose a category from the list."))
-    if subcategory and subcategory not in {s.code for s in book.categories[category].subcategories}:
-        raise ApplicationError("unknown_subcategory", _("Choose a sub-category from the list."))
+    _check_classification(book, category, subcategory)
     if office.procedure not in book.procedures:
         raise ApplicationError(
             "unknown_procedure", _("The office's procedure is not in the rulebook in force.")
@@ -145,6 +142,15 @@ def case_prepare(
     deadlines = case_opening_deadlines(case)
     deadline_sync.refresh_case(case, deadlines, book=book, today=local_date(received_at))
     return CaseOpening(case, deadlines, book)
+
+
+def _check_classification(book: rulebook.Rulebook, category: str, subcategory: str) -> None:
+    """Refuse a category or sub-category the rulebook does not have."""
+    if category not in book.categories:
+        raise ApplicationError("unknown_category", _("Choose a category from the list."))
+    if subcategory and subcategory not in {
+            s.code for s in book.categories[category].subcategories}:
+        raise ApplicationError("unknown_subcategory", _("Choose a sub-category from the list."))
 
 
 def cases_open_many(*, actor, office: Office, openings: list[CaseOpening], channel: str,
@@ -366,12 +372,7 @@ def case_reclassify(*, actor, case: Case, category: str, subcategory: str = "",
         permissions.require(actor, locked, RECLASSIFY_ROLES)
         book = rulebook.get(locked.rulebook_version)
         procedure = procedure or locked.procedure
-        if category not in book.categories:
-            raise ApplicationError("unknown_category", _("Choose a category from the list."))
-        if subcategory and subcategory not in {
-                s.code for s in book.categories[category].subcategories}:
-            raise ApplicationError("unknown_subcategory",
-                                   _("Choose a sub-category from the list."))
+        _check_classification(book, category, subcategory)
         if procedure not in book.procedures:
             raise ApplicationError("unknown_procedure",
                                    _("Choose a procedure of the case's rulebook."))
