@@ -17,3 +17,4 @@ class NotificationsConfig(AppConfig):
         hooks.subscribe("case_event", attention.on_case_event, in_transaction=True)
         hooks.subscribe("access_code_recovered", handlers.on_access_code_recovered)
         hooks.subscribe("answer_signed", handlers.on_answer_signed)
+        hooks.subscribe("letter_generated", handlers.on_letter_generated)

@@ -40,6 +40,13 @@ def on_case_moved(*, case_id: int, transition: str, **_ignored) -> None:
         _enqueue(task, case_id=case_id)
 
 
+def on_letter_generated(*, case_id: int, kind: str, **_ignored) -> None:
+    """A notice the law requires (forwarding, extension, no answer) was written: email
+    the applicant that it is on the status page."""
+    if kind in tasks.LETTER_NOTICES:
+        _enqueue(tasks.send_letter_notice, case_id=case_id, kind=kind)
+
+
 def on_answer_signed(*, case_id: int, **_ignored) -> None:
     """An answer (or a supplement to one) was signed and sent: "your answer is ready"."""
     _enqueue(tasks.send_answer_ready, case_id=case_id)

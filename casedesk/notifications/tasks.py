@@ -57,3 +57,18 @@ def send_answer_ready(*, case_id: int) -> bool:
     case = _case(case_id)
     return notices.deliver(kind="answer_ready", case=case, context={},
                            task_name="send_answer_ready")
+
+
+# Letters the law requires the office to send the applicant around a move (written by
+# ``letters.notices``): the email says a letter is waiting on the status page.
+LETTER_NOTICES = ("forwarding_notice", "extension_notice", "unanswered_notice")
+
+
+@task()
+def send_letter_notice(*, case_id: int, kind: str) -> bool:
+    """A letter of ``kind`` (one of ``LETTER_NOTICES``) is in the case file for the
+    applicant: forwarded, deadline extended, or left unanswered."""
+    if kind not in LETTER_NOTICES:
+        raise ValueError(f"not a letter notice: {kind}")
+    case = _case(case_id)
+    return notices.deliver(kind=kind, case=case, context={}, task_name="send_letter_notice")

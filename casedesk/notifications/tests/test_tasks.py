@@ -173,6 +173,44 @@ def test_answer_ready(smtp, submit, staff, django_capture_on_commit_callbacks, s
     assert "http://127.0.0.1:8000/ru/status/" in body
 
 
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_notices_the_law_requires_are_emailed(smtp, submit, staff, settings, tmp_path,
+                                                  django_capture_on_commit_callbacks,
+                                                  language):
+    """Forwarding, an extension, and leaving unanswered: the letter goes into the case
+    file and the applicant is emailed that it is on the status page (in her language)."""
+    from casedesk.letters import notices as letter_notices
+
+    settings.MEDIA_ROOT = tmp_path / "media"  # the letters are stored in the case file
+    subjects = {
+        "ru": ["Ваше обращение {n} направлено по компетенции",
+               "Срок рассмотрения обращения {n} продлён", "Уведомление по обращению {n}"],
+        "en": ["Your appeal {n} has been forwarded to the competent body",
+               "The time to answer your appeal {n} has been extended",
+               "A notice about your appeal {n}"]}[language]
+    receipts = []
+    with django_capture_on_commit_callbacks(execute=True):
+        for key in range(3):
+            receipts.append(submit(language=language, key=f"law-notices-{language}-{key}"))
+    cases = [move(r.case_number, staff, ("register", {})) for r in receipts]
+    with django_capture_on_commit_callbacks(execute=True):
+        letter_notices.case_move(actor=staff[Role.CASEWORKER], case=cases[0],
+                                 transition="forward", forward_body="military_prosecutor",
+                                 forwarded_to="Военная прокуратура гарнизона")
+    with django_capture_on_commit_callbacks(execute=True):
+        letter_notices.deadline_extend_notify(actor=staff[Role.SUPERVISOR], case=cases[1],
+                                              days=10, reason="Запрос в воинскую часть.")
+    with django_capture_on_commit_callbacks(execute=True):
+        letter_notices.case_move(actor=staff[Role.CASEWORKER], case=cases[2],
+                                 transition="leave_unanswered", ground="obscene_or_threatening")
+    notices_sent = smtp.messages[3:]  # after the three acknowledgements
+    assert [subject_of(m) for m in notices_sent] == [
+        subject.format(n=r.case_number) for subject, r in zip(subjects, receipts, strict=True)]
+    for message in notices_sent:
+        assert f"http://127.0.0.1:8000/{language}/status/" in text_of(message)
+        assert "Военная прокуратура" not in text_of(message)  # the letter tells, not the mail
+
+
 def test_logs_name_the_case_and_the_task_only(smtp, submit, caplog,
                                              django_capture_on_commit_callbacks):
     caplog.set_level(logging.DEBUG)
