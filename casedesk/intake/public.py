@@ -29,7 +29,7 @@ from casedesk.core.errors import ApplicationError
 from casedesk.core.fields import blind_value
 from casedesk.core.states import OPEN_STATES, CaseState
 from casedesk.deadlines.rules import due_date
-from casedesk.letters.selectors import answers_signed
+from casedesk.letters.selectors import answers_signed, documents_for_applicant
 
 from . import routing
 from .models import PublicSubmission
@@ -424,21 +424,20 @@ def public_status(*, case_id: int, today: dt.date | None = None) -> PublicStatus
         case=case, stage=str(PLAIN_STAGE[CaseState(case.state)]), answer_due=due,
         late=bool(due and case.state in OPEN_STATES and today > due),
         question=question, can_reply=case.state in OPEN_STATES, timeline=events,
-        documents=list(case.documents.filter(public=True, generated=True)
-                       .order_by("created_at")),
+        documents=list(documents_for_applicant(case.pk).order_by("created_at")),
         answers=answers,
     )
 
 
 def public_document_open(*, case_id: int, document_id: int):
-    """A letter of the office to the applicant, for download from the status page."""
+    """A letter of the office to the applicant, or a document enclosed with a signed
+    answer, for download from the status page."""
     import io
 
     from casedesk.cases.documents import file_read
-    from casedesk.cases.models import Document
 
-    document = Document.objects.select_related("case__service_member").filter(
-        pk=document_id, case_id=case_id, public=True, generated=True).first()
+    document = documents_for_applicant(case_id).select_related(
+        "case__service_member").filter(pk=document_id).first()
     if document is None:
         raise ApplicationError("not_found", _("No such document."))
     return document, io.BytesIO(file_read(document))

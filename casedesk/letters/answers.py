@@ -320,6 +320,8 @@ def answer_sign(*, actor, case: Case, at: dt.datetime | None = None) -> Answer:
         current.outgoing_number, current.language = number, language
         current.letter_pdf, current.letter_docx = pdf, docx
         current.save()
+        # The enclosures go to the applicant with the letter: she may download them.
+        current.attachments.update(public=True)
         events.answer_signed(locked, at=at, actor=actor, answer_id=current.pk, number=number,
                              supplements=current.supplements_id)
         if moves:

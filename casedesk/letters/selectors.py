@@ -101,6 +101,21 @@ def answers_signed(case: Case) -> list:
                 .prefetch_related("attachments").order_by("signed_at", "id"))
 
 
+def documents_for_applicant(case_id: int):
+    """The case's documents the applicant may download from the status page: the office's
+    letters (generated, public) and the documents enclosed with a signed answer."""
+    from django.db.models import Q
+
+    from casedesk.cases.models import Document
+
+    from .models import Answer, AnswerState
+
+    enclosed = Answer.attachments.through.objects.filter(
+        answer__case_id=case_id, answer__state=AnswerState.SIGNED).values("document_id")
+    return Document.objects.filter(case_id=case_id, public=True).filter(
+        Q(generated=True) | Q(pk__in=enclosed))
+
+
 def answers_to_post(*, office_ids) -> list:
     """Signed answers not posted yet of cases whose first appeal came by post, in the
     offices ``office_ids``, oldest first; with the case, its office and its first

@@ -205,3 +205,39 @@ def test_the_status_page_shows_the_signed_answer_and_its_letter(client, office, 
     assert link in page
     letter = client.get(link)
     assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"
+
+
+def test_a_document_enclosed_with_the_signed_answer_can_be_downloaded(client, office, staff,
+                                                                       settings, tmp_path):
+    """What the office encloses with its answer reaches the applicant with it; a document
+    enclosed in a draft, or not enclosed at all, does not."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from casedesk.cases.documents import document_add
+    from casedesk.letters.answers import answer_draft_save, answer_sign
+    from casedesk.testing import pdf_bytes
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    _, number, code = submit(client, language="ru")
+    case = Case.objects.get(number=number)
+    for name, actor in [("register", Role.INTAKE_CLERK), ("start_review", Role.CASEWORKER)]:
+        case = case_transition(actor=staff[actor], case=case, transition=name)
+    worker = staff[Role.CASEWORKER]
+    reply, internal = (
+        document_add(actor=worker, case=case, doc_type=doc_type,
+                     upload=SimpleUploadedFile(name, pdf_bytes(name), "application/pdf"))
+        for name, doc_type in [("otvet-chasti.pdf", "earlier_answer"),
+                               ("spravka-dlya-dela.pdf", "other")])
+    answer_draft_save(actor=worker, case=case, outcome="upheld", text="Запись исправлена.",
+                      attachment_ids=[reply.pk])
+    client.post("/ru/status/", {"case_number": number, "access_code": code})
+    link = reverse("portal:document", args=[reply.pk])
+    assert link not in client.get("/ru/status/case/").content.decode()
+    assert client.get(link).status_code == 404  # not before the answer is signed
+
+    answer_sign(actor=worker, case=case)
+    page = client.get("/ru/status/case/").content.decode()
+    assert link in page
+    download = client.get(link)
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert client.get(reverse("portal:document", args=[internal.pk])).status_code == 404
