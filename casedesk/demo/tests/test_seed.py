@@ -99,3 +99,22 @@ def test_answered_demo_cases_have_signed_answers_with_texts_and_letters(db, sett
     with_letters = Answer.objects.exclude(letter_pdf=None)
     assert with_letters.count() == 2
     assert all(a.letter_pdf.case_id == a.case_id for a in with_letters)
+
+
+def test_the_demo_shows_caseworkers_what_needs_their_attention(db, settings, tmp_path):
+    """Applicants of some cases awaiting information answer through the portal's service,
+    so the demo's caseworkers find those cases marked in their queues."""
+    from casedesk.demo.generator import applicant_replies
+    from casedesk.notifications.models import Attention
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    generate(count=300, seed=11, batch=300)
+    waiting = set(Case.objects.filter(state=CaseState.AWAITING_INFORMATION,
+                                      assignee__isnull=False).values_list("pk", flat=True))
+    assert len(waiting) >= 2
+    assert applicant_replies(limit=2) == 2
+    items = list(Attention.objects.select_related("case"))
+    assert len({item.case_id for item in items}) == 2 and {i.case_id for i in items} <= waiting
+    for item in items:
+        assert item.user_id == item.case.assignee_id and item.seen_at is None
+        assert item.case.state == CaseState.IN_REVIEW

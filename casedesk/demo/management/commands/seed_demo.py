@@ -8,6 +8,7 @@ from casedesk.cases.models import Case
 from casedesk.demo.generator import (
     DEMO_PASSWORD,
     answer_letters,
+    applicant_replies,
     ensure_reference,
     generate,
 )
@@ -22,10 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=1000, help="cases per transaction")
         parser.add_argument("--letters", type=int, default=12,
                             help="make the letters (PDF, DOCX) of this many latest answers")
+        parser.add_argument("--replies", type=int, default=6,
+                            help="applicants of this many cases awaiting information answer "
+                                 "(through the portal's service: their caseworkers see it)")
         parser.add_argument("--if-empty", action="store_true",
                             help="do nothing if the database already has cases")
 
-    def handle(self, *args, cases, seed, batch, if_empty, letters=12, **options):
+    def handle(self, *args, cases, seed, batch, if_empty, letters=12, replies=6, **options):
         if cases < 0:
             raise CommandError("--cases must be zero or more")
         if if_empty and Case.objects.exists():
@@ -35,12 +39,14 @@ class Command(BaseCommand):
             counts = generate(count=cases, seed=seed, batch=batch,
                               progress=self._progress(cases))
             made = answer_letters(limit=letters)
+            replied = applicant_replies(limit=replies)
             seconds = time.perf_counter() - started
             rate = counts.get("cases", 0) / seconds if seconds else 0
             self.stdout.write(
                 f"Added {counts.get('cases', 0)} cases, {counts.get('appeals', 0)} appeals, "
                 f"{counts.get('events', 0)} events, {counts.get('deadlines', 0)} deadlines, "
-                f"{counts.get('answers', 0)} answers ({made} with their letters) in "
+                f"{counts.get('answers', 0)} answers ({made} with their letters), "
+                f"{replied} replies from applicants in "
                 f"{seconds:.1f} s ({rate:.0f} cases/s on {os.cpu_count()} CPUs, "
                 f"{platform.machine()})."
             )
