@@ -78,7 +78,17 @@ NOTICES = {
     notification_tasks.send_acknowledgement.module_path: "acknowledgement",
     notification_tasks.send_information_request.module_path: "request_information",
     notification_tasks.send_answer_ready.module_path: "answer",
+    notification_tasks.send_letter_notice.module_path: "letter",
 }
+# The move each notice the law requires follows (send_letter_notice's kind).
+LETTER_MOVES = {"forwarding_notice": "forward", "unanswered_notice": "leave_unanswered",
+                "extension_notice": "extend"}
+
+
+def notice_of(task) -> str:
+    """What a queued email is about: its kind, or for a letter notice the move it follows."""
+    kind = NOTICES[task.task_path]
+    return LETTER_MOVES[task.args_kwargs["kwargs"]["kind"]] if kind == "letter" else kind
 
 
 # --- talking to the servers -----------------------------------------------------------
@@ -368,11 +378,13 @@ def test_two_app_servers_and_two_workers_keep_intake_and_moves_correct(
 
     # Emails: each queued once, run once by one of the workers, sent once.
     expected = Counter({("acknowledgement", r["case_number"]): 1 for r in receipts.values()})
+    # The test's ground ("unreadable", casedesk.testing) owes the applicant a notice.
     expected.update((kind, number) for (number, kind) in done.elements()
-                    if kind in ("request_information", "answer"))
+                    if kind in ("request_information", "answer", "forward",
+                                "leave_unanswered"))
     numbers = dict(Case.objects.values_list("pk", "number"))
     notices = list(DBTaskResult.objects.filter(task_path__in=NOTICES))
-    assert Counter((NOTICES[t.task_path], numbers[t.args_kwargs["kwargs"]["case_id"]])
+    assert Counter((notice_of(t), numbers[t.args_kwargs["kwargs"]["case_id"]])
                    for t in notices) == expected
     assert {(t.status, t.return_value) for t in notices} == {("SUCCESSFUL", True)}
     assert all(len(t.worker_ids) == 1 and t.worker_ids[0] in WORKERS for t in notices)
