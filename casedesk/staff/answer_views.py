@@ -85,10 +85,7 @@ def _typed(request) -> dict:
 @login_required
 @require_POST
 def answer_act(request, number: str):
-    try:
-        case = selectors.case_get(actor=request.user, number=number)
-    except ApplicationError as error:
-        raise Http404(str(error)) from None
+    case = views._case_for_action(request, number)
     action = request.POST.get("action", "")
     if action not in ACTIONS:
         return HttpResponseForbidden(_("Unknown action."))

@@ -12,19 +12,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casedesk import rulebook
-from casedesk.cases import selectors as case_selectors
 from casedesk.core.errors import ApplicationError
 from casedesk.review import selectors, services
 from casedesk.review.models import AgendaItem, Decision, DecisionOutcome, VoteChoice
+
+from .views import _case_for_action
 
 
 @login_required
 @require_POST
 def refer(request, number: str):
-    try:
-        case = case_selectors.case_get(actor=request.user, number=number)
-    except ApplicationError as error:
-        raise Http404(str(error)) from None
+    case = _case_for_action(request, number)
     commission = selectors.commissions_for_case(case).filter(
         pk=request.POST.get("commission") or 0).first()
     try:
