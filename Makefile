@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1:8000
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip setuptools
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -29,8 +29,9 @@ run: migrate
 	$(PY) manage.py runserver $(HOST)
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check casedesk bench
+	$(VENV)/bin/ruff check casedesk bench tools
 	$(VENV)/bin/lint-imports
+	$(PY) tools/dep_audit.py
 
 unit: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} DJANGO_ENV=test $(VENV)/bin/pytest -n 2 -p no:cacheprovider
