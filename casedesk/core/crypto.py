@@ -86,13 +86,16 @@ class KeyNotInStore(Exception):  # noqa: N818 - reads as what happened
     def __init__(self, key_id: str, where: str = "") -> None:
         self.key_id = key_id
         self.where = where
+        self._owners: str | None = None
         super().__init__(key_id)
 
     @property
     def owners(self) -> str:
         """Who the key belongs to: a person's id and their case numbers (no personal
-        data), as :func:`key_owners` finds them."""
-        return key_owners([self.key_id]).get(self.key_id, "")
+        data), as :func:`key_owners` finds them (looked up once)."""
+        if self._owners is None:
+            self._owners = key_owners([self.key_id]).get(self.key_id, "")
+        return self._owners
 
     def __str__(self) -> str:
         owner = self.owners or "an unknown record"
