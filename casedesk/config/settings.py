@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A data key missing from the key store: a page naming the case, not a blank one.
+    "casedesk.core.middleware.KeyNotInStoreMiddleware",
 ]
 
 ROOT_URLCONF = "casedesk.config.urls"
@@ -165,13 +167,16 @@ CASEDESK_STATS_DATABASE = os.environ.get(
 
 # Master keys wrapping the data keys: "id:base64(32 bytes)", comma-separated, the first
 # current (`manage.py keys_rotate` re-wraps under it). From the environment or a file.
-# Outside production a development key derived from SECRET_KEY stands in.
+# Outside production a development key derived from SECRET_KEY stands in; in production
+# the server refuses to start without them (casedesk.core.checks).
 if os.environ.get("CASEDESK_MASTER_KEY_FILE"):
     CASEDESK_MASTER_KEYS = Path(os.environ["CASEDESK_MASTER_KEY_FILE"]).read_text().strip()
 else:
     CASEDESK_MASTER_KEYS = os.environ.get("CASEDESK_MASTER_KEYS", "")
-# The key of the blind indexes (keyed hashes of names, phones, emails, search words).
-# Changing it needs `manage.py blind_index_rebuild`.
+# The key of the blind indexes (keyed hashes of names, phones, emails, search words):
+# "v2:base64(32 bytes)" (`python -c "from casedesk.core.crypto import blind_key_new as
+# k; print(k())"`); required in production (casedesk.core.checks). Changing it needs
+# `manage.py blind_index_rebuild`.
 CASEDESK_BLIND_INDEX_KEY = os.environ.get("CASEDESK_BLIND_INDEX_KEY", "")
 # The "all cases" count of the staff queues is cached this long (a scan at 1M cases).
 CASEDESK_QUEUE_ALL_COUNT_SECONDS = int(os.environ.get(

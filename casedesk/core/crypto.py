@@ -26,6 +26,17 @@ default): a key destroyed by another process stays usable there for at most that
 Blind indexes (:func:`blind_index`) are keyed hashes (HMAC-SHA256 under a separate key,
 ``CASEDESK_BLIND_INDEX_KEY``) of normalised identifiers, so exact lookups work without
 decrypting anything.
+
+Sub-keys are derived with HKDF-SHA256 (:func:`subkey`), one ``info`` per purpose. Two
+older derivations (a SHA-256 of a label and the secret) are kept, by name, for data made
+with them: the development master key ``s0`` and the blind-index key of a configured
+key not written ``v2:…`` or of none at all (docs/security.md, "Keys").
+
+A destroyed data key is recorded (:class:`casedesk.core.models.DestroyedKey`): reading
+data sealed with it raises :class:`KeyMissing` (fields read it as empty). A key that is
+neither in the key store nor recorded as destroyed raises :class:`KeyNotInStore`: the
+key store is older than the data (a restore in the wrong order) or damaged, and the data
+must not be read as if it had been erased.
 """
 
 from __future__ import annotations
@@ -34,6 +45,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import logging
 import os
 import threading
 import time
@@ -44,10 +56,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 TEXT_PREFIX = "ck1"
 BYTES_PREFIX = b"CK1"
@@ -58,7 +75,76 @@ _CACHE_MAX = 50_000
 
 
 class KeyMissing(Exception):
-    """The data key is gone (erased) or the ciphertext is not ours."""
+    """The data key was destroyed (erased), or the ciphertext is not ours."""
+
+
+class KeyNotInStore(Exception):  # noqa: N818 - reads as what happened
+    """A data key the data refers to is neither in the key store nor recorded as
+    destroyed: the key store is older than the data (restored in the wrong order) or
+    damaged. Not a :class:`KeyMissing`: nothing may read this as erased data."""
+
+    def __init__(self, key_id: str, where: str = "") -> None:
+        self.key_id = key_id
+        self.where = where
+        self._owners: str | None = None
+        super().__init__(key_id)
+
+    @property
+    def owners(self) -> str:
+        """Who the key belongs to: a person's id and their case numbers (no personal
+        data), as :func:`key_owners` finds them (looked up once)."""
+        if self._owners is None:
+            self._owners = key_owners([self.key_id]).get(self.key_id, "")
+        return self._owners
+
+    def __str__(self) -> str:
+        owner = self.owners or "an unknown record"
+        place = f" (read from {self.where})" if self.where else ""
+        return (f"The data key {self.key_id} of {owner}{place} is missing from the key "
+                "store: the key store backup is older than the data, or damaged. Restore "
+                "a key store backup made after the data backup and run manage.py "
+                "backup_verify (docs/deployment.md).")
+
+
+# ---------------------------------------------------------------------------- sub-keys
+
+
+@lru_cache(maxsize=64)
+def _hkdf(secret: bytes, info: str, length: int) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None,
+                info=f"casedesk/{info}".encode()).derive(secret)
+
+
+def subkey(secret: str | bytes, info: str, length: int = KEY_BYTES) -> bytes:
+    """A key for one purpose (``info``, e.g. ``"access-code/v2"``), derived from
+    ``secret`` with HKDF-SHA256: keys for different purposes say nothing of each other
+    or of ``secret``."""
+    raw = secret.encode() if isinstance(secret, str) else bytes(secret)
+    return _hkdf(raw, info, length)
+
+
+def legacy_digest(label: str, secret: str) -> bytes:
+    """The derivation before HKDF, ``SHA-256("casedesk:<label>:<secret>")``: only to read
+    (or check) what was made with it."""
+    return hashlib.sha256(f"casedesk:{label}:{secret}".encode()).digest()
+
+
+def derived_from_secret_key(candidate: bytes | str) -> bool:
+    """Whether ``candidate`` (a key, raw or as configured) is SECRET_KEY itself or one of
+    the keys this code derives from it (system checks: such a key adds no protection)."""
+    secret = settings.SECRET_KEY or ""
+    raw = candidate.encode() if isinstance(candidate, str) else bytes(candidate)
+    if not secret or not raw:
+        return False
+    forms = {secret.encode()}
+    for label in ("master", "blind", "access-code", "seal", "lookup"):
+        digest = legacy_digest(label, secret)
+        forms |= {digest, digest.hex().encode(), base64.b64encode(digest)}
+    for info in ("master", "blind-index", "access-code/v2", "seal/v2", "lookup/v2"):
+        digest = subkey(secret, info)
+        forms |= {digest, digest.hex().encode(), base64.b64encode(digest)}
+    text = raw.strip()
+    return text in forms or (text.startswith(b"v2:") and text[3:] in forms)
 
 
 # ---------------------------------------------------------------------------- master keys
@@ -119,8 +205,9 @@ def master_keys() -> MasterKeys:
     with _master_lock:
         parsed = _parse_master_keys(spec) if spec else MasterKeys(current="s0", keys={})
         if "s0" not in parsed.keys:
-            derived = hashlib.sha256(f"casedesk:master:{settings.SECRET_KEY}".encode())
-            parsed.keys["s0"] = derived.digest()
+            # The development key, derived the old way (kept so that what it wrapped
+            # stays readable); production refuses to run with it current (checks.py).
+            parsed.keys["s0"] = legacy_digest("master", settings.SECRET_KEY)
         _master = (spec, parsed)
         return parsed
 
@@ -206,6 +293,12 @@ def _datakey_model():
     return DataKey
 
 
+def _destroyed_model():
+    from .models import DestroyedKey
+
+    return DestroyedKey
+
+
 def keys_make(count: int) -> list[tuple[str, str, bytes]]:
     """``count`` new data keys, not stored yet: (id, master key id, wrapped key) each,
     the unwrapped keys cached in this process so that sealing with them needs no query.
@@ -255,7 +348,9 @@ def _aead(key_id: str) -> AESGCM:
     DataKey = _datakey_model()
     row = DataKey.objects.filter(pk=key_id).first()
     if row is None:
-        raise KeyMissing(key_id)
+        if _destroyed_model().objects.filter(pk=key_id).exists():
+            raise KeyMissing(key_id)
+        raise KeyNotInStore(key_id)
     aead = AESGCM(unwrap(row.master_key, row.wrapped))
     _cache.put(key_id, aead)
     return aead
@@ -268,8 +363,43 @@ def keys_destroy(key_ids) -> int:
     _cache.drop(key_ids)
     if not key_ids:
         return 0
-    deleted, _ = _datakey_model().objects.filter(pk__in=key_ids).delete()
+    # The ids are recorded (nothing else: no key, no owner), in the same key-store
+    # transaction as the deletion, so that reading what they sealed is known to be
+    # erased data, not a key store restored from before the data (KeyNotInStore).
+    from .routers import KEYSTORE
+
+    with transaction.atomic(using=KEYSTORE):
+        _destroyed_model().objects.bulk_create(
+            [_destroyed_model()(id=k) for k in key_ids], ignore_conflicts=True)
+        deleted, _ = _datakey_model().objects.filter(pk__in=key_ids).delete()
     return deleted
+
+
+def key_destroyed(key_id: str) -> bool:
+    """Whether ``key_id`` is recorded as destroyed (by an erasure or a finished import)."""
+    return bool(key_id) and _destroyed_model().objects.filter(pk=key_id).exists()
+
+
+# Who a data key belongs to, for error messages and backup_verify: functions that take
+# key ids and return {key id: "person #12 (cases KSM-2026-000097)"}, registered by the
+# apps that hold the owners (core cannot import them). Ids and case numbers only.
+_owner_finders: list = []
+
+
+def key_owners_register(finder) -> None:
+    if finder not in _owner_finders:
+        _owner_finders.append(finder)
+
+
+def key_owners(key_ids) -> dict[str, str]:
+    found: dict[str, str] = {}
+    key_ids = [k for k in key_ids if k]
+    for finder in _owner_finders:
+        try:
+            found.update(finder(key_ids))
+        except Exception:  # naming the owner must not hide the error being reported
+            logger.exception("could not name the owners of data keys")
+    return found
 
 
 def key_exists(key_id: str) -> bool:
@@ -333,22 +463,52 @@ def open_bytes(blob: bytes, aad: str) -> bytes:
 # ---------------------------------------------------------------------------- blind indexes
 
 
+def blind_key_parse(configured: str) -> tuple[str, bytes]:
+    """The version and root of the blind-index key as configured: ``v2:<base64 of 32
+    bytes>`` is used through HKDF, one key per purpose; any other value (the form before
+    v2) or none (SECRET_KEY stands in, development only) the old way, so that indexes made
+    with it still match. Moving to v2 needs ``manage.py blind_index_rebuild``."""
+    configured = (configured or "").strip()
+    if configured.startswith("v2:"):
+        try:
+            raw = base64.b64decode(configured[3:], validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != KEY_BYTES:
+            raise ImproperlyConfigured(
+                f"CASEDESK_BLIND_INDEX_KEY: after 'v2:' must come {KEY_BYTES} bytes in base64")
+        return "v2", raw
+    return "v1", legacy_digest("blind", configured or settings.SECRET_KEY)
+
+
+def blind_key_new() -> str:
+    """A fresh blind-index key in the v2 form."""
+    return "v2:" + base64.b64encode(os.urandom(KEY_BYTES)).decode()
+
+
 class _BlindKey:
-    """The blind-index key and an HMAC-SHA256 object keyed with it, derived once, not on
-    every hash (each hash copies the keyed object); forgotten when the settings change
-    (``setting_changed``: override_settings, pytest-django's ``settings``)."""
+    """The blind-index key and HMAC-SHA256 objects keyed with it (one per purpose in v2),
+    derived once, not on every hash (each hash copies the keyed object); forgotten when
+    the settings change (``setting_changed``: override_settings, pytest-django's
+    ``settings``)."""
 
     def __init__(self) -> None:
-        self.cached: tuple[bytes, hmac.HMAC] | None = None
+        self.cached: tuple[str, bytes, dict[str, hmac.HMAC]] | None = None
 
-    def get(self) -> tuple[bytes, hmac.HMAC]:
+    def get(self) -> tuple[str, bytes, dict[str, hmac.HMAC]]:
         cached = self.cached
         if cached is None:
-            configured = getattr(settings, "CASEDESK_BLIND_INDEX_KEY", "") or ""
-            secret = configured or settings.SECRET_KEY
-            key = hashlib.sha256(f"casedesk:blind:{secret}".encode()).digest()
-            cached = self.cached = (key, hmac.new(key, digestmod=hashlib.sha256))
+            version, root = blind_key_parse(getattr(settings, "CASEDESK_BLIND_INDEX_KEY", ""))
+            cached = self.cached = (version, root, {})
         return cached
+
+    def mac(self, purpose: str) -> hmac.HMAC:
+        version, root, macs = self.get()
+        keyed = macs.get(purpose)
+        if keyed is None:
+            key = root if version == "v1" else subkey(root, f"blind-index/{purpose}")
+            keyed = macs[purpose] = hmac.new(key, digestmod=hashlib.sha256)
+        return keyed
 
     def forget(self, *, setting: str, **kwargs) -> None:
         if setting in ("SECRET_KEY", "CASEDESK_BLIND_INDEX_KEY"):
@@ -360,7 +520,9 @@ setting_changed.connect(_blind.forget, dispatch_uid="casedesk.core.crypto._blind
 
 
 def _blind_key() -> bytes:
-    return _blind.get()[0]
+    """What identifies the blind-index key now (version and root), for caches."""
+    version, root, _macs = _blind.get()
+    return version.encode() + root
 
 
 def normalise(value: str) -> str:
@@ -374,6 +536,6 @@ def blind_index(purpose: str, *parts) -> str:
     texts = [normalise(str(p)) if p is not None else "" for p in parts]
     if not texts or not all(texts):
         return ""
-    keyed = _blind.get()[1].copy()
+    keyed = _blind.mac(purpose).copy()
     keyed.update("\x1f".join([purpose, *texts]).encode())
     return keyed.hexdigest()[:32]

@@ -9,8 +9,11 @@ Such a field cannot be compared in a query (``filter(full_name=…)``) or writte
 ``QuerySet.update()``: both would put plaintext into SQL, so both raise ``TypeError``.
 Use a blind index for lookups.
 
-A value whose key was destroyed (erasure) reads as the field's empty value: ``""``,
-``None`` or ``{}``.
+A value whose key was destroyed (erasure, recorded in the key store) reads as the
+field's empty value: ``""``, ``None`` or ``{}``. A value whose key is simply not in the
+key store raises :class:`casedesk.core.crypto.KeyNotInStore`, naming the column and the
+key's owner (a person's id and case numbers): the key store is older than the data, and
+reading it as empty would show blank cases and let a save overwrite them.
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ class _Encrypted(models.TextField):
             return self.from_plain(crypto.open_text(value, self._aad()))
         except crypto.KeyMissing:
             return self.empty
+        except crypto.KeyNotInStore as missing:
+            raise crypto.KeyNotInStore(missing.key_id, self._aad()) from None
 
     def to_python(self, value):
         return value

@@ -52,3 +52,21 @@ class DataKey(models.Model):
 
     def __str__(self) -> str:
         return self.id
+
+
+class DestroyedKey(models.Model):
+    """The id of a data key that was destroyed on purpose (an erasure, a finished
+    import), kept in the key store beside the live keys: data sealed with it then reads
+    as erased, while a key that is neither here nor in :class:`DataKey` is an error (the
+    key store is older than the data: casedesk.core.crypto.KeyNotInStore). It holds no
+    key and names no one."""
+
+    id = models.CharField(primary_key=True, max_length=32)
+    destroyed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("destroyed data key")
+        verbose_name_plural = _("destroyed data keys")
+
+    def __str__(self) -> str:
+        return self.id

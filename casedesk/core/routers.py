@@ -7,7 +7,7 @@ REPLICA = "replica"
 
 
 def _is_keystore(app_label: str, model_name: str | None) -> bool:
-    return app_label == "core" and model_name == "datakey"
+    return app_label == "core" and model_name in ("datakey", "destroyedkey")
 
 
 class KeystoreRouter:
