@@ -11,6 +11,14 @@ hashes of document contents are blanked too, because they could confirm a guess.
 row of the person stays, with ``erased_at`` set and only their service type and
 region. The cases stay as well (category, state, dates, outcome) for the statistics.
 
+What lies outside the encrypted columns goes too: the access codes of the cases the
+person is in are revoked (``access_code_hash`` blanked, so the old code opens neither the
+status page nor the API, and a portal session that had opened the case stops working),
+the sealed codes and fingerprints of their public submissions are blanked, the email
+tasks of those cases lose their arguments (the sealed code), the sessions that hold one
+of those cases are deleted, and, after the commit, their messages are removed from the
+development mail spool (``EMAIL_FILE_PATH`` of the file-based email backend).
+
 Limits (by design of the per-person keys): an appeal written *about* a person by someone
 else is sealed with its writer's key, so it stays readable until the writer is erased
 too. Retention erases everyone in a case together, so it is not affected.
@@ -27,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -45,12 +54,14 @@ from casedesk.cases.models import (
     Document,
     ExtensionRequest,
 )
-from casedesk.core import crypto
+from casedesk.core import crypto, mail_spool
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
 from casedesk.letters.models import Answer
 from casedesk.people.models import Person
 from casedesk.review.models import Decision, Referral, Vote
+
+from .models import PublicSubmission
 
 # Why a person is erased (the audit entry holds the code, nothing else).
 REASONS = {
@@ -114,10 +125,15 @@ def person_erase(*, actor, person: Person, reason_code: str,
         if locked.erased_at is not None:
             return Erasure(person_id=locked.pk, erased_at=locked.erased_at,
                            already_erased=True)
+        # What the spool is searched for, read while the key still opens it: their
+        # addresses and the numbers of the cases they are in.
+        about = list(_cases_about(locked.pk).values_list("pk", "number"))
+        addresses = _addresses(locked.pk)
         # First the key: that is the erasure. If anything below fails, this transaction
         # rolls back with key_id still set and erased_at unset, and running the erasure
         # again finishes it.
         destroyed = crypto.keys_destroy([locked.key_id])
+        _outside_the_key_store([pk for pk, _number in about])
         appeals = Appeal.objects.filter(submitter_id=locked.pk).update(
             text="", request="", search_tokens="", sender_body="", sender_number="",
             sender_date=None)
@@ -142,12 +158,87 @@ def person_erase(*, actor, person: Person, reason_code: str,
         Person.objects.filter(pk=locked.pk).update(**_PERSON_BLANK, erased_at=at)
         audit_record(action="person.erased", actor=actor, object_type="person",
                      object_id=locked.pk, data={"ground": reason_code})
+        # Files are not transactional: the spool is cleaned once the erasure is committed.
+        numbers = [number for _pk, number in about]
+        transaction.on_commit(lambda: mail_spool.forget(addresses=addresses,
+                                                        case_numbers=numbers))
     # The caller's instance must not keep (or save back) what was erased.
     for name, value in _PERSON_BLANK.items():
         setattr(person, name, value)
     person.erased_at = at
     return Erasure(person_id=locked.pk, erased_at=at, keys_destroyed=destroyed,
                    appeals=appeals, cases=case_count, case_texts=texts)
+
+
+def _addresses(person_id: int) -> list[str]:
+    """The person's email address, read (decrypted) before their key is destroyed."""
+    email = Person.objects.only("key_id", "email").get(pk=person_id).email
+    return [email] if email else []
+
+
+# django-tasks-db's statuses of a task that will not run again.
+_TASKS_FINISHED = ("SUCCESSFUL", "FAILED")
+
+
+def _outside_the_key_store(case_ids: list[int]) -> None:
+    """Revoke what opens or names the cases ``case_ids`` outside the encrypted columns:
+    their access codes, the sealed codes and fingerprints of their public submissions,
+    the arguments of their email tasks and the sessions that hold them."""
+    if not case_ids:
+        return
+    Case.objects.filter(pk__in=case_ids).exclude(access_code_hash="").update(
+        access_code_hash="")
+    PublicSubmission.objects.filter(appeal__case_id__in=case_ids).update(
+        sealed_access_code="", fingerprint="")
+    _tasks_forget(case_ids)
+    _sessions_forget(case_ids)
+
+
+def _tasks_forget(case_ids: list[int]) -> None:
+    """The email tasks of the cases (django-tasks-db rows; ids, a kind and the sealed
+    access code in their arguments): finished ones lose their arguments; one still to run
+    keeps the case id and loses the code (it finds no address to write to any more)."""
+    from django.apps import apps
+
+    if not apps.is_installed("django_tasks_db"):
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.filter(args_kwargs__kwargs__case_id__in=case_ids)
+    rows.filter(status__in=_TASKS_FINISHED).update(args_kwargs={"args": [], "kwargs": {}})
+    for row in rows.exclude(status__in=_TASKS_FINISHED).select_for_update():
+        kwargs = row.args_kwargs.get("kwargs", {})
+        if kwargs.get("sealed_code"):
+            row.args_kwargs = {**row.args_kwargs, "kwargs": {**kwargs, "sealed_code": ""}}
+            row.save(update_fields=["args_kwargs"])
+
+
+_PORTAL_CASE, _PORTAL_RECEIPT = "portal_case", "portal_receipt"  # casedesk.portal.views
+
+
+def _sessions_forget(case_ids: list[int]) -> None:
+    """Delete the stored sessions (database session engines) that opened one of the
+    cases on the portal or hold the receipt of its appeal. Other engines: the portal
+    refuses a session whose case has no access code any more."""
+    if not settings.SESSION_ENGINE.endswith((".db", ".cached_db")):
+        return
+    from django.contrib.sessions.models import Session
+
+    numbers = set(Case.objects.filter(pk__in=case_ids).values_list("number", flat=True))
+    stale = []
+    for key, data in Session.objects.values_list("session_key", "session_data").iterator():
+        decoded = Session(session_key=key, session_data=data).get_decoded()
+        receipt = decoded.get(_PORTAL_RECEIPT) or {}
+        if decoded.get(_PORTAL_CASE) in case_ids or (
+                isinstance(receipt, dict) and receipt.get("case_number") in numbers):
+            stale.append(key)
+    if stale:
+        Session.objects.filter(session_key__in=stale).delete()
+        if settings.SESSION_ENGINE.endswith(".cached_db"):
+            from django.contrib.sessions.backends.cached_db import SessionStore
+
+            for key in stale:
+                SessionStore(session_key=key).delete(key)
 
 
 # ---------------------------------------------------------------------------- retention

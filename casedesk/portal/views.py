@@ -141,9 +141,19 @@ def status(request):
                   status=400 if error else 200)
 
 
+def _session_case(request) -> int | None:
+    """The case this session opened with its number and code, while that code still
+    works: an erasure revokes it, and the session stops showing the case."""
+    case_id = request.session.get(SESSION_CASE)
+    if case_id and not public.case_access_open(case_id=case_id):
+        request.session.pop(SESSION_CASE, None)
+        return None
+    return case_id
+
+
 @never_cache
 def case(request):
-    case_id = request.session.get(SESSION_CASE)
+    case_id = _session_case(request)
     if not case_id:
         return redirect("portal:status")
     form = forms.ReplyForm(request.POST or None, request.FILES or None)
@@ -173,7 +183,7 @@ def case(request):
 def document(request, document_id: int):
     from django.http import FileResponse, Http404
 
-    case_id = request.session.get(SESSION_CASE)
+    case_id = _session_case(request)
     if not case_id:
         return redirect("portal:status")
     try:
