@@ -24,7 +24,8 @@ else is sealed with its writer's key, so it stays readable until the writer is e
 too. Retention erases everyone in a case together, so it is not affected.
 
 :func:`retention_apply` erases the people whose cases are all closed and past the
-retention period of the rulebook version each case was opened under (retention.yaml).
+retention period of the rulebook version each case was opened under (retention.yaml),
+and blanks the sealed access codes that are no longer needed (:func:`sealed_codes_expire`).
 
 Other processes may hold an unwrapped copy of a destroyed key in memory for at most
 ``CASEDESK_KEY_CACHE_SECONDS``.
@@ -301,6 +302,35 @@ class RetentionRun:
     unknown_versions: list[str]  # rulebook versions of cases that are not installed
 
 
+# How long the sealed access code of a public submission is kept, so that a client that
+# lost the answer and sends the same idempotency key again gets its code once more. After
+# that a repeat gets the case number without the code (the lost-code page issues a new
+# one).
+SEALED_CODE_KEPT = dt.timedelta(days=1)
+
+
+def sealed_codes_expire(*, now: dt.datetime | None = None) -> int:
+    """Blank the sealed access codes that have served their purpose: those of public
+    submissions older than ``SEALED_CODE_KEPT``, and those in the arguments of email
+    tasks that have finished (sent or failed for good). Returns how many were blanked."""
+    now = now or timezone.now()
+    count = PublicSubmission.objects.filter(created_at__lt=now - SEALED_CODE_KEPT).exclude(
+        sealed_access_code="").update(sealed_access_code="")
+    from django.apps import apps
+
+    if apps.is_installed("django_tasks_db"):
+        from django_tasks_db.models import DBTaskResult
+
+        finished = DBTaskResult.objects.filter(status__in=_TASKS_FINISHED,
+                                               args_kwargs__kwargs__has_key="sealed_code")
+        for row in finished.exclude(args_kwargs__kwargs__sealed_code="").iterator():
+            row.args_kwargs = {**row.args_kwargs,
+                               "kwargs": {**row.args_kwargs["kwargs"], "sealed_code": ""}}
+            row.save(update_fields=["args_kwargs"])
+            count += 1
+    return count
+
+
 def retention_apply(*, today: dt.date | None = None, dry_run: bool = False) -> RetentionRun:
     """Erase (as the system, reason ``retention``) everyone whose cases are all closed and
     past retention; a dry run only counts. Each person is erased in a transaction of
@@ -326,6 +356,7 @@ def retention_apply(*, today: dt.date | None = None, dry_run: bool = False) -> R
     unknown = sorted(Case.objects.exclude(rulebook_version__in=installed).order_by()
                      .values_list("rulebook_version", flat=True).distinct())
     if not dry_run:
+        sealed_codes_expire()
         audit_record(action="retention.applied", data={"count": erased})
     return RetentionRun(today=today, dry_run=dry_run, due=len(due_ids), erased=erased,
                         skipped=skipped, kept=kept, without_cases=without,
