@@ -227,7 +227,11 @@ def _sessions_forget(case_ids: list[int]) -> None:
 
     numbers = set(Case.objects.filter(pk__in=case_ids).values_list("number", flat=True))
     stale = []
-    for key, data in Session.objects.values_list("session_key", "session_data").iterator():
+    # Live sessions only: an expired one opens nothing, and since the receipt's code is
+    # sealed under the browser's key (portal.views) a stored session holds no code
+    # readably; it is the live ones that must stop opening the case.
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    for key, data in live.values_list("session_key", "session_data").iterator():
         decoded = Session(session_key=key, session_data=data).get_decoded()
         receipt = decoded.get(_PORTAL_RECEIPT) or {}
         if decoded.get(_PORTAL_CASE) in case_ids or (
