@@ -11,12 +11,21 @@ hashes of document contents are blanked too, because they could confirm a guess.
 row of the person stays, with ``erased_at`` set and only their service type and
 region. The cases stay as well (category, state, dates, outcome) for the statistics.
 
+What lies outside the encrypted columns goes too: the access codes of the cases the
+person is in are revoked (``access_code_hash`` blanked, so the old code opens neither the
+status page nor the API, and a portal session that had opened the case stops working),
+the sealed codes and fingerprints of their public submissions are blanked, the email
+tasks of those cases lose their arguments (the sealed code), the sessions that hold one
+of those cases are deleted, and, after the commit, their messages are removed from the
+development mail spool (``EMAIL_FILE_PATH`` of the file-based email backend).
+
 Limits (by design of the per-person keys): an appeal written *about* a person by someone
 else is sealed with its writer's key, so it stays readable until the writer is erased
 too. Retention erases everyone in a case together, so it is not affected.
 
 :func:`retention_apply` erases the people whose cases are all closed and past the
-retention period of the rulebook version each case was opened under (retention.yaml).
+retention period of the rulebook version each case was opened under (retention.yaml),
+and blanks the sealed access codes that are no longer needed (:func:`sealed_codes_expire`).
 
 Other processes may hold an unwrapped copy of a destroyed key in memory for at most
 ``CASEDESK_KEY_CACHE_SECONDS``.
@@ -27,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -45,12 +55,14 @@ from casedesk.cases.models import (
     Document,
     ExtensionRequest,
 )
-from casedesk.core import crypto
+from casedesk.core import crypto, mail_spool
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
 from casedesk.letters.models import Answer
 from casedesk.people.models import Person
 from casedesk.review.models import Decision, Referral, Vote
+
+from .models import PublicSubmission
 
 # Why a person is erased (the audit entry holds the code, nothing else).
 REASONS = {
@@ -114,10 +126,15 @@ def person_erase(*, actor, person: Person, reason_code: str,
         if locked.erased_at is not None:
             return Erasure(person_id=locked.pk, erased_at=locked.erased_at,
                            already_erased=True)
+        # What the spool is searched for, read while the key still opens it: their
+        # addresses and the numbers of the cases they are in.
+        about = list(_cases_about(locked.pk).values_list("pk", "number"))
+        addresses = _addresses(locked.pk)
         # First the key: that is the erasure. If anything below fails, this transaction
         # rolls back with key_id still set and erased_at unset, and running the erasure
         # again finishes it.
         destroyed = crypto.keys_destroy([locked.key_id])
+        _outside_the_key_store([pk for pk, _number in about])
         appeals = Appeal.objects.filter(submitter_id=locked.pk).update(
             text="", request="", search_tokens="", sender_body="", sender_number="",
             sender_date=None)
@@ -142,12 +159,91 @@ def person_erase(*, actor, person: Person, reason_code: str,
         Person.objects.filter(pk=locked.pk).update(**_PERSON_BLANK, erased_at=at)
         audit_record(action="person.erased", actor=actor, object_type="person",
                      object_id=locked.pk, data={"ground": reason_code})
+        # Files are not transactional: the spool is cleaned once the erasure is committed.
+        numbers = [number for _pk, number in about]
+        transaction.on_commit(lambda: mail_spool.forget(addresses=addresses,
+                                                        case_numbers=numbers))
     # The caller's instance must not keep (or save back) what was erased.
     for name, value in _PERSON_BLANK.items():
         setattr(person, name, value)
     person.erased_at = at
     return Erasure(person_id=locked.pk, erased_at=at, keys_destroyed=destroyed,
                    appeals=appeals, cases=case_count, case_texts=texts)
+
+
+def _addresses(person_id: int) -> list[str]:
+    """The person's email address, read (decrypted) before their key is destroyed."""
+    email = Person.objects.only("key_id", "email").get(pk=person_id).email
+    return [email] if email else []
+
+
+# django-tasks-db's statuses of a task that will not run again.
+_TASKS_FINISHED = ("SUCCESSFUL", "FAILED")
+
+
+def _outside_the_key_store(case_ids: list[int]) -> None:
+    """Revoke what opens or names the cases ``case_ids`` outside the encrypted columns:
+    their access codes, the sealed codes and fingerprints of their public submissions,
+    the arguments of their email tasks and the sessions that hold them."""
+    if not case_ids:
+        return
+    Case.objects.filter(pk__in=case_ids).exclude(access_code_hash="").update(
+        access_code_hash="")
+    PublicSubmission.objects.filter(appeal__case_id__in=case_ids).update(
+        sealed_access_code="", fingerprint="")
+    _tasks_forget(case_ids)
+    _sessions_forget(case_ids)
+
+
+def _tasks_forget(case_ids: list[int]) -> None:
+    """The email tasks of the cases (django-tasks-db rows; ids, a kind and the sealed
+    access code in their arguments): finished ones lose their arguments; one still to run
+    keeps the case id and loses the code (it finds no address to write to any more)."""
+    from django.apps import apps
+
+    if not apps.is_installed("django_tasks_db"):
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.filter(args_kwargs__kwargs__case_id__in=case_ids)
+    rows.filter(status__in=_TASKS_FINISHED).update(args_kwargs={"args": [], "kwargs": {}})
+    for row in rows.exclude(status__in=_TASKS_FINISHED).select_for_update():
+        kwargs = row.args_kwargs.get("kwargs", {})
+        if kwargs.get("sealed_code"):
+            row.args_kwargs = {**row.args_kwargs, "kwargs": {**kwargs, "sealed_code": ""}}
+            row.save(update_fields=["args_kwargs"])
+
+
+_PORTAL_CASE, _PORTAL_RECEIPT = "portal_case", "portal_receipt"  # casedesk.portal.views
+
+
+def _sessions_forget(case_ids: list[int]) -> None:
+    """Delete the stored sessions (database session engines) that opened one of the
+    cases on the portal or hold the receipt of its appeal. Other engines: the portal
+    refuses a session whose case has no access code any more."""
+    if not settings.SESSION_ENGINE.endswith((".db", ".cached_db")):
+        return
+    from django.contrib.sessions.models import Session
+
+    numbers = set(Case.objects.filter(pk__in=case_ids).values_list("number", flat=True))
+    stale = []
+    # Live sessions only: an expired one opens nothing, and since the receipt's code is
+    # sealed under the browser's key (portal.views) a stored session holds no code
+    # readably; it is the live ones that must stop opening the case.
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    for key, data in live.values_list("session_key", "session_data").iterator():
+        decoded = Session(session_key=key, session_data=data).get_decoded()
+        receipt = decoded.get(_PORTAL_RECEIPT) or {}
+        if decoded.get(_PORTAL_CASE) in case_ids or (
+                isinstance(receipt, dict) and receipt.get("case_number") in numbers):
+            stale.append(key)
+    if stale:
+        Session.objects.filter(session_key__in=stale).delete()
+        if settings.SESSION_ENGINE.endswith(".cached_db"):
+            from django.contrib.sessions.backends.cached_db import SessionStore
+
+            for key in stale:
+                SessionStore(session_key=key).delete(key)
 
 
 # ---------------------------------------------------------------------------- retention
@@ -210,6 +306,35 @@ class RetentionRun:
     unknown_versions: list[str]  # rulebook versions of cases that are not installed
 
 
+# How long the sealed access code of a public submission is kept, so that a client that
+# lost the answer and sends the same idempotency key again gets its code once more. After
+# that a repeat gets the case number without the code (the lost-code page issues a new
+# one).
+SEALED_CODE_KEPT = dt.timedelta(days=1)
+
+
+def sealed_codes_expire(*, now: dt.datetime | None = None) -> int:
+    """Blank the sealed access codes that have served their purpose: those of public
+    submissions older than ``SEALED_CODE_KEPT``, and those in the arguments of email
+    tasks that have finished (sent or failed for good). Returns how many were blanked."""
+    now = now or timezone.now()
+    count = PublicSubmission.objects.filter(created_at__lt=now - SEALED_CODE_KEPT).exclude(
+        sealed_access_code="").update(sealed_access_code="")
+    from django.apps import apps
+
+    if apps.is_installed("django_tasks_db"):
+        from django_tasks_db.models import DBTaskResult
+
+        finished = DBTaskResult.objects.filter(status__in=_TASKS_FINISHED,
+                                               args_kwargs__kwargs__has_key="sealed_code")
+        for row in finished.exclude(args_kwargs__kwargs__sealed_code="").iterator():
+            row.args_kwargs = {**row.args_kwargs,
+                               "kwargs": {**row.args_kwargs["kwargs"], "sealed_code": ""}}
+            row.save(update_fields=["args_kwargs"])
+            count += 1
+    return count
+
+
 def retention_apply(*, today: dt.date | None = None, dry_run: bool = False) -> RetentionRun:
     """Erase (as the system, reason ``retention``) everyone whose cases are all closed and
     past retention; a dry run only counts. Each person is erased in a transaction of
@@ -235,6 +360,7 @@ def retention_apply(*, today: dt.date | None = None, dry_run: bool = False) -> R
     unknown = sorted(Case.objects.exclude(rulebook_version__in=installed).order_by()
                      .values_list("rulebook_version", flat=True).distinct())
     if not dry_run:
+        sealed_codes_expire()
         audit_record(action="retention.applied", data={"count": erased})
     return RetentionRun(today=today, dry_run=dry_run, due=len(due_ids), erased=erased,
                         skipped=skipped, kept=kept, without_cases=without,

@@ -408,6 +408,12 @@ def case_open_public(*, case_number: str, access_code: str) -> Case:
     return case
 
 
+def case_access_open(*, case_id: int) -> bool:
+    """Whether the case a portal session opened can still be shown: not once its access
+    code was revoked (``access_code_hash`` blanked by an erasure)."""
+    return Case.objects.filter(pk=case_id).exclude(access_code_hash="").exists()
+
+
 def public_status(*, case_id: int, today: dt.date | None = None) -> PublicStatus:
     case = Case.objects.select_related("office").get(pk=case_id)
     today = today or timezone.localdate()
@@ -519,7 +525,7 @@ def public_event_text(event: CaseEvent) -> str | None:
             text += " " + gettext("The office asked: %(message)s") % {"message": message}
         if transition == "answer" and (outcome := _label(Outcome, data.get("outcome"))):
             text += " " + gettext("Outcome: %(outcome)s.") % {"outcome": outcome}
-        body = (event.texts or {}).get("forwarded_to") or data.get("forwarded_to")
+        body = (event.texts or {}).get("forwarded_to")
         if transition == "forward" and body:
             text += " " + gettext("Forwarded to: %(body)s.") % {"body": body}
         return text

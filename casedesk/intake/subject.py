@@ -47,6 +47,8 @@ def subject_export(*, actor, person: Person) -> bytes:
             "number": c.number, "office": c.office.code, "state": c.state,
             "category": c.category, "received_at": c.received_at.isoformat(),
             "role": "service_member" if c.service_member_id == person.pk else "applicant",
+            # The body the appeal went to (a recipient of their data, GDPR art. 15(1)(c)).
+            "forwarded_to": c.forwarded_to or None, "forward_body": c.forward_body or None,
         } for c in cases],
         "appeals": [{
             "case": a.case.number, "channel": a.channel, "received_at": a.received_at.isoformat(),

@@ -7,6 +7,7 @@ never cached. Submissions and status checks are rate-limited per client.
 
 from __future__ import annotations
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,6 +27,11 @@ from .offices import office_card, office_card_by_id, office_cards
 SESSION_CASE = "portal_case"
 SESSION_RECEIPT = "portal_receipt"
 SESSION_LAST = "portal_last_submission"
+# Between the POST of an appeal and its receipt page the access code waits in the session
+# sealed under a one-time key that only the browser holds (this cookie): the session row
+# never holds the code readably, and the receipt page removes both.
+RECEIPT_KEY_COOKIE = "portal_receipt_key"
+RECEIPT_KEY_SECONDS = 600
 
 
 def _limited(request, group: str, rate: str, key="ip", increment=True) -> bool:
@@ -80,12 +86,19 @@ def appeal(request):
             else:
                 request.session[SESSION_LAST] = {"key": key,
                                                   "fingerprint": public.fingerprint(payload)}
+                one_time = Fernet.generate_key()
                 request.session[SESSION_RECEIPT] = {
-                    "case_number": receipt.case_number, "access_code": receipt.access_code,
+                    "case_number": receipt.case_number,
+                    "access_code": Fernet(one_time).encrypt(
+                        receipt.access_code.encode()).decode() if receipt.access_code else "",
                     "answer_due": receipt.answer_due.isoformat() if receipt.answer_due else "",
                     "office_id": receipt.office_id,
                 }
-                return redirect("portal:receipt")
+                response = redirect("portal:receipt")
+                response.set_cookie(RECEIPT_KEY_COOKIE, one_time.decode(),
+                                    max_age=RECEIPT_KEY_SECONDS, httponly=True,
+                                    secure=settings.SESSION_COOKIE_SECURE, samesite="Lax")
+                return response
     book = rulebook.current()
     return render(request, "portal/appeal.html", {
         "form": form, "error": error, "upload_hint": upload_hint(),
@@ -101,13 +114,28 @@ def receipt(request):
         return redirect("portal:status")
     shown = dict(data)
     if data.get("access_code"):
-        request.session[SESSION_RECEIPT] = {**data, "access_code": ""}
+        shown["access_code"] = _receipt_code(data["access_code"],
+                                             request.COOKIES.get(RECEIPT_KEY_COOKIE, ""))
+        if shown["access_code"]:  # without the browser's key it stays sealed, unread
+            request.session[SESSION_RECEIPT] = {**data, "access_code": ""}
     import datetime as dt
 
     due = dt.date.fromisoformat(shown["answer_due"]) if shown.get("answer_due") else None
-    return render(request, "portal/receipt.html", {
+    response = render(request, "portal/receipt.html", {
         "receipt": shown, "answer_due": due,
         "office": office_card_by_id(shown.get("office_id"))})
+    if RECEIPT_KEY_COOKIE in request.COOKIES:
+        response.delete_cookie(RECEIPT_KEY_COOKIE, samesite="Lax")
+    return response
+
+
+def _receipt_code(sealed: str, one_time_key: str) -> str:
+    """The access code sealed in the session under the browser's one-time key; "" when
+    the key is missing or does not open it (the receipt then shows the number only)."""
+    try:
+        return Fernet(one_time_key.encode()).decrypt(sealed.encode()).decode()
+    except (InvalidToken, ValueError, TypeError):
+        return ""
 
 
 @never_cache
@@ -141,9 +169,19 @@ def status(request):
                   status=400 if error else 200)
 
 
+def _session_case(request) -> int | None:
+    """The case this session opened with its number and code, while that code still
+    works: an erasure revokes it, and the session stops showing the case."""
+    case_id = request.session.get(SESSION_CASE)
+    if case_id and not public.case_access_open(case_id=case_id):
+        request.session.pop(SESSION_CASE, None)
+        return None
+    return case_id
+
+
 @never_cache
 def case(request):
-    case_id = request.session.get(SESSION_CASE)
+    case_id = _session_case(request)
     if not case_id:
         return redirect("portal:status")
     form = forms.ReplyForm(request.POST or None, request.FILES or None)
@@ -173,7 +211,7 @@ def case(request):
 def document(request, document_id: int):
     from django.http import FileResponse, Http404
 
-    case_id = request.session.get(SESSION_CASE)
+    case_id = _session_case(request)
     if not case_id:
         return redirect("portal:status")
     try:

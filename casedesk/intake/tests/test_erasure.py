@@ -404,3 +404,54 @@ def test_erasure_makes_the_answers_unreadable(own_case, staff, office):
     # The facts stay for the statistics and the register.
     kept = Answer.objects.get(pk=signed.pk)
     assert kept.outgoing_number == signed.outgoing_number and kept.outcome == "upheld"
+
+
+# --- codes outside the encrypted columns (issue 15, findings 2 and 11) --------------------
+
+
+def test_erasures_from_before_revoking_are_revoked_by_the_data_migration(own_case):
+    """An erasure made by an older release left the access code working: the migration
+    intake.0004 revokes it."""
+    import importlib
+
+    from django.apps import apps
+
+    from casedesk.core import secrets
+
+    person_erase(actor=None, person=own_case.service_member, reason_code="request")
+    Case.objects.filter(pk=own_case.pk).update(
+        access_code_hash=secrets.access_code_hash("ABCD-EFGH-JKMN"))
+    migration = importlib.import_module(
+        "casedesk.intake.migrations.0004_erased_cases_access_revoked")
+
+    class Editor:
+        connection = connection
+
+    migration.revoke(apps, Editor())
+    assert Case.objects.get(pk=own_case.pk).access_code_hash == ""
+
+
+def test_sealed_codes_are_blanked_once_they_served(register, office):
+    """A submission's sealed code is kept a day for a repeated request, then blanked by
+    the daily retention run."""
+    from django.utils import timezone
+
+    from casedesk.intake import public
+    from casedesk.intake.erasure import SEALED_CODE_KEPT, sealed_codes_expire
+    from casedesk.intake.models import PublicSubmission
+
+    receipt = public.appeal_submit(
+        channel="web", idempotency_key="sealed-code-0001", payload={"n": 1},
+        applicant=PersonData(full_name=MOTHER, email=EMAIL), relation="self",
+        service_member=None, text=TEXT, consent=True, office=office)
+    assert PublicSubmission.objects.get().sealed_access_code
+    assert sealed_codes_expire() == 0
+    assert sealed_codes_expire(now=timezone.now() + SEALED_CODE_KEPT
+                               + dt.timedelta(minutes=1)) == 1
+    assert PublicSubmission.objects.get().sealed_access_code == ""
+    # A repeat of the request now gets its number, without the code.
+    again = public.appeal_submit(
+        channel="web", idempotency_key="sealed-code-0001", payload={"n": 1},
+        applicant=PersonData(full_name=MOTHER, email=EMAIL), relation="self",
+        service_member=None, text=TEXT, consent=True, office=office)
+    assert again.case_number == receipt.case_number and again.access_code == ""

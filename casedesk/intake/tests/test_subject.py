@@ -47,3 +47,16 @@ def test_command_writes_the_file(register, staff, tmp_path):
     with pytest.raises(CommandError):
         call_command("subject_export", person=person.pk, supervisor="caseworker",
                      output=str(out))
+
+
+def test_export_names_the_body_the_case_was_forwarded_to(register, staff):
+    """The body a case was forwarded to received the person's data: the export says so
+    (as typed by staff, decrypted)."""
+    from casedesk.cases.services import case_transition
+
+    case = register()
+    case_transition(actor=staff[Role.CASEWORKER], case=case, transition="forward",
+                    forward_body="other", forwarded_to="Военная прокуратура в/ч 12345")
+    data = json.loads(subject_export(actor=staff[Role.SUPERVISOR], person=case.service_member))
+    assert data["cases"][0]["forwarded_to"] == "Военная прокуратура в/ч 12345"
+    assert data["cases"][0]["forward_body"] == "other"
