@@ -224,14 +224,16 @@ CASEDESK_MAX_UPLOAD_BYTES = int(os.environ.get("CASEDESK_MAX_UPLOAD_BYTES", str(
 CASEDESK_IMPORT_MAX_BYTES = int(os.environ.get("CASEDESK_IMPORT_MAX_BYTES", str(20 * 1024**2)))
 # The form fields of one request, files aside (Django refuses more with a 400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
-# Files in one request: the portal's attachments (intake.public.MAX_ATTACHMENTS; a test
-# keeps the two equal). Django refuses more with a 400.
-DATA_UPLOAD_MAX_NUMBER_FILES = 5
-# The largest request body: the most files of the largest size, or one import, plus the
-# fields. casedesk.web.middleware.RequestSizeMiddleware answers 413 to a larger
-# Content-Length before anything reads the body.
+# Files in one request: Django refuses more with a bare 400. Above the portal's 5
+# attachments (intake.public.MAX_ATTACHMENTS), so that 6 chosen files get the form's own
+# message; memory is bounded by the byte cap below, not by this count.
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# The largest request body: the portal's 5 attachments of the largest size (a test keeps
+# this in step with MAX_ATTACHMENTS), or one import, plus the fields.
+# casedesk.web.middleware.RequestSizeMiddleware answers 413 to a larger Content-Length
+# before anything reads the body.
 CASEDESK_MAX_REQUEST_BYTES = int(os.environ.get("CASEDESK_MAX_REQUEST_BYTES", str(
-    max(DATA_UPLOAD_MAX_NUMBER_FILES * CASEDESK_MAX_UPLOAD_BYTES, CASEDESK_IMPORT_MAX_BYTES)
+    max(5 * CASEDESK_MAX_UPLOAD_BYTES, CASEDESK_IMPORT_MAX_BYTES)
     + DATA_UPLOAD_MAX_MEMORY_SIZE)))
 # Uploaded files stay in memory, never in a temporary file: Django's default spools files
 # above FILE_UPLOAD_MAX_MEMORY_SIZE to the system temporary directory, in plaintext, where

@@ -36,6 +36,7 @@ def is_outage(error: BaseException | None) -> bool:
     while error is not None and seen < 10:
         if isinstance(error, OUTAGE_ERRORS):
             return True
-        error = error.__cause__ or error.__context__
+        # ``raise ... from None`` said the earlier error does not matter any more.
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
         seen += 1
     return False

@@ -159,3 +159,27 @@ def test_the_api_answers_an_outage_with_a_json_503_and_a_retry_is_one_appeal(
     assert first.status_code == again.status_code == 201
     assert first.json()["case_number"] == again.json()["case_number"]
     assert Appeal.objects.count() == 1
+
+
+def test_only_a_database_that_does_not_answer_is_an_outage():
+    from django.db import IntegrityError, ProgrammingError
+
+    from casedesk.core.outage import is_outage
+
+    assert is_outage(OperationalError("gone")) and is_outage(InterfaceError("closed"))
+    try:
+        try:
+            raise OperationalError("gone")
+        except OperationalError as error:
+            raise RuntimeError("while saving") from error
+    except RuntimeError as wrapped:
+        assert is_outage(wrapped)
+    try:
+        try:
+            raise OperationalError("gone")
+        except OperationalError:
+            raise ValueError("handled, and said so") from None
+    except ValueError as unrelated:
+        assert not is_outage(unrelated)
+    assert not is_outage(IntegrityError("duplicate")) and not is_outage(ProgrammingError())
+    assert not is_outage(RuntimeError("a bug")) and not is_outage(None)

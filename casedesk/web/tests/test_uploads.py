@@ -67,7 +67,8 @@ def test_upload_settings_bound_the_memory_of_one_request():
     # Every request that gets past the size cap is kept in memory, never spooled.
     assert project_settings.FILE_UPLOAD_MAX_MEMORY_SIZE >= \
         project_settings.CASEDESK_MAX_REQUEST_BYTES
-    assert project_settings.DATA_UPLOAD_MAX_NUMBER_FILES == MAX_ATTACHMENTS
+    # One file more than the portal takes still reaches the form, which says why.
+    assert project_settings.DATA_UPLOAD_MAX_NUMBER_FILES > MAX_ATTACHMENTS
     assert project_settings.CASEDESK_MAX_REQUEST_BYTES >= (
         MAX_ATTACHMENTS * project_settings.CASEDESK_MAX_UPLOAD_BYTES)
     assert project_settings.CASEDESK_MAX_REQUEST_BYTES <= 64 * 1024**2
@@ -140,3 +141,14 @@ def test_the_case_page_previews_images_only_and_never_frames_a_document(client, 
     assert "<iframe" not in html
     assert f'<img src="/ru/staff/cases/{document.case.number}/documents/{image.pk}/"' in html
     assert "frame-src 'none'" in page["Content-Security-Policy"]
+
+
+def test_six_files_get_the_forms_own_message_not_a_bare_400(office):
+    from casedesk.web.tests.test_outage import appeal_data, form_key
+
+    client = Client()
+    data = appeal_data(form_key(client, "en"))
+    data["files"] = [SimpleUploadedFile(f"photo{i}.png", png_bytes()) for i in range(6)]
+    response = client.post("/en/appeal/", data)
+    assert response.status_code == 400
+    assert "At most 5 files can be attached." in response.content.decode()
