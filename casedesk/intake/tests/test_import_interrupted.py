@@ -175,3 +175,33 @@ def csv_file_bytes() -> bytes:
     target = Target()
     write_csv(target, ROWS)
     return target.data
+
+
+def test_a_connection_lost_during_the_commit_gives_nothing_back(csv_file, clerk, office,
+                                                                monkeypatch):
+    """The commit may have gone through: the numbers may be in use, so they are kept, and
+    the message says the import may have been saved (running it again is safe)."""
+    from django.db import connections
+
+    data = connections["default"]
+    commit, emit = data.savepoint_commit, bulk_import.hooks.emit
+    armed, failed = [], []
+
+    def last_step(*args, **kwargs):  # the import's last statement before its commit
+        armed.append(True)
+        return emit(*args, **kwargs)
+
+    def lost_once(sid):
+        if armed and not failed:
+            failed.append(sid)
+            raise OperationalError("server closed the connection unexpectedly")
+        return commit(sid)
+
+    monkeypatch.setattr(bulk_import.hooks, "emit", last_step)
+    monkeypatch.setattr(data, "savepoint_commit", lost_once)  # the tests' commit
+    with pytest.raises(ApplicationError) as info:
+        appeals_import(actor=clerk, office=office, path=csv_file(ROWS), use_copy=False)
+    assert failed
+    with translation.override("en"):
+        assert "it may have been saved" in str(info.value)
+    assert CaseNumberCounter.objects.get().last == 5  # not given back
