@@ -133,7 +133,7 @@ PDF_ACTIVE_NAMES = frozenset({
 })
 _PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r /<>\[\]()\{\}%]*)")
 _PDF_HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_PDF_STREAM = re.compile(rb"stream\r?\n")  # "endstream" is skipped where it is met
 # Object streams (PDF 1.5) hold dictionaries compressed: those are opened and read too,
 # each up to this many bytes, and up to this many in all (else the file is refused).
 PDF_OBJECT_STREAM_BYTES = 16 * 1024**2
@@ -141,8 +141,8 @@ PDF_OBJECT_STREAMS_TOTAL = 64 * 1024**2
 
 
 def _pdf_names(data: bytes) -> set[bytes]:
-    return {_PDF_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
-            for match in _PDF_NAME.finditer(data)}
+    return {_PDF_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), name) if b"#" in name
+            else name for name in set(_PDF_NAME.findall(data))}
 
 
 def pdf_active_parts(data: bytes) -> set[str]:
@@ -158,8 +158,8 @@ def pdf_active_parts(data: bytes) -> set[str]:
     budget = PDF_OBJECT_STREAMS_TOTAL
     position = 0
     for match in _PDF_STREAM.finditer(data):
-        if match.start() < position:
-            continue  # inside the body of the stream before
+        if match.start() < position or data[max(0, match.start() - 3):match.start()] == b"end":
+            continue  # inside the body of the stream before, or its end
         outside.append(data[position:match.start()])
         end = data.find(b"endstream", match.end())
         end = len(data) if end == -1 else end
