@@ -7,6 +7,13 @@ out, for uploads and for generated letters alike.
 Uploads are judged by their content, never by their name or the type the browser sent:
 the first bytes must be one of ``ALLOWED_TYPES``. The stored name is random (see
 ``models.document_path``); the name the person gave is kept, cleaned, for display only.
+
+What the content may hold is checked too (:func:`_check_content`): a PDF with scripts,
+automatic actions, launch actions or embedded files is refused (:func:`pdf_active_parts`),
+and so is an image whose header announces more than ``Image.MAX_IMAGE_PIXELS`` pixels (a
+decompression bomb), read from the header by Pillow without decoding the pixels. Staff
+and applicants get every document as a download (``Content-Disposition: attachment``,
+``Content-Security-Policy: sandbox``: the views), never rendered as a page of our site.
 """
 
 from __future__ import annotations
@@ -15,7 +22,10 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import re
 import unicodedata
+import warnings
+import zlib
 
 import filetype
 from django.conf import settings
@@ -25,6 +35,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
 
 from casedesk.accounts.roles import Role
 from casedesk.audit.models import ActorKind
@@ -108,6 +119,127 @@ def _inspect(upload: UploadedFile) -> tuple[str, int, str]:
     if mime is None:
         mime = _sniff(head)
     return mime, size, digest.hexdigest()
+
+
+# --- what a file may hold ---------------------------------------------------------------
+
+# PDF names that run something or carry another file: JavaScript (also reached from
+# /OpenAction or /Names), additional actions fired on opening a page or a field (/AA),
+# launching a program, embedded and attached files, Flash (RichMedia). A name may be
+# written with #xx escapes (/J#61vaScript); it is compared after decoding them.
+PDF_ACTIVE_NAMES = frozenset({
+    b"JS", b"JavaScript", b"AA", b"Launch", b"EmbeddedFile", b"EmbeddedFiles",
+    b"RichMedia",
+})
+_PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r /<>\[\]()\{\}%]*)")
+_PDF_HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"stream\r?\n")  # "endstream" is skipped where it is met
+# Object streams (PDF 1.5) hold dictionaries compressed: those are opened and read too,
+# each up to this many bytes, and up to this many in all (else the file is refused).
+PDF_OBJECT_STREAM_BYTES = 16 * 1024**2
+PDF_OBJECT_STREAMS_TOTAL = 64 * 1024**2
+
+
+def _pdf_names(data: bytes) -> set[bytes]:
+    return {_PDF_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), name) if b"#" in name
+            else name for name in set(_PDF_NAME.findall(data))}
+
+
+def pdf_active_parts(data: bytes) -> set[str]:
+    """The names of ``PDF_ACTIVE_NAMES`` found in the PDF ``data``: in its objects outside
+    streams, and inside its (Flate-compressed) object streams; empty for a PDF of pages
+    only. The bodies of other streams (page contents, images, fonts) are not read: in
+    binary data "/JS" turns up by chance, and no dictionary lives there.
+
+    A scan, not a PDF parser: a name anywhere counts, also in a dictionary that a reader
+    would never reach, so it errs on the side of refusing."""
+    found: set[bytes] = set()
+    outside: list[bytes] = []
+    budget = PDF_OBJECT_STREAMS_TOTAL
+    position = 0
+    for match in _PDF_STREAM.finditer(data):
+        if match.start() < position or data[max(0, match.start() - 3):match.start()] == b"end":
+            continue  # inside the body of the stream before, or its end
+        outside.append(data[position:match.start()])
+        end = data.find(b"endstream", match.end())
+        end = len(data) if end == -1 else end
+        position = end
+        # The stream's dictionary is what precedes "stream", back to its "obj".
+        low = max(0, match.start() - 4096)
+        start = data.rfind(b"obj", low, match.start())
+        if b"ObjStm" not in _pdf_names(data[low if start == -1 else start:match.start()]):
+            continue
+        try:
+            inflated = zlib.decompressobj().decompress(data[match.end():end],
+                                                       PDF_OBJECT_STREAM_BYTES)
+        except zlib.error:
+            continue
+        budget -= len(inflated)
+        if budget < 0:
+            found.add(b"ObjStm")  # more compressed objects than any real document has
+            break
+        found |= _pdf_names(inflated) & PDF_ACTIVE_NAMES
+    outside.append(data[position:])
+    found |= _pdf_names(b"\n".join(outside)) & PDF_ACTIVE_NAMES
+    return {name.decode("ascii", "replace") for name in found}
+
+
+# The Pillow plugin that must read each kind of image (the content was sniffed already).
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
+def max_image_pixels() -> int:
+    return int(Image.MAX_IMAGE_PIXELS or 89_478_485)
+
+
+def _heic_sizes(data: bytes) -> list[tuple[int, int]]:
+    """Width and height of every 'ispe' (image spatial extents) box of a HEIC file."""
+    sizes = []
+    at = data.find(b"ispe")
+    while at != -1 and at + 16 <= len(data):
+        width, height = int.from_bytes(data[at + 8:at + 12], "big"), \
+            int.from_bytes(data[at + 12:at + 16], "big")
+        sizes.append((width, height))
+        at = data.find(b"ispe", at + 4)
+    return sizes
+
+
+def _image_size(data: bytes, mime: str) -> tuple[int, int] | None:
+    """(width, height) from the image's header, without decoding its pixels; None for
+    HEIC without size boxes (Pillow does not read HEIC; it is never decoded here)."""
+    if mime == "image/heic":
+        sizes = _heic_sizes(data)
+        return max(sizes, key=lambda s: s[0] * s[1]) if sizes else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[mime]]) as image:
+                return image.size
+    except Image.DecompressionBombError:
+        return (max_image_pixels() + 1, 1)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise ApplicationError(
+            "image_unreadable",
+            _("The image cannot be read. Add it again as a PDF, JPEG or PNG file.")) from None
+
+
+def _check_content(mime: str, data: bytes) -> None:
+    """Refuse a PDF that can run something and an image too large to decode safely."""
+    if mime == "application/pdf":
+        if pdf_active_parts(data):
+            raise ApplicationError(
+                "pdf_active_content",
+                _("This PDF contains scripts, automatic actions or embedded files, which "
+                  "are not accepted. Print it to a new PDF (\"Print\" → \"Save as PDF\") or "
+                  "take a photo of it, and add that."))
+        return
+    size = _image_size(data, mime)
+    if size is not None and size[0] * size[1] > max_image_pixels():
+        raise ApplicationError(
+            "image_too_large",
+            _("The image is too large: at most %(max)s megapixels are accepted. Make it "
+              "smaller or add it as a PDF."),
+            max=max_image_pixels() // 1_000_000)
 
 
 def _clean_name(name: str | None) -> str:
@@ -195,7 +327,9 @@ def document_add(
                 public=bool(public),
             )
             upload.seek(0)
-            file_store(document, upload.read())
+            data = upload.read()
+            _check_content(content_type, data)
+            file_store(document, data)
             stored = document
             document.save()
             events.document_added(
@@ -217,6 +351,17 @@ def document_add(
                 logger.exception("could not delete the file of a failed upload")
         raise
     return document
+
+
+# Headers of every response that hands out a document's file (staff and applicants): the
+# browser saves it rather than showing it as a page of this site, and, if it is shown
+# anyway (a browser that ignores the disposition, a "open" click), it runs sandboxed: no
+# script, no form, no same-origin access to the staff's session.
+DOCUMENT_HEADERS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
 
 
 def document_open(*, actor, document_id: int, case: Case) -> tuple[Document, File]:

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "casedesk.web.middleware.NoStoreForPeopleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "casedesk.web.middleware.RequestSizeMiddleware",
+    "casedesk.web.middleware.DatabaseOutageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -223,10 +225,27 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Uploads: documents up to this size, of these kinds (checked by content).
 CASEDESK_MAX_UPLOAD_BYTES = int(os.environ.get("CASEDESK_MAX_UPLOAD_BYTES", str(10 * 1024**2)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 # CSV imports in the browser (casedesk.intake.import_jobs): files up to this size.
 CASEDESK_IMPORT_MAX_BYTES = int(os.environ.get("CASEDESK_IMPORT_MAX_BYTES", str(20 * 1024**2)))
+# The form fields of one request, files aside (Django refuses more with a 400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
+# Files in one request: Django refuses more with a bare 400. Above the portal's 5
+# attachments (intake.public.MAX_ATTACHMENTS), so that 6 chosen files get the form's own
+# message; memory is bounded by the byte cap below, not by this count.
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# The largest request body: the portal's 5 attachments of the largest size (a test keeps
+# this in step with MAX_ATTACHMENTS), or one import, plus the fields.
+# casedesk.web.middleware.RequestSizeMiddleware answers 413 to a larger Content-Length
+# before anything reads the body.
+CASEDESK_MAX_REQUEST_BYTES = int(os.environ.get("CASEDESK_MAX_REQUEST_BYTES", str(
+    max(5 * CASEDESK_MAX_UPLOAD_BYTES, CASEDESK_IMPORT_MAX_BYTES)
+    + DATA_UPLOAD_MAX_MEMORY_SIZE)))
+# Uploaded files stay in memory, never in a temporary file: Django's default spools files
+# above FILE_UPLOAD_MAX_MEMORY_SIZE to the system temporary directory, in plaintext, where
+# a killed process leaves them (issue 15, finding 12). The request size cap above bounds
+# the memory of one request (55 MB by default; times the worker threads for a server).
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = CASEDESK_MAX_REQUEST_BYTES
 
 LANGUAGE_CODE = os.environ.get("CASEDESK_LANGUAGE", "ru")
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
@@ -283,7 +302,8 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # Content Security Policy (django-csp): everything from our own origin, no inline script
-# or style, no plugins, no framing by other sites. PDF previews frame our own pages.
+# or style, no plugins, no framing by other sites, no frames at all (documents are
+# downloads, never previewed in a frame: cases/documents.py).
 from csp.constants import NONE, SELF  # noqa: E402
 
 CONTENT_SECURITY_POLICY = {
@@ -294,7 +314,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "frame-src": [SELF],
+        "frame-src": [NONE],
         "frame-ancestors": [SELF],
         "form-action": [SELF],
         "base-uri": [SELF],

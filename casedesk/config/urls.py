@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from casedesk.api.v1.api import api as api_v1
 
+# A database outage anywhere in a request is a 503 in the user's language (issue 15, #16).
+handler500 = "casedesk.web.errors.server_error"
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api_v1.urls),

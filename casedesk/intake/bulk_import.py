@@ -24,7 +24,15 @@ have left, computed with the rulebook's pure functions by
 :func:`casedesk.cases.deadline_sync.deadlines_walk` (as ``casedesk.demo.generator``
 does), once per rulebook and day of reception. Case numbers are reserved in one step per
 office and year before the write transaction, so that web intake is not held up by a long
-import; if the write fails, the reserved numbers stay unused (a gap in the numbering).
+import. If the write fails (a bad row that slipped past the check, the database connection
+lost, Ctrl-C), the numbers are given back when no one has reserved numbers after them
+(:func:`_numbers_give_back`), so the numbering keeps no gap; if someone has, or the
+database is not there to take them back, they stay unused. A process killed outright
+(SIGKILL, a power cut) cannot give anything back: nothing marks which reserved numbers
+belong to an import that died rather than to one still writing in another process, so
+a later run cannot reclaim them safely; that leaves a gap, never a number used twice.
+A lost database connection ends the import with a message (``import_interrupted``),
+not a traceback: nothing was written, and running it again is safe.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import logging
 import queue
 import re
 import threading
@@ -45,6 +54,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import (
     DEFAULT_DB_ALIAS,
+    DatabaseError,
     IntegrityError,
     connection,
     connections,
@@ -67,6 +77,7 @@ from casedesk.cases.models import (
     Case,
     CaseApplicant,
     CaseEvent,
+    CaseNumberCounter,
     Channel,
     Deadline,
     DeadlineFlag,
@@ -95,6 +106,8 @@ from casedesk.deadlines.rules import filing_limit_date, status
 from casedesk.people.models import Person, ServiceType
 
 from .services import LIMITS, REGISTERING_ROLES
+
+logger = logging.getLogger(__name__)
 
 # The columns of the format, in the order of docs/import.md. Only REQUIRED must be in the
 # header; a missing optional column reads as empty cells.
@@ -959,6 +972,7 @@ def appeals_import(*, actor, office: Office, path: Path | str, dry_run: bool = F
         per_year[year] += 1
     next_seq = {year: case_numbers_reserve(office=office, year=year, count=n)
                 for year, n in sorted(per_year.items())}
+    reserved = {year: (first, per_year[year]) for year, first in next_seq.items()}
     sequences = {}
     for _at, row, year, _key, _people in todo:
         sequences[row] = next_seq[year]
@@ -968,6 +982,61 @@ def appeals_import(*, actor, office: Office, path: Path | str, dry_run: bool = F
         use_copy = connection.vendor == "postgresql"
     planner = _Planner(actor=actor, office=office, today=timezone.localdate(now),
                        sequences=sequences)
+    committing: list[bool] = []
+    try:
+        _write(actor=actor, office=office, path=path, batch=batch, use_copy=use_copy,
+               checker=checker, planner=planner, result=result, todo=todo,
+               first_row=first_row, stored=stored, committing=committing)
+    except BaseException as error:
+        outage = isinstance(error, DatabaseError) and not isinstance(error, IntegrityError)
+        if outage:
+            # The type only: a database error's message can quote a row's content.
+            logger.warning("import into office %s stopped by %s%s", office.pk,
+                           type(error).__name__, " while committing" if committing else "")
+        if committing:
+            # Lost during the commit: it may have gone through, so the numbers may be in
+            # use. Running the import again is safe (imported rows are skipped).
+            if outage:
+                raise ApplicationError("import_interrupted", INTERRUPTED_COMMIT) from None
+            raise
+        # Nothing was written (one transaction): give the reserved numbers back if we can.
+        given_back = _numbers_give_back(office, reserved)
+        if outage:
+            if given_back:
+                raise ApplicationError("import_interrupted", INTERRUPTED) from None
+            raise ApplicationError("import_interrupted", INTERRUPTED_GAP,
+                                   count=len(todo)) from None
+        raise
+    return result
+
+
+def _numbers_give_back(office: Office, reserved: dict[int, tuple[int, int]]) -> bool:
+    """Return the case numbers reserved by a failed import: per year, only if the counter
+    still stands at the last of them (no one reserved after), in one short transaction
+    (a concurrent reservation waits on the counter row and sees the number given back).
+    True if all were given back; False (a gap stays) if any could not be."""
+    all_back = True
+    for year, (first, count) in reserved.items():
+        try:
+            with transaction.atomic():
+                back = CaseNumberCounter.objects.filter(
+                    office=office, year=year, last=first + count - 1).update(last=first - 1)
+        except DatabaseError:
+            # The connection is gone; Django reconnects for the next statement, and the
+            # database may still be away: then the numbers stay unused.
+            logger.warning("import into office %s: %s case numbers of %s stay unused",
+                           office.pk, count, year)
+            back = 0
+        all_back = all_back and back == 1
+    return all_back
+
+
+def _write(*, actor, office: Office, path: Path, batch: int, use_copy: bool,
+           checker: _Checker, planner: _Planner, result: ImportResult, todo: list,
+           first_row: dict[str, int], stored: set[str], committing: list[bool]) -> None:
+    """Pass 2 in one transaction (data and key store): all rows or none. ``committing``
+    gets an entry once everything is written and only the commits are left."""
+    timings = result.timings
     try:
         # The key store's transaction commits just before the data's, so data never
         # refers to keys that were not stored.
@@ -1000,13 +1069,25 @@ def appeals_import(*, actor, office: Office, path: Path | str, dry_run: bool = F
             # One signal for the whole import (statistics refresh once; registration
             # sends no notice).
             hooks.emit("case_moved", case_id=writer.last_case, transition="register")
-            committing = time.perf_counter()
-        timings["commit"] += time.perf_counter() - committing
+            committing.append(True)
+            started = time.perf_counter()
+        timings["commit"] += time.perf_counter() - started
     except IntegrityError:
         raise ApplicationError("concurrent_import", CONCURRENT) from None
-    return result
 
 
+INTERRUPTED = _(
+    "The connection to the database was lost during the import: nothing was imported, and "
+    "the case numbers reserved for it were given back. Run the import again when the "
+    "database is available: rows imported before are skipped.")
+INTERRUPTED_GAP = _(
+    "The connection to the database was lost during the import: nothing was imported. "
+    "%(count)s case numbers reserved for it could not be given back and stay unused. Run "
+    "the import again when the database is available: rows imported before are skipped.")
+INTERRUPTED_COMMIT = _(
+    "The connection to the database was lost while the import was being saved: it may "
+    "have been saved. Run the import again when the database is available: rows imported "
+    "before are skipped, so nothing is imported twice.")
 CONCURRENT = _("Another import of the same rows ran meanwhile: run the import again to add "
                "what is left.")
 FILE_CHANGED = _("The file changed while it was being imported: nothing was imported.")

@@ -165,6 +165,14 @@ def import_run(*, job_id: int) -> ImportJob:
         state=State.RUNNING, started_at=timezone.now())
     job = ImportJob.objects.select_related("office", "created_by").get(pk=job_id)
     if not claimed:
+        if job.state == State.RUNNING:
+            # The task runs again only when its first run died (its worker killed, the
+            # database gone before the job's end was stored): end the job with a message
+            # rather than leave its page waiting for ever.
+            job.state, job.failure = State.FAILED, "interrupted"
+            with translation.override("en"):
+                job.errors = [[0, "", str(INTERRUPTED_RUN), {}]]
+            _finish(job)
         return job
 
     def progress(rows: int) -> None:
@@ -196,6 +204,12 @@ def import_run(*, job_id: int) -> ImportJob:
         job.failure = "rows" if result.errors else ""
     _finish(job)
     return job
+
+
+INTERRUPTED_RUN = _(
+    "The import stopped before it finished (its worker or the database went away), so it "
+    "may or may not have been saved. Upload the file again and import it: rows imported "
+    "before are skipped, so nothing is imported twice.")
 
 
 def _finish(job: ImportJob) -> None:

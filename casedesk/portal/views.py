@@ -222,7 +222,8 @@ def document(request, document_id: int):
                  object_id=doc.pk, data={"case": case_id})
     response = FileResponse(handle, content_type=doc.content_type, as_attachment=True,
                             filename=doc.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
+    for name, value in documents.DOCUMENT_HEADERS.items():
+        response[name] = value
     return response
 
 

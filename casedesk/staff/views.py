@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from casedesk import rulebook
@@ -188,7 +187,7 @@ def _case_context(request, file, **extra):
         "procedure": book.procedures[case.procedure].label.get(language)
         if case.procedure in book.procedures else case.procedure,
         "staff_names": selectors.staff_names(file.events),
-        "previewable": ("application/pdf", "image/jpeg", "image/png", "image/webp"),
+        "previewable": ("image/jpeg", "image/png", "image/webp"),
         "upload_hint": upload_hint(),
         "commissions": list(commissions_for_case(case))
         if "refer_to_commission" in {t.name for t in transitions} else [],
@@ -363,7 +362,6 @@ def case_document(request, number: str):
 
 
 @login_required
-@xframe_options_sameorigin
 def document_file(request, number: str, document_id: int):
     case = _case_for_action(request, number)
     try:
@@ -373,11 +371,13 @@ def document_file(request, number: str, document_id: int):
         return _refuse(error)
     audit_record(action="document.read", actor=request.user, object_type="document",
                  object_id=document.pk, data={"case": case.pk})
-    inline = request.GET.get("inline") == "1"
+    # Always a download, sandboxed if shown (issue 15, finding 12): a PDF is never opened
+    # as a page of this site. The case page previews images only, through <img>, which
+    # draws pictures whatever the disposition and runs nothing.
     response = FileResponse(handle, content_type=document.content_type,
-                            as_attachment=not inline, filename=document.original_name)
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
+                            as_attachment=True, filename=document.original_name)
+    for name, value in documents.DOCUMENT_HEADERS.items():
+        response[name] = value
     return response
 
 

@@ -69,3 +69,52 @@ class TrustedProxyMiddleware:
                     request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(hop))
                 break
         return self.get_response(request)
+
+
+class RequestSizeMiddleware:
+    """A request whose ``Content-Length`` is above ``CASEDESK_MAX_REQUEST_BYTES`` is
+    answered 413, in the language of the request (JSON under /api/), before anything reads
+    its body: uploads are kept in memory (settings: FILE_UPLOAD_HANDLERS), and this bounds
+    that memory. Comes after LocaleMiddleware and before CsrfViewMiddleware (which reads
+    the body of a POST)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body then
+        limit = int(settings.CASEDESK_MAX_REQUEST_BYTES)
+        if length > limit:
+            from .errors import too_large_response
+
+            return too_large_response(request, limit)
+        return self.get_response(request)
+
+
+class DatabaseOutageMiddleware:
+    """A view that fails because the database or the key store does not answer gets a
+    503 with ``Retry-After`` and a page (or JSON under /api/) in the request's language
+    saying that what was sent may have been received and that sending it again is safe
+    (:mod:`casedesk.core.outage`). Failures in the middleware around the views (the
+    session, the user) reach ``casedesk.web.errors.server_error`` (``handler500``),
+    which answers the same."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from casedesk.core.outage import is_outage
+
+        if not is_outage(exception):
+            return None
+        from .errors import unavailable_response
+
+        return unavailable_response(request, exception)

@@ -21,6 +21,7 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from casedesk.core.errors import ApplicationError
+from casedesk.core.outage import API_MESSAGE, OUTAGE_ERRORS, is_outage, retry_after_seconds
 
 logger = logging.getLogger("casedesk.api")
 
@@ -151,7 +152,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_not_found(request, exc: Http404):
         return respond(request, 404, "not_found", _("Not found."))
 
+    def on_outage(request, exc: Exception):
+        # The database or the key store did not answer: the client may retry, with the
+        # same Idempotency-Key, and gets the same receipt if the appeal was stored.
+        logger.warning("database unavailable (%s) in %s %s", type(exc).__name__,
+                       request.method, request.path)
+        return respond(request, 503, "unavailable", API_MESSAGE,
+                       headers={"Retry-After": str(retry_after_seconds())})
+
     def on_unexpected(request, exc: Exception):
+        if is_outage(exc):
+            return on_outage(request, exc)
         # The message of a database error can quote what was submitted: log the type and
         # the stack (file, line, code), never the message or the request's content.
         logger.error("Unexpected %s in %s %s\n%s", type(exc).__name__, request.method,
@@ -165,4 +176,6 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(RequestDataTooBig, too_large)
     api.add_exception_handler(Http404, on_not_found)
+    for outage in OUTAGE_ERRORS:
+        api.add_exception_handler(outage, on_outage)
     api.add_exception_handler(Exception, on_unexpected)

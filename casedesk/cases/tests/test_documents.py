@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploaded
 from django.db import IntegrityError
 from django.utils import translation
 from django.utils.functional import Promise
+from PIL import Image
 
 from casedesk.accounts.roles import Role
 from casedesk.cases import events
@@ -42,10 +43,10 @@ def make_png(width: int = 2, height: int = 2) -> bytes:
     return png_bytes(width, height)
 
 
-def make_jpeg() -> bytes:
-    app0 = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    return (b"\xff\xd8\xff\xe0" + struct.pack(">H", len(app0) + 2) + app0
-            + b"\xff\xdb\x00\x43\x00" + bytes(range(1, 65)) + b"\xff\xd9")
+def make_jpeg(width: int = 4, height: int = 3) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def make_webp() -> bytes:

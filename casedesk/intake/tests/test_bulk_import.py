@@ -328,7 +328,7 @@ def test_existing_appeals_registered_by_hand_are_untouched(csv_file, clerk, offi
 def test_a_failure_while_writing_leaves_nothing_behind(csv_file, clerk, office, monkeypatch,
                                                        use_copy):
     """All or nothing: a database error in the third batch undoes the first two, data keys
-    included (the case numbers reserved beforehand stay used)."""
+    included (the case numbers reserved beforehand are given back: test_import_interrupted)."""
     from casedesk.intake import bulk_import
 
     before = counts()

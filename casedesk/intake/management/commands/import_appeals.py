@@ -7,6 +7,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -34,7 +35,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, office, user=None, dry_run=False, language=None, **options):
         with translation.override(language or translation.get_language()):
-            self._import(file, office, user, dry_run, options["verbosity"])
+            try:
+                self._import(file, office, user, dry_run, options["verbosity"])
+            except (OperationalError, InterfaceError):
+                # Before or after the write (within it, appeals_import says more).
+                raise CommandError(_(
+                    "The database is not available: nothing was imported. Run the import "
+                    "again when it is.")) from None
+            except KeyboardInterrupt:
+                raise CommandError(_(
+                    "The import was interrupted before it finished. Run it again: rows "
+                    "imported before are skipped, so nothing is imported twice.")) from None
 
     def _import(self, path, office_code, username, dry_run, verbosity):
         office = Office.objects.filter(code=office_code).first()
