@@ -21,7 +21,9 @@ Public figures are published without letting anyone single out a person:
   leaves one value only), the smallest figure still shown in that column is hidden too,
   as "…" (complementary suppression); where even that cannot protect a column, the
   column is hidden in every public table;
-- a share or a median is shown only where its count is shown and is at least 5.
+- a share or a median is shown only where its count is shown and is at least 5;
+- the rows of a breakdown are ordered by the counts shown, and those with a hidden count
+  by their label (``published_order``), so that the order gives no hidden value away.
 """
 
 from __future__ import annotations
@@ -720,6 +722,19 @@ def publish(breakdowns: list[list[dict]], columns: list[str]) -> list[list[dict]
     return out
 
 
+def published_order(row: list) -> tuple:
+    """The order of a published breakdown's rows (label first, then the count they are
+    ordered by): the counts shown, largest first; then the rows whose count is hidden,
+    "…" then "<5", then 0, each group by its label. Ordered by their hidden values, the
+    rows would give them away: two "<5" that make 3, the larger first, are 2 and 1."""
+    label, count = row[0], row[1]
+    if isinstance(count, int) and count > 0:
+        rank = (0, -count)
+    else:
+        rank = ({SECONDARY: 1, PRIMARY: 2}.get(count, 3), 0)
+    return (*rank, str(label).casefold())
+
+
 def _public_cells(row: dict, histogram: dict[int, int]) -> list:
     answered = row["answered"]
     with_deadline = row["answered_on_time"] + row["answered_late"]
@@ -797,14 +812,14 @@ def _public_tables(spec: StatsFilter, offices: list[Office]) -> list[Table]:
                     for r in months_rows]),
         Table(key="by_category", chart="bar", title=_("Appeals by category"),
               columns=[_("Category"), *columns], note=note,
-              rows=[[category_label(r["key"]),
-                     *_public_cells(r, hist_category.get((r["key"],), {}))]
-                    for r in category_rows]),
+              rows=sorted(([category_label(r["key"]),
+                            *_public_cells(r, hist_category.get((r["key"],), {}))]
+                           for r in category_rows), key=published_order)),
         Table(key="by_region", chart="bar", title=_("Appeals by region"),
               columns=[_("Region"), *columns], note=note,
-              rows=[[names.get(r["key"]) or _("not stated"),
-                     *_public_cells(r, hist_region.get((r["key"],), {}))]
-                    for r in region_rows]),
+              rows=sorted(([names.get(r["key"]) or _("not stated"),
+                            *_public_cells(r, hist_region.get((r["key"],), {}))]
+                           for r in region_rows), key=published_order)),
     ]
 
 

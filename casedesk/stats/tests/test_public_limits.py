@@ -210,3 +210,21 @@ def test_a_repeated_question_is_answered_from_the_cache_until_the_next_refresh(
     assert client.get(url).content == answer  # not refreshed yet
     call_command("stats_refresh", verbosity=0)
     assert client.get(url).content != answer
+
+
+def test_the_order_of_the_rows_gives_no_hidden_count_away(client, register):
+    """Tver 9, Moscow 2, Krasnodar 1: the two "<5" make 3 (the monthly table shows the
+    12), so 1 + 2 or 2 + 1. Ordered by their counts, Moscow above Krasnodar would say
+    which; the hidden rows come by their names instead."""
+    for region, count in (("RU-TVE", 9), ("RU-MOW", 2), ("RU-KDA", 1)):
+        for i in range(count):
+            register(at=at("2025-03-03", 9 + i), service_member=PersonData(
+                full_name=f"Смирнов {i}", service_type="contract", region_code=region))
+    call_command("stats_refresh", verbosity=0)
+    for language, names in (("en", ["Krasnodarskiy", "Moscow"]),
+                            ("ru", ["г Москва", "Краснодарский край"])):
+        answer = json.loads(client.get(path("stats:open_data_json", language=language,
+                                            query="year=2025")).content)
+        regions = next(t for t in answer["tables"] if t["key"] == "by_region")
+        assert [row[:2] for row in regions["rows"]][1:] == [[names[0], "<5"], [names[1], "<5"]]
+        assert regions["rows"][0][1] == 9
