@@ -20,10 +20,14 @@ def category_choices(blank: str) -> list[tuple[str, str]]:
                             for c in rulebook.current().categories.values()]
 
 
+EARLIEST_YEAR = 1900  # no appeal handled by casedesk was received before
+
+
 class MonthField(forms.DateField):
     """A month as ``YYYY-MM`` (``<input type="month">``), cleaned to its first day. A
-    month after next year has no figures (and 9999-12 has no month after it): an error,
-    in the person's language, not a period to compute."""
+    month before 1900 or after next year has no figures (and neither 9999-12 nor 0001-01
+    has a neighbour to count to): an error in the person's language, not a period to
+    compute."""
 
     widget = forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}, format="%Y-%m")
     input_formats = ["%Y-%m", "%Y-%m-%d"]
@@ -35,10 +39,11 @@ class MonthField(forms.DateField):
     def validate(self, value):
         super().validate(value)
         latest = timezone.localdate().year + 1
-        if value and value.year > latest:
+        if value and not EARLIEST_YEAR <= value.year <= latest:
             raise forms.ValidationError(
-                gettext("There are no figures for %(year)s: choose a month up to December "
-                  "%(latest)s.") % {"year": value.year, "latest": latest}, code="year")
+                gettext("There are no figures for %(year)s: choose a month from %(earliest)s "
+                        "to %(latest)s.") % {"year": value.year, "earliest": EARLIEST_YEAR,
+                                             "latest": latest}, code="year")
 
 
 def month_year(value: str) -> str:
