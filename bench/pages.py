@@ -128,6 +128,14 @@ def run(requests: int = REQUESTS) -> dict:
 
     results["public status page"] = _timed(Client(), lambda i: "/ru/status/case/", requests,
                                            before=sign_in)
+
+    # The public statistics of this year, anonymous: answered from the cache until the
+    # next refresh, and (cache emptied before each request) computed afresh.
+    from django.core.cache import cache
+
+    results["public statistics (cached)"] = _timed(Client(), lambda i: "/ru/stats/", requests)
+    results["public statistics (uncached)"] = _timed(
+        Client(), lambda i: "/ru/stats/", requests, before=lambda client, i: cache.clear())
     return results
 
 
@@ -175,6 +183,7 @@ def setup() -> None:
     databases_ensure(DB_URL)
     os.environ.setdefault("CASEDESK_RATE_STATUS", "1000000/m")
     os.environ.setdefault("CASEDESK_RATE_SUBMIT", "1000000/m")
+    os.environ.setdefault("CASEDESK_RATE_STATS", "1000000/m")
     import django
 
     django.setup()

@@ -345,6 +345,9 @@ CASEDESK_RATE_STATUS_FAILURES = os.environ.get("CASEDESK_RATE_STATUS_FAILURES", 
 # Lost access codes: requests per IP address, and per case number from anywhere.
 CASEDESK_RATE_RECOVER = os.environ.get("CASEDESK_RATE_RECOVER", "5/h")
 CASEDESK_RATE_RECOVER_CASE = os.environ.get("CASEDESK_RATE_RECOVER_CASE", "3/h")
+# Public statistics and open data: requests per IP address from people not signed in
+# (each answer is cached until the next refresh; docs/open-data.md).
+CASEDESK_RATE_STATS = os.environ.get("CASEDESK_RATE_STATS", "60/m")
 # Empty: public appeals are routed by region (docs/portal.md); an office's code: all go there.
 CASEDESK_PUBLIC_OFFICE = os.environ.get("CASEDESK_PUBLIC_OFFICE", "")
 CASEDESK_PUBLIC_URL = os.environ.get("CASEDESK_PUBLIC_URL", "http://127.0.0.1:8000")

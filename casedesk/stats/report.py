@@ -94,6 +94,7 @@ def _breakdown(key: str, title: str, first: str, sums: dict, histograms: dict, l
         rows.append([row[0], received, part, row[2],
                      *_derived(row[2], s["answered_on_time"], s["answered_late"],
                                histograms.get((code,), {}))])
+    rows.sort(key=selectors.published_order)
     return Table(key=key, title=title, chart="bar",
                  columns=[first, _("Received"), _("Share of all received, %"), _("Answered"),
                           _("Answered on time, %"), _("Median days to answer")],

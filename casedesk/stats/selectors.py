@@ -7,7 +7,12 @@ outcomes, regions, service types) are in the active language.
 
 Public figures are published without letting anyone single out a person:
 
-- only one-dimensional breakdowns (by month; by category; by region), never crossed;
+- for fixed periods only, calendar years (``public_period``): two periods that overlap
+  could be subtracted from each other, and the difference, a month in a region, is a
+  crossed figure that was never checked for small counts;
+- only one-dimensional breakdowns (by month; by category; by region), never crossed, and
+  no filter (a category chosen would cross it with the months and the regions, and the
+  figures of all categories minus those of one would give the others');
 - a count from 1 to 4 is shown as "<5" (primary suppression); 0 is shown, it is about
   nobody;
 - all the breakdowns add up to the same total, which anyone can work out from a table
@@ -16,7 +21,9 @@ Public figures are published without letting anyone single out a person:
   leaves one value only), the smallest figure still shown in that column is hidden too,
   as "…" (complementary suppression); where even that cannot protect a column, the
   column is hidden in every public table;
-- a share or a median is shown only where its count is shown and is at least 5.
+- a share or a median is shown only where its count is shown and is at least 5;
+- the rows of a breakdown are ordered by the counts shown, and those with a hidden count
+  by their label (``published_order``), so that the order gives no hidden value away.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q, Sum
+from django.db.models import Max, Min, Q, Sum
 from django.utils import dateformat, formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -324,23 +331,73 @@ MONTHLY = ["received", "registered", "answered", "answered_on_time", "answered_l
 
 def staff_figures(*, actor, spec: StatsFilter) -> list[Table]:
     """Every table of the staff dashboard for the offices ``actor`` may see (narrowed by
-    ``spec.office_ids``), the period and the category of ``spec``."""
+    ``spec.office_ids``), the period and the category of ``spec`` (clamped: ``clamp``)."""
     offices = _chosen(_require_staff(actor), spec)
+    spec = clamp(spec)
     return _cached("staff", offices, spec, lambda: figures_for(offices, spec))
 
 
+MAX_MONTHS = 120  # the longest period a page computes: ten years
+
+
+def data_months() -> tuple[dt.date, dt.date] | None:
+    """The first and the last month that have figures (None: none yet)."""
+    bounds = read(MonthlyRollup).aggregate(first=Min("month"), last=Max("month"))
+    return (bounds["first"], bounds["last"]) if bounds["first"] else None
+
+
+def clamp(spec: StatsFilter, bounds=(), today: dt.date | None = None) -> StatsFilter:
+    """``spec`` with its period cut to the calendar years that have figures (up to this
+    one) and to its last MAX_MONTHS months: a period of two thousand years costs what
+    ten years of data cost, never more. A year asked for stays whole; open ends stay
+    open (they run from the first figures to this month)."""
+    if bounds == ():
+        bounds = data_months()
+    this_month = month_of(today or timezone.localdate())
+    first, last = _bounds(spec)
+    data_first, data_last = bounds or (this_month, this_month)
+    latest = max(data_last, this_month)
+    if last:
+        last = min(last, dt.date(latest.year, 12, 1))
+    if first:
+        first = max(first, dt.date(data_first.year, 1, 1))
+    earliest = _months_before(min(last or latest, latest), MAX_MONTHS - 1)
+    if (first or data_first) < earliest:
+        first = earliest
+    return StatsFilter(start=first, end=last, office_ids=spec.office_ids,
+                       category=spec.category)
+
+
+def _months_before(month: dt.date, count: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 - count
+    return dt.date(index // 12, index % 12 + 1, 1) if index >= 12 else dt.date(1, 1, 1)
+
+
 CACHE_SECONDS = 6 * 3600
+
+
+def stamp() -> tuple[int, dt.datetime] | None:
+    """The last refresh (id, finished_at): every cached figure is keyed on it, so the next
+    refresh makes them all stale."""
+    return read(Refresh).order_by("-finished_at").values_list("pk", "finished_at").first()
 
 
 def _cached(kind: str, offices: list[Office], spec: StatsFilter, build) -> list[Table]:
     """The tables from the cache, computed once per refresh, set of offices, filter,
     language and day: the figures change only when a refresh writes them. Without a
     refresh, or without a working cache, they are computed each time."""
-    stamp = read(Refresh).order_by("-finished_at").values_list("pk", "finished_at").first()
-    if stamp is None:
+    return remember((kind, sorted(o.pk for o in offices), spec.start, spec.end,
+                     spec.category), build)
+
+
+def remember(parts: tuple, build):
+    """``build()`` from the cache, keyed on ``parts`` (normalised parameters), the last
+    refresh, the language and the day. Without a refresh, or without a working cache, it
+    is computed each time."""
+    last = stamp()
+    if last is None:
         return build()
-    raw = repr((kind, stamp[0], stamp[1].isoformat(), sorted(o.pk for o in offices),
-                spec.start, spec.end, spec.category, _language(), timezone.localdate()))
+    raw = repr((parts, last[0], last[1].isoformat(), _language(), timezone.localdate()))
     key = "casedesk:stats:" + hashlib.sha256(raw.encode()).hexdigest()
     try:
         tables = cache.get(key)
@@ -665,6 +722,19 @@ def publish(breakdowns: list[list[dict]], columns: list[str]) -> list[list[dict]
     return out
 
 
+def published_order(row: list) -> tuple:
+    """The order of a published breakdown's rows (label first, then the count they are
+    ordered by): the counts shown, largest first; then the rows whose count is hidden,
+    "…" then "<5", then 0, each group by its label. Ordered by their hidden values, the
+    rows would give them away: two "<5" that make 3, the larger first, are 2 and 1."""
+    label, count = row[0], row[1]
+    if isinstance(count, int) and count > 0:
+        rank = (0, -count)
+    else:
+        rank = ({SECONDARY: 1, PRIMARY: 2}.get(count, 3), 0)
+    return (*rank, str(label).casefold())
+
+
 def _public_cells(row: dict, histogram: dict[int, int]) -> list:
     answered = row["answered"]
     with_deadline = row["answered_on_time"] + row["answered_late"]
@@ -684,10 +754,31 @@ def public_offices(spec: StatsFilter) -> list[Office]:
 PUBLIC_MEASURES = ["received", "answered", "answered_on_time", "answered_late"]
 
 
-def public_figures(*, spec: StatsFilter) -> list[Table]:
-    """The published figures: received, answered, share answered on time and median days
-    to answer, by month, by category and by region, for active offices; small counts
-    hidden (see the module's docstring)."""
+def public_years(today: dt.date | None = None) -> list[int]:
+    """The years the public figures are published for: from the first year with figures
+    to this one (this one alone while there are none)."""
+    this_year = (today or timezone.localdate()).year
+
+    def build():
+        bounds = data_months()
+        return list(range(min(bounds[0].year, this_year) if bounds else this_year,
+                          this_year + 1))
+
+    return remember(("public-years", this_year), build)
+
+
+def public_period(year: int) -> StatsFilter:
+    """The one kind of period the public figures have: a calendar year. Periods that
+    overlap (January-March and January-February) could be subtracted from each other to
+    give a month's small counts; calendar years never overlap."""
+    return StatsFilter(start=dt.date(year, 1, 1), end=dt.date(year, 12, 1))
+
+
+def public_figures(*, year: int) -> list[Table]:
+    """The published figures of calendar year ``year``: received, answered, share
+    answered on time and median days to answer, by month, by category and by region, for
+    active offices, all categories; small counts hidden (see the module's docstring)."""
+    spec = public_period(year)
     offices = public_offices(spec)
     return _cached("public", offices, spec, lambda: _public_tables(spec, offices))
 
@@ -721,14 +812,14 @@ def _public_tables(spec: StatsFilter, offices: list[Office]) -> list[Table]:
                     for r in months_rows]),
         Table(key="by_category", chart="bar", title=_("Appeals by category"),
               columns=[_("Category"), *columns], note=note,
-              rows=[[category_label(r["key"]),
-                     *_public_cells(r, hist_category.get((r["key"],), {}))]
-                    for r in category_rows]),
+              rows=sorted(([category_label(r["key"]),
+                            *_public_cells(r, hist_category.get((r["key"],), {}))]
+                           for r in category_rows), key=published_order)),
         Table(key="by_region", chart="bar", title=_("Appeals by region"),
               columns=[_("Region"), *columns], note=note,
-              rows=[[names.get(r["key"]) or _("not stated"),
-                     *_public_cells(r, hist_region.get((r["key"],), {}))]
-                    for r in region_rows]),
+              rows=sorted(([names.get(r["key"]) or _("not stated"),
+                            *_public_cells(r, hist_region.get((r["key"],), {}))]
+                           for r in region_rows), key=published_order)),
     ]
 
 

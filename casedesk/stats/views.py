@@ -16,19 +16,24 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import numberformat, timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.formats import date_format, get_format
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
-from django.views.decorators.cache import cache_control
+from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
 
 from casedesk.audit.services import audit_record
 from casedesk.core import tables as table_files
@@ -40,6 +45,7 @@ from .report_views import report_form
 
 LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
 PUBLIC_MAX_AGE = 300  # seconds a browser (or, for the data files, a proxy) may keep them
+RETRY_AFTER = 60  # seconds, in the answer to an asker over the rate
 SUPPRESSED = (selectors.PRIMARY, selectors.SECONDARY)  # hidden counts on public tables
 LONG_LABEL = 14  # bar charts with longer labels lie horizontally
 MAX_BARS = 20  # and show at most this many bars (the largest: the rows come sorted)
@@ -93,59 +99,125 @@ def dashboard_csv(request, key: str, fmt: str = "csv"):
 
 
 # --- the public statistics ----------------------------------------------------------------
+#
+# Anyone may ask, so each request is bounded: one calendar year (never a period of the
+# asker's choosing, which could be subtracted from an overlapping one, or run for two
+# thousand years), counted per address (CASEDESK_RATE_STATS, in the cache the other rate
+# limits use), and answered from the cache until the next refresh.
 
-def _public_tables(request) -> tuple[PublicFilterForm, list[selectors.Table]]:
-    form = PublicFilterForm(request.GET or None)
-    return form, selectors.public_figures(spec=form.spec())
+RATE_GROUP = "stats-public"
 
 
-@cache_control(private=True, max_age=PUBLIC_MAX_AGE)
+def _rate_limited(request) -> bool:
+    """Whether an anonymous asker has used up CASEDESK_RATE_STATS (staff are not counted:
+    they are signed in, and audited where it matters)."""
+    if request.user.is_authenticated:
+        return False
+    return is_ratelimited(request, group=RATE_GROUP, key="ip", rate=settings.CASEDESK_RATE_STATS,
+                          increment=True)
+
+
+def _public_form(request) -> PublicFilterForm:
+    return PublicFilterForm(request.GET or None, years=selectors.public_years())
+
+
+def _errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _shared(response, *, public: bool):
+    """Successful answers may be kept for PUBLIC_MAX_AGE (files by proxies too, ``public``);
+    refusals never, or a proxy would refuse everyone behind it."""
+    if 200 <= response.status_code < 300:
+        patch_cache_control(response, **{"public" if public else "private": True},
+                            max_age=PUBLIC_MAX_AGE)
+    else:
+        add_never_cache_headers(response)
+    return response
+
+
 def public(request):
     """The page carries a CSRF token (the language switch), so only the browser keeps it;
     the data files below may be kept by shared caches too."""
-    form, tables = _public_tables(request)
-    query = _query(form)
-    return render(request, "stats/public.html", {
+    if _rate_limited(request):
+        response = render(request, "stats/too_many.html", status=429)
+        response["Retry-After"] = str(RETRY_AFTER)
+        return _shared(response, public=False)
+    form = _public_form(request)
+    year = form.chosen_year()
+    query = "?" + urlencode({"year": year})
+    tables = selectors.public_figures(year=year)
+    return _shared(render(request, "stats/public.html", {
         "form": form,
+        "year": year,
         "tables": _displays(tables, lambda key: reverse("stats:public_csv", args=[key]) + query),
         "refreshed_at": selectors.refreshed_at(),
         "query": query,
         "licence": LICENCE,
         "nav": "stats",
-    })
+    }, status=400 if form.errors else 200), public=False)
 
 
-@cache_control(public=True, max_age=PUBLIC_MAX_AGE)
-def public_csv(request, key: str):
-    _form, tables = _public_tables(request)
-    response = _csv_response(selectors.table_csv(_pick(tables, key)), f"casedesk-{key}.csv")
+def _public_file(request, name: str, build, *, json_errors: bool = False):
+    """A data file of the year asked for: ``build(tables)`` gives (body, content type,
+    file name or ""), computed once per refresh, year and language; 429 past the rate,
+    400 (with the reason in the asker's language) for a period that is not published."""
+    if _rate_limited(request):
+        message = _("Too many requests for the statistics from your address. Please wait a "
+                    "minute and try again.")
+        response = (JsonResponse({"error": "rate_limited", "message": message}, status=429)
+                    if json_errors else HttpResponse(message, status=429,
+                                                     content_type="text/plain; charset=utf-8"))
+        response["Retry-After"] = str(RETRY_AFTER)
+        return _shared(response, public=True)
+    form = _public_form(request)
+    if form.errors:
+        response = (JsonResponse({"error": "invalid_filter", "message": _errors(form)},
+                                 status=400, json_dumps_params={"ensure_ascii": False})
+                    if json_errors else HttpResponse(_errors(form), status=400,
+                                                     content_type="text/plain; charset=utf-8"))
+        return _shared(response, public=True)
+    year = form.chosen_year()
+    body, content_type, filename = selectors.remember(
+        ("public-file", name, year),
+        lambda: build(selectors.public_figures(year=year)))
+    response = HttpResponse(body, content_type=content_type)
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _shared(response, public=True)
 
 
-@cache_control(public=True, max_age=PUBLIC_MAX_AGE)
+def public_csv(request, key: str):
+    def build(tables):
+        return (selectors.table_csv(_pick(tables, key)).encode(), CSV_TYPE,
+                f"casedesk-{key}.csv")
+
+    return _public_file(request, f"table:{key}", build)
+
+
 def open_data_csv(request):
     """Every public table in one long CSV: one row per cell (docs/open-data.md)."""
-    _form, tables = _public_tables(request)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["table", "label", "column", "value"])
-    for table in tables:
-        for row in table.rows:
-            for column, value in zip(table.columns[1:], row[1:], strict=False):
-                writer.writerow([table.key, _plain(row[0]), column, _plain(value)])
-    response = _csv_response(out.getvalue(), "casedesk-open-data.csv")
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    def build(tables):
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["table", "label", "column", "value"])
+        for table in tables:
+            for row in table.rows:
+                for column, value in zip(table.columns[1:], row[1:], strict=False):
+                    writer.writerow([table.key, _plain(row[0]), column, _plain(value)])
+        return out.getvalue().encode(), CSV_TYPE, "casedesk-open-data.csv"
+
+    return _public_file(request, "open-data.csv", build)
 
 
-@cache_control(public=True, max_age=PUBLIC_MAX_AGE)
 def open_data_json(request):
-    _form, tables = _public_tables(request)
-    response = JsonResponse(selectors.tables_json(tables, licence=LICENCE),
-                            json_dumps_params={"ensure_ascii": False, "indent": 1})
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    def build(tables):
+        data = selectors.tables_json(tables, licence=LICENCE)
+        return (json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode(),
+                "application/json", "")
+
+    return _public_file(request, "open-data.json", build, json_errors=True)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -170,8 +242,11 @@ def _query(form) -> str:
     return "?" + urlencode(params) if params else ""
 
 
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
 def _csv_response(text: str, filename: str) -> HttpResponse:
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response = HttpResponse(text, content_type=CSV_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
