@@ -274,6 +274,9 @@ CASEDESK_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("CASEDESK_OUTBOX_MAX_ATTEMPTS"
 CASEDESK_WORKER_INTERVAL = float(os.environ.get("CASEDESK_WORKER_INTERVAL", "1"))
 CASEDESK_WORKER_BACKOFF_MAX = float(os.environ.get("CASEDESK_WORKER_BACKOFF_MAX", "30"))
 CASEDESK_WORKER_STALE_SECONDS = int(os.environ.get("CASEDESK_WORKER_STALE_SECONDS", "120"))
+# /health/ flags the outbox late when a notice has waited longer than this.
+CASEDESK_HEALTH_OUTBOX_LATE_SECONDS = int(os.environ.get(
+    "CASEDESK_HEALTH_OUTBOX_LATE_SECONDS", "900"))
 
 # Email. With EMAIL_HOST set (or in production) mail goes out by SMTP; otherwise it is
 # written to files in var/mail (they hold personal data: keep that directory private).
