@@ -13,7 +13,10 @@ from django_tasks import task
 from . import outbox
 
 
-@task()
-def send_notices(*, keys: list[str]) -> int:
-    """Send the notices of ``keys`` that are still due; how many were handled."""
-    return outbox.outbox_send(keys=list(keys), limit=len(keys), worker="task").handled
+@task(takes_context=True)
+def send_notices(context, *, keys: list[str]) -> int:
+    """Send the notices of ``keys`` that are still due; how many were handled. The rows
+    record the task worker's id as the one that sent them."""
+    worker_ids = context.task_result.worker_ids
+    worker = worker_ids[-1] if worker_ids else "task"
+    return outbox.outbox_send(keys=list(keys), limit=len(keys), worker=worker).handled
