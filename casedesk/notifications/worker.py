@@ -15,6 +15,7 @@ on SIGTERM or SIGINT, after the round it is in, and stops its ``db_worker`` with
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import signal
@@ -41,8 +42,13 @@ class WorkerDied(Exception):
     """What a task left running by a dead ``db_worker`` is failed with."""
 
 
-def beat(name: str) -> None:
-    Heartbeat.objects.update_or_create(name=name[:100], defaults={"beat_at": timezone.now()})
+def beat(name: str, *, tidy: bool = False) -> None:
+    """This worker is alive. ``tidy``: also forget workers silent for a week (each restart
+    under a default name, host:pid, adds a row)."""
+    now = timezone.now()
+    Heartbeat.objects.update_or_create(name=name[:100], defaults={"beat_at": now})
+    if tidy:
+        Heartbeat.objects.filter(beat_at__lt=now - dt.timedelta(days=7)).delete()
 
 
 def tasks_reclaim(worker_ids: list[str]) -> int:
@@ -129,7 +135,7 @@ class Worker:
         try:
             for connection in connections.all(initialized_only=True):
                 connection.close_if_unusable_or_obsolete()
-            beat(self.name)
+            beat(self.name, tidy=self.rounds == 1)
             if self.rounds == 1 or self.failures:
                 self.dead_children.extend(orphans_of_this_host())
             if self.dead_children:
