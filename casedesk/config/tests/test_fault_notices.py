@@ -36,7 +36,7 @@ from casedesk.testing_processes import PrivatePostgres, Processes, database_url
 
 pytestmark = [
     pytest.mark.processes,
-    pytest.mark.django_db(transaction=True, databases="__all__"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(connection.vendor != "postgresql",
                        reason="the fault test kills a PostgreSQL server"),
 ]

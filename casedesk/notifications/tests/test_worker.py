@@ -17,7 +17,7 @@ from casedesk.notifications.worker import Worker, orphans_of_this_host
 from .conftest import DATABASE, free_port
 
 
-@pytest.mark.django_db(transaction=True, databases="__all__")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_loop_survives_the_database_going_away(smtp, submit, settings):
     """db_worker exited on every PostgreSQL restart. The loop abandons the round, closes the
     connection, backs off (doubling) and carries on; when the database is back it sends."""
@@ -51,7 +51,7 @@ def test_the_worker_loop_survives_the_database_going_away(smtp, submit, settings
     assert Heartbeat.objects.filter(name="test-worker").exists()
 
 
-@pytest.mark.django_db(transaction=True, databases="__all__")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_tasks_left_running_by_a_killed_db_worker_are_failed(settings):
     """A killed db_worker left its task RUNNING forever. The worker marks failed the tasks
     of its dead children (their notices are in the outbox and sent by the loop)."""

@@ -62,7 +62,7 @@ def test_a_worker_that_stopped_beating_is_down(client, db, settings):
     assert response.json()["checks"]["worker"]["ok"] is False
 
 
-@pytest.mark.django_db(transaction=True, databases="__all__")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_database_down_is_a_503(client):
     Heartbeat.objects.create(name="worker-1", beat_at=timezone.now())
     assert client.get("/health/").status_code == 200
