@@ -10,9 +10,11 @@ key until they get a receipt.
 
 Then: every acknowledged receipt has its case (0 lost appeals); every case has exactly one
 acknowledgement row, sent (0 lost notices, one row per key); every case's applicant has at
-least one acknowledgement in the mail spool, and a second copy of one message (the same
-Message-ID) happens only for a worker killed between sending and recording it: at most
-one per worker kill (at least once, deduplicated by key: notifications.outbox).
+least one acknowledgement in the mail spool, and a second copy of a message (the same
+Message-ID) happens only for a process that ended between sending it and recording it:
+each sends one message at a time, so at most one per such process (the fast path's
+db_worker, which exits at the second database kill; the worker and its db_worker, killed
+at the end): at most three (at least once, deduplicated by key: notifications.outbox).
 """
 
 from __future__ import annotations
@@ -213,9 +215,9 @@ def test_killing_the_database_and_the_worker_loses_no_appeal_and_no_notice(tmp_p
         assert set(by_address) == {f"fault{n}@example.org" for n in range(APPEALS)}
         copies = Counter(m["id"] for m in messages)
         assert len(copies) == APPEALS  # one Message-ID per notice (per key)
-        # At least once: a second copy only of a message the killed worker had sent and
-        # not yet recorded (one message at a time, so at most one).
-        assert sum(n - 1 for n in copies.values()) <= 1, copies.most_common(3)
+        # At least once: a second copy only of a message that a process ending mid-send had
+        # sent and not yet recorded (see the module docstring: at most three).
+        assert sum(n - 1 for n in copies.values()) <= 3, copies.most_common(4)
         print(f"fault run: {time.monotonic() - started:.1f} s after start-up, "
               f"{len(messages)} messages, {sent_before_kill} before the second "
               f"kill, {sum(n - 1 for n in copies.values())} duplicate")
