@@ -21,8 +21,9 @@ sent: if the database is down at that moment, the worker remembers the key in me
 (``_unconfirmed``) and marks it sent before anything else once the database is back,
 without sending again; only a process that ends inside that window (killed, or a
 ``db_worker`` running the fast path, which exits when the database goes away) leaves the
-row to be sent a second time once its claim runs out. Every message carries a Message-ID made from its key, the same on every attempt, so
-a mail server or a client that deduplicates by Message-ID shows it once.
+row to be sent a second time once its claim runs out. Every message carries a Message-ID
+made from its key, the same on every attempt, so a mail server or a client that
+deduplicates by Message-ID shows it once.
 """
 
 from __future__ import annotations
