@@ -20,12 +20,17 @@ migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py migrate --noinput --database keys
 
-# The background worker (emails to applicants) runs beside the web server and stops with it.
+# The background worker (the notices outbox, and db_worker for the other tasks, which it
+# restarts) runs beside the web server and stops with it. It survives database restarts;
+# should it exit anyway, the loop starts it again after 2 s (systemd's Restart=always in
+# production, docs/deployment.md).
 run: migrate
 	$(PY) manage.py seed_demo --cases $(DEMO_CASES) --if-empty
 	$(PY) manage.py stats_refresh
-	$(PY) manage.py db_worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	(trap 'kill $$child 2>/dev/null; wait $$child; exit 0' INT TERM; \
+	 while :; do $(PY) manage.py worker & child=$$!; wait $$child; \
+	   echo "worker exited ($$?); restarting in 2 s" >&2; sleep 2; done) & supervisor=$$!; \
+	trap 'kill $$supervisor 2>/dev/null; wait $$supervisor' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 lint: $(VENV)/.installed

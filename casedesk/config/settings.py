@@ -280,9 +280,27 @@ if os.environ.get("CASEDESK_S3_BUCKET"):
 # The rulebook: versioned data files, validated at start-up.
 RULEBOOK_DIR = Path(os.environ.get("CASEDESK_RULEBOOK_DIR", BASE_DIR / "rulebook"))
 
-# Background tasks (emails to applicants): queued in the database, run by
-# `manage.py db_worker` (started by `make run`; its own service in production).
+# Background tasks (imports, statistics, the fast path of the notices): queued in the
+# database, run by `manage.py db_worker`, which `manage.py worker` starts and restarts
+# (started by `make run`; its own service in production, docs/deployment.md).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# The notices outbox (notifications.outbox): a worker that took a notice holds it this
+# long (keep it above EMAIL_TIMEOUT); a failed send is retried after RETRY seconds,
+# doubling up to RETRY_MAX, and given up after MAX_ATTEMPTS.
+CASEDESK_OUTBOX_CLAIM_SECONDS = int(os.environ.get("CASEDESK_OUTBOX_CLAIM_SECONDS", "120"))
+CASEDESK_OUTBOX_RETRY_SECONDS = int(os.environ.get("CASEDESK_OUTBOX_RETRY_SECONDS", "30"))
+CASEDESK_OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("CASEDESK_OUTBOX_RETRY_MAX_SECONDS",
+                                                       "3600"))
+CASEDESK_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("CASEDESK_OUTBOX_MAX_ATTEMPTS", "20"))
+# The worker's loop: seconds between rounds, and the longest back-off while the database
+# is away. /health/ calls the worker down when its last beat is older than STALE seconds.
+CASEDESK_WORKER_INTERVAL = float(os.environ.get("CASEDESK_WORKER_INTERVAL", "1"))
+CASEDESK_WORKER_BACKOFF_MAX = float(os.environ.get("CASEDESK_WORKER_BACKOFF_MAX", "30"))
+CASEDESK_WORKER_STALE_SECONDS = int(os.environ.get("CASEDESK_WORKER_STALE_SECONDS", "120"))
+# /health/ flags the outbox late when a notice has waited longer than this.
+CASEDESK_HEALTH_OUTBOX_LATE_SECONDS = int(os.environ.get(
+    "CASEDESK_HEALTH_OUTBOX_LATE_SECONDS", "900"))
 
 # Email. With EMAIL_HOST set (or in production) mail goes out by SMTP; otherwise it is
 # written to files in var/mail (they hold personal data: keep that directory private).

@@ -34,6 +34,8 @@ def subscribe(name: str, handler: Callable[..., None], *,
     if in_transaction:
         if handler not in _now[name]:
             _now[name].append(handler)
+        if many is not None:
+            _many[handler] = many
         return
     if handler not in _handlers[name]:
         _handlers[name].append(handler)
@@ -49,11 +51,17 @@ def emit(name: str, **payload) -> None:
 
 
 def emit_many(name: str, payloads: list[dict]) -> None:
-    """``emit`` for many payloads at once (appeals written together): after the commit,
-    each handler gets them all in one call when it was subscribed with ``many``, else one
-    by one."""
+    """``emit`` for many payloads at once (appeals written together): each handler gets
+    them all in one call when it was subscribed with ``many``, else one by one; the
+    ``in_transaction`` ones at once, the others after the commit."""
     if not payloads:
         return
+    for handler in list(_now[name]):
+        many = _many.get(handler)
+        if many is not None:
+            many(payloads)
+        else:
+            _each(handler, payloads)
     for handler in list(_handlers[name]):
         many = _many.get(handler)
         transaction.on_commit(partial(many, payloads) if many is not None

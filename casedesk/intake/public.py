@@ -262,15 +262,17 @@ def _batch_write(submissions: list[Submission], openings, office: Office, result
                                          fingerprint=submission.fingerprint, appeal=appeal,
                                          sealed_access_code=seal, answer_due=due))
         bulk.create(rows, ids=False)
+        # The acknowledgements' outbox rows (written by the in-transaction hook) go in
+        # here, before the audit entries take the chain's global lock.
+        hooks.emit_many("appeal_acknowledged", [
+            {"case_id": appeal.case.pk, "sealed_code": by_case[id(appeal.case)][1]}
+            for appeal in appeals])
 
     with transaction.atomic():
-        appeals = public_appeals_register(
+        public_appeals_register(
             office=office, drafts=[s.draft for s in submissions], openings=openings,
             languages=[s.language for s in submissions], ips=[s.ip for s in submissions],
             with_appeals=remember)
-        hooks.emit_many("appeal_acknowledged", [
-            {"case_id": appeal.case_id, "sealed_code": seal}
-            for appeal, seal in zip(appeals, sealed, strict=True)])
     for position, submission, opening, due in zip(positions, submissions, openings, dues,
                                                   strict=True):
         results[position] = Receipt(opening.case.number, submission.access_code, due,

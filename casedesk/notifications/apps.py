@@ -11,10 +11,13 @@ class NotificationsConfig(AppConfig):
 
         from . import attention, handlers
 
+        # The notices are outbox rows written in the transaction that owes them.
         hooks.subscribe("appeal_acknowledged", handlers.on_appeal_acknowledged,
-                        many=handlers.on_appeals_acknowledged)
-        hooks.subscribe("case_moved", handlers.on_case_moved)
+                        many=handlers.on_appeals_acknowledged, in_transaction=True)
+        hooks.subscribe("case_moved", handlers.on_case_moved, in_transaction=True)
         hooks.subscribe("case_event", attention.on_case_event, in_transaction=True)
-        hooks.subscribe("access_code_recovered", handlers.on_access_code_recovered)
-        hooks.subscribe("answer_signed", handlers.on_answer_signed)
-        hooks.subscribe("letter_generated", handlers.on_letter_generated)
+        hooks.subscribe("access_code_recovered", handlers.on_access_code_recovered,
+                        in_transaction=True)
+        hooks.subscribe("answer_signed", handlers.on_answer_signed, in_transaction=True)
+        hooks.subscribe("letter_generated", handlers.on_letter_generated,
+                        in_transaction=True)

@@ -68,3 +68,68 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.day}"
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("waiting to be sent")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("given up")
+
+
+class Outbox(models.Model):
+    """A notice the law or the receipt promises the applicant, written in the transaction
+    of the change that owes it (``outbox.on_*``), sent at least once by the worker
+    (``outbox.outbox_send``). ``key`` is unique: the same notice is never recorded twice,
+    and a row that was sent is never sent again.
+
+    Nothing personal in plaintext: ids, codes and counters; the address is decrypted
+    from the case when the row is sent. ``sealed`` is the access code sealed with the
+    server's key (the acknowledgement and a recovered code carry it), blanked when the
+    row is sent or given up."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+",
+                             db_index=False)
+    target_ids = models.JSONField(_("ids of what caused it"), default=list, blank=True)
+    key = models.CharField(_("idempotency key"), max_length=120, unique=True)
+    sealed = models.TextField(_("sealed access code"), blank=True, default="")
+    state = models.CharField(_("state"), max_length=10, choices=OutboxState.choices,
+                             default=OutboxState.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    # A worker that took the row holds it until then; a worker killed while sending
+    # leaves it to be taken again after that.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True, default="")
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # An error class name or a code ("no_address"), never the error's text (an SMTP
+    # error quotes the address).
+    last_error = models.CharField(_("last error"), max_length=100, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("notice to send")
+        verbose_name_plural = _("notices to send")
+        indexes = [
+            # The sender and the health check read only the rows still to send.
+            models.Index(fields=["next_attempt_at"],
+                         condition=models.Q(state="pending"), name="outbox_due"),
+            models.Index(fields=["case"], name="outbox_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.state}"
+
+
+class Heartbeat(models.Model):
+    """The last beat of each worker (``manage.py worker``), read by ``/health/``."""
+
+    name = models.CharField(_("worker"), max_length=100, unique=True)
+    beat_at = models.DateTimeField(_("last beat"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.beat_at}"

@@ -28,7 +28,12 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 class DeliveryFailed(Exception):
     """Sending failed. The message names the task, the case id and the kind of error only:
     the original error can quote addresses (``SMTPRecipientsRefused``), and it would end up
-    in the task table and the logs."""
+    in the task table and the logs. ``code``: the kind of error (a class name or a code
+    such as ``no_case``), what the outbox row records."""
+
+    def __init__(self, message: str, *, code: str = "error") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -67,9 +72,11 @@ def latest_question(case: Case) -> str:
     return event.texts.get("message", "") if event else ""
 
 
-def deliver(*, kind: str, case: Case, context: dict, task_name: str) -> bool:
+def deliver(*, kind: str, case: Case, context: dict, task_name: str,
+            message_id: str | None = None) -> bool:
     """Render the ``kind`` email in the applicant's language and send it. False when there
-    is nobody to write to; raises DeliveryFailed when sending fails."""
+    is nobody to write to; raises DeliveryFailed when sending fails. ``message_id``: the
+    Message-ID header, the same on every attempt of one notice (the outbox's key)."""
     to = addressee(case)
     if to is None:
         logger.info("notice skipped, no address: task=%s case=%s", task_name, case.pk)
@@ -89,13 +96,15 @@ def deliver(*, kind: str, case: Case, context: dict, task_name: str) -> bool:
                                 {"language": lang, "subject": subject, "body": body})
     message = EmailMultiAlternatives(
         subject=subject, body=body, to=[to.email],
-        headers={"Auto-Submitted": "auto-generated"},  # RFC 3834: no auto-replies, please
+        headers={"Auto-Submitted": "auto-generated",  # RFC 3834: no auto-replies, please
+                 **({"Message-ID": message_id} if message_id else {})},
     )
     message.attach_alternative(html, "text/html")
     try:
         message.send()
     except Exception as exc:
-        raise DeliveryFailed(f"{task_name} for case {case.pk}: {type(exc).__name__}") from None
+        raise DeliveryFailed(f"{task_name} for case {case.pk}: {type(exc).__name__}",
+                             code=type(exc).__name__) from None
     logger.info("notice sent: task=%s case=%s", task_name, case.pk)
     return True
 

@@ -124,10 +124,13 @@ def test_a_batch_takes_a_fixed_number_of_statements(office):
         statements = [q["sql"] for q in queries.captured_queries]
         assert len(statements) <= 17, "\n".join(sql[:120] for sql in statements)
         # From the number counter's lock to the commit: the cases, the appeals (the search
-        # trigger needs the case), the submissions and the audit entries only; events,
-        # deadlines and applicants were written before the lock.
+        # trigger needs the case), the submissions, the acknowledgements' outbox rows
+        # (they need the case ids, and must be in this transaction) and the audit entries
+        # only; events, deadlines and applicants were written before the lock.
         locked = next(i for i, sql in enumerate(statements) if "FOR UPDATE" in sql)
-        assert len(statements) - locked <= 9, "\n".join(statements[locked:])
+        assert len(statements) - locked <= 10, "\n".join(statements[locked:])
+        audit = next(i for i, sql in enumerate(statements) if "pg_advisory_xact_lock" in sql)
+        assert not any("notifications_outbox" in sql for sql in statements[audit:])
         for table in ("cases_caseevent", "cases_deadline", "cases_caseapplicant"):
             assert not any(sql.startswith(f'INSERT INTO "{table}"')
                            for sql in statements[locked:]), table

@@ -9,13 +9,13 @@ import re
 import pytest
 from django.utils import translation
 from django.utils.formats import date_format
-from django_tasks.signals import task_finished
 
 from casedesk.accounts.roles import Role
 from casedesk.cases.models import Case
 from casedesk.cases.services import case_transition
 from casedesk.core import secrets
-from casedesk.notifications import notices, tasks
+from casedesk.notifications import notices, outbox
+from casedesk.notifications.models import Outbox
 
 from .conftest import (
     MOTHER,
@@ -91,10 +91,11 @@ def test_acknowledgement_in_english(smtp, submit, settings, django_capture_on_co
 
 
 def test_acknowledgement_when_the_code_cannot_be_unsealed(smtp, submit, settings):
-    with_code = submit()
+    with_code = submit()  # recorded; its fast path runs only after a commit
     case = Case.objects.get(number=with_code.case_number)
+    Outbox.objects.filter(case=case).update(sealed="not-a-fernet-token")
 
-    tasks.send_acknowledgement.enqueue(case_id=case.pk, sealed_code="not-a-fernet-token")
+    outbox.outbox_send()
 
     [message] = smtp.messages
     body = text_of(message)
@@ -220,34 +221,26 @@ def test_logs_name_the_case_and_the_task_only(smtp, submit, caplog,
 
     ours = "\n".join(r.getMessage() for r in caplog.records
                      if r.name.startswith(("casedesk", "django_tasks")))
-    assert f"notice sent: task=send_acknowledgement case={case.pk}" in ours
+    assert f"notice sent: task=acknowledgement case={case.pk}" in ours
     for personal in (MOTHER, MOTHER_NAME, SOLDIER_NAME, receipt.access_code, case.number):
         assert personal not in ours
 
 
-def test_smtp_down_fails_the_task_and_keeps_the_appeal(submit, settings,
-                                                      django_capture_on_commit_callbacks):
+def test_smtp_down_keeps_the_appeal_and_the_notice_for_a_retry(
+        submit, settings, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens
     settings.EMAIL_TIMEOUT = 5
-    finished = []
 
-    def record(sender, task_result, **kwargs):
-        finished.append(task_result)
-
-    task_finished.connect(record)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            receipt = submit()
-    finally:
-        task_finished.disconnect(record)
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = submit()
 
     assert Case.objects.filter(number=receipt.case_number).exists()
-    [result] = finished
-    assert result.status == "FAILED"
-    [error] = result.errors
-    assert error.exception_class_path == "casedesk.notifications.notices.DeliveryFailed"
-    assert MOTHER not in error.traceback
+    [row] = Outbox.objects.all()
+    assert (row.state, row.attempts, row.last_error) == ("pending", 1, "ConnectionRefusedError")
+    assert row.next_attempt_at > row.created_at  # backed off
+    assert row.sealed  # still there for the retry
+    assert MOTHER not in repr(Outbox.objects.values().get())
 
 
 def test_refused_recipient_is_not_quoted_in_the_error(smtp, submit):
@@ -256,7 +249,8 @@ def test_refused_recipient_is_not_quoted_in_the_error(smtp, submit):
     smtp.refuse = True
 
     with pytest.raises(notices.DeliveryFailed) as failure:
-        tasks.send_answer_ready.call(case_id=case.pk)
+        notices.deliver(kind="answer_ready", case=case, context={}, task_name="answer_ready")
 
-    assert str(failure.value) == f"send_answer_ready for case {case.pk}: SMTPRecipientsRefused"
+    assert str(failure.value) == f"answer_ready for case {case.pk}: SMTPRecipientsRefused"
+    assert failure.value.code == "SMTPRecipientsRefused"
     assert failure.value.__cause__ is None and failure.value.__suppress_context__

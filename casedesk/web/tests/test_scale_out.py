@@ -17,8 +17,8 @@ Then, with the processes stopped:
   and every case's timeline is one chain of moves from ``received`` to its state, with
   exactly the moves that answered "done" (no lost update, no move recorded twice);
 - the audit chain verifies;
-- every email queued was sent exactly once, by one of the two workers, and at most one
-  statistics refresh is waiting.
+- every notice owed was recorded once in the outbox and sent exactly once, by one of the
+  two workers, and at most one statistics refresh is waiting.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from casedesk.cases.models import Appeal, Case, CaseEvent, CaseNumberCounter
 from casedesk.cases.workflow import TRANSITIONS, allowed_for
 from casedesk.intake.models import PublicSubmission
 from casedesk.intake.public import case_open_public
-from casedesk.notifications import tasks as notification_tasks
+from casedesk.notifications.models import Outbox
 from casedesk.testing import arguments_for
 from casedesk.testing_processes import Processes
 
@@ -74,21 +74,10 @@ ROUNDS = 5  # per case: two simultaneous moves, one through each server
 WORKERS = ("worker-1", "worker-2")
 # The statistics refresh task (by name: web and stats are sibling layers).
 REFRESH = "casedesk.stats.tasks.refresh_figures"
-NOTICES = {
-    notification_tasks.send_acknowledgement.module_path: "acknowledgement",
-    notification_tasks.send_information_request.module_path: "request_information",
-    notification_tasks.send_answer_ready.module_path: "answer",
-    notification_tasks.send_letter_notice.module_path: "letter",
-}
-# The move each notice the law requires follows (send_letter_notice's kind).
-LETTER_MOVES = {"forwarding_notice": "forward", "unanswered_notice": "leave_unanswered",
-                "extension_notice": "extend"}
-
-
-def notice_of(task) -> str:
-    """What a queued email is about: its kind, or for a letter notice the move it follows."""
-    kind = NOTICES[task.task_path]
-    return LETTER_MOVES[task.args_kwargs["kwargs"]["kind"]] if kind == "letter" else kind
+# What each notice of the outbox follows: the appeal, or a move.
+NOTICES = {"acknowledgement": "acknowledgement", "information_request": "request_information",
+           "answer_ready": "answer", "forwarding_notice": "forward",
+           "unanswered_notice": "leave_unanswered", "extension_notice": "extend"}
 
 
 # --- talking to the servers -----------------------------------------------------------
@@ -231,8 +220,7 @@ def timeline(case: Case) -> str:
 
 def wait_for_workers(timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    pending = DBTaskResult.objects.filter(task_path__in=NOTICES,
-                                          status__in=["READY", "RUNNING"])
+    pending = Outbox.objects.filter(state="pending")
     while pending.exists():
         assert time.monotonic() < deadline, f"emails still queued after {timeout} s"
         time.sleep(0.3)
@@ -376,19 +364,18 @@ def test_two_app_servers_and_two_workers_keep_intake_and_moves_correct(
     ok, bad_entry, message = verify_chain()
     assert ok, (bad_entry, message)
 
-    # Emails: each queued once, run once by one of the workers, sent once.
+    # Emails: each recorded once, sent once by one of the workers.
     expected = Counter({("acknowledgement", r["case_number"]): 1 for r in receipts.values()})
     # The test's ground ("unreadable", casedesk.testing) owes the applicant a notice.
     expected.update((kind, number) for (number, kind) in done.elements()
                     if kind in ("request_information", "answer", "forward",
                                 "leave_unanswered"))
     numbers = dict(Case.objects.values_list("pk", "number"))
-    notices = list(DBTaskResult.objects.filter(task_path__in=NOTICES))
-    assert Counter((notice_of(t), numbers[t.args_kwargs["kwargs"]["case_id"]])
-                   for t in notices) == expected
-    assert {(t.status, t.return_value) for t in notices} == {("SUCCESSFUL", True)}
-    assert all(len(t.worker_ids) == 1 and t.worker_ids[0] in WORKERS for t in notices)
-    by_worker = Counter(t.worker_ids[0] for t in notices)
+    notices = list(Outbox.objects.all())
+    assert Counter((NOTICES[n.kind], numbers[n.case_id]) for n in notices) == expected
+    assert {(n.state, n.attempts) for n in notices} == {("sent", 1)}
+    assert all(n.claimed_by in WORKERS for n in notices)
+    by_worker = Counter(n.claimed_by for n in notices)
     print(f"emails sent by worker: {dict(by_worker)}")
     assert set(by_worker) == set(WORKERS), by_worker  # both took their share
     sent = mail_recipients(tmp_path / "var" / "mail")
