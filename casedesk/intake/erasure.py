@@ -55,7 +55,7 @@ from casedesk.cases.models import (
     Document,
     ExtensionRequest,
 )
-from casedesk.core import crypto, mail_spool
+from casedesk.core import crypto, hooks, mail_spool
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
 from casedesk.letters.models import Answer
@@ -193,6 +193,9 @@ def _outside_the_key_store(case_ids: list[int]) -> None:
         sealed_access_code="", fingerprint="")
     _tasks_forget(case_ids)
     _sessions_forget(case_ids)
+    # The notices outbox (notifications, above this layer) blanks the sealed codes of
+    # these cases and gives up the notices still to send, in this transaction.
+    hooks.emit("cases_erased", case_ids=list(case_ids))
 
 
 def _tasks_forget(case_ids: list[int]) -> None:

@@ -19,5 +19,6 @@ class NotificationsConfig(AppConfig):
         hooks.subscribe("access_code_recovered", handlers.on_access_code_recovered,
                         in_transaction=True)
         hooks.subscribe("answer_signed", handlers.on_answer_signed, in_transaction=True)
+        hooks.subscribe("cases_erased", handlers.on_cases_erased, in_transaction=True)
         hooks.subscribe("letter_generated", handlers.on_letter_generated,
                         in_transaction=True)

@@ -285,3 +285,12 @@ def outbox_counts() -> dict[str, int]:
             "failed": Outbox.objects.filter(state=OutboxState.FAILED)
             .exclude(last_error="no_address").count()}
 
+
+
+def outbox_forget(*, case_ids: list[int]) -> int:
+    """Blank the sealed codes of the notices of ``case_ids`` and give up those still
+    pending (``erased``); in the caller's transaction. Returns how many rows changed."""
+    rows = Outbox.objects.filter(case_id__in=case_ids)
+    given_up = rows.filter(state=OutboxState.PENDING).update(
+        state=OutboxState.FAILED, sealed="", claimed_until=None, last_error="erased")
+    return given_up + rows.exclude(sealed="").update(sealed="")
