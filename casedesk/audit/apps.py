@@ -18,3 +18,9 @@ class AuditConfig(AppConfig):
         signals.user_login_failed.connect(
             receivers.on_login_failed, dispatch_uid="audit.login_failed"
         )
+        # A DBA's later GRANT ALL ON ALL TABLES would give the application's role UPDATE and
+        # DELETE on the audit table again: every migrate takes them back (audit/db.py).
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(receivers.on_post_migrate, sender=self,
+                             dispatch_uid="audit.app_role_restrict")
