@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,9 @@ current_operator: contextvars.ContextVar[Operator | None] = contextvars.ContextV
     "audit_operator", default=None)
 
 
-def add_operator_argument(parser) -> None:
+def add_operator_argument(parser, *aliases: str) -> None:
     parser.add_argument(
-        "--operator", required=True, metavar="USERNAME",
+        "--operator", *aliases, dest="operator", required=True, metavar="USERNAME",
         help="your casedesk username (for scheduled runs, the scheduler's account): "
              "recorded, as an id, in every audit entry the command writes")
 
@@ -55,7 +56,8 @@ def command_operator(username: str) -> Iterator[Operator]:
     that name."""
     user = get_user_model().objects.filter(username=username, is_active=True).only("pk").first()
     if user is None:
-        raise CommandError(f"--operator: no active account {username!r}")
+        raise CommandError(_("--operator: no active account %(username)s.")
+                           % {"username": username})
     operator = Operator(user_id=user.pk, os_uid=os_uid())
     token = current_operator.set(operator)
     try:

@@ -81,8 +81,6 @@ ALLOWED_DATA_KEYS = frozenset({
     "is_superuser",
     # how the actor got in (never the username)
     "via", "result",
-    # a staff search: the queue searched (a code of the queue table); never the words
-    "queue",
     # a management command: the operator's user id (never the username) and the numeric
     # OS user id of the process (an integer, not the login name)
     "operator", "os_uid",
