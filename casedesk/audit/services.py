@@ -269,16 +269,21 @@ def _checkpoint_soon(using: str) -> None:
     """Queue a checkpoint (``tasks.checkpoint_write_task``) after this transaction commits,
     at most once per ``CASEDESK_AUDIT_CHECKPOINT_SECONDS`` per process (0: never; the
     ``audit_checkpoint`` command from cron then does it alone)."""
+    if _checkpoint_due():
+        transaction.on_commit(_checkpoint_enqueue, using=using)
+
+
+def _checkpoint_due() -> bool:
     seconds = getattr(settings, "CASEDESK_AUDIT_CHECKPOINT_SECONDS", 0)
     if seconds <= 0:
-        return
-    if _checkpoint_queued_at is not None and time.monotonic() - _checkpoint_queued_at < seconds:
-        return
-    transaction.on_commit(_checkpoint_enqueue, using=using)
+        return False
+    return _checkpoint_queued_at is None or time.monotonic() - _checkpoint_queued_at >= seconds
 
 
 def _checkpoint_enqueue() -> None:
     global _checkpoint_queued_at
+    if not _checkpoint_due():  # another entry of the same transaction queued it
+        return
     _checkpoint_queued_at = time.monotonic()
     try:
         from .tasks import checkpoint_write_task
