@@ -14,7 +14,6 @@ from django.core.management import CommandError, call_command, load_command_clas
 
 from casedesk.accounts.roles import Role
 from casedesk.audit.models import AuditEntry
-from casedesk.people.models import Person
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +54,8 @@ def test_an_unknown_or_inactive_operator_is_refused_before_anything_changes(regi
     with pytest.raises(CommandError, match="--operator"):
         call_command("person_erase", person=person.pk, reason="request",
                      operator=gone.username)
-    assert Person.objects.get(pk=person.pk).erased_at is None
+    person.refresh_from_db()
+    assert person.erased_at is None
     assert AuditEntry.objects.count() == before
 
 
