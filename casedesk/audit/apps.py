@@ -11,7 +11,7 @@ class AuditConfig(AppConfig):
         # recorded by explicit audit_record() calls in services and views.
         from django.contrib.auth import signals
 
-        from . import receivers
+        from . import keys, receivers  # noqa: F401 - keys registers its system check
 
         signals.user_logged_in.connect(receivers.on_logged_in, dispatch_uid="audit.login")
         signals.user_logged_out.connect(receivers.on_logged_out, dispatch_uid="audit.logout")

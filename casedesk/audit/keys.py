@@ -19,8 +19,10 @@ import functools
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core import checks
 
 INFO = b"casedesk audit chain"
+MIN_KEY_LENGTH = 32
 
 
 @functools.lru_cache(maxsize=4)
@@ -35,3 +37,15 @@ def chain_key() -> bytes:
     if configured:
         return configured.encode()
     return _derive(settings.SECRET_KEY)
+
+
+@checks.register(checks.Tags.security)
+def check_audit_key(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A configured audit key must be long enough to be a key."""
+    configured = getattr(settings, "CASEDESK_AUDIT_KEY", "") or ""
+    if configured and len(configured) < MIN_KEY_LENGTH:
+        return [checks.Error(
+            f"CASEDESK_AUDIT_KEY is shorter than {MIN_KEY_LENGTH} characters.",
+            hint='python3 -c "import secrets; print(secrets.token_urlsafe(32))"',
+            id="audit.E001")]
+    return []

@@ -99,3 +99,12 @@ def test_the_key_comes_from_the_setting_or_from_the_secret_key_by_hkdf(settings)
     assert chain_key() != hashlib.sha256(settings.SECRET_KEY.encode()).digest()
     settings.CASEDESK_AUDIT_KEY = "k" * 40
     assert chain_key() == b"k" * 40
+
+
+def test_a_short_audit_key_is_a_system_check_error(settings):
+    from casedesk.audit.keys import check_audit_key
+
+    settings.CASEDESK_AUDIT_KEY = "short"
+    assert [e.id for e in check_audit_key()] == ["audit.E001"]
+    settings.CASEDESK_AUDIT_KEY = ""
+    assert check_audit_key() == []

@@ -342,8 +342,9 @@ def test_retention_erases_only_people_whose_cases_are_all_past_it(register, staf
     assert DataKey.objects.count() == keys_before - 3
     assert Case.objects.get(pk=old.pk).state == "closed"  # the case itself stays
     grounds = AuditEntry.objects.filter(action="person.erased").values_list("data", flat=True)
-    assert list(grounds) == [{"ground": "retention"}] * 3
-    assert AuditEntry.objects.get(action="retention.applied").data == {"count": 3}
+    operator = {"operator": staff[Role.ADMINISTRATOR].pk, "os_uid": os.getuid()}
+    assert list(grounds) == [{"ground": "retention", **operator}] * 3
+    assert AuditEntry.objects.get(action="retention.applied").data == {"count": 3, **operator}
 
     out = io.StringIO()
     call_command("retention_apply", today="2027-06-01", operator="administrator", stdout=out)

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
+from casedesk.accounts.models import User
 from casedesk.audit.models import AuditEntry
 from casedesk.core import crypto
 from casedesk.core.models import DataKey
@@ -62,8 +63,11 @@ def test_rotation_rewraps_everything_and_the_old_master_key_can_go(settings,
     assert readable(case, texts)
 
     entry = AuditEntry.objects.get(action="keys.rotated")
-    assert entry.actor_id is None and entry.actor_kind == "system"
-    assert entry.data == {"count": total, "target": "new", "result": "complete"}
+    # the system rotates; the entry names the operator who ran it (audit/operator.py)
+    admin = User.objects.get(username="administrator")
+    assert (entry.actor_id, entry.actor_kind) == (admin.pk, "command")
+    assert entry.data == {"count": total, "target": "new", "result": "complete",
+                          "operator": admin.pk, "os_uid": os.getuid()}
 
 
 def test_without_rotation_the_old_master_key_cannot_go(settings, written_under_old):
