@@ -9,14 +9,19 @@ class ActorKind(models.TextChoices):
     APPLICANT = "applicant", _("applicant")
     SYSTEM = "system", _("system")
     ANONYMOUS = "anonymous", _("anonymous")
+    # a management command run by a named operator (``operator.command_operator``)
+    COMMAND = "command", _("command operator")
 
 
 class AuditEntry(WriteOnce):
     """One audited event. Written only by ``services.audit_record``; never changed.
 
-    ``hash`` is SHA-256 over the canonical JSON of every other field plus ``prev_hash``
-    (``services.entry_hash``), and ``prev_hash`` is the previous entry's ``hash``, so
+    ``hash`` is, for ``hash_version`` 2, HMAC-SHA256 under a key kept outside the
+    database (``keys.chain_key``) and, for entries written before (version 1), SHA-256,
+    over the canonical JSON of every other field plus ``prev_hash``
+    (``services.entry_hash``); ``prev_hash`` is the previous entry's ``hash``, so
     editing, deleting or reordering rows breaks the chain (``selectors.verify_chain``).
+    On PostgreSQL the table refuses UPDATE, DELETE and TRUNCATE (``db.py``).
     ``actor_id`` is a plain integer, not a foreign key: deleting a user must never
     rewrite history. ``data`` holds codes and ids only.
     """
@@ -34,6 +39,7 @@ class AuditEntry(WriteOnce):
     data = models.JSONField(_("data"), default=dict, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64)  # unique: Meta.constraints
+    hash_version = models.PositiveSmallIntegerField(_("hash version"))
 
     class Meta:
         ordering = ["seq"]

@@ -23,3 +23,13 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
 
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     audit_record(action="login_failed", actor_kind=ActorKind.ANONYMOUS, ip=request_ip(request))
+
+
+def on_post_migrate(sender, using="default", **kwargs) -> None:
+    from django.db import router
+
+    from .db import app_role_restrict_configured
+    from .models import AuditEntry
+
+    if router.allow_migrate_model(using, AuditEntry):  # not the key store
+        app_role_restrict_configured(using)

@@ -1,6 +1,8 @@
 """Writing the audit log.
 
-``audit_record`` appends one entry to a single hash chain. It joins the caller's
+``audit_record`` appends one entry to a single hash chain, keyed since hash version 2
+(HMAC-SHA256 under ``keys.chain_key()``, a key kept outside the database; entries written
+before that keep their plain SHA-256 and are checked as they were). It joins the caller's
 transaction if there is one (so the entry exists only if the change commits) and opens
 its own otherwise. Writers are serialised so the chain never forks: on PostgreSQL by
 ``pg_advisory_xact_lock(AUDIT_LOCK_ID)``, held until the surrounding transaction ends; on
@@ -34,19 +36,31 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import hashlib
+import hmac
 import ipaddress
 import json
+import logging
 import re
+import time
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
 from casedesk.core import bulk
 
+from .keys import chain_key
 from .models import ActorKind, AuditEntry
+from .operator import current_operator
+
+logger = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
+# 1: SHA-256 of ``canonical`` (entries written before the chain was keyed);
+# 2: HMAC-SHA256 under ``keys.chain_key()`` of ``canonical`` plus ``"v": 2``.
+HASH_UNKEYED, HASH_KEYED = 1, 2
+HASH_VERSION = HASH_KEYED  # what new entries get
 # Any constant will do, as long as nothing else in the database uses the same advisory lock.
 AUDIT_LOCK_ID = 0x6361_7365_6175_6469  # the bytes of "caseaudi"
 
@@ -67,6 +81,9 @@ ALLOWED_DATA_KEYS = frozenset({
     "is_superuser",
     # how the actor got in (never the username)
     "via", "result",
+    # a management command: the operator's user id (never the username) and the numeric
+    # OS user id of the process (an integer, not the login name)
+    "operator", "os_uid",
 })
 MAX_VALUE_LENGTH = 100
 MAX_LIST_LENGTH = 100
@@ -89,11 +106,15 @@ def request_ip(request) -> str:
 
 def canonical(*, seq: int, at: dt.datetime, actor_id: int | None, actor_kind: str,
               action: str, object_type: str, object_id: str, ip: str, data: dict,
-              prev_hash: str) -> bytes:
+              prev_hash: str, version: int = HASH_UNKEYED) -> bytes:
     """The bytes an entry's hash covers: sorted-key compact JSON, UTF-8, time in UTC with
-    microseconds. Documented so that the chain can be checked without casedesk."""
+    microseconds; from version 2 with ``"v": <version>`` among the keys, so that the
+    version itself is covered. Documented so that the chain can be checked without
+    casedesk (with the key, for version 2)."""
+    extra = {} if version == HASH_UNKEYED else {"v": version}
     return json.dumps(
         {
+            **extra,
             "seq": seq,
             "at": at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "actor_id": actor_id,
@@ -109,8 +130,14 @@ def canonical(*, seq: int, at: dt.datetime, actor_id: int | None, actor_kind: st
     ).encode()
 
 
-def entry_hash(**fields) -> str:
-    return hashlib.sha256(canonical(**fields)).hexdigest()
+def entry_hash(*, version: int = HASH_UNKEYED, **fields) -> str:
+    """The hash of an entry of the given hash version (see ``HASH_VERSION``)."""
+    if version == HASH_UNKEYED:
+        return hashlib.sha256(canonical(**fields)).hexdigest()
+    if version == HASH_KEYED:
+        return hmac.new(chain_key(), canonical(**fields, version=version),
+                        hashlib.sha256).hexdigest()
+    raise ValueError(f"unknown audit hash version {version!r}")
 
 
 def _check_value(key: str, value: Any) -> None:
@@ -175,13 +202,24 @@ def audit_record(*, action: str, actor=None, actor_kind: str | None = None,
 
 def audit_record_many(records: list[dict]) -> list[AuditEntry]:
     """Append several entries to the audit chain, in order, with one lock and one insert.
-    Each record holds the keyword arguments of ``audit_record``."""
+    Each record holds the keyword arguments of ``audit_record``.
+
+    Inside a management command that names its operator (``operator.command_operator``),
+    every entry records the operator's user id and the process's OS user id in ``data``,
+    and an entry without an actor of its own becomes the operator's (actor kind
+    ``command``)."""
+    operator = current_operator.get()
     cleaned = []
     for record in records:
         actor, actor_kind = record.get("actor"), record.get("actor_kind")
         actor_id = None
         if actor is not None and getattr(actor, "is_authenticated", True):
             actor_id = actor.pk
+        data = record.get("data")
+        if operator is not None:
+            if actor_id is None and actor_kind in (None, ActorKind.SYSTEM):
+                actor_id, actor_kind = operator.user_id, ActorKind.COMMAND
+            data = {**(data or {}), "operator": operator.user_id, "os_uid": operator.os_uid}
         if actor_kind is None:
             actor_kind = ActorKind.STAFF if actor_id is not None else ActorKind.SYSTEM
         actor_kind = str(actor_kind)
@@ -190,7 +228,7 @@ def audit_record_many(records: list[dict]) -> list[AuditEntry]:
         ip = record.get("ip") or current_ip.get()
         action = record["action"]
         data = _clean(action=action, actor_kind=actor_kind, object_type=object_type,
-                      object_id=object_id, ip=ip, data=record.get("data"))
+                      object_id=object_id, ip=ip, data=data)
         at = record.get("at")
         if at is not None and timezone.is_naive(at):
             raise ValueError("audit times must be timezone-aware")
@@ -211,11 +249,45 @@ def audit_record_many(records: list[dict]) -> list[AuditEntry]:
         for fields in cleaned:
             fields = dict(seq=seq, **{**fields, "at": fields["at"] or now},
                           prev_hash=prev_hash)
-            entry = AuditEntry(**fields, hash=entry_hash(**fields))
+            entry = AuditEntry(**fields, hash_version=HASH_VERSION,
+                               hash=entry_hash(version=HASH_VERSION, **fields))
             entries.append(entry)
             seq, prev_hash = seq + 1, entry.hash
         if len(entries) == 1:
             entries[0].save(using=using, force_insert=True)
         else:
             bulk.create(entries, using=using)
+    _checkpoint_soon(using)
     return entries
+
+
+# When this process last queued an automatic checkpoint (time.monotonic()).
+_checkpoint_queued_at: float | None = None
+
+
+def _checkpoint_soon(using: str) -> None:
+    """Queue a checkpoint (``tasks.checkpoint_write_task``) after this transaction commits,
+    at most once per ``CASEDESK_AUDIT_CHECKPOINT_SECONDS`` per process (0: never; the
+    ``audit_checkpoint`` command from cron then does it alone)."""
+    if _checkpoint_due():
+        transaction.on_commit(_checkpoint_enqueue, using=using)
+
+
+def _checkpoint_due() -> bool:
+    seconds = getattr(settings, "CASEDESK_AUDIT_CHECKPOINT_SECONDS", 0)
+    if seconds <= 0:
+        return False
+    return _checkpoint_queued_at is None or time.monotonic() - _checkpoint_queued_at >= seconds
+
+
+def _checkpoint_enqueue() -> None:
+    global _checkpoint_queued_at
+    if not _checkpoint_due():  # another entry of the same transaction queued it
+        return
+    _checkpoint_queued_at = time.monotonic()
+    try:
+        from .tasks import checkpoint_write_task
+
+        checkpoint_write_task.enqueue()
+    except Exception as exc:  # the change that wrote the entry is committed whatever happens
+        logger.error("audit checkpoint not queued: error=%s", type(exc).__name__)

@@ -6,6 +6,7 @@ the environment with a documented default that suits a single office on one mach
 
 import datetime as dt
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -130,6 +131,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     work_mem = os.environ.get("CASEDESK_PG_WORK_MEM", "64MB")
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c jit={jit} -c work_mem={work_mem}")
+    if TESTING:
+        # The audit table refuses TRUNCATE (casedesk.audit.db) unless this is on; the flush
+        # between transactional tests truncates every table, so test connections set it.
+        # UPDATE and DELETE stay refused. Never set in production.
+        DATABASES["default"]["OPTIONS"]["options"] += " -c casedesk.audit_maintenance=on"
 
 # The key store: wrapped per-person data keys, in a database of their own so that backups
 # of the data never hold the keys (casedesk.core.crypto, docs/security.md). By default a
@@ -377,6 +383,23 @@ CASEDESK_TRUSTED_PROXIES = env_list("CASEDESK_TRUSTED_PROXIES")
 # 0 writes each appeal in its own request's transaction. Off in tests, where each test's
 # data lives in a transaction no other thread sees; the batching tests turn it on.
 CASEDESK_INTAKE_BATCH = int(os.environ.get("CASEDESK_INTAKE_BATCH", "0" if TESTING else "64"))
+
+# The audit log (casedesk.audit; docs/security.md "Round two: audit", docs/deployment.md).
+# The key of the audit chain's HMAC (at least 32 characters); unset, one is derived from
+# SECRET_KEY with HKDF (casedesk.audit.keys). Keep it as long as the log.
+CASEDESK_AUDIT_KEY = os.environ.get("CASEDESK_AUDIT_KEY", "")
+# Where checkpoints of the chain's head are appended (JSON lines), on storage the database
+# role cannot write; read by `manage.py audit_verify`. Tests get a directory of their own.
+CASEDESK_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("CASEDESK_AUDIT_CHECKPOINT_DIR", "") or (
+    Path(tempfile.gettempdir()) / f"casedesk-audit-checkpoints-{os.getpid()}" if TESTING
+    else VAR_DIR / "audit-checkpoints"))
+# A task worker appends a checkpoint at most this often while entries are being written
+# (0: only `manage.py audit_checkpoint`, from cron). Off in tests.
+CASEDESK_AUDIT_CHECKPOINT_SECONDS = int(os.environ.get(
+    "CASEDESK_AUDIT_CHECKPOINT_SECONDS", "0" if TESTING else "600"))
+# The PostgreSQL role the application connects as. If it exists, every `migrate` leaves it
+# only SELECT and INSERT on the audit table (no UPDATE, DELETE, TRUNCATE).
+CASEDESK_DB_APP_ROLE = os.environ.get("CASEDESK_DB_APP_ROLE", "")
 
 LOGGING = {
     "version": 1,

@@ -87,6 +87,12 @@ def queues(request):
     page = paginator.get_page(data.get("page") or 1)
     rows = [(case, days_left(case.next_due_on, today) if case.next_due_on else None)
             for case in page.object_list]
+    if query:
+        # A search over case files is a read: who searched, in which queue and with which
+        # filters, and how many cases it found; never the words (they may be a name).
+        audit_record(action="case.search", actor=request.user, object_type="queue",
+                     object_id=queue, data={"filters": _filter_codes(spec),
+                                            "count": paginator.count})
     context = {
         "form": form,
         "queue": queue,
@@ -105,6 +111,15 @@ def queues(request):
     }
     template = "staff/_queue_table.html" if request.htmx else "staff/queues.html"
     return render(request, template, context)
+
+
+def _filter_codes(spec) -> list[str]:
+    codes = [f"queue:{spec.queue}"]
+    if spec.category:
+        codes.append(f"category:{spec.category}")
+    if spec.state:
+        codes.append(f"state:{spec.state}")
+    return codes
 
 
 class _CountedPaginator(Paginator):

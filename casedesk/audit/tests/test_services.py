@@ -26,8 +26,9 @@ def test_entries_chain_from_the_genesis_hash(staff):
     assert second.prev_hash == first.hash
     assert (first.actor_id, first.actor_kind, first.object_id) == (worker.pk, "staff", "7")
     stored = AuditEntry.objects.get(seq=2)
+    assert stored.hash_version == 2
     assert stored.hash == entry_hash(
-        seq=2, at=stored.at, actor_id=stored.actor_id, actor_kind=stored.actor_kind,
+        version=2, seq=2, at=stored.at, actor_id=stored.actor_id, actor_kind=stored.actor_kind,
         action=stored.action, object_type=stored.object_type, object_id=stored.object_id,
         ip=stored.ip, data=stored.data, prev_hash=stored.prev_hash)
     assert verify_chain() == (True, None, f"2 entries, head {second.hash}")
@@ -113,8 +114,12 @@ def test_the_middleware_supplies_the_client_address():
 
 
 def test_canonical_form_is_documented_json():
-    """An outside verifier can rebuild the hash from the row with any JSON library."""
+    """An outside verifier can rebuild the hash from the row with any JSON library (and,
+    for a keyed entry, the audit key)."""
     import hashlib
+    import hmac
+
+    from casedesk.audit.keys import chain_key
 
     entry = audit_record(action="export", object_type="case", object_id="9",
                          data={"format": "csv", "count": 3})
@@ -122,7 +127,8 @@ def test_canonical_form_is_documented_json():
     payload = {"seq": row.seq, "at": row.at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                "actor_id": None, "actor_kind": "system", "action": "export",
                "object_type": "case", "object_id": "9", "ip": "", "data": row.data,
-               "prev_hash": GENESIS_HASH}
+               "prev_hash": GENESIS_HASH, "v": 2}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    assert hashlib.sha256(text.encode()).hexdigest() == row.hash
+    assert row.hash_version == 2
+    assert hmac.new(chain_key(), text.encode(), hashlib.sha256).hexdigest() == row.hash
     assert connection.vendor in {"postgresql", "sqlite"}

@@ -188,6 +188,7 @@ def test_the_command_lists_each_bad_row_and_fails(csv_file, office, clerk):
     err = io.StringIO()
     with pytest.raises(CommandError, match="Errors found: 2"):
         call_command("import_appeals", str(path), office="MSK", user=clerk.username,
+                     operator=clerk.username,
                      language="en", stderr=err, stdout=io.StringIO())
     lines = err.getvalue().splitlines()
     assert lines == [
@@ -263,6 +264,7 @@ def test_a_dry_run_checks_and_counts_but_writes_nothing(csv_file, clerk, office)
 
     out = io.StringIO()
     call_command("import_appeals", str(path), office="MSK", dry_run=True, language="en",
+                 operator=clerk.username,
                  stdout=out)
     assert "would be imported: 3" in out.getvalue()
     assert counts() == before
@@ -281,12 +283,14 @@ def test_one_audit_entry_with_counts_and_nothing_personal(csv_file, clerk, offic
         assert text not in row
 
 
-def test_the_command_imports_as_the_system(csv_file, office):
+def test_the_command_imports_as_the_system(csv_file, office, clerk):
     out = io.StringIO()
     call_command("import_appeals", str(csv_file([MOTHER, WIFE])), office="MSK",
-                 language="en", stdout=out)
+                 language="en", operator=clerk.username, stdout=out)
     assert "Imported: 2 appeals" in out.getvalue()
-    assert AuditEntry.objects.get(action="appeal.import").actor_kind == "system"
+    # no --user: the system imports, and the entry names the operator who ran the command
+    entry = AuditEntry.objects.get(action="appeal.import")
+    assert (entry.actor_id, entry.actor_kind) == (clerk.pk, "command")
     assert set(Appeal.objects.values_list("registered_by", flat=True)) == {None}
 
 

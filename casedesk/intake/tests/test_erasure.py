@@ -187,21 +187,25 @@ def test_a_supervisor_of_another_office_cannot_erase(own_case, other_office, mak
     assert Person.objects.get(pk=person.pk).erased_at is None
 
 
-def test_the_command_erases_as_the_system(own_case):
+def test_the_command_erases_as_the_system(own_case, staff):
     person = own_case.service_member
     out = io.StringIO()
-    call_command("person_erase", person=person.pk, reason="request", stdout=out)
+    call_command("person_erase", person=person.pk, reason="request", operator="administrator",
+                 stdout=out)
     assert f"person {person.pk} erased (reason: request)" in out.getvalue()
     assert Person.objects.get(pk=person.pk).full_name == ""
     entry = AuditEntry.objects.get(action="person.erased")
-    assert entry.actor_id is None and entry.actor_kind == "system"
+    # the system erases; the entry names the operator who ran the command (audit/operator.py)
+    assert (entry.actor_id, entry.actor_kind) == (staff["administrator"].pk, "command")
     out = io.StringIO()
-    call_command("person_erase", person=person.pk, reason="request", stdout=out)
+    call_command("person_erase", person=person.pk, reason="request", operator="administrator",
+                 stdout=out)
     assert "already erased" in out.getvalue()
     with pytest.raises(CommandError, match="no person with id 999999"):
-        call_command("person_erase", person=999999, reason="request")
+        call_command("person_erase", person=999999, reason="request", operator="administrator")
     with pytest.raises(CommandError):
-        call_command("person_erase", person=person.pk, reason="boredom")
+        call_command("person_erase", person=person.pk, reason="boredom",
+                     operator="administrator")
 
 
 # --- an old backup of the data database ---------------------------------------------------
@@ -318,14 +322,15 @@ def test_retention_erases_only_people_whose_cases_are_all_past_it(register, staf
     audit_before = AuditEntry.objects.count()
 
     out = io.StringIO()
-    call_command("retention_apply", dry_run=True, today="2027-06-01", stdout=out)
+    call_command("retention_apply", dry_run=True, today="2027-06-01", operator="administrator",
+                 stdout=out)
     assert "3 person(s) would be erased" in out.getvalue()
     assert not any(p.erased_at for p in Person.objects.all())
     assert DataKey.objects.count() == keys_before
     assert AuditEntry.objects.count() == audit_before
 
     out = io.StringIO()
-    call_command("retention_apply", today="2027-06-01", stdout=out)
+    call_command("retention_apply", today="2027-06-01", operator="administrator", stdout=out)
     assert "3 person(s) erased" in out.getvalue()
     assert _erased(old) == [True, True]
     assert [p.full_name for p in _people(old)] == ["", ""]
@@ -337,11 +342,12 @@ def test_retention_erases_only_people_whose_cases_are_all_past_it(register, staf
     assert DataKey.objects.count() == keys_before - 3
     assert Case.objects.get(pk=old.pk).state == "closed"  # the case itself stays
     grounds = AuditEntry.objects.filter(action="person.erased").values_list("data", flat=True)
-    assert list(grounds) == [{"ground": "retention"}] * 3
-    assert AuditEntry.objects.get(action="retention.applied").data == {"count": 3}
+    operator = {"operator": staff[Role.ADMINISTRATOR].pk, "os_uid": os.getuid()}
+    assert list(grounds) == [{"ground": "retention", **operator}] * 3
+    assert AuditEntry.objects.get(action="retention.applied").data == {"count": 3, **operator}
 
     out = io.StringIO()
-    call_command("retention_apply", today="2027-06-01", stdout=out)
+    call_command("retention_apply", today="2027-06-01", operator="administrator", stdout=out)
     assert "0 person(s) erased" in out.getvalue()
     assert DataKey.objects.count() == keys_before - 3
 
@@ -352,12 +358,15 @@ def test_retention_counts_from_the_january_after_closing(register, staff):
     # Closed in the office's new year, though still in the old one in UTC.
     new_year = _closed_case(register, staff, received="2021-12-01", closed="2022-01-01",
                             name="Январёв Иван", hour=1)
-    call_command("retention_apply", today="2026-12-31", stdout=io.StringIO())
+    call_command("retention_apply", today="2026-12-31", operator="administrator",
+                 stdout=io.StringIO())
     assert _erased(case) == [False, False]
-    call_command("retention_apply", today="2027-01-01", stdout=io.StringIO())
+    call_command("retention_apply", today="2027-01-01", operator="administrator",
+                 stdout=io.StringIO())
     assert _erased(case) == [True, True]
     assert _erased(new_year) == [False, False]
-    call_command("retention_apply", today="2028-01-01", stdout=io.StringIO())
+    call_command("retention_apply", today="2028-01-01", operator="administrator",
+                 stdout=io.StringIO())
     assert _erased(new_year) == [True, True]
 
 
@@ -366,14 +375,15 @@ def test_cases_under_an_unknown_rulebook_version_are_kept(register, staff):
                         name="Старов Олег")
     Case.objects.filter(pk=case.pk).update(rulebook_version="2019.1")
     err = io.StringIO()
-    call_command("retention_apply", today="2030-01-01", stdout=io.StringIO(), stderr=err)
+    call_command("retention_apply", today="2030-01-01", operator="administrator",
+                 stdout=io.StringIO(), stderr=err)
     assert _erased(case) == [False, False]
     assert "2019.1" in err.getvalue()
 
 
 def test_retention_refuses_a_bad_date():
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
-        call_command("retention_apply", today="01.06.2027")
+        call_command("retention_apply", today="01.06.2027", operator="administrator")
 
 
 def test_erasure_makes_the_answers_unreadable(own_case, staff, office):

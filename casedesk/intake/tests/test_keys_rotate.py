@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
+from casedesk.accounts.models import User
 from casedesk.audit.models import AuditEntry
 from casedesk.core import crypto
 from casedesk.core.models import DataKey
@@ -52,7 +53,7 @@ def test_rotation_rewraps_everything_and_the_old_master_key_can_go(settings,
     assert readable(case, texts)  # control: both master keys configured
 
     out = io.StringIO()
-    call_command("keys_rotate", batch=2, stdout=out)
+    call_command("keys_rotate", operator="administrator", batch=2, stdout=out)
     assert f"{total} data key(s) re-wrapped under new; 0 still under" in out.getvalue()
     assert f"  {total} re-wrapped" in out.getvalue()  # in batches: 2, 4, 6, 8, 9
     assert set(DataKey.objects.values_list("master_key", flat=True)) == {"new"}
@@ -62,8 +63,11 @@ def test_rotation_rewraps_everything_and_the_old_master_key_can_go(settings,
     assert readable(case, texts)
 
     entry = AuditEntry.objects.get(action="keys.rotated")
-    assert entry.actor_id is None and entry.actor_kind == "system"
-    assert entry.data == {"count": total, "target": "new", "result": "complete"}
+    # the system rotates; the entry names the operator who ran it (audit/operator.py)
+    admin = User.objects.get(username="administrator")
+    assert (entry.actor_id, entry.actor_kind) == (admin.pk, "command")
+    assert entry.data == {"count": total, "target": "new", "result": "complete",
+                          "operator": admin.pk, "os_uid": os.getuid()}
 
 
 def test_without_rotation_the_old_master_key_cannot_go(settings, written_under_old):
@@ -76,10 +80,10 @@ def test_without_rotation_the_old_master_key_cannot_go(settings, written_under_o
 
 def test_a_second_run_rewraps_nothing(settings, written_under_old):
     settings.CASEDESK_MASTER_KEYS = f"{NEW},{OLD}"
-    call_command("keys_rotate", stdout=io.StringIO())
+    call_command("keys_rotate", operator="administrator", stdout=io.StringIO())
     before = dict(DataKey.objects.values_list("pk", "wrapped"))
     out = io.StringIO()
-    call_command("keys_rotate", stdout=out)
+    call_command("keys_rotate", operator="administrator", stdout=out)
     assert "0 data key(s) re-wrapped" in out.getvalue()
     assert dict(DataKey.objects.values_list("pk", "wrapped")) == before
     assert [e.data["count"] for e in AuditEntry.objects.filter(action="keys.rotated")
@@ -91,10 +95,10 @@ def test_a_key_under_an_unknown_master_key_stops_the_rotation_loudly(settings,
     case, texts = written_under_old
     settings.CASEDESK_MASTER_KEYS = NEW  # "old" forgotten before rotating
     with pytest.raises(CommandError, match="'old'"):
-        call_command("keys_rotate", stdout=io.StringIO())
+        call_command("keys_rotate", operator="administrator", stdout=io.StringIO())
     assert set(DataKey.objects.values_list("master_key", flat=True)) == {"old"}
     assert AuditEntry.objects.get(action="keys.rotated").data["result"] == "failed"
     settings.CASEDESK_MASTER_KEYS = f"{NEW},{OLD}"
     assert readable(case, texts)
     with pytest.raises(CommandError, match="at least 1"):
-        call_command("keys_rotate", batch=0)
+        call_command("keys_rotate", operator="administrator", batch=0)

@@ -42,10 +42,10 @@ def test_other_offices_cases_are_not_exported(register, other_office, make_user)
 def test_command_writes_the_file(register, staff, tmp_path):
     person = register().service_member
     out = tmp_path / "export.json"
-    call_command("subject_export", person=person.pk, supervisor="supervisor", output=str(out))
+    call_command("subject_export", person=person.pk, operator="supervisor", output=str(out))
     assert json.loads(out.read_text())["person"]["unit"] == "12345"
     with pytest.raises(CommandError):
-        call_command("subject_export", person=person.pk, supervisor="caseworker",
+        call_command("subject_export", person=person.pk, operator="caseworker",
                      output=str(out))
 
 

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from casedesk.accounts.models import Office, User
+from casedesk.audit.operator import add_operator_argument, command_operator
 from casedesk.core.errors import ApplicationError
 from casedesk.intake.bulk_import import appeals_import
 
@@ -32,9 +33,12 @@ class Command(BaseCommand):
                             "nothing")
         parser.add_argument("--language", choices=[code for code, _name in settings.LANGUAGES],
                             help="the language of the messages (default: the site's)")
+        add_operator_argument(parser)
 
-    def handle(self, *args, file, office, user=None, dry_run=False, language=None, **options):
-        with translation.override(language or translation.get_language()):
+    def handle(self, *args, file, office, operator, user=None, dry_run=False, language=None,
+               **options):
+        with translation.override(language or translation.get_language()), \
+                command_operator(operator):
             try:
                 self._import(file, office, user, dry_run, options["verbosity"])
             except (OperationalError, InterfaceError):

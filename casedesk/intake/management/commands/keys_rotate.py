@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from casedesk.audit.operator import add_operator_argument, command_operator
 from casedesk.audit.services import audit_record
 from casedesk.core import crypto
 from casedesk.core.models import DataKey
@@ -26,10 +27,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=1000,
                             help="data keys per transaction (default 1000)")
+        add_operator_argument(parser)
 
-    def handle(self, *args, batch=1000, **options):
+    def handle(self, *args, batch=1000, operator, **options):
         if batch < 1:
             raise CommandError("--batch must be at least 1")
+        with command_operator(operator):
+            self._rotate(batch)
+
+    def _rotate(self, batch):
         current = crypto.master_keys().current
         before = DataKey.objects.exclude(master_key=current).count()
         self.stdout.write(f"{before} data key(s) to re-wrap under the master key {current}")

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from casedesk.audit.operator import add_operator_argument, command_operator
 from casedesk.core.errors import ApplicationError
 from casedesk.intake.erasure import REASONS, person_erase
 from casedesk.people.models import Person
@@ -13,8 +14,13 @@ class Command(BaseCommand):
         parser.add_argument("--person", type=int, required=True, help="the person's id")
         parser.add_argument("--reason", required=True, choices=sorted(REASONS),
                             help="request: lawful erasure request; retention: period passed")
+        add_operator_argument(parser)
 
-    def handle(self, *args, person, reason, **options):
+    def handle(self, *args, person, reason, operator, **options):
+        with command_operator(operator):
+            self._erase(person, reason)
+
+    def _erase(self, person, reason):
         subject = Person.objects.filter(pk=person).only("pk").first()
         if subject is None:
             raise CommandError(f"no person with id {person}")

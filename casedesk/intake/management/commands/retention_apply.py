@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from casedesk.audit.operator import add_operator_argument, command_operator
 from casedesk.intake.erasure import retention_apply
 
 
@@ -20,9 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true",
                             help="count who would be erased; change nothing")
         parser.add_argument("--today", help="judge as on this day (YYYY-MM-DD)")
+        add_operator_argument(parser)
 
-    def handle(self, *args, dry_run=False, today=None, **options):
-        run = retention_apply(today=_day(today) if today else None, dry_run=dry_run)
+    def handle(self, *args, operator, dry_run=False, today=None, **options):
+        day = _day(today) if today else None
+        with command_operator(operator):
+            run = retention_apply(today=day, dry_run=dry_run)
         if run.dry_run:
             self.stdout.write(f"dry run on {run.today}: {run.due} person(s) would be erased; "
                               "nothing changed")

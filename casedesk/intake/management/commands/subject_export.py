@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from casedesk.accounts.models import User
+from casedesk.audit.operator import add_operator_argument, command_operator
 from casedesk.core.errors import ApplicationError
 from casedesk.intake.subject import subject_export
 from casedesk.people.models import Person
@@ -13,11 +14,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--person", type=int, required=True, help="the person's id")
-        parser.add_argument("--supervisor", required=True,
-                            help="username of the supervisor making the export")
+        # The supervisor making the export is the operator (--supervisor: the old name).
+        add_operator_argument(parser, "--supervisor")
         parser.add_argument("--output", required=True, help="file to write")
 
-    def handle(self, *args, person, supervisor, output, **options):
+    def handle(self, *args, person, operator, output, **options):
+        with command_operator(operator):
+            self._export(person, operator, output)
+
+    def _export(self, person, supervisor, output):
         actor = User.objects.filter(username=supervisor).first()
         subject = Person.objects.filter(pk=person).first()
         if actor is None or subject is None:
