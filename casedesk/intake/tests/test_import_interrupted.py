@@ -102,19 +102,20 @@ def test_numbers_reserved_by_someone_else_meanwhile_are_never_given_back(
 @pytest.mark.parametrize(("language", "words"), [
     ("ru", "Соединение с базой данных прервалось во время импорта"),
     ("en", "The connection to the database was lost during the import")])
-def test_the_command_ends_with_the_message_not_a_traceback(csv_file, office, monkeypatch,
-                                                           language, words):
+def test_the_command_ends_with_the_message_not_a_traceback(csv_file, office, clerk,
+                                                           monkeypatch, language, words):
     lose_the_connection_in_the_third_batch(monkeypatch, use_copy=True)
     path = csv_file(ROWS)
     monkeypatch.setattr(bulk_import.appeals_import, "__kwdefaults__",
                         {**bulk_import.appeals_import.__kwdefaults__, "batch": 2})
     with pytest.raises(CommandError) as info:
-        call_command("import_appeals", str(path), office=office.code, language=language)
+        call_command("import_appeals", str(path), office=office.code, language=language,
+                     operator=clerk.username)
     assert words in str(info.value)
     assert Case.objects.count() == 0
 
 
-def test_the_command_names_an_unavailable_database(csv_file, office, monkeypatch):
+def test_the_command_names_an_unavailable_database(csv_file, office, clerk, monkeypatch):
     def gone(**kwargs):
         raise OperationalError("could not connect to server")
 
@@ -122,7 +123,7 @@ def test_the_command_names_an_unavailable_database(csv_file, office, monkeypatch
                         gone)
     with pytest.raises(CommandError, match="The database is not available"):
         call_command("import_appeals", str(csv_file(ROWS)), office=office.code,
-                     language="en")
+                     language="en", operator=clerk.username)
 
 
 @pytest.mark.parametrize(("language", "words"), [

@@ -37,10 +37,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, office, operator, user=None, dry_run=False, language=None,
                **options):
-        with translation.override(language or translation.get_language()), \
-                command_operator(operator):
+        with translation.override(language or translation.get_language()):
             try:
-                self._import(file, office, user, dry_run, options["verbosity"])
+                with command_operator(operator):
+                    self._import(file, office, user, dry_run, options["verbosity"])
             except (OperationalError, InterfaceError):
                 # Before or after the write (within it, appeals_import says more).
                 raise CommandError(_(
