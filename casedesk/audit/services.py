@@ -67,6 +67,9 @@ ALLOWED_DATA_KEYS = frozenset({
     "is_superuser",
     # how the actor got in (never the username)
     "via", "result",
+    # why an access code was replaced: a code of cases.permissions.CodeReissueReason (or
+    # "first_code"); the form offers a fixed list, never free text
+    "reason_code",
 })
 MAX_VALUE_LENGTH = 100
 MAX_LIST_LENGTH = 100

@@ -9,12 +9,13 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from casedesk.core import hooks
 
-        from . import attention, handlers
+        from . import attention, checks, handlers  # noqa: F401 - checks registers itself
 
         hooks.subscribe("appeal_acknowledged", handlers.on_appeal_acknowledged,
                         many=handlers.on_appeals_acknowledged)
         hooks.subscribe("case_moved", handlers.on_case_moved)
         hooks.subscribe("case_event", attention.on_case_event, in_transaction=True)
         hooks.subscribe("access_code_recovered", handlers.on_access_code_recovered)
+        hooks.subscribe("access_code_reissued", handlers.on_access_code_reissued)
         hooks.subscribe("answer_signed", handlers.on_answer_signed)
         hooks.subscribe("letter_generated", handlers.on_letter_generated)

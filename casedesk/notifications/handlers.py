@@ -34,6 +34,10 @@ def on_access_code_recovered(*, case_id: int, sealed_code: str, **_ignored) -> N
     _enqueue(tasks.send_access_code, case_id=case_id, sealed_code=sealed_code)
 
 
+def on_access_code_reissued(*, case_id: int, **_ignored) -> None:
+    _enqueue(tasks.send_access_code_reissued, case_id=case_id)
+
+
 def on_case_moved(*, case_id: int, transition: str, **_ignored) -> None:
     task = BY_TRANSITION.get(transition)
     if task is not None:

@@ -43,6 +43,16 @@ def send_access_code(*, case_id: int, sealed_code: str) -> bool:
 
 
 @task()
+def send_access_code_reissued(*, case_id: int) -> bool:
+    """Staff replaced the applicant's access code: the applicant is told (never the code:
+    the office gives it by letter or in person) so that a code that stopped working, or
+    one they did not ask for, is not a silent surprise."""
+    case = _case(case_id)
+    return notices.deliver(kind="access_code_reissued", case=case, context={},
+                           task_name="send_access_code_reissued")
+
+
+@task()
 def send_information_request(*, case_id: int) -> bool:
     """The office asked the applicant a question."""
     case = _case(case_id)

@@ -27,7 +27,7 @@ from casedesk import rulebook
 from casedesk.accounts.models import Office, User
 from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_record
-from casedesk.cases import documents, search, selectors, services
+from casedesk.cases import documents, permissions, search, selectors, services
 from casedesk.cases.models import DocumentType
 from casedesk.cases.workflow import TRANSITIONS, allowed_for
 from casedesk.core.errors import ApplicationError
@@ -192,6 +192,20 @@ def _case_context(request, file, **extra):
         "upload_hint": upload_hint(),
         "commissions": list(commissions_for_case(case))
         if "refer_to_commission" in {t.name for t in transitions} else [],
+        "access_code": _access_code_context(user, file),
+    }
+
+
+def _access_code_context(user, file) -> dict:
+    """What the access-code card offers ``user`` (the rule: ``cases.permissions``)."""
+    first = min(file.appeals, key=lambda a: (a.received_at, a.pk), default=None)
+    channel = first.channel if first else ""
+    return {
+        "can_issue": permissions.can_issue_access_code(user, channel=channel),
+        "by_letter": channel in permissions.CODE_BY_LETTER_CHANNELS,
+        "reason_needed": permissions.access_code_reason_needed(
+            channel=channel, replacing=bool(file.case.access_code_hash)),
+        "reasons": permissions.CodeReissueReason.choices,
     }
 
 
@@ -315,10 +329,12 @@ def case_note(request, number: str):
 @login_required
 @require_POST
 def case_access_code(request, number: str):
-    """A new access code for the applicant (for the acknowledgement letter), shown once."""
+    """A new access code for the applicant (for the acknowledgement letter), shown once.
+    Who may, and with which reason: ``cases.permissions.require_access_code_issue``."""
     case = _case_for_action(request, number)
     try:
-        code = access_code_issue(actor=request.user, case=case)
+        code = access_code_issue(actor=request.user, case=case,
+                                 reason=request.POST.get("reason", "")[:50])
     except ApplicationError as error:
         return _after(request, case, error)
     messages.warning(request, _("New access code for the applicant: %(code)s. It is shown "
