@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -425,7 +426,7 @@ def _register_page(request, user, office, offices):
                               initial={"received_at": now})
     matches, error = [], None
     # The clerk's answer to the possible duplicates: a case number, "new", or nothing yet.
-    choice = request.POST.get("attach_to", "").strip()
+    choice = request.POST.get("attach_to", "").replace("\x00", "").strip()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         matches = list(possible_duplicates(
@@ -502,8 +503,11 @@ def bulk_assign(request):
         if raw.isdigit():
             ids.append(int(raw))
     assignee = User.objects.filter(pk=request.POST.get("assignee") or 0).first()
-    back = request.POST.get("next") or reverse("staff:queues")
-    if not back.startswith("/"):
+    # Back to the page the supervisor came from, on this site only: "//evil.example" and
+    # "/\evil.example" start with "/" but browsers read them as another host.
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
         back = reverse("staff:queues")
     try:
         count = services.cases_bulk_assign(actor=request.user, case_ids=ids, assignee=assignee)
