@@ -230,7 +230,8 @@ public history.
 
 An unknown case number and a wrong access code get the same 404. Limited to 20 checks in
 10 minutes from one IP address, and to 5 failed attempts in 10 minutes for one case number
-(429 with `Retry-After`).
+from anywhere, the portal's included, however the number is written (429 with
+`Retry-After`).
 """
 
 
