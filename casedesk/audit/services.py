@@ -84,6 +84,9 @@ ALLOWED_DATA_KEYS = frozenset({
     # a management command: the operator's user id (never the username) and the numeric
     # OS user id of the process (an integer, not the login name)
     "operator", "os_uid",
+    # why an access code was replaced: a code of cases.permissions.CodeReissueReason (or
+    # "first_code"); the form offers a fixed list, never free text
+    "reason_code",
 })
 MAX_VALUE_LENGTH = 100
 MAX_LIST_LENGTH = 100

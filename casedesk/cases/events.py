@@ -42,6 +42,7 @@ class EventKind(models.TextChoices):
     ANSWER_RETURNED = "answer_returned", _("answer returned for changes")
     ANSWER_APPROVED = "answer_approved", _("answer approved")
     ANSWER_SIGNED = "answer_signed", _("answer signed and sent")
+    ACCESS_CODE_ISSUED = "access_code_issued", _("access code issued")
 
 
 # Free texts of an event: stored encrypted in ``CaseEvent.texts``, never in ``data``.
@@ -195,3 +196,12 @@ def answer_signed(case: Case, *, at: dt.datetime, actor, answer_id: int, number:
     """Public: the applicant sees that the answer (or a supplement) was sent."""
     return _write(case, EventKind.ANSWER_SIGNED, at=at, actor=actor, public=True,
                   answer=answer_id, number=number, supplements=supplements)
+
+
+def access_code_issued(case: Case, *, at: dt.datetime, actor, replaced: bool,
+                       reason_code: str) -> CaseEvent:
+    """Staff issued the applicant an access code. A code that replaced one the applicant
+    may hold is on the public timeline (the applicant learns why theirs stopped working);
+    ``reason_code`` is a ``permissions.CodeReissueReason`` code, never text."""
+    return _write(case, EventKind.ACCESS_CODE_ISSUED, at=at, actor=actor, public=replaced,
+                  replaced=replaced, reason_code=reason_code)

@@ -138,6 +138,8 @@ def queue_counts(*, actor, spec: QueueFilter, today: dt.date | None = None) -> d
 
 
 def case_get(*, actor, number: str) -> Case:
+    if "\x00" in number:  # PostgreSQL refuses NUL in a parameter: no such case, not a 500
+        raise ApplicationError("not_found", _("No such case."))
     case = case_list_visible(actor).select_related(
         "office", "assignee", "service_member__region"
     ).filter(number=number).first()

@@ -316,8 +316,13 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+# In production mail leaves encrypted: STARTTLS unless EMAIL_USE_SSL (implicit TLS, port
+# 465) is set. A relay on this machine may be spoken to in clear (EMAIL_USE_TLS=0 with
+# EMAIL_HOST=localhost); anything else is a system check error
+# (casedesk.notifications.checks), since the emails name the applicant's case.
 EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "0") == "1"
+EMAIL_USE_TLS = os.environ.get(
+    "EMAIL_USE_TLS", "1" if PRODUCTION and not EMAIL_USE_SSL else "0") == "1"
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 if "EMAIL_HOST" in os.environ or PRODUCTION:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -19,6 +21,7 @@ from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.audit.services import audit_record, current_ip
 from casedesk.cases import documents, permissions
+from casedesk.cases import events as case_events
 from casedesk.cases.deadline_sync import calendar_of
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import Appeal, Case, CaseEvent, Channel, DocumentType
@@ -62,9 +65,59 @@ def public_office() -> Office:
     return routing.office_route(member_region_id=None, applicant_region_id=None)
 
 
+# Cyrillic letters that look like the Latin ones of office codes: a Russian keyboard
+# layout types them in a number copied by hand from a letter ("КСМ" for "KSM"). They are
+# read as the Latin letter, so both spellings reach the same case and the same count of
+# failed codes. Case numbers hold Latin capitals, digits and hyphens only
+# (``cases.services.format_case_number``), so no real number is lost by this.
+_LOOK_ALIKES = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
+# Hyphens, dashes and minus signs that word processors and phones put for "-".
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
+# What can be left of a real case number; anything else is dropped.
+_NOT_IN_NUMBERS = re.compile(r"[^A-Z0-9-]")
+CASE_NUMBER_MAX = 32
+
+
 def case_number_normalise(case_number: str) -> str:
-    """A case number as the applicant typed it, in the form stored: no spaces, capitals."""
-    return "".join((case_number or "").split()).replace("\x00", "").upper()[:32]
+    """A case number as the applicant typed it, in the form stored: the one spelling used
+    both to look the case up and to count its failed codes (portal and API alike), so that
+    no way of writing a number gets a fresh count.
+
+    Unicode compatibility forms folded (NFKC: full-width digits and letters), capitals,
+    Cyrillic look-alike letters read as Latin, every dash read as "-", and everything
+    else that cannot be in a case number dropped: spaces of any kind, NUL and other
+    control characters, zero-width characters."""
+    text = unicodedata.normalize("NFKC", str(case_number or "")[:256]).upper()
+    text = _DASHES.sub("-", text.translate(_LOOK_ALIKES))
+    return _NOT_IN_NUMBERS.sub("", text)[:CASE_NUMBER_MAX]
+
+
+def status_locked_for(request, case_number: str) -> int | None:
+    """Seconds until ``case_number`` may be tried again after too many wrong codes
+    (CASEDESK_RATE_STATUS_FAILURES, counted per case number from anywhere, the portal and
+    the API together), or None when it may be tried now."""
+    usage = _status_failures(request, case_number, increment=False)
+    if usage and usage["count"] >= usage["limit"]:
+        return max(1, int(usage["time_left"]))
+    return None
+
+
+def status_failure_count(request, case_number: str) -> None:
+    """Count one wrong code (or unknown number) against ``case_number``."""
+    _status_failures(request, case_number, increment=True)
+
+
+def _status_failures(request, case_number: str, *, increment: bool):
+    from django.conf import settings
+    from django_ratelimit import ALL
+    from django_ratelimit.core import get_usage
+
+    number = case_number_normalise(case_number)
+    # One cache key for the portal and the API: the same group, key, rate and methods
+    # (django-ratelimit puts the methods in the key).
+    return get_usage(request, group=STATUS_FAILURES_GROUP, key=lambda group, req: number,
+                     rate=settings.CASEDESK_RATE_STATUS_FAILURES, method=ALL,
+                     increment=increment)
 
 
 def fingerprint(payload: dict) -> str:
@@ -319,18 +372,35 @@ def answer_due(case: Case, *, open_deadlines=None) -> dt.date | None:
     return due_date(book.rules[final], start=registration.due_on, calendar=calendar_of(book))
 
 
-def access_code_issue(*, actor, case: Case) -> str:
-    """A new access code for the applicant of a case registered by staff (for the
-    acknowledgement letter); the old one stops working."""
-    from casedesk.accounts.roles import Role
+def access_code_issue(*, actor, case: Case, reason: str = "") -> str:
+    """A new access code for the applicant of a case, shown once to the staff member who
+    asked (for the acknowledgement letter, or to tell the applicant); the old one stops
+    working.
 
+    Who may, and when a ``reason`` (a ``permissions.CodeReissueReason`` code) is needed:
+    ``permissions.require_access_code_issue``. Every issue is audited (case, channel,
+    reason; never the code) and put on the case timeline; a code that replaced one is on
+    the applicant's timeline too, and the applicant is emailed (without the code) where
+    they gave an address (hook ``access_code_reissued``)."""
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        permissions.require(actor, locked, {Role.INTAKE_CLERK, Role.CASEWORKER,
-                                            Role.SUPERVISOR})
+        channel = (Appeal.objects.filter(case=locked).order_by("received_at", "id")
+                   .values_list("channel", flat=True).first()) or ""
+        replacing = bool(locked.access_code_hash)
+        permissions.require_access_code_issue(actor, locked, channel=channel,
+                                              replacing=replacing, reason=reason)
+        reason_code = reason if replacing or reason else permissions.FIRST_CODE
         code = secrets.access_code_new()
         locked.access_code_hash = secrets.access_code_hash(code)
         locked.save(update_fields=["access_code_hash"])
+        case_events.access_code_issued(locked, at=timezone.now(), actor=actor, replaced=replacing,
+                                  reason_code=reason_code)
+        if replacing:
+            hooks.emit("access_code_reissued", case_id=locked.pk)
+        audit_record(action="access_code.reissued" if replacing else "access_code.issued",
+                     actor=actor, object_type="case", object_id=locked.pk,
+                     data={"case": locked.pk, "channel": channel, "reason_code": reason_code})
+    case.access_code_hash = locked.access_code_hash
     return code
 
 
@@ -563,6 +633,10 @@ def public_event_text(event: CaseEvent) -> str | None:
                 "number": number}
         return gettext("The office signed and sent its answer (No. %(number)s).") % {
             "number": number}
+    if kind == EventKind.ACCESS_CODE_ISSUED:
+        return gettext("The office issued a new access code for this appeal; the previous "
+                       "code no longer works. If you did not ask for it, contact the "
+                       "office.")
     if kind == EventKind.CASE_OPENED:
         return gettext("The appeal was received.")
     if kind == EventKind.APPEAL_ATTACHED:

@@ -9,7 +9,7 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from casedesk.core import hooks
 
-        from . import attention, handlers
+        from . import attention, checks, handlers  # noqa: F401 - checks registers itself
 
         # The notices are outbox rows written in the transaction that owes them.
         hooks.subscribe("appeal_acknowledged", handlers.on_appeal_acknowledged,
@@ -21,4 +21,6 @@ class NotificationsConfig(AppConfig):
         hooks.subscribe("answer_signed", handlers.on_answer_signed, in_transaction=True)
         hooks.subscribe("cases_erased", handlers.on_cases_erased, in_transaction=True)
         hooks.subscribe("letter_generated", handlers.on_letter_generated,
+                        in_transaction=True)
+        hooks.subscribe("access_code_reissued", handlers.on_access_code_reissued,
                         in_transaction=True)

@@ -29,6 +29,14 @@ def on_access_code_recovered(*, case_id: int, sealed_code: str, **_ignored) -> N
                   key=outbox.key_access_code(case_id), sealed=sealed_code)
 
 
+def on_access_code_reissued(*, case_id: int, **_ignored) -> None:
+    """Staff replaced the applicant's access code: the applicant is told (never the code:
+    the office gives it by letter or in person), so a code that stopped working, or one
+    they did not ask for, is no silent surprise."""
+    outbox.record(outbox.ACCESS_CODE_REISSUED, case_id=case_id,
+                  key=outbox.key_access_code_reissued(case_id))
+
+
 def on_case_moved(*, case_id: int, transition: str, **_ignored) -> None:
     """The office asked the applicant a question. (The other moves' notices come with
     their letters, ``on_letter_generated``, or the signed answer, ``on_answer_signed``.)"""

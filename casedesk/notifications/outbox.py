@@ -50,12 +50,14 @@ logger = logging.getLogger(__name__)
 
 ACKNOWLEDGEMENT = "acknowledgement"
 ACCESS_CODE = "access_code"
+ACCESS_CODE_REISSUED = "access_code_reissued"
 INFORMATION_REQUEST = "information_request"
 ANSWER_READY = "answer_ready"
 # Letters the law requires the office to send the applicant around a move (written by
 # ``letters.notices``): the email says a letter is waiting on the status page.
 LETTER_NOTICES = ("forwarding_notice", "extension_notice", "unanswered_notice")
-KINDS = (ACKNOWLEDGEMENT, ACCESS_CODE, INFORMATION_REQUEST, ANSWER_READY, *LETTER_NOTICES)
+KINDS = (ACKNOWLEDGEMENT, ACCESS_CODE, ACCESS_CODE_REISSUED, INFORMATION_REQUEST,
+         ANSWER_READY, *LETTER_NOTICES)
 
 # Keys whose message went out but whose row could not be marked sent (the database went
 # away in between): marked before anything else is sent, never sent again by this process.
@@ -117,6 +119,11 @@ def key_acknowledgement(case_id: int) -> str:
 def key_access_code(case_id: int) -> str:
     # Every recovery is a notice of its own (a new code each time).
     return f"{ACCESS_CODE}:{case_id}:{uuid.uuid4().hex}"
+
+
+def key_access_code_reissued(case_id: int) -> str:
+    # Every replacement by staff is a notice of its own.
+    return f"{ACCESS_CODE_REISSUED}:{case_id}:{uuid.uuid4().hex}"
 
 
 def key_information_request(case_id: int) -> tuple[str, list[int]]:

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django_ratelimit.core import get_usage, is_ratelimited
+from django_ratelimit.core import is_ratelimited
 
 from casedesk import rulebook
 from casedesk.audit.services import audit_record
@@ -148,18 +148,13 @@ def status(request):
             return _too_many(request)
         if form.is_valid():
             number = public.case_number_normalise(form.cleaned_data["case_number"])
-            fail_rate = getattr(settings, "CASEDESK_RATE_STATUS_FAILURES", "5/10m")
-            per_case = lambda group, req: number  # noqa: E731 - django-ratelimit key callable
-            usage = get_usage(request, group=public.STATUS_FAILURES_GROUP, key=per_case,
-                              rate=fail_rate, method="POST", increment=False)
-            if usage and usage["count"] >= usage["limit"]:
+            if public.status_locked_for(request, number) is not None:
                 return _too_many(request)
             try:
                 case = public.case_open_public(case_number=number,
                                                access_code=form.cleaned_data["access_code"])
             except ApplicationError as exc:
-                get_usage(request, group=public.STATUS_FAILURES_GROUP, key=per_case,
-                          rate=fail_rate, method="POST", increment=True)
+                public.status_failure_count(request, number)
                 error = str(exc)
             else:
                 request.session.cycle_key()

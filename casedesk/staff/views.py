@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -26,7 +27,7 @@ from casedesk import rulebook
 from casedesk.accounts.models import Office, User
 from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_record
-from casedesk.cases import documents, search, selectors, services
+from casedesk.cases import documents, permissions, search, selectors, services
 from casedesk.cases.models import DocumentType
 from casedesk.cases.workflow import TRANSITIONS, allowed_for
 from casedesk.core.errors import ApplicationError
@@ -206,6 +207,20 @@ def _case_context(request, file, **extra):
         "upload_hint": upload_hint(),
         "commissions": list(commissions_for_case(case))
         if "refer_to_commission" in {t.name for t in transitions} else [],
+        "access_code": _access_code_context(user, file),
+    }
+
+
+def _access_code_context(user, file) -> dict:
+    """What the access-code card offers ``user`` (the rule: ``cases.permissions``)."""
+    first = min(file.appeals, key=lambda a: (a.received_at, a.pk), default=None)
+    channel = first.channel if first else ""
+    return {
+        "can_issue": permissions.can_issue_access_code(user, channel=channel),
+        "by_letter": channel in permissions.CODE_BY_LETTER_CHANNELS,
+        "reason_needed": permissions.access_code_reason_needed(
+            channel=channel, replacing=bool(file.case.access_code_hash)),
+        "reasons": permissions.CodeReissueReason.choices,
     }
 
 
@@ -329,10 +344,12 @@ def case_note(request, number: str):
 @login_required
 @require_POST
 def case_access_code(request, number: str):
-    """A new access code for the applicant (for the acknowledgement letter), shown once."""
+    """A new access code for the applicant (for the acknowledgement letter), shown once.
+    Who may, and with which reason: ``cases.permissions.require_access_code_issue``."""
     case = _case_for_action(request, number)
     try:
-        code = access_code_issue(actor=request.user, case=case)
+        code = access_code_issue(actor=request.user, case=case,
+                                 reason=request.POST.get("reason", "")[:50])
     except ApplicationError as error:
         return _after(request, case, error)
     messages.warning(request, _("New access code for the applicant: %(code)s. It is shown "
@@ -424,7 +441,7 @@ def _register_page(request, user, office, offices):
                               initial={"received_at": now})
     matches, error = [], None
     # The clerk's answer to the possible duplicates: a case number, "new", or nothing yet.
-    choice = request.POST.get("attach_to", "").strip()
+    choice = request.POST.get("attach_to", "").replace("\x00", "").strip()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         matches = list(possible_duplicates(
@@ -501,8 +518,11 @@ def bulk_assign(request):
         if raw.isdigit():
             ids.append(int(raw))
     assignee = User.objects.filter(pk=request.POST.get("assignee") or 0).first()
-    back = request.POST.get("next") or reverse("staff:queues")
-    if not back.startswith("/"):
+    # Back to the page the supervisor came from, on this site only: "//evil.example" and
+    # "/\evil.example" start with "/" but browsers read them as another host.
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
         back = reverse("staff:queues")
     try:
         count = services.cases_bulk_assign(actor=request.user, case_ids=ids, assignee=assignee)

@@ -81,12 +81,9 @@ def submit(client, office):
 
 @pytest.fixture
 def check_status(client):
-    """POST (default) or GET a status request."""
+    """POST a status request (the only form there is)."""
 
-    def check(case_number: str, access_code: str, *, method: str = "post", **extra):
-        if method == "get":
-            return client.get(STATUS, {"case_number": case_number, "access_code": access_code},
-                              **extra)
+    def check(case_number: str, access_code: str, **extra):
         return client.post(STATUS, json.dumps({"case_number": case_number,
                                                 "access_code": access_code}),
                            content_type="application/json", **extra)

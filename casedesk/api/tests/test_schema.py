@@ -21,15 +21,14 @@ def test_both_paths_are_described(schema):
     assert schema["info"]["version"] == "1"
     paths = schema["paths"]
     assert set(paths["/api/v1/public/appeals"]) == {"post"}
-    assert set(paths["/api/v1/public/status"]) == {"get", "post"}
+    assert set(paths["/api/v1/public/status"]) == {"post"}
     submit = paths["/api/v1/public/appeals"]["post"]
     assert {"201", "400", "409", "413", "422", "429"} <= set(submit["responses"])
     header = next(p for p in submit["parameters"] if p["name"] == "Idempotency-Key")
     assert header["in"] == "header" and header["required"] is True
     status = paths["/api/v1/public/status"]
     assert "logs" in status["post"]["description"]
-    assert "prefer `POST /public/status`" in status["get"]["description"]
-    assert {p["name"] for p in status["get"]["parameters"]} == {"case_number", "access_code"}
+    assert "POST only" in status["post"]["description"]
 
 
 def test_the_request_fields_are_in_the_schema(schema):

@@ -29,8 +29,8 @@ def receipt(submit):
 
 
 def test_the_right_code_shows_the_stage_and_the_due_date(receipt, check_status):
-    for method in ("post", "get"):
-        response = check_status(receipt["case_number"], receipt["access_code"], method=method,
+    for _ in range(2):
+        response = check_status(receipt["case_number"], receipt["access_code"],
                                 HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 200, response.content
         status = response.json()
@@ -58,8 +58,6 @@ def test_a_wrong_code_and_an_unknown_number_get_the_same_404(receipt, check_stat
     assert wrong_code.status_code == unknown.status_code == 404
     assert wrong_code.content == unknown.content
     assert wrong_code.json()["error"]["code"] == "not_found"
-    get_form = check_status("MSK-1999-99999", "AAAA-AAAA-AAAA", method="get")
-    assert get_form.content == unknown.content
 
 
 @pytest.mark.parametrize(("language", "word"), [("ru", "Мы не нашли"), ("en", "could not find")])
@@ -69,21 +67,17 @@ def test_the_404_message_is_in_the_language_of_the_request(check_status, languag
 
 
 @pytest.mark.parametrize(
-    ("body", "status", "status_get"),
-    [({}, 422, 422), ({"case_number": "MSK-1"}, 422, 422),
-     # In a query string a number is text: a well-formed pair that matches nothing.
-     ({"case_number": 5, "access_code": 5}, 422, 404),
-     ({"case_number": "", "access_code": ""}, 422, 422),
-     ({"case_number": "MSK\x00", "access_code": "A"}, 422, 422),
-     ({"case_number": "M" * 65, "access_code": "A"}, 422, 422),
-     ({"case_number": "ЖЖЖ-1", "access_code": "Ж"}, 404, 404)],
+    ("body", "status"),
+    [({}, 422), ({"case_number": "MSK-1"}, 422),
+     ({"case_number": 5, "access_code": 5}, 422),
+     ({"case_number": "", "access_code": ""}, 422),
+     ({"case_number": "MSK\x00", "access_code": "A"}, 422),
+     ({"case_number": "M" * 65, "access_code": "A"}, 422),
+     ({"case_number": "ЖЖЖ-1", "access_code": "Ж"}, 404)],
 )
-def test_bad_status_requests_get_a_4xx(client, db, body, status, status_get):
+def test_bad_status_requests_get_a_4xx(client, db, body, status):
     response = client.post(STATUS, json.dumps(body), content_type="application/json")
     assert response.status_code == status, response.content
-    assert response.json()["error"]["code"] in ("invalid", "not_found")
-    response = client.get(STATUS, body)
-    assert response.status_code == status_get, response.content
     assert response.json()["error"]["code"] in ("invalid", "not_found")
 
 
@@ -169,9 +163,8 @@ def test_the_status_query_count_does_not_grow_with_the_history(
 
 def test_status_checks_are_rate_limited_per_ip(receipt, check_status, settings):
     settings.CASEDESK_RATE_STATUS = "3/10m"
-    for method in ("post", "get", "post"):
-        assert check_status(receipt["case_number"], receipt["access_code"],
-                            method=method).status_code == 200
+    for _ in range(3):
+        assert check_status(receipt["case_number"], receipt["access_code"]).status_code == 200
     refused = check_status(receipt["case_number"], receipt["access_code"])
     assert refused.status_code == 429
     assert refused.json()["error"]["code"] == "rate_limited"

@@ -24,8 +24,11 @@ The public API of casedesk: submit an appeal and follow its case without an acco
   stable, `message` is for people. Invalid fields give 422 with the code `invalid` and the
   field names in `fields`.
 * Rate limits are per client IP address; a refused request gets 429 and `Retry-After`.
-* To follow a case, prefer `POST /public/status` (number and code in the body) over the
-  `GET` form, whose query string ends up in server logs.
+* To follow a case, `POST /public/status` with the number and code in the body; there is
+  no `GET` form (a query string ends up in server and proxy logs).
+* `OPTIONS` on an endpoint answers 200 with `{"allow": [...]}` and the same list in the
+  `Allow` header; a method an endpoint does not serve gets 405 with the JSON error body
+  and `Allow`.
 """
 
 api = NinjaAPI(
@@ -48,6 +51,7 @@ def unknown_path(request, rest: str):
 
 # Last, so that it only catches what no endpoint matched.
 fallback = Router()
-fallback.add_api_operation("/{path:rest}", ["GET", "POST", "PUT", "PATCH", "DELETE"],
+fallback.add_api_operation("/{path:rest}",
+                           ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
                            unknown_path, include_in_schema=False)
 api.add_router("/", fallback)

@@ -10,19 +10,20 @@ from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
-from ninja import Header, Query, Router, Status
+from ninja import Header, Router, Status
 
 from casedesk.cases.models import Relation
 from casedesk.cases.workflow import Outcome
 from casedesk.core.errors import ApplicationError
 from casedesk.intake import routing
 from casedesk.intake.public import (
-    STATUS_FAILURES_GROUP,
     appeal_submit,
     case_number_normalise,
     case_open_public,
     public_event_text,
     public_status,
+    status_failure_count,
+    status_locked_for,
 )
 from casedesk.intake.services import PersonData
 
@@ -63,26 +64,12 @@ def _limit(request: HttpRequest, group: str, rate: str) -> None:
         raise _too_many(usage["time_left"])
 
 
-def _per_case(number: str):
-    return lambda group, request: number
-
-
-STATUS_FAILURES = STATUS_FAILURES_GROUP  # shared with the portal: one count per case
-
-
 def _case_locked(request: HttpRequest, number: str) -> None:
-    """Refuse a case number that had too many failed attempts lately (from anywhere)."""
-    rate = _rate("CASEDESK_RATE_STATUS_FAILURES", "5/10m")
-    usage = get_usage(request, group=STATUS_FAILURES, key=_per_case(number), rate=rate,
-                      increment=False)
-    if usage and usage["count"] >= usage["limit"]:
-        raise _too_many(usage["time_left"])
-
-
-def _count_failure(request: HttpRequest, number: str) -> None:
-    rate = _rate("CASEDESK_RATE_STATUS_FAILURES", "5/10m")
-    get_usage(request, group=STATUS_FAILURES, key=_per_case(number), rate=rate,
-              increment=True)
+    """Refuse a case number that had too many failed attempts lately (from anywhere: the
+    portal and the API count together, ``intake.public.status_locked_for``)."""
+    time_left = status_locked_for(request, number)
+    if time_left is not None:
+        raise _too_many(time_left)
 
 
 # --- submitting -------------------------------------------------------------------------
@@ -150,15 +137,24 @@ def appeal_create(
         body.pop("office", None)
     if body["applicant"].get("region") is None:
         body["applicant"].pop("region", None)
-    receipt = appeal_submit(
-        channel="api", idempotency_key=idempotency_key,
-        payload=body,
-        applicant=applicant, relation=payload.applicant.relation, service_member=member,
-        text=payload.text, request=payload.request or "",
-        category=payload.category or "other",
-        language=payload.language or request_language(request), consent=payload.consent,
-        chosen_office=payload.office or "",
-    )
+    try:
+        receipt = appeal_submit(
+            channel="api", idempotency_key=idempotency_key, payload=body,
+            applicant=applicant, relation=payload.applicant.relation, service_member=member,
+            text=payload.text, request=payload.request or "",
+            category=payload.category or "other",
+            language=payload.language or request_language(request), consent=payload.consent,
+            chosen_office=payload.office or "",
+        )
+    except ApplicationError as exc:
+        if exc.code != "idempotency_key_reused":
+            raise
+        # Intake's words are the portal's ("reload the page"); an API client is told what
+        # happened to its key.
+        raise ApiError(409, exc.code, _(
+            "This Idempotency-Key was already used for a different appeal. Send each new "
+            "appeal with a new key, and a retry with the same key and the same body.")) \
+            from None
     office = routing.office_by_id(receipt.office_id)
     return Status(201, ReceiptOut(case_number=receipt.case_number,
                                   access_code=receipt.access_code,
@@ -202,7 +198,7 @@ def _status(request: HttpRequest, case_number: str, access_code: str) -> StatusO
         case = case_open_public(case_number=number, access_code=access_code)
     except ApplicationError as exc:
         if exc.code == "not_found":
-            _count_failure(request, number)
+            status_failure_count(request, number)
         raise
     info = public_status(case_id=case.pk)
     timeline = []
@@ -234,14 +230,16 @@ public history.
 
 An unknown case number and a wrong access code get the same 404. Limited to 20 checks in
 10 minutes from one IP address, and to 5 failed attempts in 10 minutes for one case number
-(429 with `Retry-After`).
+from anywhere, the portal's included, however the number is written (429 with
+`Retry-After`).
 """
 
 
 @router.post(
-    "/status", response={200: StatusOut, **ERRORS}, summary="Follow a case (recommended)",
-    description=STATUS_DESCRIPTION + "\n**Use this form**: the number and code travel in "
-    "the body, not in the URL, which proxies and servers write to their logs.",
+    "/status", response={200: StatusOut, **ERRORS}, summary="Follow a case",
+    description=STATUS_DESCRIPTION + "\nPOST only: the number and code travel in the body, "
+    "never in the URL, which proxies and servers write to their logs (a `GET` is refused "
+    "with 405).",
     operation_id="case_status",
 )
 def case_status(request: HttpRequest, response: HttpResponse, payload: StatusIn):
@@ -249,31 +247,40 @@ def case_status(request: HttpRequest, response: HttpResponse, payload: StatusIn)
     return _status(request, payload.case_number, payload.access_code)
 
 
-@router.get(
-    "/status", response={200: StatusOut, **ERRORS}, summary="Follow a case (query string)",
-    description=STATUS_DESCRIPTION + "\nThe number and code in the query string end up in "
-    "server and proxy logs: prefer `POST /public/status`.",
-    operation_id="case_status_query",
-)
-def case_status_query(request: HttpRequest, response: HttpResponse, query: Query[StatusIn]):
-    add_never_cache_headers(response)
-    return _status(request, query.case_number, query.access_code)
+# --- every other method is a JSON answer too ---------------------------------------------
+
+# The methods a client may send; each endpoint answers the ones it does not serve with 405
+# and the truth in ``Allow``, and OPTIONS with the same list.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
-# --- everything else is a JSON error too ------------------------------------------------
+def _allow(methods: tuple[str, ...]) -> str:
+    return ", ".join(sorted({*methods, "OPTIONS"}))
 
 
-def method_not_allowed(allowed: str):
+def method_not_allowed(allowed: tuple[str, ...]):
     def refuse(request: HttpRequest):
         raise ApiError(405, "method_not_allowed", _("This method is not allowed here."),
-                       headers={"Allow": allowed})
+                       headers={"Allow": _allow(allowed)})
 
     return refuse
 
 
-router.add_api_operation("/appeals", ["GET", "PUT", "PATCH", "DELETE"],
-                         method_not_allowed("POST"), include_in_schema=False)
-router.add_api_operation("/offices", ["POST", "PUT", "PATCH", "DELETE"],
-                         method_not_allowed("GET"), include_in_schema=False)
-router.add_api_operation("/status", ["PUT", "PATCH", "DELETE"],
-                         method_not_allowed("GET, POST"), include_in_schema=False)
+def options(allowed: tuple[str, ...]):
+    def answer(request: HttpRequest, response: HttpResponse):
+        response["Allow"] = _allow(allowed)
+        return {"allow": _allow(allowed).split(", ")}
+
+    return answer
+
+
+def only(path: str, *allowed: str) -> None:
+    """Answer OPTIONS on ``path`` and refuse every other method but ``allowed``."""
+    router.add_api_operation(path, [m for m in METHODS if m not in allowed],
+                             method_not_allowed(allowed), include_in_schema=False)
+    router.add_api_operation(path, ["OPTIONS"], options(allowed), include_in_schema=False)
+
+
+only("/appeals", "POST")
+only("/offices", "GET")
+only("/status", "POST")

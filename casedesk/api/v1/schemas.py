@@ -1,7 +1,8 @@
 """The request and response shapes of the public API (they are the OpenAPI schema).
 
 Inputs are plain pydantic models, checked strictly: a string field takes only a JSON
-string, dates only ``YYYY-MM-DD`` strings, ``consent`` only ``true`` or ``false``. Lengths
+string, dates only ``YYYY-MM-DD`` strings, ``consent`` only ``true`` (the schema says so;
+``false`` is refused by intake with its own message). Lengths
 follow the database columns, so nothing the API accepts can fail to be stored; text with
 NUL characters or unpaired surrogates (which PostgreSQL cannot store) is refused here.
 """
@@ -131,9 +132,12 @@ class AppealIn(_In):
     language: Literal["ru", "en"] | None = Field(
         None, description="Language for letters to the applicant; by default the language "
                           "of the request (Accept-Language), else Russian.")
+    # The schema says what is accepted: only ``true``. ``false`` still passes the type
+    # check, so that intake refuses it with a message saying why (``consent_required``).
     consent: StrictBool = Field(
-        description="Consent to the processing of the personal data in the appeal; the "
-                    "appeal is refused without it.")
+        description="Consent to the processing of the personal data in the appeal: must be "
+                    "`true`; the appeal is refused without it (422 ``consent_required``).",
+        json_schema_extra={"const": True, "enum": [True]})
     office: OfficeCode | None = Field(
         None, description="The code of the office chosen by the applicant, where several "
                           "serve the region (see `GET /public/offices`). Without it the "

@@ -158,7 +158,8 @@ def test_the_applicant_downloading_a_letter_is_recorded(client, staff, register)
     worker = staff[Role.CASEWORKER]
     client.force_login(worker)
     client.post(f"/en/staff/cases/{case.number}/letters/", {"kind": "acknowledgement"})
-    response = client.post(f"/en/staff/cases/{case.number}/access-code/", follow=True)
+    response = client.post(f"/en/staff/cases/{case.number}/access-code/",
+                           {"reason": "letter_not_delivered"}, follow=True)
     code = re.search(r"access code for the applicant: ([A-Z0-9-]+)\.",
                      response.content.decode()).group(1)
     letter = case.documents.filter(doc_type="letter").order_by("pk").first()

@@ -57,7 +57,9 @@ def test_draft_from_a_paragraph_approve_sign_and_read_on_a_phone(
                                               service_type="mobilized"))
     case = case_transition(actor=staff[Role.INTAKE_CLERK], case=case, transition="register")
     case = case_transition(actor=staff[Role.CASEWORKER], case=case, transition="start_review")
-    code = access_code_issue(actor=staff[Role.INTAKE_CLERK], case=case)
+    # A web case: only a supervisor, with a reason (issue 15, finding 3).
+    code = access_code_issue(actor=staff[Role.SUPERVISOR], case=case,
+                             reason="applicant_request_by_phone")
 
     # The caseworker drafts the answer from the paragraphs for "wrongly recorded as AWOL".
     page = new_page()
