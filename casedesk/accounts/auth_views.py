@@ -200,8 +200,9 @@ def lockout(request, original_response=None, credentials=None):
     """django-axes' response after too many failed sign-ins (``AXES_LOCKOUT_CALLABLE``):
     a page that says so, with status 429, instead of a bare error."""
     minutes = int(_cooloff().total_seconds() // 60)
-    return _no_store(render(request, "accounts/locked_out.html", {"minutes": minutes},
-                            status=429))
+    account = getattr(request, "casedesk_account_locked", False)  # accounts.lockout
+    return _no_store(render(request, "accounts/locked_out.html",
+                            {"minutes": minutes, "account": account}, status=429))
 
 
 def _cooloff():

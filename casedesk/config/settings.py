@@ -190,18 +190,25 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "casedesk.accounts.passwords.BreachedPasswordValidator"},
+    # zxcvbn score >= 3, also for Russian words and layouts; the demo password in production.
+    {"NAME": "casedesk.accounts.passwords.PasswordStrengthValidator"},
+    {"NAME": "casedesk.accounts.passwords.DemoPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "casedesk.accounts.lockout.AccountLimitBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Login throttling (ASVS V6.3): 5 failures per username+address lock that pair for 15 min.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ... and 10 failures for one account from all addresses together lock the account
+# (casedesk.accounts.lockout: spraying from many addresses).
+CASEDESK_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("CASEDESK_ACCOUNT_FAILURE_LIMIT", "10"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "casedesk.accounts.auth_views.lockout"
 AXES_DISABLE_ACCESS_LOG = True  # the audit log already records sign-ins
