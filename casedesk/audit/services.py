@@ -67,6 +67,9 @@ ALLOWED_DATA_KEYS = frozenset({
     "is_superuser",
     # how the actor got in (never the username)
     "via", "result",
+    # the admin (issue 15, accounts): the rows an admin list showed (integer ids), a
+    # password reset request's id and the user id of the administrator who asked for it
+    "ids", "request", "requested_by",
 })
 MAX_VALUE_LENGTH = 100
 MAX_LIST_LENGTH = 100

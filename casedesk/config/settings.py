@@ -30,7 +30,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.
 VAR_DIR = Path(os.environ.get("CASEDESK_VAR_DIR", BASE_DIR / "var"))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with casedesk's site: only staff, offices and reference data in it,
+    # every page view audited (casedesk.accounts.admin_site).
+    "casedesk.accounts.admin_apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,8 +56,7 @@ INSTALLED_APPS = [
     "casedesk.review",
     "casedesk.demo",
     "axes",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
+    "django_otp",  # its TOTP plugin is replaced by accounts.SecondFactorDevice (sealed secrets)
     "casedesk.web",
     "casedesk.staff",
     "casedesk.portal",

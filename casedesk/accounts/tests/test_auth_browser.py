@@ -12,9 +12,9 @@ import re
 import pytest
 from django.core.cache import cache
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from casedesk.accounts.models import SecondFactorDevice
 from casedesk.accounts.roles import Role
 from casedesk.audit.models import AuditEntry
 from casedesk.browser_testing import screenshot, url
@@ -51,13 +51,13 @@ def person(office, make_user):
     return user
 
 
-def token_for(device: TOTPDevice, offset: int = 0) -> str:
+def token_for(device: SecondFactorDevice, offset: int = 0) -> str:
     value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits,
                  drift=device.drift + offset)
     return str(value).zfill(device.digits)
 
 
-def a_wrong_token(device: TOTPDevice) -> str:
+def a_wrong_token(device: SecondFactorDevice) -> str:
     """Six digits that no step within the device's tolerance accepts."""
     near = {token_for(device, offset) for offset in range(-device.tolerance - 1,
                                                             device.tolerance + 2)}
@@ -80,7 +80,7 @@ def submit_password(page, live_server, language: str, password: str) -> None:
 
 def test_after_the_password_the_code_is_asked_a_wrong_one_refused_the_right_one_lets_in(
         live_server, page, person):
-    device = TOTPDevice.objects.create(user=person, name="totp", confirmed=True)
+    device = SecondFactorDevice.objects.create(user=person, name="totp", confirmed=True)
     queues = url(live_server, "staff:queues", language="ru")
 
     submit_password(page, live_server, "ru", PASSWORD)
