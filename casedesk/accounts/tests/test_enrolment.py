@@ -159,3 +159,16 @@ def test_a_lost_phone_is_replaced_with_a_new_code(person, administrator):
     assert response.status_code == 302
     assert list(SecondFactorDevice.objects.filter(user=person)) == [new]
     assert not SecondFactorDevice.objects.filter(pk=old.pk).exists()
+
+
+def test_the_first_administrator_gets_a_code_from_the_shell(person, administrator):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("enrolment_code_issue", "admin", "--operator", "admin", stdout=out)
+    code = out.getvalue().split("admin: ")[1].split()[0]
+    services.enrolment_code_redeem(user=administrator, code=code)
+    issued = AuditEntry.objects.get(action="otp.enrolment_code_issued")
+    assert issued.actor_id == administrator.pk
