@@ -220,3 +220,37 @@ def test_role_group_permission_office_and_flag_changes_are_audited(
     assert entry.data["offices_added"] == [other_office.pk]
     assert entry.data["offices_removed"] == [office.pk]
     assert entry.data["is_staff"] is True
+
+
+def test_the_migration_seals_existing_totp_devices_and_empties_the_old_table(staff):
+    """django-otp's plaintext table, as an installation upgraded from before has it."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "casedesk.accounts.migrations.0004_totp_devices_sealed")
+    worker = staff[Role.CASEWORKER]
+    hex_key = "3132333435363738393031323334353637383930"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE otp_totp_totpdevice (id serial PRIMARY KEY, user_id bigint, "
+            "name text, confirmed boolean, key text, step int, t0 bigint, digits int, "
+            "tolerance int, drift int, last_t bigint, throttling_failure_timestamp "
+            "timestamptz NULL, throttling_failure_count int, created_at timestamptz NULL, "
+            "last_used_at timestamptz NULL)")
+        cursor.execute(
+            "INSERT INTO otp_totp_totpdevice (user_id, name, confirmed, key, step, t0, "
+            "digits, tolerance, drift, last_t, throttling_failure_count) "
+            "VALUES (%s, 'totp', true, %s, 30, 0, 6, 1, 0, -1, 0)", [worker.pk, hex_key])
+    with connection.schema_editor() as editor:
+        migration.forwards(apps, editor)
+    device = SecondFactorDevice.objects.get(user=worker)
+    assert device.confirmed and device.secret == hex_key
+    code = str(totp(device.bin_key)).zfill(6)
+    assert device.verify_token(code)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM otp_totp_totpdevice")
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT secret FROM accounts_secondfactordevice")
+        assert hex_key not in cursor.fetchone()[0]
