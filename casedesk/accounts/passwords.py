@@ -188,4 +188,4 @@ class DemoPasswordValidator:
             )
 
     def get_help_text(self) -> str:
-        return ""
+        return _("Your password can’t be the published password of the demo accounts.")
