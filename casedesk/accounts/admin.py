@@ -115,7 +115,9 @@ class UserAdmin(BaseUserAdmin):
                          "permissions_added": sorted(perms_after - perms_before)[:100],
                          "permissions_removed": sorted(perms_before - perms_after)[:100],
                          "is_active": obj.is_active, "is_staff": obj.is_staff,
-                         "is_superuser": obj.is_superuser})
+                         "is_superuser": obj.is_superuser,
+                         # which fields changed (names only): an email or username too
+                         "fields": sorted(form.changed_data)})
         if not change:
             audit_record(action="password.changed", actor=request.user, object_type="user",
                          object_id=obj.pk, data={"via": "admin_add"})

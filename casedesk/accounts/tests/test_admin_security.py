@@ -220,6 +220,7 @@ def test_role_group_permission_office_and_flag_changes_are_audited(
     assert entry.data["offices_added"] == [other_office.pk]
     assert entry.data["offices_removed"] == [office.pk]
     assert entry.data["is_staff"] is True
+    assert {"role", "groups", "offices", "is_staff"} <= set(entry.data["fields"])
 
 
 def test_the_migration_seals_existing_totp_devices_and_empties_the_old_table(staff):
