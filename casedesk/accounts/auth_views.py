@@ -9,9 +9,13 @@ to the enrolment page) from every page except those in ``OPEN_VIEWS``: the staff
 the admin and the API alike (deny by default). ``CASEDESK_OTP_REQUIRED = False`` turns
 it off (the test suite does, for tests that sign in with ``force_login``).
 
-The first device may be enrolled after the password alone; a further device (a new
-phone) only from a verified session, and confirming it removes the old ones. Wrong codes
-are throttled per device by django-otp (the wait doubles after each failure).
+The first device needs, besides the password, a one-time enrolment code that an
+administrator issued out of band (``services.enrolment_code_issue``; issue 15, finding
+5): the enrolment page asks for it before it shows any secret, and marks the session
+once it is accepted. A further device (a new phone) needs a verified session, or a new
+enrolment code when the old phone is lost; confirming it removes the old ones. Wrong
+codes are throttled per device by django-otp (the wait doubles after each failure).
+Devices are ``accounts.SecondFactorDevice``: their secrets are sealed at rest.
 
 Sign out everywhere
 -------------------
@@ -44,9 +48,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casedesk.audit.services import audit_record
+from casedesk.core.errors import ApplicationError
+
+from . import services
+from .models import SecondFactorDevice
+
+# The session key that says an enrolment code was accepted (the user's id).
+ENROLMENT_SESSION_KEY = "casedesk_enrolment_code_ok"
 
 # Views a signed-in but unverified person may reach (by URL name).
 OPEN_VIEWS = frozenset({
@@ -108,7 +118,7 @@ def otp_verify(request):
     user = request.user
     if user.is_verified():
         return redirect(_next(request))
-    devices = list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
+    devices = list(SecondFactorDevice.objects.devices_for_user(user, confirmed=True))
     if not devices:
         return redirect(reverse("accounts:otp_enrol") + "?" + urlencode({"next": _next(request)}))
     form = TokenForm(request.POST or None)
@@ -144,26 +154,56 @@ def qr_svg(text: str) -> str:
     return svg
 
 
+class EnrolmentCodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Enrolment code from your administrator"), max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True,
+                                      "autocapitalize": "characters"}))
+
+
+def _enrolment_code_step(request):
+    """The first step of enrolment: the code an administrator issued (see above)."""
+    user = request.user
+    form = EnrolmentCodeForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrolment_code_redeem(user=user, code=form.cleaned_data["code"])
+        except ApplicationError as exc:
+            error = str(exc)
+        else:
+            request.session[ENROLMENT_SESSION_KEY] = user.pk
+            return redirect(reverse("accounts:otp_enrol") + "?" + urlencode(
+                {"next": _next(request)}))
+    return _no_store(render(request, "accounts/otp_enrol_code.html", {
+        "form": form, "error": error, "next": _next(request),
+        "has_device": user_has_device(user)}, status=400 if error else 200))
+
+
 @login_required
 def otp_enrol(request):
     user = request.user
-    if user_has_device(user) and not user.is_verified():
-        # A new device needs the old one: the password alone must not add a device.
-        return redirect(reverse("accounts:otp_verify") + "?" + urlencode({"next": request.path}))
-    device = (TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-              or TOTPDevice.objects.create(user=user, name="totp", confirmed=False))
+    code_accepted = request.session.get(ENROLMENT_SESSION_KEY) == user.pk
+    if not user.is_verified() and not code_accepted:
+        if user_has_device(user) and not services.enrolment_code_valid(user=user) \
+                and request.method == "GET" and "code" not in request.GET:
+            # A new device needs the old one (or a new enrolment code): the password
+            # alone must not add a device.
+            return redirect(reverse("accounts:otp_verify") + "?" + urlencode(
+                {"next": request.path}))
+        return _enrolment_code_step(request)
+    device = (SecondFactorDevice.objects.filter(user=user, confirmed=False)
+              .order_by("-pk").first()
+              or SecondFactorDevice.objects.create(user=user, name="totp", confirmed=False))
     form = TokenForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
         if not device.verify_is_allowed()[0]:
             error = _("Too many wrong codes. Wait a minute and try again.")
         elif device.verify_token(form.cleaned_data["otp_token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+            services.device_confirm(user=user, device=device)
+            request.session.pop(ENROLMENT_SESSION_KEY, None)
             otp_login(request, device)
-            audit_record(action="otp.enrolled", actor=user, object_type="totp_device",
-                         object_id=device.pk)
             return redirect(_next(request))
         else:
             error = _("This code is not right. Check the time on the phone and enter "
@@ -200,8 +240,9 @@ def lockout(request, original_response=None, credentials=None):
     """django-axes' response after too many failed sign-ins (``AXES_LOCKOUT_CALLABLE``):
     a page that says so, with status 429, instead of a bare error."""
     minutes = int(_cooloff().total_seconds() // 60)
-    return _no_store(render(request, "accounts/locked_out.html", {"minutes": minutes},
-                            status=429))
+    account = getattr(request, "casedesk_account_locked", False)  # accounts.lockout
+    return _no_store(render(request, "accounts/locked_out.html",
+                            {"minutes": minutes, "account": account}, status=429))
 
 
 def _cooloff():

@@ -87,6 +87,9 @@ ALLOWED_DATA_KEYS = frozenset({
     # why an access code was replaced: a code of cases.permissions.CodeReissueReason (or
     # "first_code"); the form offers a fixed list, never free text
     "reason_code",
+    # the admin (issue 15, accounts): the rows an admin list showed (integer ids), a
+    # password reset request's id and the user id of the administrator who asked for it
+    "ids", "request", "requested_by",
 })
 MAX_VALUE_LENGTH = 100
 MAX_LIST_LENGTH = 100

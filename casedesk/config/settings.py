@@ -31,7 +31,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.
 VAR_DIR = Path(os.environ.get("CASEDESK_VAR_DIR", BASE_DIR / "var"))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with casedesk's site: only staff, offices and reference data in it,
+    # every page view audited (casedesk.accounts.admin_site).
+    "casedesk.accounts.admin_apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,8 +57,7 @@ INSTALLED_APPS = [
     "casedesk.review",
     "casedesk.demo",
     "axes",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
+    "django_otp",  # its TOTP plugin is replaced by accounts.SecondFactorDevice (sealed secrets)
     "casedesk.web",
     "casedesk.staff",
     "casedesk.portal",
@@ -203,18 +204,25 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "casedesk.accounts.passwords.BreachedPasswordValidator"},
+    # zxcvbn score >= 3, also for Russian words and layouts; the demo password in production.
+    {"NAME": "casedesk.accounts.passwords.PasswordStrengthValidator"},
+    {"NAME": "casedesk.accounts.passwords.DemoPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "casedesk.accounts.lockout.AccountLimitBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Login throttling (ASVS V6.3): 5 failures per username+address lock that pair for 15 min.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ... and 10 failures for one account from all addresses together lock the account
+# (casedesk.accounts.lockout: spraying from many addresses).
+CASEDESK_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("CASEDESK_ACCOUNT_FAILURE_LIMIT", "10"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "casedesk.accounts.auth_views.lockout"
 AXES_DISABLE_ACCESS_LOG = True  # the audit log already records sign-ins

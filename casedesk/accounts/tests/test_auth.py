@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from casedesk.accounts import services
+from casedesk.accounts.models import SecondFactorDevice
 from casedesk.accounts.passwords import BreachedPasswordValidator
 from casedesk.accounts.roles import Role
 from casedesk.audit.models import AuditEntry
@@ -43,7 +44,7 @@ def person(office, make_user):
     return user
 
 
-def token_for(device: TOTPDevice, offset: int = 0) -> str:
+def token_for(device: SecondFactorDevice, offset: int = 0) -> str:
     value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits,
                  drift=device.drift + offset)
     return str(value).zfill(device.digits)
@@ -151,8 +152,11 @@ def test_after_the_password_a_new_person_must_enrol_before_any_staff_page(client
         assert response["Location"].startswith(reverse("accounts:otp_enrol"))
 
 
-def test_enrolment_shows_the_uri_and_an_inline_svg_qr_code(client, person):
+def test_enrolment_shows_the_uri_and_an_inline_svg_qr_code(client, person, office, make_user):
+    admin = make_user(Role.ADMINISTRATOR, office, username="admin")
+    code, _expires = services.enrolment_code_issue(user=person, actor=admin)
     sign_in(client)
+    client.post(reverse("accounts:otp_enrol"), {"code": code})
     response = client.get(reverse("accounts:otp_enrol"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -165,16 +169,20 @@ def test_enrolment_shows_the_uri_and_an_inline_svg_qr_code(client, person):
     assert "http://" not in svg.replace("http://www.w3.org/2000/svg", "")
 
 
-def test_enrolment_with_the_right_code_signs_in_and_opens_staff_pages(client, person):
+def test_enrolment_with_the_right_code_signs_in_and_opens_staff_pages(client, person, office,
+                                                                     make_user):
+    admin = make_user(Role.ADMINISTRATOR, office, username="admin")
+    code, _expires = services.enrolment_code_issue(user=person, actor=admin)
     sign_in(client)
+    client.post(reverse("accounts:otp_enrol"), {"code": code})
     client.get(reverse("accounts:otp_enrol"))
-    device = TOTPDevice.objects.get(user=person)
+    device = SecondFactorDevice.objects.get(user=person)
     assert not device.confirmed
     response = client.post(reverse("accounts:otp_enrol"), {"otp_token": "000000"})
     assert response.status_code == 400
     response = client.post(reverse("accounts:otp_enrol"), {"otp_token": token_for(device)})
     assert response.status_code == 400 and "Wait" in response.content.decode()  # throttled
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0,
+    SecondFactorDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0,
                                                    throttling_failure_timestamp=None)
     response = client.post(reverse("accounts:otp_enrol"),
                            {"otp_token": token_for(device), "next": reverse("staff:queues")})
@@ -187,7 +195,7 @@ def test_enrolment_with_the_right_code_signs_in_and_opens_staff_pages(client, pe
 
 @pytest.fixture
 def device(person):
-    return TOTPDevice.objects.create(user=person, name="totp", confirmed=True)
+    return SecondFactorDevice.objects.create(user=person, name="totp", confirmed=True)
 
 
 def test_a_person_with_a_device_must_enter_a_code(client, person, device):
@@ -233,7 +241,7 @@ def test_the_admin_needs_the_second_factor_too(client, office, make_user):
     admin.is_staff = admin.is_superuser = True
     admin.set_password(PASSWORD)
     admin.save()
-    TOTPDevice.objects.create(user=admin, name="totp", confirmed=True)
+    SecondFactorDevice.objects.create(user=admin, name="totp", confirmed=True)
     client.post("/en/admin/login/", {"username": "boss", "password": PASSWORD},
                 REMOTE_ADDR="10.0.0.1")
     response = client.get("/en/admin/accounts/user/")

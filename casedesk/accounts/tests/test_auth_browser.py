@@ -1,5 +1,6 @@
 """Signing in as staff in a real (headless) Chromium: the second factor (TOTP) after the
-password, and the lockout after five wrong passwords.
+password, enrolling an authenticator with an administrator's enrolment code, and the
+lockout after five wrong passwords.
 
 The two-factor walkthrough runs in Russian (/ru/...), the lockout in English (/en/...).
 Screenshots go to test-artifacts/screenshots/auth_*.png for a person to look at.
@@ -12,9 +13,9 @@ import re
 import pytest
 from django.core.cache import cache
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from casedesk.accounts.models import SecondFactorDevice
 from casedesk.accounts.roles import Role
 from casedesk.audit.models import AuditEntry
 from casedesk.browser_testing import screenshot, url
@@ -51,13 +52,13 @@ def person(office, make_user):
     return user
 
 
-def token_for(device: TOTPDevice, offset: int = 0) -> str:
+def token_for(device: SecondFactorDevice, offset: int = 0) -> str:
     value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits,
                  drift=device.drift + offset)
     return str(value).zfill(device.digits)
 
 
-def a_wrong_token(device: TOTPDevice) -> str:
+def a_wrong_token(device: SecondFactorDevice) -> str:
     """Six digits that no step within the device's tolerance accepts."""
     near = {token_for(device, offset) for offset in range(-device.tolerance - 1,
                                                             device.tolerance + 2)}
@@ -80,7 +81,7 @@ def submit_password(page, live_server, language: str, password: str) -> None:
 
 def test_after_the_password_the_code_is_asked_a_wrong_one_refused_the_right_one_lets_in(
         live_server, page, person):
-    device = TOTPDevice.objects.create(user=person, name="totp", confirmed=True)
+    device = SecondFactorDevice.objects.create(user=person, name="totp", confirmed=True)
     queues = url(live_server, "staff:queues", language="ru")
 
     submit_password(page, live_server, "ru", PASSWORD)
@@ -118,6 +119,45 @@ def test_after_the_password_the_code_is_asked_a_wrong_one_refused_the_right_one_
     results = list(AuditEntry.objects.filter(action="login.second_factor", actor_id=person.pk)
                    .order_by("seq").values_list("data__result", flat=True))
     assert results == ["failed", "ok"]
+
+
+# --- 1b. enrolment needs the administrator's code, in Russian -------------------------------
+
+def test_enrolment_asks_for_the_administrators_code_then_shows_the_app_setup(
+        live_server, page, person, office, make_user):
+    from casedesk.accounts import services
+
+    admin = make_user(Role.ADMINISTRATOR, office, username="admin")
+    queues = url(live_server, "staff:queues", language="ru")
+    submit_password(page, live_server, "ru", PASSWORD)
+    # The password alone: the page asks for an enrolment code and says where to get it.
+    expect(page).to_have_url(re.compile(r"/ru/staff/account/two-factor/\?next="))
+    expect(page.locator("main h1")).to_have_text("Настройка двухфакторного входа")
+    expect(page.locator("main")).to_contain_text(
+        "Попросите код подключения у администратора casedesk")
+    expect(page.locator("main svg")).to_have_count(0)
+    screenshot(page, "auth_enrolment_code_asked_ru")
+
+    field = page.get_by_label("Код подключения от администратора")
+    field.fill("ACDE-FGHJ-KMNP")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Продолжить").click()
+    expect(page.locator("main [role=alert]")).to_contain_text(
+        "Код подключения неверный, уже использован или истёк.")
+    assert not SecondFactorDevice.objects.filter(user=person).exists()
+
+    code, _expires = services.enrolment_code_issue(user=person, actor=admin)
+    page.get_by_label("Код подключения от администратора").fill(code)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Продолжить").click()
+    expect(page.locator("main svg")).to_have_count(1)  # the QR code, only now
+    screenshot(page, "auth_enrolment_app_setup_ru")
+    device = SecondFactorDevice.objects.get(user=person, confirmed=False)
+    page.get_by_label("Код из приложения-аутентификатора").fill(token_for(device))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Подтвердить и войти").click()
+    expect(page).to_have_url(queues)
+    expect(page.locator("main h1")).to_have_text("Очереди")
 
 
 # --- 2. the lockout after five wrong passwords, in English --------------------------------

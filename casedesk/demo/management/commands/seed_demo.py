@@ -2,6 +2,7 @@ import os
 import platform
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from casedesk.cases.models import Case
@@ -30,6 +31,13 @@ class Command(BaseCommand):
                             help="do nothing if the database already has cases")
 
     def handle(self, *args, cases, seed, batch, if_empty, letters=12, replies=6, **options):
+        if settings.ENV == "production":
+            # The demo's staff logins share a published password (README): never on a
+            # real installation (issue 15, finding 10).
+            raise CommandError(
+                "seed_demo refuses to run with DJANGO_ENV=production: it creates staff "
+                "accounts whose password is published in the README. Demo data belongs on "
+                "a development or test installation only.")
         if cases < 0:
             raise CommandError("--cases must be zero or more")
         if if_empty and Case.objects.exists():
