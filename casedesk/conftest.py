@@ -28,6 +28,19 @@ def _second_factor_and_lockout_off():
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language and leaves none active: a test that
+    activates a language (a view, a command's --language) must not decide the language
+    of the tests that run after it on the same worker."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 

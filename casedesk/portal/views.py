@@ -7,6 +7,8 @@ never cached. Submissions and status checks are rate-limited per client.
 
 from __future__ import annotations
 
+import base64
+
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.shortcuts import redirect, render
@@ -18,6 +20,7 @@ from django_ratelimit.core import is_ratelimited
 from casedesk import rulebook
 from casedesk.audit.services import audit_record
 from casedesk.cases import documents
+from casedesk.core import crypto
 from casedesk.core.errors import ApplicationError
 from casedesk.intake import public
 
@@ -28,8 +31,9 @@ SESSION_CASE = "portal_case"
 SESSION_RECEIPT = "portal_receipt"
 SESSION_LAST = "portal_last_submission"
 # Between the POST of an appeal and its receipt page the access code waits in the session
-# sealed under a one-time key that only the browser holds (this cookie): the session row
-# never holds the code readably, and the receipt page removes both.
+# sealed under a one-time key that only the browser holds (this cookie; derived from the
+# form's idempotency key, ``_receipt_key``): the session row never holds the code
+# readably, and the receipt page removes both.
 RECEIPT_KEY_COOKIE = "portal_receipt_key"
 RECEIPT_KEY_SECONDS = 600
 
@@ -86,7 +90,7 @@ def appeal(request):
             else:
                 request.session[SESSION_LAST] = {"key": key,
                                                   "fingerprint": public.fingerprint(payload)}
-                one_time = Fernet.generate_key()
+                one_time = _receipt_key(key)
                 request.session[SESSION_RECEIPT] = {
                     "case_number": receipt.case_number,
                     "access_code": Fernet(one_time).encrypt(
@@ -127,6 +131,16 @@ def receipt(request):
     if RECEIPT_KEY_COOKIE in request.COOKIES:
         response.delete_cookie(RECEIPT_KEY_COOKIE, samesite="Lax")
     return response
+
+
+def _receipt_key(idempotency_key: str) -> bytes:
+    """The one-time key of a submission's receipt (a Fernet key), derived from its
+    idempotency key, which only the browser's page holds (the database keeps a keyed hash
+    of it): two sendings of the same form at once (a double tap) get the same key, so
+    whichever of their cookies the browser keeps opens whichever receipt the session
+    kept."""
+    raw = crypto.subkey(f"{settings.SECRET_KEY}\0{idempotency_key}", "portal-receipt/v1")
+    return base64.urlsafe_b64encode(raw)
 
 
 def _receipt_code(sealed: str, one_time_key: str) -> str:
