@@ -22,7 +22,7 @@ from casedesk.core import tables
 from casedesk.core.states import CaseState
 from casedesk.deadlines.rules import days_left
 
-from . import forms
+from . import forms, searches
 
 MAX_ROWS = 10_000
 
@@ -38,7 +38,7 @@ def queue_export(request, fmt: str):
     queue = data.get("queue") or "mine"
     spec = selectors.QueueFilter(queue=queue, category=data.get("category") or "",
                                  state=data.get("state") or "")
-    query = (data.get("q") or "").strip()
+    query = searches.search_words(request) or (data.get("q") or "").strip()
     today = timezone.localdate()
     cases = selectors.case_queue(actor=request.user, spec=spec, today=today)
     if query:

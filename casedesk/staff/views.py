@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -40,7 +40,7 @@ from casedesk.letters import notices
 from casedesk.notifications.attention import attention_seen
 from casedesk.review.selectors import commissions_for_case
 
-from . import attention_views, forms
+from . import attention_views, forms, searches
 
 PAGE_SIZE = 25
 
@@ -71,12 +71,14 @@ def queues(request):
     refused = _reader_required(request)
     if refused:
         return refused
+    if request.method == "POST":
+        return _search_redirect(request)
     form = forms.QueueForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     queue = data.get("queue") or selectors.queue_default(request.user)
     spec = selectors.QueueFilter(queue=queue, category=data.get("category") or "",
                                  state=data.get("state") or "")
-    query = (data.get("q") or "").strip()
+    query = searches.search_words(request) or (data.get("q") or "").strip()
     today = timezone.localdate()
     cases = selectors.case_queue(actor=request.user, spec=spec, today=today)
     if query:
@@ -108,10 +110,26 @@ def queues(request):
         "staff": list(selectors.assignable_staff(actor=request.user))
         if request.user.role == Role.SUPERVISOR else [],
         "querystring": _querystring(request, drop="page"),
+        "search_token": request.GET.get("s", "") if query else "",
         "nav": "queues",
     }
     template = "staff/_queue_table.html" if request.htmx else "staff/queues.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx:  # the address bar shows the queue the filters led to
+        response["HX-Push-Url"] = request.get_full_path()
+    return response
+
+
+def _search_redirect(request):
+    """The filter form, sent by POST: its words go to the session (``searches``), and
+    the queue is shown at an address that names them by a token only."""
+    form = forms.QueueForm(request.POST)
+    data = form.cleaned_data if form.is_valid() else {}
+    params = {name: data[name] for name in ("queue", "category", "state") if data.get(name)}
+    words = (data.get("q") or "").strip()
+    if words:
+        params["s"] = searches.search_remember(request, words)
+    return redirect(f"{reverse('staff:queues')}?{urlencode(params)}")
 
 
 def _filter_codes(spec) -> list[str]:

@@ -367,3 +367,29 @@ def test_phone_pages_fit_the_screen_without_sideways_scrolling(live_server, new_
         pages[name] = phone.evaluate(SIDEWAYS)
     too_wide = {name: m for name, m in pages.items() if m["scroll"] > m["width"]}
     assert not too_wide, too_wide
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_searching_and_filtering_the_queue_keeps_the_words_out_of_the_address(
+        live_server, new_page, register, staff, language):
+    """A supervisor searches the queue from the search box (htmx) and then narrows it by
+    state: the table follows, and the address bar holds a token, never the words."""
+    found = register(text="Сын в госпитале, мать просит перевести его в другую часть.")
+    other = register(text="Не платят денежное довольствие третий месяц.")
+    page = new_page()
+    main = page.locator("main")
+    login(page, live_server, "supervisor", PASSWORD, language)
+    page.goto(url(live_server, "staff:queues", language=language, query="queue=all"))
+    expect(main.locator("#queue")).to_contain_text(other.number)
+    box = main.locator("input[name=q]")
+    box.fill("госпиталь")
+    box.press("Enter")
+    expect(main.locator("#queue")).not_to_contain_text(other.number)
+    expect(main.locator("#queue")).to_contain_text(found.number)
+    expect(page).to_have_url(re.compile(r"[?&]s="))
+    assert "q=" not in page.url and "%D0" not in page.url
+    main.locator("select[name=state]").select_option("closed")
+    expect(main.locator("#queue")).not_to_contain_text(found.number)
+    assert "q=" not in page.url and "%D0" not in page.url
+    screenshot(page, f"queue_search_{language}")
