@@ -176,7 +176,8 @@ def test_a_possible_duplicate_needs_an_explicit_choice(client, staff, language, 
 
 def test_an_attachment_chosen_again_on_the_second_submit_is_kept(client, staff):
     client.force_login(staff[Role.INTAKE_CLERK])
-    url = reverse("staff:register")
+    with translation.override("en"):
+        url = reverse("staff:register")
     client.post(url, REGISTRATION)
     first = Case.objects.get()
     scan = SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf")

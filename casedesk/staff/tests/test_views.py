@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casedesk.accounts.roles import Role
 from casedesk.cases.models import Appeal, Case
@@ -167,7 +167,8 @@ def test_transition_without_its_required_field_shows_the_error(client, staff, re
     client.force_login(staff[Role.CASEWORKER])
     case = register()
     case_transition(actor=staff[Role.CASEWORKER], case=case, transition="start_review")
-    url = reverse("staff:transition", args=[case.number, "request_information"])
+    with translation.override("en"):
+        url = reverse("staff:transition", args=[case.number, "request_information"])
     response = client.post(url, {"request_information-transition": "request_information",
                                  "request_information-message": ""})
     assert response.status_code == 400
