@@ -385,6 +385,13 @@ CASEDESK_RATE_RECOVER_CASE = os.environ.get("CASEDESK_RATE_RECOVER_CASE", "3/h")
 # Public statistics and open data: requests per IP address from people not signed in
 # (each answer is cached until the next refresh; docs/open-data.md).
 CASEDESK_RATE_STATS = os.environ.get("CASEDESK_RATE_STATS", "60/m")
+# How regions are labelled where the public reads them (statistics pages, the annual
+# report, the open-data files, the portal's office cards): "names" (the Russian
+# administrative names) or "iso" (ISO 3166-2 codes). Internal keys never change
+# (docs/statistics.md).
+CASEDESK_REGION_LABELS = os.environ.get("CASEDESK_REGION_LABELS", "names")
+if CASEDESK_REGION_LABELS not in ("names", "iso"):
+    raise RuntimeError("CASEDESK_REGION_LABELS must be 'names' or 'iso'")
 # Empty: public appeals are routed by region (docs/portal.md); an office's code: all go there.
 CASEDESK_PUBLIC_OFFICE = os.environ.get("CASEDESK_PUBLIC_OFFICE", "")
 CASEDESK_PUBLIC_URL = os.environ.get("CASEDESK_PUBLIC_URL", "http://127.0.0.1:8000")

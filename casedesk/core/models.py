@@ -4,12 +4,20 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Region(models.Model):
-    """A federal subject of Russia (reference data from the FIAS register, CC BY-SA 4.0)."""
+    """A federal subject of Russia as art. 65 of the Constitution lists them (reference
+    data from the FIAS register, CC BY-SA 4.0; docs/statistics.md). ``code`` is the
+    internal key: it never changes (offices, statistics, the API and imports hold it);
+    what people read is ``label()``, chosen per deployment by CASEDESK_REGION_LABELS."""
 
-    code = models.CharField(_("ISO code"), max_length=8, unique=True)
+    code = models.CharField(_("key"), max_length=8, unique=True)
+    iso_code = models.CharField(_("ISO 3166-2 code"), max_length=8, blank=True)
     name_ru = models.CharField(_("name (Russian)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
     federal_district = models.CharField(_("federal district"), max_length=50)
+    # False for a territory that appears in the FIAS register but is not a federal
+    # subject (Baikonur, leased from Kazakhstan): kept so that appeals naming it still
+    # route and count, left out of the 89.
+    federal_subject = models.BooleanField(_("federal subject"), default=True)
 
     class Meta:
         ordering = ["name_ru"]
@@ -18,6 +26,13 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name_en if translation.get_language() == "en" else self.name_ru
+
+    def label(self, language: str | None = None) -> str:
+        """The region as published (statistics, open data, the portal's office cards)."""
+        from casedesk.core.reference import region_label
+
+        return region_label(iso_code=self.iso_code, name_ru=self.name_ru,
+                            name_en=self.name_en, language=language)
 
 
 class WriteOnce(models.Model):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk.accounts.models import Office
 from casedesk.core.errors import ApplicationError
+from casedesk.core.reference import region_label
 
 # Seconds the offices are kept before they are read again.
 MAX_AGE = 300
@@ -36,10 +37,16 @@ class ServedRegion:
     code: str
     name_ru: str
     name_en: str
+    iso_code: str = ""
 
     def name(self, language: str | None = None) -> str:
         language = language or translation.get_language()
         return self.name_en if language == "en" else self.name_ru
+
+    def label(self, language: str | None = None) -> str:
+        """As published (CASEDESK_REGION_LABELS): the portal's office cards."""
+        return region_label(iso_code=self.iso_code, name_ru=self.name_ru,
+                            name_en=self.name_en, language=language)
 
 
 @dataclass(frozen=True)
@@ -72,11 +79,11 @@ def _load() -> OfficeMap:
     regions: dict[int, list[ServedRegion]] = {}
     rows = (Office.regions.through.objects.filter(office__is_active=True)
             .values_list("office_id", "region_id", "region__code", "region__name_ru",
-                         "region__name_en"))
-    for office_id, region_id, code, name_ru, name_en in rows:
+                         "region__name_en", "region__iso_code"))
+    for office_id, region_id, code, name_ru, name_en, iso_code in rows:
         by_region.setdefault(region_id, []).append(by_id[office_id])
         regions.setdefault(office_id, []).append(ServedRegion(region_id, code, name_ru,
-                                                              name_en))
+                                                              name_en, iso_code))
     fixed = next((office for office in offices
                   if office.code == settings.CASEDESK_PUBLIC_OFFICE), None)
     # The office marked as default, else the first by code.

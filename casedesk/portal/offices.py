@@ -34,7 +34,7 @@ def office_card(office: Office, language: str | None = None) -> OfficeCard:
         phone=office.phone, phone_uri=_tel(office.phone), email=office.email,
         hours=office.hours(language),
         controller=office.controller(language),
-        regions=[region.name(language) for region in offices.regions_of(office)],
+        regions=[region.label(language) for region in offices.regions_of(office)],
         default=offices.default is not None and offices.default.pk == office.pk)
 
 

@@ -48,6 +48,7 @@ from casedesk.accounts.models import Office
 from casedesk.accounts.roles import Role
 from casedesk.core.errors import ApplicationError
 from casedesk.core.models import Region
+from casedesk.core.reference import region_label
 from casedesk.core.states import OPEN_STATES, CaseState
 from casedesk.people.models import ServiceType
 from casedesk.review.models import DecisionOutcome
@@ -224,8 +225,11 @@ def service_type_label(code: str) -> str:
 
 
 def region_labels() -> dict[str, str]:
-    field = "name_en" if _language() == "en" else "name_ru"
-    return dict(read(Region).values_list("code", field))
+    """Region key → label as this deployment publishes it (CASEDESK_REGION_LABELS)."""
+    language = _language()
+    return {code: region_label(iso_code=iso, name_ru=ru, name_en=en, language=language)
+            for code, iso, ru, en in read(Region).values_list("code", "iso_code", "name_ru",
+                                                              "name_en")}
 
 
 def age_label(index: int) -> str:
@@ -397,7 +401,8 @@ def remember(parts: tuple, build):
     last = stamp()
     if last is None:
         return build()
-    raw = repr((parts, last[0], last[1].isoformat(), _language(), timezone.localdate()))
+    raw = repr((parts, last[0], last[1].isoformat(), _language(), timezone.localdate(),
+                settings.CASEDESK_REGION_LABELS))
     key = "casedesk:stats:" + hashlib.sha256(raw.encode()).hexdigest()
     try:
         tables = cache.get(key)
