@@ -2,6 +2,8 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.core.reference import region_label
+
 
 class Region(models.Model):
     """A federal subject of Russia as art. 65 of the Constitution lists them (reference
@@ -29,8 +31,6 @@ class Region(models.Model):
 
     def label(self, language: str | None = None) -> str:
         """The region as published (statistics, open data, the portal's office cards)."""
-        from casedesk.core.reference import region_label
-
         return region_label(iso_code=self.iso_code, name_ru=self.name_ru,
                             name_en=self.name_en, language=language)
 
