@@ -179,7 +179,7 @@ def _locate(node: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[int | None, s
             line = node.start_mark.line + 1
             if isinstance(node, yaml.MappingNode):
                 for key, value in node.value:
-                    if key.value == "code" and isinstance(value, yaml.ScalarNode):
+                    if key.value in ("code", "key") and isinstance(value, yaml.ScalarNode):
                         rule = value.value
         else:
             return line, rule

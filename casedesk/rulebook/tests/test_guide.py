@@ -167,7 +167,8 @@ def test_an_outcome_without_a_citation_is_refused_with_file_and_line(copy):
     line = edit('    citation: "Федеральный закон от 17.01.1992 № 2202-1, ст. 10, ст. 46"\n',
                 "")
     message = check(folder)
-    assert "guide.yaml, line" in message and "citation: Field required" in message
+    assert "guide.yaml, line" in message and "rule 'alt_prosecutor'" in message
+    assert "citation: Field required" in message
     number = int(re.search(r"line (\d+)", message).group(1))
     text = (folder / "guide.yaml").read_text(encoding="utf-8").splitlines()
     assert number < line and "key: alt_prosecutor" in text[number - 1]
