@@ -262,7 +262,8 @@ class Option:
     label: dict[str, str]
 
 
-_YES_NO = (Option("yes", {"ru": "Да", "en": "Yes"}), Option("no", {"ru": "Нет", "en": "No"}))
+# A yes/no question's options: posted as "yes"/"no", stored as true/false.
+YES_NO = (Option("yes", {"ru": "Да", "en": "Yes"}), Option("no", {"ru": "Нет", "en": "No"}))
 
 
 def _pick(texts: dict[str, str], language: str | None) -> str:
@@ -285,7 +286,7 @@ class Question:
         if value is None:
             return "—"
         if self.kind == "yesno":
-            return _pick(_YES_NO[0 if value else 1].label, language)
+            return _pick(YES_NO[0 if value else 1].label, language)
         if self.kind in ("choice", "multi"):
             labels = {o.value: _pick(o.label, language) for o in self.options}
             values = value if isinstance(value, list) else [value]
@@ -299,8 +300,6 @@ class Question:
                 else day.isoformat()
         return str(value)
 
-    def choices(self) -> tuple[Option, ...]:
-        return _YES_NO if self.kind == "yesno" else self.options
 
 
 @dataclass(frozen=True)

@@ -382,7 +382,8 @@ def _load_guide(path: Path, version: str, acts: list[Act],
         questions.append(guide_engine.Question(
             key=item.key, kind=item.kind, text=_texts(item.text),
             help=_texts(item.help) if item.help else {},
-            options=tuple(guide_engine.Option(o.value, _texts(o.label)) for o in item.options),
+            options=guide_engine.YES_NO if item.kind == "yesno" else tuple(
+                guide_engine.Option(o.value, _texts(o.label)) for o in item.options),
             ask_if=condition, minimum=item.min, maximum=item.max))
 
     acts_by_code = {a.code: a for a in acts}

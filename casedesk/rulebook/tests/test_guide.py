@@ -289,6 +289,7 @@ def test_answers_read_back_in_both_languages(guide):
     assert guide.questions["fitness"].label("v", "ru") == "В — ограниченно годен"
     assert guide.questions["fitness"].label("v", "en") == "V — of limited fitness"
     assert guide.questions["injured"].label(True, "ru") == "Да"
+    assert [o.value for o in guide.questions["injured"].options] == ["yes", "no"]
     assert guide.questions["service_since"].label("2022-09-21", "ru") == "21.09.2022"
     assert guide.questions["family"].label([], "en") == "—"
 
@@ -319,5 +320,6 @@ def test_old_answers_are_read_with_the_version_they_were_given_under(tmp_path):
         new = rulebook.get("2027.1").guide.result(answers)
         assert [o.key for o in old.sections["grounds"]] == ["age_limit"]
         assert new.sections["grounds"] == [] and new.version == "2027.1"
+        assert rulebook.version("2026.1").guide.result(answers) == old
     finally:
         rulebook.load()
