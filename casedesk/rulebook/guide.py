@@ -333,9 +333,12 @@ class GuideTest:
 class Guide:
     """One version's guide: ask the questions in order, then list what holds."""
 
-    def __init__(self, *, version: str, questions: list[Question], outcomes: list[Outcome],
-                 disclaimer: dict[str, str], tests: list[GuideTest] | None = None):
+    def __init__(self, *, version: str, questions: list[Question] | dict[str, Question],
+                 outcomes: list[Outcome], disclaimer: dict[str, str],
+                 tests: list[GuideTest] | None = None):
         self.version = version
+        if isinstance(questions, dict):
+            questions = list(questions.values())
         self.questions = {q.key: q for q in questions}
         self.outcomes = tuple(outcomes)
         self._disclaimer = disclaimer

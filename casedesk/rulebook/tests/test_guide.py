@@ -323,3 +323,24 @@ def test_old_answers_are_read_with_the_version_they_were_given_under(tmp_path):
         assert rulebook.version("2026.1").guide.result(answers) == old
     finally:
         rulebook.load()
+
+
+def test_a_guide_built_in_code_behaves_like_one_from_the_rulebook():
+    # what a test of the pages may build without a rulebook folder
+    from casedesk.rulebook.guide import Guide, Option, Outcome, Question
+
+    status = Question(key="status", kind="choice", text={"ru": "Статус?", "en": "Status?"},
+                      help={}, options=(Option("a", {"ru": "А", "en": "A"}),
+                                        Option("b", {"ru": "Б", "en": "B"})))
+    injured = Question(key="injured", kind="yesno", text={"ru": "Ранен?", "en": "Hurt?"},
+                       help={}, options=(), ask_if=Condition.parse("status == 'a'"))
+    ground = Outcome(key="g", section="grounds", title={"ru": "т", "en": "t"},
+                     text={"ru": "т", "en": "t"}, citation="ст. 1", verify=False,
+                     when=Condition.parse("injured"), category="other")
+    guide = Guide(version="test", questions={"status": status, "injured": injured},
+                  outcomes=[ground], disclaimer={"ru": "{version}", "en": "{version}"})
+    assert guide.next_question({"status": "b"}) is None
+    assert guide.next_question({"status": "a"}).key == "injured"
+    result = guide.result({"status": "a", "injured": True})
+    assert result.sections["grounds"] == [ground] and result.category == "other"
+    assert result.disclaimer == {"ru": "test", "en": "test"}
