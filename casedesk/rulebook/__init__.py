@@ -11,7 +11,8 @@ from pathlib import Path
 
 from .loader import Rulebook, RulebookError, load_all, load_version, pick_current
 
-__all__ = ["Rulebook", "RulebookError", "current", "get", "load", "load_version", "versions"]
+__all__ = ["Rulebook", "RulebookError", "current", "get", "load", "load_version", "version",
+           "versions"]
 
 _books: dict[str, Rulebook] | None = None
 
@@ -36,6 +37,11 @@ def get(version: str) -> Rulebook:
         return versions()[version]
     except KeyError:
         raise RulebookError(Path(version), "this rulebook version is not installed") from None
+
+
+def version(number: str) -> Rulebook:
+    """The same as ``get``: ``rulebook.version(appeal.guide_version).guide``."""
+    return get(number)
 
 
 def current(today: dt.date | None = None) -> Rulebook:

@@ -17,6 +17,7 @@ import yaml
 from django.core.exceptions import ImproperlyConfigured
 from pydantic import BaseModel, ValidationError
 
+from . import guide as guide_engine
 from .schema import (
     ANSWER_PLACEHOLDERS,
     CASE_ENDINGS,
@@ -31,6 +32,8 @@ from .schema import (
     FilingLimit,
     Ground,
     Grounds,
+    GuideFile,
+    GuideQuestion,
     Manifest,
     Procedure,
     Retention,
@@ -81,6 +84,8 @@ class Rulebook:
     terms: dict[str, str] = field(default_factory=dict)
     # answers.yaml: reusable paragraphs of answers, by code, in the file's order.
     answer_paragraphs: dict[str, AnswerParagraph] = field(default_factory=dict)
+    # guide.yaml: the pathways guide of this version (None in a version without one).
+    guide: guide_engine.Guide | None = None
 
     def paragraphs_for(self, category: str) -> list[AnswerParagraph]:
         """The answer paragraphs offered for ``category`` (those for every category too)."""
@@ -174,7 +179,7 @@ def _locate(node: yaml.Node | None, loc: tuple[Any, ...]) -> tuple[int | None, s
             line = node.start_mark.line + 1
             if isinstance(node, yaml.MappingNode):
                 for key, value in node.value:
-                    if key.value == "code" and isinstance(value, yaml.ScalarNode):
+                    if key.value in ("code", "key") and isinstance(value, yaml.ScalarNode):
                         rule = value.value
         else:
             return line, rule
@@ -261,9 +266,12 @@ def load_version(folder: Path) -> Rulebook:
     retention = _load_retention(folder / "retention.yaml")
     acts = _load_acts(folder / "acts.yaml")
     answer_paragraphs = _load_answers(folder / "answers.yaml", set(categories_by_code))
+    guide = _load_guide(folder / "guide.yaml", manifest.version, acts.acts,
+                        set(categories_by_code))
 
     return Rulebook(
         answer_paragraphs=answer_paragraphs,
+        guide=guide,
         path=folder,
         review=review,
         retention=retention,
@@ -330,6 +338,164 @@ def _load_answers(path: Path, categories: set[str]) -> dict[str, AnswerParagraph
                 raise RulebookError(path, f"unknown placeholder '{{{unknown[0]}}}'", line,
                                     paragraph.code)
     return by_code
+
+
+def _load_guide(path: Path, version: str, acts: list[Act],
+                categories: set[str]) -> guide_engine.Guide | None:
+    """guide.yaml (optional): the pathways guide. Refused when a condition names an
+    unknown answer, a question could never be asked or an outcome never shown (see
+    ``guide.satisfiable``), a citation names an act not in acts.yaml, or a test case of
+    the file names an unknown answer or outcome."""
+    if not path.exists():
+        return None
+    data, node = _read(path)
+    spec = _validate(path, GuideFile, data, node)
+
+    def fail(message: str, loc: tuple, rule: str | None) -> None:
+        raise RulebookError(path, message, line=_locate(node, loc)[0], rule=rule)
+
+    questions: list[guide_engine.Question] = []
+    kinds: dict[str, GuideQuestion] = {}
+    for index, item in enumerate(spec.questions):
+        if item.key in kinds:
+            fail("this question key is used twice", ("questions", index), item.key)
+        kinds[item.key] = item
+    literals = _guide_literals(spec)
+    for index, item in enumerate(spec.questions):
+        condition = guide_engine.Condition.parse(item.ask_if) if item.ask_if else None
+        if condition is not None:
+            loc = ("questions", index, "ask_if")
+            earlier = {q.key for q in questions}
+            for name in sorted(condition.names):
+                if name not in kinds:
+                    fail(f"the condition names '{name}', which is no question", loc, item.key)
+                if name not in earlier:
+                    fail(f"the condition names '{name}', which is not asked before this "
+                         "question", loc, item.key)
+            _check_options(condition, kinds, lambda m, loc=loc, k=item.key: fail(m, loc, k))
+            found = guide_engine.satisfiable(condition, questions, literals)
+            if found is None:
+                fail("the condition is too complex to check", loc, item.key)
+            if not found:
+                fail("this question can never be asked: its ask_if cannot hold for any "
+                     "answers to the questions before it", loc, item.key)
+        questions.append(guide_engine.Question(
+            key=item.key, kind=item.kind, text=_texts(item.text),
+            help=_texts(item.help) if item.help else {},
+            options=guide_engine.YES_NO if item.kind == "yesno" else tuple(
+                guide_engine.Option(o.value, _texts(o.label)) for o in item.options),
+            ask_if=condition, minimum=item.min, maximum=item.max))
+
+    acts_by_code = {a.code: a for a in acts}
+    outcomes: list[guide_engine.Outcome] = []
+    seen: set[str] = set()
+    for index, item in enumerate(spec.outcomes):
+        if item.key in seen:
+            fail("this outcome key is used twice", ("outcomes", index), item.key)
+        seen.add(item.key)
+        if not acts:  # a version without acts.yaml: citations are shown as written
+            pass
+        elif item.act is not None:
+            act = acts_by_code.get(item.act)
+            if act is None:
+                fail(f"no act '{item.act}' in acts.yaml", ("outcomes", index, "act"), item.key)
+            if not item.citation.startswith(act.title):
+                fail(f"the citation must begin with the title of '{item.act}': {act.title}",
+                     ("outcomes", index, "citation"), item.key)
+        elif not any(item.citation.startswith(a.title) for a in acts):
+            fail("the citation names no act of acts.yaml (add the act there, or name it "
+                 "with 'act')", ("outcomes", index, "citation"), item.key)
+        if item.category is not None and item.category not in categories:
+            fail(f"no category '{item.category}'", ("outcomes", index, "category"), item.key)
+        condition = guide_engine.Condition.parse(item.when) if item.when else None
+        if condition is not None:
+            loc = ("outcomes", index, "when")
+            for name in sorted(condition.names):
+                if name not in kinds:
+                    fail(f"the condition names '{name}', which is no question", loc, item.key)
+            _check_options(condition, kinds, lambda m, loc=loc, k=item.key: fail(m, loc, k))
+            found = guide_engine.satisfiable(condition, questions, literals)
+            if found is None:
+                fail("the condition is too complex to check", loc, item.key)
+            if not found:
+                fail("this outcome can never be shown: its condition cannot hold for any "
+                     "answers", loc, item.key)
+        outcomes.append(guide_engine.Outcome(
+            key=item.key, section=item.section, title=_texts(item.title),
+            text=_texts(item.text), citation=item.citation, verify=item.verify,
+            when=condition, category=item.category))
+
+    by_section = {o.key: o.section for o in outcomes}
+    tests = []
+    for index, case in enumerate(spec.tests):
+        for key, value in case.answers.items():
+            loc = ("tests", index, "answers", key)
+            if key not in kinds:
+                fail(f"no question '{key}'", loc, case.name)
+            problem = _answer_problem(kinds[key], value)
+            if problem:
+                fail(f"{key}: {problem}", loc, case.name)
+        for section, expected in case.expect.items():
+            if section == "category":
+                if expected not in categories:
+                    fail(f"no category '{expected}'", ("tests", index, "expect", section),
+                         case.name)
+                continue
+            for key in expected:
+                if by_section.get(key) != section:
+                    fail(f"no outcome '{key}' in the section {section}",
+                         ("tests", index, "expect", section), case.name)
+        tests.append(guide_engine.GuideTest(
+            name=case.name, answers=dict(case.answers), expect=dict(case.expect),
+            line=_locate(node, ("tests", index))[0]))
+    return guide_engine.Guide(version=version, questions=questions, outcomes=outcomes,
+                              disclaimer=_texts(spec.disclaimer), tests=tests)
+
+
+def _texts(text: Any) -> dict[str, str]:
+    return {"ru": text.ru, "en": text.en}
+
+
+def _guide_literals(spec: GuideFile) -> dict[str, set]:
+    """Per answer key, the literals the file's conditions compare it with."""
+    found: dict[str, set] = {}
+    for text in [q.ask_if for q in spec.questions] + [o.when for o in spec.outcomes]:
+        if text:
+            for key, _op, value in guide_engine.Condition.parse(text).comparisons():
+                for item in value if isinstance(value, tuple) else (value,):
+                    found.setdefault(key, set()).add(item)
+    return found
+
+
+def _check_options(condition: Any, kinds: dict[str, GuideQuestion], fail: Any) -> None:
+    """A choice or multi answer is only compared with its own option values."""
+    for key, _op, value in condition.comparisons():
+        question = kinds.get(key)
+        if question is None or question.kind not in ("choice", "multi"):
+            continue
+        options = {o.value for o in question.options}
+        for item in value if isinstance(value, tuple) else (value,):
+            if item is not None and item not in options:
+                fail(f"'{key}' has no option '{item}'")
+
+
+def _answer_problem(question: GuideQuestion, value: Any) -> str | None:
+    options = {o.value for o in question.options}
+    if question.kind == "choice":
+        return None if isinstance(value, str) and value in options else "not one of its options"
+    if question.kind == "multi":
+        ok = isinstance(value, list) and all(v in options for v in value)
+        return None if ok else "expected a list of its options"
+    if question.kind == "yesno":
+        return None if isinstance(value, bool) else "expected true or false"
+    if question.kind == "number":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else "expected a whole number"
+    try:
+        dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return "expected a date in quotes, 'YYYY-MM-DD'"
+    return None
 
 
 def _load_retention(path: Path) -> Retention:

@@ -270,3 +270,92 @@ class Answers(Strict):
 
 
 Category.model_rebuild()
+
+
+# --- guide.yaml: the pathways guide (casedesk.rulebook.guide) ----------------------------
+
+GUIDE_KEY = r"^[a-z][a-z0-9_]*$"
+
+
+class GuideOption(Strict):
+    value: str = Field(pattern=GUIDE_KEY)
+    label: Text
+
+
+def _condition(value: str | None) -> str | None:
+    """A condition must parse (the words it names are checked by the loader)."""
+    if value is not None:
+        from .guide import Condition, ConditionError
+
+        try:
+            Condition.parse(value)
+        except ConditionError as exc:
+            raise ValueError(f"the condition cannot be read: {exc}") from None
+    return value
+
+
+class GuideQuestion(Strict):
+    key: str = Field(pattern=GUIDE_KEY)
+    kind: Literal["choice", "multi", "yesno", "number", "date"]
+    text: Text
+    help: Text | None = None
+    options: list[GuideOption] = []
+    ask_if: str | None = None
+    min: int | None = None
+    max: int | None = None
+
+    _check_condition = field_validator("ask_if")(classmethod(lambda cls, v: _condition(v)))
+
+    @model_validator(mode="after")
+    def _options_for_choices(self) -> GuideQuestion:
+        if self.kind in ("choice", "multi") and len(self.options) < 2:
+            raise ValueError(f"a {self.kind} question needs at least two options")
+        if self.kind not in ("choice", "multi") and self.options:
+            raise ValueError(f"a {self.kind} question takes no options")
+        values = [o.value for o in self.options]
+        if len(set(values)) != len(values):
+            raise ValueError("an option value is used twice")
+        if (self.min is not None or self.max is not None) and self.kind != "number":
+            raise ValueError("min and max are for number questions")
+        return self
+
+
+class GuideOutcome(Strict):
+    key: str = Field(pattern=GUIDE_KEY)
+    section: Literal["grounds", "documents", "body", "office", "refusal", "alternatives"]
+    title: Text
+    text: Text
+    when: str | None = None
+    # Where the law says so: required, begins with the title of the act named by `act`
+    # (a code in acts.yaml).
+    citation: str = Field(min_length=3)
+    act: Code | None = None
+    verify: bool = False
+    category: Code | None = None  # the appeal category to suggest
+
+    _check_condition = field_validator("when")(classmethod(lambda cls, v: _condition(v)))
+
+
+class GuideTestCase(Strict):
+    name: str = Field(min_length=3)
+    answers: dict[str, str | int | bool | list[str]]
+    expect: dict[str, str | list[str]] = Field(min_length=1)
+
+    @field_validator("expect")
+    @classmethod
+    def _known_expectations(cls, value: dict) -> dict:
+        allowed = {"category", "grounds", "documents", "body", "office", "refusal",
+                   "alternatives"}
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise ValueError(f"unknown expectation(s): {', '.join(unknown)}")
+        if "category" in value and not isinstance(value["category"], str):
+            raise ValueError("category: expected one code")
+        return value
+
+
+class GuideFile(Strict):
+    disclaimer: Text
+    questions: list[GuideQuestion] = Field(min_length=1)
+    outcomes: list[GuideOutcome] = Field(min_length=1)
+    tests: list[GuideTestCase] = []

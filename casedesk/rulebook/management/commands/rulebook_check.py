@@ -29,3 +29,23 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {len(book.answer_paragraphs)} answer paragraphs"
                 + (f" ({len(to_verify)} to verify: {', '.join(to_verify)})" if to_verify else ""))
+            self._check_guide(book)
+
+    def _check_guide(self, book) -> None:
+        """Run the test cases of the version's guide.yaml: each must give what it expects."""
+        guide = book.guide
+        if guide is None:
+            return
+        path = book.path / "guide.yaml"
+        for test in guide.tests:
+            problems = guide.run_test(test)
+            if problems:
+                raise CommandError(str(RulebookError(
+                    path, f"test case fails: {'; '.join(problems)}", line=test.line,
+                    rule=test.name)))
+        to_verify = [o.key for o in guide.outcomes if o.verify]
+        self.stdout.write(
+            f"  guide: {len(guide.questions)} questions, {len(guide.outcomes)} outcomes, "
+            f"{len(guide.tests)} test cases pass"
+            + (f" ({len(to_verify)} outcomes to verify: {', '.join(to_verify)})"
+               if to_verify else ""))
