@@ -35,6 +35,7 @@ from .schema import (
     Procedure,
     Retention,
     Review,
+    RollForwardBasis,
 )
 
 FILES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -81,6 +82,8 @@ class Rulebook:
     terms: dict[str, str] = field(default_factory=dict)
     # answers.yaml: reusable paragraphs of answers, by code, in the file's order.
     answer_paragraphs: dict[str, AnswerParagraph] = field(default_factory=dict)
+    # deadlines.yaml: why the rules do or do not move a last day off a non-working day.
+    roll_forward_basis: RollForwardBasis | None = None
 
     def paragraphs_for(self, category: str) -> list[AnswerParagraph]:
         """The answer paragraphs offered for ``category`` (those for every category too)."""
@@ -275,6 +278,7 @@ def load_version(folder: Path) -> Rulebook:
         grounds=grounds_by_code,
         calendar=deadlines.calendar,
         due_soon_days=deadlines.due_soon_days,
+        roll_forward_basis=deadlines.roll_forward_basis,
         acts=tuple(sorted(acts.acts, key=lambda a: len(a.title), reverse=True)),
         terms=dict(acts.terms),
     )
