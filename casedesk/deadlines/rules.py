@@ -87,9 +87,11 @@ def due_date(
     """The last day on which the duty under ``rule`` is done on time.
 
     The period runs from the day after ``start`` (the anchor day is not counted). Working-
-    day rules count only working days; calendar rules count every day and, where the rule
-    says ``roll_forward``, a due date on a non-working day moves to the next working day
-    (Civil Code art. 193). Extensions and pauses lengthen the period in the rule's unit.
+    day rules count only working days; calendar rules count every day. Only where the rule
+    says ``roll_forward`` (a law, such as Civil Code art. 193, applies the move to it) does
+    a due date on a non-working day move to the next working day; an office's own terms
+    end on their last day, holiday or not. Extensions and pauses lengthen the period in
+    the rule's unit.
     """
     if extension_days < 0:
         raise ExtensionRefused("an extension cannot be negative")

@@ -38,6 +38,7 @@ from .schema import (
     Procedure,
     Retention,
     Review,
+    RollForwardBasis,
 )
 
 FILES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -86,6 +87,8 @@ class Rulebook:
     answer_paragraphs: dict[str, AnswerParagraph] = field(default_factory=dict)
     # guide.yaml: the pathways guide of this version (None in a version without one).
     guide: guide_engine.Guide | None = None
+    # deadlines.yaml: why the rules do or do not move a last day off a non-working day.
+    roll_forward_basis: RollForwardBasis | None = None
 
     def paragraphs_for(self, category: str) -> list[AnswerParagraph]:
         """The answer paragraphs offered for ``category`` (those for every category too)."""
@@ -283,6 +286,7 @@ def load_version(folder: Path) -> Rulebook:
         grounds=grounds_by_code,
         calendar=deadlines.calendar,
         due_soon_days=deadlines.due_soon_days,
+        roll_forward_basis=deadlines.roll_forward_basis,
         acts=tuple(sorted(acts.acts, key=lambda a: len(a.title), reverse=True)),
         terms=dict(acts.terms),
     )

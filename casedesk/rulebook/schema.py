@@ -74,7 +74,12 @@ class DeadlineRule(Strict):
     starts_on: list[Literal["received", "registered", "reopened"]] = Field(min_length=1)
     active_in: list[str] = Field(min_length=1)
     met_by: list[str] = []  # leaving for one of these states fulfils the duty; empty = any
-    roll_forward: bool = True
+    # Whether a due date on a non-working day moves to the next working day. Off unless a
+    # law says so for this duty (docs/rulebook.md, "roll_forward"): the move comes from
+    # Civil Code art. 193 and the procedural codes, which do not govern an office's own
+    # terms under 59-FZ or 1-FKZ. A rule that rolls forward names that law.
+    roll_forward: bool = False
+    roll_forward_citation: str | None = Field(default=None, min_length=3)
     pausable: bool = False
     max_extension_days: int = Field(default=0, ge=0, le=365)
     citation: str = Field(min_length=3)
@@ -99,6 +104,13 @@ class DeadlineRule(Strict):
             raise ValueError("a pausable rule must be active in awaiting_information")
         if set(self.met_by) & set(self.active_in):
             raise ValueError("met_by names states outside active_in (where the rule ends)")
+        if self.roll_forward and not self.roll_forward_citation:
+            raise ValueError(
+                "roll_forward: true needs roll_forward_citation, the law that moves this "
+                "duty's last day off a non-working day"
+            )
+        if self.roll_forward_citation and not self.roll_forward:
+            raise ValueError("roll_forward_citation is given but roll_forward is false")
         return self
 
 
@@ -136,9 +148,19 @@ class Procedure(Strict):
     citation: str = Field(min_length=3)
 
 
+class RollForwardBasis(Strict):
+    """Why the rules of this version do, or do not, move a last day off a non-working day:
+    the rulebook's reasoning, for the lawyer who reviews it (docs/rulebook.md)."""
+
+    reasoning: Text
+    citation: str = Field(min_length=3)
+    verify: bool = False
+
+
 class Deadlines(Strict):
     calendar: Calendar
     due_soon_days: int = Field(ge=0, le=60)
+    roll_forward_basis: RollForwardBasis | None = None
     rules: list[DeadlineRule] = Field(min_length=1)
     filing_limits: list[FilingLimit] = []
     procedures: list[Procedure] = Field(min_length=1)

@@ -33,12 +33,13 @@ def deadlines(case):
 
 def test_web_appeal_waits_for_registration_within_three_days(register):
     # 59-FZ art. 8 part 2: registered within three days of receipt. Received on Friday
-    # 2026-03-06: the third day is Monday 2026-03-09, a public holiday in 2026 (International
-    # Women's Day observed), so the term ends on Tuesday 2026-03-10 (Civil Code art. 193).
+    # 2026-03-06: the third day is Monday 2026-03-09, a day off in 2026 (International
+    # Women's Day observed). The office's own term is not moved (roll_forward false,
+    # deadlines.yaml roll_forward_basis): it ends on Monday 2026-03-09.
     case = register(channel="web", at=at("2026-03-06"))
     assert case.state == "received"
-    assert deadlines(case) == {"registration": (D("2026-03-06"), D("2026-03-10"), None, None)}
-    assert case.next_due_on == D("2026-03-10")
+    assert deadlines(case) == {"registration": (D("2026-03-06"), D("2026-03-09"), None, None)}
+    assert case.next_due_on == D("2026-03-09")
 
 
 def test_registration_opens_the_forwarding_and_answer_deadlines(register, staff):
@@ -46,7 +47,9 @@ def test_registration_opens_the_forwarding_and_answer_deadlines(register, staff)
     case = case_transition(actor=staff[Role.INTAKE_CLERK], case=case, transition="register",
                            at=at("2026-03-10"))
     assert deadlines(case) == {
-        "registration": (D("2026-03-06"), D("2026-03-10"), D("2026-03-10"), True),
+        # 59-FZ art. 8 part 2: three days from receipt end on Mon Mar 9 (the day off moved
+        # from Women's Day) and stay there (roll_forward false), so Tuesday was late.
+        "registration": (D("2026-03-06"), D("2026-03-09"), D("2026-03-10"), False),
         # 59-FZ art. 8 part 3: forwarded within seven days of registration.
         "forwarding": (D("2026-03-10"), D("2026-03-17"), None, None),
         # 59-FZ art. 12 part 1: answered within 30 days of registration.
@@ -69,8 +72,9 @@ def test_taking_into_review_closes_forwarding_and_answer_closes_everything(regis
                            at=at("2026-04-02"))
     # Taken into review, not forwarded: the forwarding rule did not apply.
     assert deadlines(case)["forwarding"][2:] == (D("2026-04-02"), None)
-    # 30 days from 2026-04-01 is 2026-05-01, a public holiday, then a weekend: Monday 05-04.
-    assert case.next_due_on == D("2026-05-04") == deadlines(case)["answer"][1]
+    # 30 days from 2026-04-01 is 2026-05-01, a public holiday: the term ends there all the
+    # same (roll_forward false), so an answer on 05-05 is late.
+    assert case.next_due_on == D("2026-05-01") == deadlines(case)["answer"][1]
     case = case_transition(actor=staff[Role.CASEWORKER], case=case, transition="answer",
                            outcome="explained", answer=1, at=at("2026-05-05"))
     assert deadlines(case)["answer"][2:] == (D("2026-05-05"), False)
@@ -86,7 +90,7 @@ def test_awaiting_information_does_not_stop_the_59fz_clock(register, staff):
                            at=at("2026-04-05"))
     case = case_transition(actor=staff[Role.INTAKE_CLERK], case=case,
                            transition="information_received", at=at("2026-04-20"))
-    assert deadlines(case)["answer"][1] == D("2026-05-04")
+    assert deadlines(case)["answer"][1] == D("2026-05-01")  # Apr 1 + 30, a holiday: not moved
 
 
 def test_reopening_starts_a_new_answer_deadline(register, staff):
@@ -99,7 +103,8 @@ def test_reopening_starts_a_new_answer_deadline(register, staff):
                            reason="Новые документы", at=at("2026-06-01"))
     rows = list(case.deadlines.filter(rule="answer").order_by("id")
                 .values_list("starts_on", "due_on", "closed_on"))
-    assert rows == [(D("2026-04-01"), D("2026-05-04"), D("2026-04-10")),
+    # 59-FZ art. 12 part 1: Apr 1 + 30 = May 1, a holiday; the office's term is not moved.
+    assert rows == [(D("2026-04-01"), D("2026-05-01"), D("2026-04-10")),
                     (D("2026-06-01"), D("2026-07-01"), None)]
 
 
@@ -109,7 +114,8 @@ def test_commissioner_procedure_uses_its_own_deadlines(register, office, staff):
     case = register(at=at("2026-04-01"))
     # 1-FKZ art. 20: the applicant is told within ten days whether the complaint is accepted.
     assert set(deadlines(case)) == {"registration", "acceptance_notice"}
-    assert deadlines(case)["acceptance_notice"][1] == D("2026-04-13")  # 04-11 is a Saturday
+    # 04-11 is a Saturday; the Commissioner's own term is not moved to Monday.
+    assert deadlines(case)["acceptance_notice"][1] == D("2026-04-11")
 
 
 def test_filing_limit_passed_is_noted_in_the_timeline(register, office):
@@ -135,11 +141,12 @@ class TestExtension:
         assert deadline.due_on == D("2026-05-21")
         deadline = deadline_extend(actor=staff[Role.SUPERVISOR], case=case, days=10,
                                    reason="Ожидается ответ прокуратуры", at=at("2026-05-15"))
-        assert (deadline.extension_days, deadline.due_on) == (30, D("2026-06-01"))
-        assert Case.objects.get(pk=case.pk).next_due_on == D("2026-06-01")
+        # Apr 1 + 30 + 30 = Sun May 31: not moved to Monday (roll_forward false).
+        assert (deadline.extension_days, deadline.due_on) == (30, D("2026-05-31"))
+        assert Case.objects.get(pk=case.pk).next_due_on == D("2026-05-31")
         events = case.events.filter(kind="deadline_extended").order_by("id")
         assert [(e.public, e.data["days"], e.data["due_on"]) for e in events] == [
-            (True, 20, "2026-05-21"), (True, 10, "2026-06-01")]
+            (True, 20, "2026-05-21"), (True, 10, "2026-05-31")]
 
     @pytest.mark.parametrize("days", [31, 0, -5])
     def test_beyond_the_rule_is_refused(self, case, staff, days):
@@ -148,7 +155,7 @@ class TestExtension:
                             at=at("2026-04-20"))
         assert refused.value.code == "extension_refused"
         assert "30" in str(refused.value)
-        assert deadlines(case)["answer"][1] == D("2026-05-04")
+        assert deadlines(case)["answer"][1] == D("2026-05-01")
 
     def test_a_second_extension_cannot_pass_the_total(self, case, staff):
         deadline_extend(actor=staff[Role.SUPERVISOR], case=case, days=25, reason="x",
@@ -176,7 +183,7 @@ class TestExtension:
 
 class TestSweep:
     def test_flags_once_and_is_idempotent(self, register, staff):
-        due_soon = register(at=at("2026-04-01"))          # answer due 2026-05-04
+        due_soon = register(at=at("2026-04-01"))          # answer due 2026-05-01
         overdue = register(at=at("2026-03-01"))           # answer due 2026-03-31
         fine = register(at=at("2026-04-25"))              # answer due 2026-05-25
         for case in (due_soon, overdue, fine):

@@ -56,6 +56,9 @@ def make_rule():
             "citation": "synthetic rule for tests",
         }
         fields.update(overrides)
+        if fields["roll_forward"] and "roll_forward_citation" not in overrides:
+            # a rule that rolls forward names its law (schema); synthetic rules cite art. 193
+            fields["roll_forward_citation"] = "Гражданский кодекс РФ, ст. 193"
         return DeadlineRule.model_validate(fields)
 
     return factory

@@ -419,3 +419,51 @@ def test_next_working_is_the_first_working_day(ru, day):
     assert result >= day
     assert ru.is_working(result)
     assert ru.working_days_between(day - dt.timedelta(days=1), result - dt.timedelta(days=1)) == 0
+
+
+# --- the New Year and May days off of 2026 and 2027, pinned ---------------------------------
+# The rulebook's calendar must know the Government's transfer decrees for both years
+# (pyproject.toml: holidays >= 0.107; holidays 0.106 knows neither).
+#
+# 2026: постановление Правительства РФ от 24.09.2025 «О переносе выходных дней в 2026 году»
+#   (announced by the Government on 24.09.2025): Jan 3 -> Fri Jan 9, Jan 4 -> Thu Dec 31;
+#   days off Dec 31 2025 - Jan 11 2026, May 1-3 and May 9-11 (May 9 a Saturday, moved to
+#   Monday by TK art. 112 part 2).
+# 2027: постановление Правительства РФ «О переносе выходных дней в 2027 году» (the package
+#   cites consultant.ru LAW_544706). VERIFY: the decree's text was not seen. The days below
+#   do not depend on it: Jan 1-8 are holidays (TK art. 112 part 1) and Jan 9-10 a weekend;
+#   May 1 (Sat) moves to Mon May 3 and May 9 (Sun) to Mon May 10 (TK art. 112 part 2),
+#   which the decree could only change by a transfer of its own.
+NEW_YEAR_AND_MAY = {
+    2026: {
+        "off": [f"2026-01-{n:02d}" for n in range(1, 12)]
+        + ["2026-05-01", "2026-05-02", "2026-05-03", "2026-05-09", "2026-05-10", "2026-05-11"],
+        "working": ["2025-12-30", "2026-01-12", "2026-04-30", "2026-05-04", "2026-05-08",
+                    "2026-05-12"],
+    },
+    2027: {
+        "off": [f"2027-01-{n:02d}" for n in range(1, 11)]
+        + ["2027-05-01", "2027-05-02", "2027-05-03", "2027-05-08", "2027-05-09", "2027-05-10"],
+        "working": ["2026-12-30", "2027-01-11", "2027-04-30", "2027-05-04", "2027-05-07",
+                    "2027-05-11"],
+    },
+}
+
+
+@pytest.mark.parametrize("year", sorted(NEW_YEAR_AND_MAY))
+def test_new_year_and_may_days_off_are_pinned(ru, year):
+    days = NEW_YEAR_AND_MAY[year]
+    assert [day for day in days["off"] if ru.is_working(d(day))] == []
+    assert [day for day in days["working"] if not ru.is_working(d(day))] == []
+
+
+def test_the_decreed_transfers_of_2026_and_2027(ru):
+    # 2026 decree: Fri Jan 9 and Thu Dec 31 2026 are days off (moved from Jan 3 and 4).
+    assert not ru.is_working(d("2026-01-09"))
+    assert not ru.is_working(d("2026-12-31"))
+    # 2027 decree (VERIFY, see above): Jan 2 -> Fri Nov 5, Jan 3 -> Fri Dec 31, and Sat
+    # Feb 20 worked for Mon Feb 22.
+    assert not ru.is_working(d("2027-11-05"))
+    assert not ru.is_working(d("2027-12-31"))
+    assert ru.is_working(d("2027-02-20"))
+    assert not ru.is_working(d("2027-02-22"))

@@ -3,8 +3,9 @@
 Every expected date below was worked out by hand: the period runs from the day after the
 anchor (Civil Code art. 191), months and years end on the same date or the month's last
 day (art. 192), and a due date on a non-working day moves to the next working day
-(art. 193) when the rule says roll_forward. Non-working days are those of the production
-calendar (see test_calendar.py).
+(art. 193) only when the rule says roll_forward. The office's own terms (every rule of
+2026.1) do not: see roll_forward_basis in rulebook/2026.1/deadlines.yaml. Non-working days
+are those of the production calendar (see test_calendar.py).
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def test_real_rules(book, code, days, max_extension):
     rule = book.rules[code]
     assert rule.period == Period(days=days)
     assert rule.counting == "calendar"
-    assert rule.roll_forward is True
+    # An office-own term: not moved off a non-working day (deadlines.yaml, roll_forward_basis).
+    assert rule.roll_forward is False
+    assert rule.roll_forward_citation is None
     assert rule.pausable is False
     assert rule.max_extension_days == max_extension
 
@@ -63,9 +66,65 @@ def test_real_filing_limit_and_due_soon(book):
     assert book.due_soon_days == 3
 
 
-# --- due dates of the real rules ------------------------------------------------------------
+def test_roll_forward_basis_is_in_the_rulebook(book):
+    # The reasoning for the default lives in the rulebook, cited, and flagged for a lawyer.
+    basis = book.roll_forward_basis
+    assert "ст. 193" in basis.citation and "59-ФЗ" in basis.citation
+    assert basis.verify is True
 
-REAL_DUE = [
+
+def test_a_rule_that_rolls_forward_must_cite_the_law(make_rule):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="roll_forward_citation"):
+        make_rule(days=5, roll_forward=True, roll_forward_citation=None)
+    with pytest.raises(ValidationError, match="roll_forward is false"):
+        make_rule(days=5, roll_forward=False, roll_forward_citation="ГК РФ, ст. 193")
+
+
+# --- due dates of the real rules: the last calendar day, working or not ---------------------
+
+OFFICE_OWN_DUE = [
+    # answer -- 59-FZ art. 12 part 1: 30 days from registration, and no more.
+    ("answer", "2026-12-15", "2027-01-14"),  # the 30th day (a working Thursday)
+    ("answer", "2026-12-02", "2027-01-01"),  # the 30th day is New Year's Day: stays
+    ("answer", "2026-12-05", "2027-01-04"),  # inside the New Year break: stays (not Jan 11)
+    ("answer", "2026-12-09", "2027-01-08"),  # the last holiday: stays (not Jan 11)
+    ("answer", "2026-12-01", "2026-12-31"),  # Dec 31 2026 (decree day off): stays
+    ("answer", "2025-12-02", "2026-01-01"),  # New Year 2026: stays (not Jan 12)
+    ("answer", "2026-04-01", "2026-05-01"),  # May 1: stays
+    ("answer", "2026-01-01", "2026-01-31"),  # a Saturday: stays
+    # forwarding -- 59-FZ art. 8 part 3: 7 days from registration, over the New Year
+    ("forwarding", "2026-12-28", "2027-01-04"),  # stays on Jan 4 2027 (not Jan 11)
+    ("forwarding", "2026-12-24", "2026-12-31"),  # Dec 31 2026 (decree day off): stays
+    ("forwarding", "2025-12-30", "2026-01-06"),  # New Year 2026: stays (not Jan 12)
+    # registration -- 59-FZ art. 8 part 2: 3 days from receipt
+    ("registration", "2026-12-29", "2027-01-01"),  # stays on Jan 1 2027
+    ("registration", "2026-02-04", "2026-02-07"),  # a Saturday: stays
+    # acceptance_notice -- 1-FKZ art. 20: 10 days
+    ("acceptance_notice", "2026-12-21", "2026-12-31"),  # stays on Dec 31 2026
+]
+
+
+@pytest.mark.parametrize(("code", "start", "expected"), OFFICE_OWN_DUE)
+def test_office_own_terms_end_on_their_last_day_even_a_day_off(book, ru, code, start, expected):
+    rule = book.rules[code]
+    due = due_date(rule, start=d(start), calendar=ru)
+    assert due == d(expected)
+    assert (due - d(start)).days == rule.period.days
+
+
+def test_thirty_day_answer_over_the_new_year_is_thirty_days(book, ru):
+    # The issue's case: a 30-day term must not become 35-41 days over the New Year.
+    for start in (d("2026-12-01") + dt.timedelta(days=n) for n in range(31)):
+        assert (due_date(book.rules["answer"], start=start, calendar=ru) - start).days == 30
+
+
+# --- due dates with roll_forward on (a rule a law tells to roll, Civil Code art. 193) -------
+# The same periods as the real rules, copied with roll_forward switched on: the mechanism a
+# rule gets when a law applies the move to it.
+
+ROLLED_DUE = [
     # registration -- 59-FZ art. 8 part 2: 3 days from receipt
     ("registration", "2026-02-02", "2026-02-05"),  # Mon -> Thu, ordinary
     ("registration", "2026-02-04", "2026-02-09"),  # -> Sat Feb 7, rolled to Mon
@@ -127,12 +186,26 @@ REAL_DUE = [
 ]
 
 
-@pytest.mark.parametrize(("code", "start", "expected"), REAL_DUE)
-def test_due_date_real_rules(book, ru, code, start, expected):
-    assert due_date(book.rules[code], start=d(start), calendar=ru) == d(expected)
+def rolled(rule):
+    return rule.model_copy(update={"roll_forward": True, "roll_forward_citation": "ГК РФ, ст. 193"})
 
 
-# The same rules with roll_forward false: the raw calendar date, holiday or not.
+@pytest.mark.parametrize(("code", "start", "expected"), ROLLED_DUE)
+def test_due_date_rolled_forward(book, ru, code, start, expected):
+    assert due_date(rolled(book.rules[code]), start=d(start), calendar=ru) == d(expected)
+
+
+def test_a_rule_that_rolls_forward_moves_to_the_next_working_day(ru, make_rule):
+    # A 30-day rule a law tells to roll: Dec 5 2026 + 30 = Mon Jan 4 2027, inside the New
+    # Year break (Jan 1-10) -> Mon Jan 11, the first working day.
+    rule = make_rule(days=30, roll_forward=True, roll_forward_citation="ГК РФ, ст. 193")
+    assert due_date(rule, start=d("2026-12-05"), calendar=ru) == d("2027-01-11")
+    # and 7 days from Mon Dec 28 2026 -> Mon Jan 4 2027 -> Mon Jan 11
+    rule = make_rule(days=7, roll_forward=True, roll_forward_citation="ГК РФ, ст. 193")
+    assert due_date(rule, start=d("2026-12-28"), calendar=ru) == d("2027-01-11")
+
+
+# The real rules as they stand (roll_forward false): the raw calendar date, holiday or not.
 NO_ROLL_DUE = [
     ("registration", "2026-02-02", "2026-02-05"),       # 59-FZ art. 8 p. 2: ordinary
     ("registration", "2026-02-04", "2026-02-07"),       # stays on Saturday
@@ -151,7 +224,7 @@ NO_ROLL_DUE = [
 
 @pytest.mark.parametrize(("code", "start", "expected"), NO_ROLL_DUE)
 def test_due_date_without_roll_forward(book, ru, code, start, expected):
-    rule = book.rules[code].model_copy(update={"roll_forward": False})
+    rule = book.rules[code]
     assert due_date(rule, start=d(start), calendar=ru) == d(expected)
 
 
@@ -163,9 +236,12 @@ def test_answer_due_on_a_transferred_working_saturday(book, ru):
 
 
 def test_due_date_on_a_plain_calendar(book, plain):
-    # 59-FZ art. 12 part 1 without public holidays: Jan 1 2026 + 30 = Sat Jan 31 -> Mon
-    # Feb 2; Dec 2 2025 + 30 = Thu Jan 1 2026 stays (not a holiday without a country).
-    assert due_date(book.rules["answer"], start=d("2026-01-01"), calendar=plain) == d("2026-02-02")
+    # 59-FZ art. 12 part 1 without public holidays: Jan 1 2026 + 30 = Sat Jan 31 stays (the
+    # rule does not roll forward; with roll_forward it moves to Mon Feb 2); Dec 2 2025 + 30
+    # = Thu Jan 1 2026 stays (not a holiday without a country).
+    assert due_date(book.rules["answer"], start=d("2026-01-01"), calendar=plain) == d("2026-01-31")
+    assert due_date(rolled(book.rules["answer"]), start=d("2026-01-01"),
+                    calendar=plain) == d("2026-02-02")
     assert due_date(book.rules["answer"], start=d("2025-12-02"), calendar=plain) == d("2026-01-01")
 
 
@@ -238,17 +314,15 @@ def test_check_extension_refused_for_a_synthetic_rule_with_no_extension(make_rul
 @pytest.mark.parametrize(
     ("start", "extension", "expected"),
     [
-        # 59-FZ art. 12 parts 1 and 2: 30 days + the extension, then Civil Code art. 193
+        # 59-FZ art. 12 parts 1 and 2: 30 days + the extension, on the last day itself
+        # (roll_forward false: the rows that rolled to a working day changed).
         ("2026-02-02", 0, "2026-03-04"),   # no extension: Wed Mar 4
         ("2026-02-02", 1, "2026-03-05"),   # Thu
         ("2026-02-02", 15, "2026-03-19"),  # Thu
         ("2026-02-02", 30, "2026-04-03"),  # Fri: 60 days in all
-        ("2026-04-01", 10, "2026-05-12"),  # May 1 + 10 = Mon May 11 (moved holiday) -> Tue
-        ("2025-12-02", 30, "2026-02-02"),  # Jan 1 + 30 = Sat Jan 31 -> Mon Feb 2
-        # The extension lengthens the period (30 + n days), so it runs from the unrolled end
-        # (Sat Jan 31), not from the rolled one (Mon Feb 2): one or two days change nothing.
-        # Doubtful: 59-FZ art. 12 part 2 can also be read as n days after the rolled end.
-        ("2026-01-01", 1, "2026-02-02"),   # Sun Feb 1 -> Mon Feb 2
+        ("2026-04-01", 10, "2026-05-11"),  # May 1 + 10 = Mon May 11 (moved holiday): stays
+        ("2025-12-02", 30, "2026-01-31"),  # Jan 1 + 30 = Sat Jan 31: stays
+        ("2026-01-01", 1, "2026-02-01"),   # Sun Feb 1: stays
         ("2026-01-01", 2, "2026-02-02"),   # Mon Feb 2
         ("2026-01-01", 3, "2026-02-03"),   # Tue Feb 3
     ],
