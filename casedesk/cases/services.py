@@ -306,12 +306,11 @@ def case_transition(
             details["forward_body"] = forward_body
         if OUTCOME in spec.requires and given[OUTCOME] not in Outcome.values:
             raise ApplicationError("unknown_outcome", _("Choose an outcome from the list."))
-        if GROUND in spec.requires:
-            ground_rule = book.grounds.get(given[GROUND])
-            if ground_rule is None:
-                raise ApplicationError(
-                    "unknown_ground", _("Only the lawful grounds of the rulebook can be used.")
-                )
+        # A ground of the rulebook (59-FZ art. 11): required to leave a case unanswered,
+        # optional when forwarding (an anonymous report of an offence, art. 11 part 1).
+        if GROUND in spec.requires or (transition == "forward" and given[GROUND]):
+            ground_rule = _ground(book, given[GROUND], transition=transition, actor=actor)
+            details["ground"] = ground_rule.code
             details["citation"] = ground_rule.citation
             locked.unanswered_ground = ground_rule.code
         source = locked.state
@@ -342,6 +341,30 @@ def case_transition(
                            "target": str(spec.target)})
         hooks.emit("case_moved", case_id=locked.pk, transition=transition)
     return locked
+
+
+def _ground(book, code: str, *, transition: str, actor):
+    """The rulebook's ground ``code`` for ``transition``, or ApplicationError: a forward
+    ground (art. 11 part 1) only forwards, the others only leave unanswered, and a ground
+    the head decides (art. 11 part 5) is applied by a supervisor only."""
+    ground_rule = book.grounds.get(code)
+    if ground_rule is None:
+        raise ApplicationError(
+            "unknown_ground", _("Only the lawful grounds of the rulebook can be used.")
+        )
+    if ground_rule.forward and transition != "forward":
+        raise ApplicationError(
+            "ground_forwards",
+            _("On this ground the appeal is forwarded to the competent state body: use "
+              "“Forward to the competent body” and choose the ground there."))
+    if transition == "forward" and not ground_rule.forward:
+        raise ApplicationError(
+            "ground_not_forward", _("This ground does not forward an appeal."))
+    if ground_rule.head_decides and getattr(actor, "role", None) != Role.SUPERVISOR:
+        raise ApplicationError(
+            "ground_head_decides",
+            _("On this ground the head of the office decides: a supervisor applies it."))
+    return ground_rule
 
 
 REQUIRED_MESSAGES = {

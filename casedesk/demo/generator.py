@@ -399,7 +399,7 @@ def _transition_details(ctx: Context, step: str, english: bool) -> dict:
         body, name = rng.choice(FORWARD_BODIES)
         return {"forward_body": body, "forwarded_to": name}
     if step == "leave_unanswered":
-        ground = rng.choice(list(book.grounds.values()))
+        ground = rng.choice([g for g in book.grounds.values() if not g.forward])
         return {"ground": ground.code, "citation": ground.citation}
     return {}
 

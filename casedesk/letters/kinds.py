@@ -51,7 +51,8 @@ SPECS: dict[str, Spec] = {
     # citation come from the rulebook's deadline rule "forwarding".
     LetterKind.COVERING_LETTER: Spec(
         texts=("forwarded_to",),
-        derived=("applicant", "forwarding_rule", "forwarding_citation", "forwarding_days")),
+        derived=("applicant", "forwarding_rule", "forwarding_citation", "forwarding_days",
+                 "applicant_notified")),
     # 59-FZ art. 11: what the rulebook's ground says the applicant must be told.
     LetterKind.UNANSWERED_NOTICE: Spec(
         texts=("ground",),
@@ -104,7 +105,7 @@ _SAMPLE_KIND = {
                                "в течение семи дней со дня регистрации в соответствующий "
                                "орган с уведомлением гражданина о переадресации.",
             "forwarding_citation": "Федеральный закон от 02.05.2006 № 59-ФЗ, ст. 8, ч. 3",
-            "forwarding_days": 7},
+            "forwarding_days": 7, "applicant_notified": True},
         LetterKind.UNANSWERED_NOTICE: {
             "ground": "unreadable", "outgoing_number": "MSK/2027/00043",
             "ground_label": "Текст обращения не поддаётся прочтению",
@@ -139,7 +140,7 @@ _SAMPLE_KIND = {
                                "body that received it is sent within seven days of its "
                                "registration to the competent body, and the citizen is told.",
             "forwarding_citation": "Федеральный закон от 02.05.2006 № 59-ФЗ, ст. 8, ч. 3",
-            "forwarding_days": 7},
+            "forwarding_days": 7, "applicant_notified": True},
         LetterKind.UNANSWERED_NOTICE: {
             "ground": "unreadable", "outgoing_number": "MSK/2027/00043",
             "ground_label": "The text of the appeal cannot be read",

@@ -2,7 +2,8 @@
 
 - Forwarding (59-FZ art. 8 part 3): a notice to the applicant (``forwarding_notice``) and a
   covering letter to the body (``covering_letter``, in Russian, kept in the case file for
-  staff: not public).
+  staff: not public). An anonymous report of an offence forwarded on the rulebook's
+  ground (art. 11 part 1, ``forward: true``) gets the covering letter only.
 - Leaving unanswered (59-FZ art. 11): the notice to the applicant (``unanswered_notice``)
   when the rulebook's ground says one is owed (``notify_applicant``).
 - Extension (59-FZ art. 12 part 2): the notice with the new date (``extension_notice``),
@@ -46,6 +47,12 @@ def letters_for_move(*, actor, case: Case, transition: str,
     case = Case.objects.select_related("office").get(pk=case.pk)
     if transition == "forward":
         context = {"forwarded_to": case.forwarded_to}
+        ground = rulebook.get(case.rulebook_version).grounds.get(case.unanswered_ground)
+        if ground is not None and ground.forward:
+            # 59-FZ art. 11 part 1: an anonymous report of an offence; there is nobody to
+            # notify, the covering letter cites the ground (``_covering_context``).
+            return _letter(actor=actor, case=case, kind=LetterKind.COVERING_LETTER,
+                           context=context, at=at, language="ru", public=False)
         return [
             *_letter(actor=actor, case=case, kind=LetterKind.FORWARDING_NOTICE,
                      context=context, at=at),

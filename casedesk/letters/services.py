@@ -185,10 +185,21 @@ def _covering_context(context: dict, case: Case, language: str) -> None:
     in the text; what the law says about forwarding comes from the rulebook."""
     context["applicant"] = context["addressee"]
     context.update(addressee=context["forwarded_to"], addressee_given="", addressee_gender="")
-    rule = rulebook.get(case.rulebook_version).rules.get("forwarding")
+    book = rulebook.get(case.rulebook_version)
+    ground = book.grounds.get(case.unanswered_ground) if case.forward_body else None
+    if ground is not None and ground.forward and ground.summary is not None:
+        # An anonymous report of an offence (59-FZ art. 11 part 1): the letter quotes the
+        # ground, not the forwarding rule, and says the applicant could not be notified.
+        context["forwarding_rule"] = ground.summary.get(language)
+        context["forwarding_citation"] = ground.citation
+        context["forwarding_days"] = None
+        context["applicant_notified"] = False
+        return
+    rule = book.rules.get("forwarding")
     context["forwarding_rule"] = rule.summary.get(language) if rule and rule.summary else ""
     context["forwarding_citation"] = rule.citation if rule else ""
     context["forwarding_days"] = rule.period.days if rule else None
+    context["applicant_notified"] = True
 
 
 def _unanswered_context(context: dict, case: Case, language: str) -> None:

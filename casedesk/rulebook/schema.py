@@ -46,6 +46,11 @@ class Category(Strict):
     description: Text
     guide: Text | None = None
     basis: list[str] = []
+    # What the law says that matters for every case of the category (limits, terms), for
+    # staff and the guide; each act it names is in ``basis``. ``verify``: not yet checked
+    # against the primary text (docs/rulebook.md lists what remains).
+    notes: Text | None = None
+    verify: bool = False
     subcategories: list[Subcategory] = []
 
 
@@ -239,6 +244,13 @@ class Ground(Strict):
     # What the notice to the applicant says (the letter ``unanswered_notice``); required
     # when ``notify_applicant`` is true.
     notice: Text | None = None
+    # 59-FZ art. 11 part 1: an anonymous appeal that reports an offence is not left
+    # unanswered but forwarded to the competent state body (the move "forward" with this
+    # ground); ``summary`` is what the covering letter to the body says the law requires.
+    forward: bool = False
+    summary: Text | None = None
+    # 59-FZ art. 11 part 5: the head of the office decides (only a supervisor may apply it).
+    head_decides: bool = False
     citation: str = Field(min_length=3)
     verify: bool = False
 
@@ -248,6 +260,10 @@ class Ground(Strict):
             raise ValueError("a ground that owes the applicant a notice needs its text (notice)")
         if not self.notify_applicant and self.notice_days is not None:
             raise ValueError("notice_days is for grounds that owe the applicant a notice")
+        if self.forward and (self.summary is None or self.notify_applicant):
+            raise ValueError("a forward ground needs its summary and owes no notice")
+        if self.summary is not None and not self.forward:
+            raise ValueError("summary is for grounds on which the appeal is forwarded")
         return self
 
 

@@ -28,10 +28,12 @@ def category_choices(blank: str | None = None) -> list[tuple[str, str]]:
     return ([("", blank)] if blank is not None else []) + choices
 
 
-def ground_choices() -> list[tuple[str, str]]:
+def ground_choices(forward: bool = False) -> list[tuple[str, str]]:
+    """The rulebook's grounds for leaving an appeal unanswered, or (``forward``) those on
+    which it is forwarded instead (59-FZ art. 11 part 1)."""
     language = translation.get_language()
     return [("", "—")] + [(g.code, g.label.get(language))
-                         for g in rulebook.current().grounds.values()]
+                         for g in rulebook.current().grounds.values() if g.forward == forward]
 
 
 class RegionChoiceField(forms.ModelChoiceField):
@@ -183,7 +185,7 @@ class TransitionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ground"].choices = ground_choices()
+        self.fields["ground"].choices = ground_choices(forward=self.prefix == "forward")
 
 
 class ReclassifyForm(forms.Form):

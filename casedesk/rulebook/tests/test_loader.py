@@ -40,7 +40,8 @@ def test_the_real_rulebook_loads_with_the_design_taxonomy():
     assert all("59-ФЗ" in r.citation or "1-ФКЗ" in r.citation for r in book.rules.values())
     assert set(book.grounds) == {"anonymous_or_no_address", "obscene_or_threatening",
                                  "unreadable", "essence_undeterminable",
-                                 "repeated_no_new_arguments"}
+                                 "repeated_no_new_arguments", "anonymous_offence_report",
+                                 "state_or_other_secret"}
 
 
 @pytest.fixture
