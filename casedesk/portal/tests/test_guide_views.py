@@ -244,3 +244,20 @@ def test_staff_read_the_answers_with_the_appeals_own_version(client, office, sta
     client.force_login(staff[Role.CASEWORKER])
     page = text(client.get(f"/en/staff/cases/{appeal.case.number}/"))
     assert "guide is not installed" in page and "children3" in page
+
+
+def test_erasing_the_writer_erases_the_answers(client, office, staff, fake_guide):
+    """The answers say much about the family: erasure blanks them with the text, and the
+    person's data export carries them while they exist."""
+    from casedesk.intake.erasure import person_erase
+    from casedesk.intake.subject import subject_export
+
+    file_with_answers(client)
+    appeal = Appeal.objects.get()
+    exported = subject_export(actor=staff[Role.SUPERVISOR], person=appeal.submitter)
+    assert b"children3" in exported
+    person_erase(actor=staff[Role.SUPERVISOR], person=appeal.submitter, reason_code="request")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT guide_answers FROM cases_appeal WHERE id = %s", [appeal.pk])
+        assert cursor.fetchone()[0] == ""
+    assert Appeal.objects.get().guide_answers == {}
