@@ -19,7 +19,6 @@ from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from casedesk import rulebook
-from casedesk.accounts.roles import Role
 from casedesk.browser_testing import login, screenshot, url
 from casedesk.cases.models import Appeal
 
