@@ -215,6 +215,12 @@ class Appeal(WriteOnce):
     sender_number = EncryptedCharField(_("their outgoing number"), max_length=100,
                                        blank=True)
     sender_date = EncryptedDateField(_("their outgoing date"), null=True, blank=True)
+    # Filed through the portal's pathways guide: the answers given ({question key:
+    # value}), which tell a lot about the person (status, health, family): encrypted like
+    # the text. ``guide_version``: the rulebook version whose guide asked, so the answers
+    # are read back with the questions they answered.
+    guide_answers = EncryptedJSONField(_("answers given in the guide"))
+    guide_version = models.CharField(_("guide's rulebook version"), max_length=20, blank=True)
 
     class Meta:
         ordering = ["received_at"]

@@ -156,6 +156,8 @@ def appeal_submit(
     chosen_office: str = "",
     office: Office | None = None,
     received_at: dt.datetime | None = None,
+    guide_answers: dict | None = None,
+    guide_version: str = "",
 ) -> Receipt:
     """Register an appeal from the public and issue its access code, exactly once per
     idempotency key: a repeat with the same key and the same content gets the same
@@ -164,6 +166,9 @@ def appeal_submit(
     The appeal goes to the office serving the service member's or the applicant's region,
     or to ``chosen_office`` (a code) where that one serves it too (``routing``).
     ``office``: an office given by the caller instead (scripts and tests; written alone).
+    ``guide_answers``, ``guide_version``: the answers given in the portal's pathways guide
+    and its rulebook version, stored with the appeal (encrypted like its text); the
+    caller puts them in ``payload`` too, so that they count in its fingerprint.
 
     The content is checked here, in the request. An appeal without attachments is then
     written by the process's registrar (``batching``) together with the appeals arriving
@@ -186,6 +191,8 @@ def appeal_submit(
                                _("At most %(max)s files can be attached."), max=MAX_ATTACHMENTS)
     draft = appeal_check(channel=channel, text=text, request=request, applicant=applicant,
                          relation=relation, service_member=service_member)
+    if guide_answers:
+        draft.guide_answers, draft.guide_version = dict(guide_answers), guide_version
     routed = office or routing.office_route(member_region_id=draft.subject.region_id,
                                             applicant_region_id=draft.submitter.region_id,
                                             chosen=chosen_office)

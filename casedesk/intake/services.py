@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
@@ -208,6 +208,10 @@ class AppealDraft:
     request: str
     submitter: Person
     subject: Person  # the service member of the new case (the submitter for "self")
+    # Filed from the portal's pathways guide: the answers and the rulebook version whose
+    # guide asked (``Appeal.guide_answers``, ``Appeal.guide_version``).
+    guide_answers: dict = field(default_factory=dict)
+    guide_version: str = ""
 
 
 def appeal_check(*, channel: str, text: str, request: str, applicant: PersonData,
@@ -258,7 +262,8 @@ def public_appeals_register(*, office: Office, drafts: list[AppealDraft],
         Appeal(case=opening.case, channel=draft.channel, received_at=opening.case.received_at,
                language=language if language in ("ru", "en") else "ru", text=draft.text,
                request=draft.request, submitter=draft.submitter, registered_by=None,
-               idempotency_key=None)
+               idempotency_key=None, guide_answers=draft.guide_answers,
+               guide_version=draft.guide_version)
         for opening, draft, language in zip(openings, drafts, languages, strict=True)]
     appeals: list[Appeal] = []
     with transaction.atomic(savepoint=False):
@@ -383,6 +388,7 @@ def appeal_register(
                 sender_body=sender.body if sender else "",
                 sender_number=sender.number if sender else "",
                 sender_date=sender.sent_on if sender else None,
+                guide_answers=draft.guide_answers, guide_version=draft.guide_version,
             )
             if attach_to is not None and not public:  # registered at the desk: numbered now
                 incoming.incoming_number_give(appeal=appeal, office=office, at=received_at)

@@ -53,6 +53,8 @@ def subject_export(*, actor, person: Person) -> bytes:
         "appeals": [{
             "case": a.case.number, "channel": a.channel, "received_at": a.received_at.isoformat(),
             "language": a.language, "text": a.text, "request": a.request,
+            # Answers given in the portal's pathways guide (question key: answer).
+            "guide_answers": a.guide_answers or None,
         } for a in appeals.select_related("case")],
         "documents": [{
             "case": d.case.number, "type": d.doc_type, "name": d.original_name,

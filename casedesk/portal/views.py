@@ -24,7 +24,7 @@ from casedesk.core import crypto
 from casedesk.core.errors import ApplicationError
 from casedesk.intake import public
 
-from . import forms
+from . import forms, guide_views
 from .offices import office_card, office_card_by_id, office_cards
 
 SESSION_CASE = "portal_case"
@@ -57,13 +57,18 @@ def upload_hint() -> str:
 
 
 def home(request):
-    return render(request, "portal/home.html", {"book": rulebook.current(),
-                                                "offices": office_cards()})
+    return render(request, "portal/home.html", {
+        "book": rulebook.current(), "offices": office_cards(),
+        "guide_available": guide_views.guide_of() is not None})
 
 
 @never_cache
 def appeal(request):
-    form = forms.AppealForm(request.POST or None, request.FILES or None)
+    # Opened from the pathways guide's "file an appeal with these answers": the category
+    # is pre-filled and the answers go with the appeal (kept in the session, not the form).
+    guide = guide_views.attached(request)
+    form = forms.AppealForm(request.POST or None, request.FILES or None,
+                            initial={"category": guide["category"]} if guide else None)
     error = None
     if request.method == "POST":
         if _limited(request, "portal-submit", getattr(settings, "CASEDESK_RATE_SUBMIT", "10/h")):
@@ -71,6 +76,9 @@ def appeal(request):
         if form.is_valid():
             d = form.cleaned_data
             payload = form.payload()
+            if guide:  # part of the content: a resend with other answers is another appeal
+                payload["guide_answers"] = guide["answers"]
+                payload["guide_version"] = guide["version"]
             # Back from the receipt and "send" again: the browser restores the fields but
             # the page gives a new key, so the same content reuses the key it was sent with.
             last = request.session.get(SESSION_LAST) or {}
@@ -84,6 +92,8 @@ def appeal(request):
                     request=d.get("request", ""), category=d.get("category") or "other",
                     language=request.LANGUAGE_CODE, consent=d["consent"],
                     attachments=form.attachments(), chosen_office=form.chosen_office(),
+                    guide_answers=guide["answers"] if guide else None,
+                    guide_version=guide["version"] if guide else "",
                 )
             except ApplicationError as exc:
                 error = str(exc)
@@ -107,6 +117,7 @@ def appeal(request):
     return render(request, "portal/appeal.html", {
         "form": form, "error": error, "upload_hint": upload_hint(),
         "categories": list(book.categories.values()), "offices": office_cards(),
+        "guide": guide, "guide_available": guide_views.guide_of() is not None,
     }, status=400 if (error or form.errors) else 200)
 
 

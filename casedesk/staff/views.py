@@ -226,7 +226,43 @@ def _case_context(request, file, **extra):
         "commissions": list(commissions_for_case(case))
         if "refer_to_commission" in {t.name for t in transitions} else [],
         "access_code": _access_code_context(user, file),
+        "guide_answers": _guide_answers(file, language),
+        "guide_available": getattr(rulebook.current(), "guide", None) is not None,
     }
+
+
+def _guide_answers(file, language: str) -> list[dict]:
+    """For each appeal filed through the portal's pathways guide: the questions and the
+    answers as they read back, and the result's grounds with their citations, all read
+    with the guide of the rulebook version stored on the appeal (a later version may ask
+    other questions)."""
+    shown = []
+    for appeal in file.appeals:
+        if not appeal.guide_answers:
+            continue
+        entry = {"appeal": appeal, "version": appeal.guide_version, "rows": [],
+                 "grounds": [], "missing": False}
+        try:
+            book = rulebook.get(appeal.guide_version)
+        except rulebook.RulebookError:
+            book = None
+        guide = getattr(book, "guide", None)
+        if guide is None:  # that version is gone: the answers as stored, unread
+            entry["missing"] = True
+            entry["rows"] = [{"question": key, "answer": value}
+                             for key, value in appeal.guide_answers.items()]
+        else:
+            answers = appeal.guide_answers
+            entry["rows"] = [
+                {"question": q.text.get(language) or q.text.get("ru", q.key),
+                 "answer": q.label(answers[q.key], language)}
+                for q in guide.asked(answers) if q.key in answers]
+            entry["grounds"] = [
+                {"title": o.title.get(language) or o.title.get("ru", o.key),
+                 "citation": book.citation(o.citation, language), "verify": o.verify}
+                for o in guide.result(answers).sections.get("grounds") or []]
+        shown.append(entry)
+    return shown
 
 
 def _access_code_context(user, file) -> dict:
