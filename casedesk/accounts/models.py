@@ -42,7 +42,7 @@ class Office(models.Model):
     regional_law = models.CharField(
         _("regional law"), max_length=300, blank=True,
         help_text=_("For a regional commissioner: the region's law on the commissioner, as "
-                    "letters cite it (e.g. «Закон города Москвы от 15.11.2000 № 52»)."))
+                    "letters cite it (title, date and number, in Russian)."))
     timezone = models.CharField(_("time zone"), max_length=50, default="Europe/Moscow")
     is_active = models.BooleanField(_("active"), default=True)
     # Who the public writes to: shown on the portal, the receipt and the letterhead.

@@ -141,6 +141,9 @@ class ProcedureCitations(Strict):
 
     forwarding: str = ""
     extension: str = ""
+    # Leaving an appeal without an answer: empty for a public body (the ground's own
+    # 59-FZ art. 11 citation applies); a commissioner cites its own law instead.
+    unanswered: str = ""
 
 
 class Procedure(Strict):
