@@ -153,11 +153,12 @@ def test_the_decision_letter_points_to_the_remedies_against_the_bodys_act(case_i
         assert "военную прокуратуру" in text and "военном суде" in text
         assert "главы 22 Кодекса административного судопроизводства" in text
         assert "Как обжаловать решение" not in text
-        assert "обжаловать его" not in text  # never "appeal the decision" (the old text)
+        assert "Если вы не согласны с решением, вы вправе обжаловать" not in text  # old text
     else:
         assert "military prosecutor" in text and "military court" in text
         assert "chapter 22 of the Code of Administrative Procedure" in text
         assert "Code of Administrative Procedure of the Russian Federation, ch. 22" in text
+        assert "If you disagree with the decision, you may challenge it" not in text
         assert "How to challenge the decision" not in text
         assert "challenge it by administrative or judicial means" not in text
     assert "Кодекс административного судопроизводства РФ, гл. 22" in text  # the citation
@@ -166,9 +167,10 @@ def test_the_decision_letter_points_to_the_remedies_against_the_bodys_act(case_i
 
 
 @needs_poppler
-def test_the_decision_letter_pdf_of_a_commissioner(case_in, staff, tmp_path):
+def test_the_decision_letter_pdf_of_a_commissioner(case_in, offices, make_user, tmp_path):
     case = case_in("federal_commissioner", "ru")
-    services.letter_generate(actor=staff[Role.CASEWORKER], case=case, kind=LetterKind.DECISION,
+    worker = make_user(Role.CASEWORKER, offices["federal_commissioner"])
+    services.letter_generate(actor=worker, case=case, kind=LetterKind.DECISION,
                              context={"outcome": "rejected", "reasoning": "Оснований нет.",
                                       "signed_on": "2027-01-20"}, at=at("2027-01-20"))
     pdf = next(d for d in Document.objects.filter(case=case)
