@@ -77,7 +77,8 @@ LETTERS = {
         "en": ({"outcome": "partly_upheld", "signed_on": dt.date(2027, 2, 3),
                 "reasoning": "The record of unauthorised absence is wrong."},
                ["Decision of the commission", "partly upheld", "February 3, 2027",
-                "The record of unauthorised absence is wrong.", "military court", "military prosecutor"]),
+                "The record of unauthorised absence is wrong.", "military court",
+                "military prosecutor"]),
     },
 }
 LETTER_DATE = {"ru": "11 января 2027 г.", "en": "January 11, 2027"}
