@@ -253,7 +253,7 @@ def load_version(folder: Path) -> Rulebook:
                 raise RulebookError(dl_path, f"no deadline rule '{code}'", line, procedure.code)
         for rule_code in procedure.deadline_citations:
             if rule_code not in procedure.deadlines:
-                line, _ = _locate(node, ("procedures", index, "deadline_citations"))
+                line, _ = _locate(node, ("procedures", index, "deadline_citations", rule_code))
                 raise RulebookError(dl_path, f"deadline_citations names '{rule_code}', "
                                     "not a deadline of this procedure", line, procedure.code)
         if procedure.filing_limit and procedure.filing_limit not in limits:
