@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
@@ -35,9 +36,26 @@ def _permission_codes(queryset) -> set[str]:
 class OfficeForm(forms.ModelForm):
     class Meta:
         model = Office
-        fields = ["code", "name_ru", "name_en", "region", "procedure", "timezone", "is_active",
+        fields = ["code", "name_ru", "name_en", "region", "procedure", "regional_law",
+                  "timezone", "is_active",
                   "address_ru", "address_en", "phone", "email", "hours_ru", "hours_en",
                   "controller_ru", "controller_en", "regions", "is_default", "answer_approval"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The office chooses its procedure kind among the rulebook's procedures: a federal
+        # or regional commissioner, a public body (59-FZ) or an NGO (its own rules).
+        book = rulebook.current()
+        language = translation.get_language()
+        current = self.initial.get("procedure") or self.instance.procedure
+        choices = [(p.code, p.label.get(language)) for p in book.procedures.values()]
+        if current and current not in book.procedures:
+            choices.append((current, current))
+        self.fields["procedure"] = forms.ChoiceField(
+            label=_("procedure"), choices=choices,
+            help_text=_("Who the office is decides which law governs its deadlines and "
+                        "letters: a commissioner (1-FKZ; 48-FZ and the regional law), a "
+                        "public body (59-FZ) or an NGO (its own rules, not law)."))
 
     def clean_procedure(self):
         value = self.cleaned_data["procedure"]
@@ -47,6 +65,15 @@ class OfficeForm(forms.ModelForm):
                 params={"codes": ", ".join(rulebook.current().procedures)},
             )
         return value
+
+    def clean(self):
+        cleaned = super().clean()
+        procedure = rulebook.current().procedures.get(cleaned.get("procedure") or "")
+        if procedure is not None and procedure.regional_law \
+                and not (cleaned.get("regional_law") or "").strip():
+            self.add_error("regional_law", _("A regional commissioner's letters cite the "
+                                             "region's law: name it."))
+        return cleaned
 
 
 @admin.register(Office)

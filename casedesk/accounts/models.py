@@ -37,6 +37,12 @@ class Office(models.Model):
         default="appeal_59fz",
         help_text=_("The rulebook procedure whose deadlines apply to this office's cases."),
     )
+    # A regional commissioner's procedure rests on 48-FZ and the region's own law: the
+    # rulebook names 48-FZ, the office names its law here, and letters cite both.
+    regional_law = models.CharField(
+        _("regional law"), max_length=300, blank=True,
+        help_text=_("For a regional commissioner: the region's law on the commissioner, as "
+                    "letters cite it (title, date and number, in Russian)."))
     timezone = models.CharField(_("time zone"), max_length=50, default="Europe/Moscow")
     is_active = models.BooleanField(_("active"), default=True)
     # Who the public writes to: shown on the portal, the receipt and the letterhead.

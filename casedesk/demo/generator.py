@@ -48,14 +48,22 @@ from . import texts
 
 DEMO_PASSWORD = "casedesk-demo-2026"  # noqa: S105 - documented demo logins, never production
 
+# One office of each kind but the public body (procedure kinds: deadlines.yaml): the
+# federal commissioner (1-FKZ), a regional commissioner (48-FZ and the regional law named
+# in REGIONAL_LAWS), an NGO (its own rules, not law).
 OFFICES = [
     ("MSK", "Аппарат Уполномоченного по правам человека (приёмная, Москва)",
-     "Commissioner for Human Rights, public reception (Moscow)", "RU-MOW", "appeal_59fz"),
+     "Commissioner for Human Rights, public reception (Moscow)", "RU-MOW", "commissioner_1fkz"),
     ("SPB", "Уполномоченный по правам человека в Санкт-Петербурге",
-     "Commissioner for Human Rights in St Petersburg", "RU-SPE", "appeal_59fz"),
+     "Commissioner for Human Rights in St Petersburg", "RU-SPE", "commissioner_regional"),
     ("KSM", "Комитет солдатских матерей (Екатеринбург)",
-     "Soldiers' Mothers Committee (Yekaterinburg)", "RU-SVE", "appeal_59fz"),
+     "Soldiers' Mothers Committee (Yekaterinburg)", "RU-SVE", "ngo_own_rules"),
 ]
+# The regional law a regional commissioner's letters cite beside 48-FZ (its title only:
+# the demo does not claim a number or date).
+REGIONAL_LAWS = {
+    "SPB": "Закон Санкт-Петербурга «Об Уполномоченном по правам человека в Санкт-Петербурге»",
+}
 # Contacts and routing of the demo offices (fictional addresses and numbers): code ->
 # (address ru, address en, phone, email, hours ru, hours en, regions served, default).
 OFFICE_DETAILS = {
@@ -221,7 +229,8 @@ def ensure_reference(*, password: str = DEMO_PASSWORD) -> list[tuple[str, str, s
         offices[code], created = Office.objects.get_or_create(
             code=code,
             defaults={"name_ru": name_ru, "name_en": name_en, "region": regions.get(region),
-                      "procedure": procedure, "address_ru": address_ru,
+                      "procedure": procedure, "regional_law": REGIONAL_LAWS.get(code, ""),
+                      "address_ru": address_ru,
                       "address_en": address_en, "phone": phone, "email": email,
                       "hours_ru": hours_ru, "hours_en": hours_en, "controller_ru": name_ru,
                       "controller_en": name_en,

@@ -472,6 +472,9 @@ class PublicStatus:
     # The signed answers on the merits (casedesk.letters.models.Answer), oldest first:
     # the answer, then any supplements. Their texts are the applicant's to read.
     answers: list = field(default_factory=list)
+    # The office's deadlines are its own rules, not the law's (an NGO's procedure): the
+    # page says so beside the date.
+    own_policy: bool = False
 
 
 def case_open_public(*, case_number: str, access_code: str) -> Case:
@@ -493,6 +496,12 @@ def case_access_open(*, case_id: int) -> bool:
     return Case.objects.filter(pk=case_id).exclude(access_code_hash="").exists()
 
 
+def procedure_own_policy(case: Case) -> bool:
+    """Whether the case's deadlines are the organisation's own rules (an NGO), not law."""
+    procedure = rulebook.get(case.rulebook_version).procedures.get(case.procedure)
+    return bool(procedure and procedure.own_policy)
+
+
 def public_status(*, case_id: int, today: dt.date | None = None) -> PublicStatus:
     case = Case.objects.select_related("office").get(pk=case_id)
     today = today or timezone.localdate()
@@ -510,7 +519,7 @@ def public_status(*, case_id: int, today: dt.date | None = None) -> PublicStatus
         late=bool(due and case.state in OPEN_STATES and today > due),
         question=question, can_reply=case.state in OPEN_STATES, timeline=events,
         documents=list(documents_for_applicant(case.pk).order_by("created_at")),
-        answers=answers,
+        answers=answers, own_policy=procedure_own_policy(case),
     )
 
 

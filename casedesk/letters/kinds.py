@@ -20,6 +20,12 @@ COMMON = (
     "case_number", "received_on", "registered_on", "answer_due", "status_url",
     "incoming_number", "office_address", "addressee_address", "outgoing_number", "signatory",
     "signatory_position",
+    # The office's procedure (rulebook deadlines.yaml, ``procedures``): its kind
+    # (federal_commissioner, regional_commissioner, public_body, ngo), the basis it cites
+    # (a regional commissioner's with its regional law; an NGO's names its own rules),
+    # ``own_policy`` for an NGO, and what the letters cite for forwarding and extension
+    # (empty: the procedure's law sets nothing for the step).
+    "procedure_kind", "procedure_basis", "own_policy", "forwarding_basis", "extension_basis",
 )
 
 
@@ -56,9 +62,12 @@ SPECS: dict[str, Spec] = {
     # 59-FZ art. 11: what the rulebook's ground says the applicant must be told.
     LetterKind.UNANSWERED_NOTICE: Spec(
         texts=("ground",),
-        derived=("ground_label", "ground_notice", "ground_citation")),
+        derived=("ground_label", "ground_notice", "ground_citation")),  # (or the procedure's)
+    # ``remedies``: what the applicant can do against the body's act (review.yaml), a list
+    # of {text, citation}; never an appeal against the commissioner's own decision.
     LetterKind.DECISION: Spec(texts=("outcome", "reasoning"), dates=("signed_on",),
-                              optional=("outcome_label",), flags=("corrects",)),
+                              optional=("outcome_label",), flags=("corrects",),
+                              derived=("remedies",)),
     LetterKind.ANSWER: Spec(texts=("text",), optional=("outcome", "outcome_label",
                                                        "supplements_number"),
                             flags=("supplement",), derived=("enclosures",)),
@@ -174,5 +183,34 @@ def sample_context(kind: str, language: str) -> dict:
         "answer_due": dt.date(2027, 2, 10),
         "status_url": f"https://casedesk.example/{language}/status/",
         "outgoing_number": "MSK/2027/00042",
+        **_SAMPLE_PROCEDURE[language],
+        **({"remedies": _SAMPLE_REMEDIES[language]} if kind == LetterKind.DECISION else {}),
         **_SAMPLE_KIND[language][kind],
     }
+
+
+_SAMPLE_PROCEDURE = {
+    "ru": {"procedure_kind": "public_body",
+           "procedure_basis": "Федеральный закон от 02.05.2006 № 59-ФЗ",
+           "own_policy": False,
+           "forwarding_basis": "Федеральный закон от 02.05.2006 № 59-ФЗ, ст. 8, ч. 3",
+           "extension_basis": "Федеральный закон от 02.05.2006 № 59-ФЗ, ст. 12, ч. 2"},
+    "en": {"procedure_kind": "public_body",
+           "procedure_basis": "«Федеральный закон от 02.05.2006 № 59-ФЗ» (Federal Law No. "
+                              "59-FZ of 2 May 2006 on citizens' appeals)",
+           "own_policy": False,
+           "forwarding_basis": "«Федеральный закон от 02.05.2006 № 59-ФЗ, ст. 8, ч. 3» "
+                               "(Federal Law No. 59-FZ of 2 May 2006 on citizens' appeals, "
+                               "art. 8, part 3)",
+           "extension_basis": "«Федеральный закон от 02.05.2006 № 59-ФЗ, ст. 12, ч. 2» "
+                              "(Federal Law No. 59-FZ of 2 May 2006 on citizens' appeals, "
+                              "art. 12, part 2)"},
+}
+
+_SAMPLE_REMEDIES = {
+    "ru": [{"text": "Вы можете подать жалобу в военную прокуратуру.",
+            "citation": "Федеральный закон от 17.01.1992 № 2202-1, ст. 10"}],
+    "en": [{"text": "You may complain to the military prosecutor's office.",
+            "citation": "«Федеральный закон от 17.01.1992 № 2202-1, ст. 10» (Federal Law "
+                        "No. 2202-1 of 17 Jan 1992 on the Prosecutor's Office, art. 10)"}],
+}

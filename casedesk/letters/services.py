@@ -163,6 +163,9 @@ def _context(case: Case, *, kind: str, language: str, given: dict,
         context[key] = str(given.get(key) or "").strip()
     for key in spec.flags:
         context[key] = bool(given.get(key))
+    context.update(_procedure_context(case, language))
+    if kind == LetterKind.DECISION:
+        context["remedies"] = _remedies(case, language)
     if kind == LetterKind.COVERING_LETTER:
         _covering_context(context, case, language)
     if kind == LetterKind.UNANSWERED_NOTICE:
@@ -180,12 +183,58 @@ def _context(case: Case, *, kind: str, language: str, given: dict,
     return context
 
 
+def _procedure_of(case: Case):
+    book = rulebook.get(case.rulebook_version)
+    procedure = book.procedures.get(case.procedure)
+    if procedure is None:
+        raise ApplicationError("unknown_procedure",
+                               _("The case's procedure is not in its rulebook."))
+    return book, procedure
+
+
+def _procedure_citation(case: Case, citation: str) -> str:
+    """A regional commissioner's citations name the office's regional law too."""
+    _book, procedure = _procedure_of(case)
+    regional = (case.office.regional_law or "").strip()
+    if citation and procedure.regional_law and regional:
+        # The rulebook's generic "закон субъекта …" gives way to the office's own law.
+        return f"{citation.split(';')[0].strip()}; {regional}"
+    return citation
+
+
+def _procedure_context(case: Case, language: str) -> dict:
+    """What every letter says about the basis of the office's procedure: the law of ITS
+    kind (a commissioner's letters never cite 59-FZ; an NGO's cite its own rules)."""
+    book, procedure = _procedure_of(case)
+    basis = procedure.citation
+    if procedure.regional_law:
+        basis = _procedure_citation(case, basis)
+    return {
+        "procedure_kind": procedure.kind,
+        "procedure_basis": book.citation(basis, language),
+        "own_policy": procedure.own_policy,
+        "forwarding_basis": book.citation(
+            _procedure_citation(case, procedure.letters.forwarding), language),
+        "extension_basis": book.citation(
+            _procedure_citation(case, procedure.letters.extension), language),
+    }
+
+
+def _remedies(case: Case, language: str) -> list[dict]:
+    """The remedies against the body's act the decision letter names (review.yaml)."""
+    book, procedure = _procedure_of(case)
+    return [{"text": r.text.get(language), "citation": book.citation(r.citation, language)}
+            for r in book.review.remedies_for(procedure.kind)]
+
+
 def _covering_context(context: dict, case: Case, language: str) -> None:
     """The covering letter goes to the body: it is the addressee, the applicant is named
-    in the text; what the law says about forwarding comes from the rulebook."""
+    in the text; what the law says about forwarding comes from the rulebook: the
+    citation of the office's procedure, and the deadline rule's summary only where the
+    procedure forwards under the rule's own law."""
     context["applicant"] = context["addressee"]
     context.update(addressee=context["forwarded_to"], addressee_given="", addressee_gender="")
-    book = rulebook.get(case.rulebook_version)
+    book, procedure = _procedure_of(case)
     ground = book.grounds.get(case.unanswered_ground) if case.forward_body else None
     if ground is not None and ground.forward and ground.summary is not None:
         # An anonymous report of an offence (59-FZ art. 11 part 1): the letter quotes the
@@ -196,9 +245,13 @@ def _covering_context(context: dict, case: Case, language: str) -> None:
         context["applicant_notified"] = False
         return
     rule = book.rules.get("forwarding")
-    context["forwarding_rule"] = rule.summary.get(language) if rule and rule.summary else ""
-    context["forwarding_citation"] = rule.citation if rule else ""
-    context["forwarding_days"] = rule.period.days if rule else None
+    citation = _procedure_citation(case, procedure.letters.forwarding)
+    same_law = rule is not None and rule.citation == procedure.letters.forwarding
+    context["forwarding_rule"] = rule.summary.get(language) \
+        if same_law and rule.summary else ""
+    context["forwarding_citation"] = citation
+    context["forwarding_days"] = rule.period.days \
+        if rule and rule.code in procedure.deadlines else None
     context["applicant_notified"] = True
 
 
@@ -209,7 +262,14 @@ def _unanswered_context(context: dict, case: Case, language: str) -> None:
                                _("The law requires no notice to the applicant on this ground."))
     context["ground_label"] = ground.label.get(language)
     context["ground_notice"] = ground.notice.get(language)
-    context["ground_citation"] = ground.citation
+    # 59-FZ art. 11 binds a public body; a commissioner cites its own law, an NGO its
+    # own rules (the template says so when the citation is empty).
+    book, procedure = _procedure_of(case)
+    if procedure.kind == "public_body":
+        context["ground_citation"] = ground.citation
+    else:
+        context["ground_citation"] = book.citation(
+            _procedure_citation(case, procedure.letters.unanswered), language)
 
 
 # --- generating ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.utils import translation
 
+from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.intake import routing
 
@@ -24,6 +25,8 @@ class OfficeCard:
     controller: str
     regions: list[str]
     default: bool
+    # The office's deadlines are its own rules, not law (an NGO's procedure).
+    own_policy: bool = False
 
 
 def office_card(office: Office, language: str | None = None) -> OfficeCard:
@@ -35,7 +38,13 @@ def office_card(office: Office, language: str | None = None) -> OfficeCard:
         hours=office.hours(language),
         controller=office.controller(language),
         regions=[region.label(language) for region in offices.regions_of(office)],
-        default=offices.default is not None and offices.default.pk == office.pk)
+        default=offices.default is not None and offices.default.pk == office.pk,
+        own_policy=_own_policy(office))
+
+
+def _own_policy(office: Office) -> bool:
+    procedure = rulebook.current().procedures.get(office.procedure)
+    return bool(procedure and procedure.own_policy)
 
 
 def _tel(phone: str) -> str:

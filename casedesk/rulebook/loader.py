@@ -101,6 +101,14 @@ class Rulebook:
     def procedure_rules(self, procedure: str) -> list[DeadlineRule]:
         return [self.rules[code] for code in self.procedures[procedure].deadlines]
 
+    def deadline_citation(self, procedure: str, rule: str) -> str:
+        """What a deadline of ``rule`` cites in a case of ``procedure``: the procedure's
+        own citation for it where it has one, else the rule's."""
+        known = self.procedures.get(procedure)
+        if known is not None and rule in known.deadline_citations:
+            return known.deadline_citations[rule]
+        return self.rules[rule].citation
+
     def category_label(self, code: str, language: str | None) -> str:
         category = self.categories.get(code)
         return category.label.get(language) if category else code
@@ -251,6 +259,11 @@ def load_version(folder: Path) -> Rulebook:
             if code not in rules:
                 line, _ = _locate(node, ("procedures", index, "deadlines", j))
                 raise RulebookError(dl_path, f"no deadline rule '{code}'", line, procedure.code)
+        for rule_code in procedure.deadline_citations:
+            if rule_code not in procedure.deadlines:
+                line, _ = _locate(node, ("procedures", index, "deadline_citations", rule_code))
+                raise RulebookError(dl_path, f"deadline_citations names '{rule_code}', "
+                                    "not a deadline of this procedure", line, procedure.code)
         if procedure.filing_limit and procedure.filing_limit not in limits:
             line, _ = _locate(node, ("procedures", index, "filing_limit"))
             raise RulebookError(

@@ -145,12 +145,48 @@ class Calendar(Strict):
         return value
 
 
+# Who the office is decides which law governs its procedure (docs/rulebook.md,
+# "Procedures"): a federal commissioner (1-FKZ), a regional commissioner (48-FZ and the
+# region's own law, named per office), a public body (59-FZ), or an NGO, which no law on
+# appeals binds: its deadlines are its own policy and are shown as such.
+PROCEDURE_KINDS = ("federal_commissioner", "regional_commissioner", "public_body", "ngo")
+
+
+class ProcedureCitations(Strict):
+    """What the letters of a procedure cite for a step; empty: the procedure's law sets
+    nothing for it (an NGO's letters then say it follows the organisation's own rules)."""
+
+    forwarding: str = ""
+    extension: str = ""
+    # Leaving an appeal without an answer: empty for a public body (the ground's own
+    # 59-FZ art. 11 citation applies); a commissioner cites its own law instead.
+    unanswered: str = ""
+
+
 class Procedure(Strict):
     code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: Text
+    kind: Literal[PROCEDURE_KINDS]  # type: ignore[valid-type]
     deadlines: list[Code] = Field(min_length=1)
     filing_limit: Code | None = None
+    # The basis letters and pages cite. An NGO has no law to cite: its citation names
+    # its own rules, and its deadlines are labelled "by the organisation's own rules".
     citation: str = Field(min_length=3)
+    # A citation shown instead of a deadline rule's own for this procedure (a rule
+    # written for 59-FZ may run under a commissioner's law with another basis).
+    deadline_citations: dict[Code, str] = {}
+    letters: ProcedureCitations = ProcedureCitations()
+    verify: bool = False
+
+    @property
+    def own_policy(self) -> bool:
+        """The deadlines are the organisation's own rules, not the law's."""
+        return self.kind == "ngo"
+
+    @property
+    def regional_law(self) -> bool:
+        """The office names the regional law that completes the basis (48-FZ)."""
+        return self.kind == "regional_commissioner"
 
 
 class RollForwardBasis(Strict):
@@ -171,12 +207,28 @@ class Deadlines(Strict):
     procedures: list[Procedure] = Field(min_length=1)
 
 
+class Remedy(Strict):
+    """A remedy the decision letter points to: what the applicant can do against the act
+    of the body or commander (never against the office's own decision, unless the
+    procedure's law allows it: ``kinds``)."""
+
+    code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: Text
+    citation: str = Field(min_length=3)
+    kinds: list[Literal[PROCEDURE_KINDS]] = list(PROCEDURE_KINDS)  # type: ignore[valid-type]
+    verify: bool = False
+
+
 class Review(Strict):
     """How the commission decides: who must have voted before the chair may sign."""
 
     quorum_min_votes: int = Field(ge=1, le=50)
     quorum_fraction: float = Field(gt=0, le=1)
     citation: str = Field(min_length=3)
+    remedies: list[Remedy] = []
+
+    def remedies_for(self, kind: str) -> list[Remedy]:
+        return [r for r in self.remedies if kind in r.kinds]
 
 
 # How a closed case ended, read from the case (see casedesk.intake.erasure): the rulebook

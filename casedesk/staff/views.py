@@ -187,9 +187,12 @@ def _case_context(request, file, **extra):
     language = request.LANGUAGE_CODE
     user = request.user
     transitions = allowed_for(case.state, user.role)
+    procedure = book.procedures.get(case.procedure)
+    own_policy = bool(procedure and procedure.own_policy)
     deadlines = [
         {"deadline": d, "label": book.rules[d.rule].label.get(language),
-         "citation": book.citation(book.rules[d.rule].citation, language),
+         "citation": book.citation(book.deadline_citation(case.procedure, d.rule), language),
+         "own_policy": own_policy,
          "days_left": days_left(d.due_on, today) if d.closed_on is None else None,
          "extendable": d.closed_on is None and book.rules[d.rule].max_extension_days > 0}
         for d in file.deadlines
@@ -218,8 +221,8 @@ def _case_context(request, file, **extra):
         "document_form": extra.get("document_form") or forms.DocumentForm(),
         "action_error": extra.get("action_error"),
         "grounds": {g.code: g.label.get(language) for g in book.grounds.values()},
-        "procedure": book.procedures[case.procedure].label.get(language)
-        if case.procedure in book.procedures else case.procedure,
+        "procedure": procedure.label.get(language) if procedure else case.procedure,
+        "own_policy": own_policy,
         "staff_names": selectors.staff_names(file.events),
         "previewable": ("image/jpeg", "image/png", "image/webp"),
         "upload_hint": upload_hint(),

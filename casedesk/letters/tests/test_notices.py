@@ -131,7 +131,7 @@ def test_an_english_applicant_gets_the_notice_in_english(register, staff, tmp_pa
     assert f"{case.number}-forwarding_notice-en.pdf" in names
     assert f"{case.number}-covering_letter-ru.pdf" in names  # to a Russian body
     text = pdf_text(file_read(named(case, f"{case.number}-forwarding_notice-en.pdf")), tmp_path)
-    assert "AO SOGAZ, Moscow" in text and "Article 8, Part 3" in text
+    assert "AO SOGAZ, Moscow" in text and "art. 8, part 3" in text
 
 
 def test_a_refused_move_writes_no_letter_and_takes_no_number(case, staff):

@@ -84,6 +84,12 @@ def line_of(path: Path, needle: str) -> int:
         ("deadlines.yaml", "deadlines: [registration, forwarding, answer]",
          "deadlines: [registration, forwarding, reply]", "reply]", "appeal_59fz",
          "no deadline rule 'reply'"),
+        # Issue 16: a procedure says who the office is; its own citations name its rules.
+        ("deadlines.yaml", "kind: ngo", "kind: charity", "kind: charity", "ngo_own_rules",
+         "kind"),
+        ("deadlines.yaml", '      answer: "Собственные правила организации (не закон)"',
+         '      forwarding: "Собственные правила организации (не закон)"',
+         'forwarding: "Собственные', "ngo_own_rules", "not a deadline of this procedure"),
         ("deadlines.yaml", "  - code: forwarding", "  - code: registration",
          "  - code: registration\n", "registration", "used twice"),
         ("grounds.yaml", "notify_applicant: true\n    notice_days: 7",
