@@ -74,15 +74,15 @@ def _reference_data(request, django_db_blocker):
     routing.offices_forget()  # the offices of an earlier test were rolled back
     from casedesk.core.models import Region
     from casedesk.core.reference import load_regions
+    from casedesk.intake import services as intake_services
 
+    # The region ids intake keeps per process belong to the database of an earlier test:
+    # a flush and reload, or a serialized rollback, gives the regions other ids (never in
+    # production, where regions are loaded once).
+    intake_services.region_ids_forget()
     with django_db_blocker.unblock():
         if not Region.objects.exists():
             load_regions(Region)
-            # Loaded again under new ids: forget the ids intake keeps (never in production,
-            # where regions are loaded once).
-            from casedesk.intake import services as intake_services
-
-            intake_services.region_ids_forget()
 
 
 @pytest.fixture
