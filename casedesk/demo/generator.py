@@ -658,6 +658,20 @@ def _referrals(ctx, cases, plans_out) -> None:
     ctx.counts["referrals"] += len(rows)
 
 
+def _guide_answers(ctx, case, web: bool) -> dict:
+    """Every seventh web appeal was filed through the pathways guide: the answers of one
+    of the rulebook's own guide test cases (chosen by the case number, so the demo's random
+    draws stay as they were)."""
+    guide = ctx.book.guide
+    if not web or guide is None or not guide.tests:
+        return {}
+    serial = int(case.number.rsplit("-", 1)[-1])
+    if serial % 7:
+        return {}
+    sample = guide.tests[serial // 7 % len(guide.tests)]
+    return {"guide_answers": dict(sample.answers), "guide_version": ctx.book.version}
+
+
 def _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, events,
                    deadlines, answers) -> None:
     rng = ctx.rng
@@ -675,7 +689,8 @@ def _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, even
     appeals.append(Appeal(case=case, channel=channel, received_at=case.received_at,
                           language=lang, text=text,
                           request=request, submitter=d["applicant"],
-                          registered_by=None if web else clerk))
+                          registered_by=None if web else clerk,
+                          **_guide_answers(ctx, case, web)))
 
     def event(kind, at, actor=None, public=False, **data):
         texts = {k: data.pop(k) for k in list(data) if k in TEXT_KEYS}

@@ -118,3 +118,15 @@ def test_the_demo_shows_caseworkers_what_needs_their_attention(db, settings, tmp
     for item in items:
         assert item.user_id == item.case.assignee_id and item.seen_at is None
         assert item.case.state == CaseState.IN_REVIEW
+
+
+def test_some_demo_web_appeals_were_filed_through_the_pathways_guide(db):
+    generate(count=120, seed=7, batch=60)
+    book = rulebook.current()
+    filed = list(Appeal.objects.filter(channel="web").exclude(guide_version=""))
+    assert filed, "no demo appeal carries guide answers"
+    for appeal in filed:
+        assert appeal.guide_version == book.version
+        # The answers read back and give the result the staff case page shows.
+        result = book.guide.result(appeal.guide_answers)
+        assert any(result.sections.values())
