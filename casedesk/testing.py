@@ -61,16 +61,24 @@ def actor_for(transition: str, staff: dict, case=None) -> object:
 # --- small real files for upload tests ----------------------------------------------------
 
 
-def pdf_bytes(text: str = "casedesk") -> bytes:
-    """A small but complete one-page PDF (catalogue, page, font, content, xref table)."""
-    content = b"BT /F1 18 Tf 20 40 Td (" + text.encode("ascii") + b") Tj ET"
+def pdf_bytes(text: str = "casedesk", *, objects: tuple[bytes, ...] = (),
+              catalog_extra: bytes = b"", content: bytes | None = None) -> bytes:
+    """A small but complete one-page PDF (catalogue, page, font, content, xref table).
+    ``objects``: more objects, numbered from 6 on; ``catalog_extra``: entries added to the
+    catalogue (an /OpenAction, say); ``content``: the page's content stream instead of a
+    line of ``text``."""
+    if content is None:
+        content = b"BT /F1 18 Tf 20 40 Td (" + text.encode("ascii") + b") Tj ET"
+    catalog = b"<< /Type /Catalog /Pages 2 0 R " + (
+        catalog_extra + b" " if catalog_extra else b"") + b">>"
     objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+        catalog,
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        *objects,
     ]
     out, offsets = b"%PDF-1.4\n", []
     for number, body in enumerate(objects, start=1):

@@ -17,30 +17,12 @@ from casedesk.accounts.roles import Role
 from casedesk.cases.documents import document_add, max_image_pixels, pdf_active_parts
 from casedesk.cases.models import Document
 from casedesk.core.errors import ApplicationError
-from casedesk.testing import png_bytes
+from casedesk.testing import pdf_bytes, png_bytes
 
 
 def pdf(*objects: bytes, catalog_extra: bytes = b"", content: bytes = b"BT ET") -> bytes:
     """A one-page PDF with a correct xref table; ``objects`` are numbered from 6 on."""
-    body = [
-        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        *objects,
-    ]
-    out, offsets = b"%PDF-1.7\n", []
-    for number, text in enumerate(body, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + text + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(body) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(body) + 1, xref)
-    return out
+    return pdf_bytes(objects=objects, catalog_extra=catalog_extra, content=content)
 
 
 def object_stream(*objects: bytes, first_number: int = 7) -> bytes:
