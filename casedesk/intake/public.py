@@ -21,7 +21,7 @@ from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.audit.services import audit_record, current_ip
 from casedesk.cases import documents, permissions
-from casedesk.cases import events as case_events
+from casedesk.cases.access import access_code_issue  # noqa: F401  (re-export until the merge)
 from casedesk.cases.deadline_sync import calendar_of
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import Appeal, Case, CaseEvent, Channel, DocumentType
@@ -377,38 +377,6 @@ def answer_due(case: Case, *, open_deadlines=None) -> dt.date | None:
     if registration is None or case.state != CaseState.RECEIVED:
         return None
     return due_date(book.rules[final], start=registration.due_on, calendar=calendar_of(book))
-
-
-def access_code_issue(*, actor, case: Case, reason: str = "") -> str:
-    """A new access code for the applicant of a case, shown once to the staff member who
-    asked (for the acknowledgement letter, or to tell the applicant); the old one stops
-    working.
-
-    Who may, and when a ``reason`` (a ``permissions.CodeReissueReason`` code) is needed:
-    ``permissions.require_access_code_issue``. Every issue is audited (case, channel,
-    reason; never the code) and put on the case timeline; a code that replaced one is on
-    the applicant's timeline too, and the applicant is emailed (without the code) where
-    they gave an address (hook ``access_code_reissued``)."""
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
-        channel = (Appeal.objects.filter(case=locked).order_by("received_at", "id")
-                   .values_list("channel", flat=True).first()) or ""
-        replacing = bool(locked.access_code_hash)
-        permissions.require_access_code_issue(actor, locked, channel=channel,
-                                              replacing=replacing, reason=reason)
-        reason_code = reason if replacing or reason else permissions.FIRST_CODE
-        code = secrets.access_code_new()
-        locked.access_code_hash = secrets.access_code_hash(code)
-        locked.save(update_fields=["access_code_hash"])
-        case_events.access_code_issued(locked, at=timezone.now(), actor=actor, replaced=replacing,
-                                  reason_code=reason_code)
-        if replacing:
-            hooks.emit("access_code_reissued", case_id=locked.pk)
-        audit_record(action="access_code.reissued" if replacing else "access_code.issued",
-                     actor=actor, object_type="case", object_id=locked.pk,
-                     data={"case": locked.pk, "channel": channel, "reason_code": reason_code})
-    case.access_code_hash = locked.access_code_hash
-    return code
 
 
 def access_code_recover(*, case_number: str, email: str) -> bool:

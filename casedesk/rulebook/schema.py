@@ -231,8 +231,8 @@ class Review(Strict):
         return [r for r in self.remedies if kind in r.kinds]
 
 
-# How a closed case ended, read from the case (see casedesk.intake.erasure): the rulebook
-# may keep the files of each kind for a different time.
+# How a closed case ended, read from the case (see casedesk.people.lifecycle.retention):
+# the rulebook may keep the files of each kind for a different time.
 CASE_ENDINGS = ("answered", "forwarded", "left_unanswered", "withdrawn")
 
 

@@ -28,15 +28,15 @@ from casedesk.accounts.models import Office, User
 from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_record
 from casedesk.cases import documents, permissions, search, selectors, services
+from casedesk.cases.access import access_code_issue
 from casedesk.cases.models import DocumentType
 from casedesk.cases.workflow import TRANSITIONS, allowed_for
 from casedesk.core.errors import ApplicationError
 from casedesk.deadlines.rules import days_left
-from casedesk.intake import letters as intake_letters
-from casedesk.intake.public import access_code_issue
 from casedesk.intake.selectors import cases_by_contact, possible_duplicates
 from casedesk.intake.services import appeal_register
 from casedesk.letters import notices
+from casedesk.letters import staff as staff_letters
 from casedesk.notifications.attention import attention_seen
 from casedesk.review.selectors import commissions_for_case
 
@@ -421,8 +421,8 @@ def case_access_code(request, number: str):
 def case_letter(request, number: str):
     case = _case_for_action(request, number)
     try:
-        letters = intake_letters.case_letter(actor=request.user, case=case,
-                                             kind=request.POST.get("kind", ""))
+        letters = staff_letters.case_letter(actor=request.user, case=case,
+                                            kind=request.POST.get("kind", ""))
     except ApplicationError as error:
         if error.code == "not_found":
             raise Http404(str(error)) from None

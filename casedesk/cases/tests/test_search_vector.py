@@ -94,7 +94,7 @@ def test_found_by_a_word_of_a_note(register, other, worker):
 
 
 def erase_words(**appeals) -> None:
-    """What erasure (casedesk.intake.erasure.person_erase, above this app) does to the
+    """What erasure (casedesk.people.lifecycle.erasure.person_erase, above this app) does to the
     texts: ``update()`` blanks them and their words. Its own tests search after it."""
     Appeal.objects.filter(**appeals).update(text="", request="", search_tokens="")
 

@@ -33,15 +33,15 @@ from casedesk.cases.models import Case
 from casedesk.cases.services import case_open, case_reclassify, case_transition, note_add
 from casedesk.core import secrets
 from casedesk.core.models import Region
+from casedesk.core.tests.test_dump import forms_of, pg_dump
 from casedesk.intake import public
-from casedesk.intake.erasure import person_erase
 from casedesk.intake.models import PublicSubmission
 from casedesk.intake.services import PersonData
-from casedesk.intake.tests.test_dump import forms_of, pg_dump
 from casedesk.letters.answers import answer_draft_save, answer_return, answer_sign
 from casedesk.letters.notices import case_move, extension_approve_notify
 from casedesk.notifications import outbox
 from casedesk.notifications.models import Outbox, OutboxState
+from casedesk.people.lifecycle.erasure import person_erase
 from casedesk.portal.views import SESSION_RECEIPT
 from casedesk.review.models import Commission, CommissionMember
 from casedesk.review.services import referral_create

@@ -18,8 +18,8 @@ from django.db import connection
 from casedesk.accounts.roles import Role
 from casedesk.core import crypto
 from casedesk.core.models import DataKey, DestroyedKey
-from casedesk.intake.erasure import person_erase
 from casedesk.intake.services import PersonData
+from casedesk.people.lifecycle.erasure import person_erase
 from casedesk.people.models import Person
 
 MEMBER = "Забытов Кирилл Остапович"

@@ -1,5 +1,6 @@
 """The registration desk's rules in the intake service: the forwarding body of a forwarded
-appeal (required, encrypted, erased) and the time an appeal was received."""
+appeal (required, encrypted; its erasure: people/lifecycle/tests/test_erasure_notices.py)
+and the time an appeal was received."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from casedesk import rulebook
-from casedesk.accounts.roles import Role
 from casedesk.cases.models import Appeal, Case
 from casedesk.core import crypto
 from casedesk.core.errors import ApplicationError
-from casedesk.intake.erasure import person_erase
 from casedesk.intake.services import (
     Sender,
     received_at_check,
@@ -66,14 +65,6 @@ def test_other_channels_store_no_sender(register):
     case = register(channel="letter", sender=Sender(body=BODY, number=NUMBER))
     appeal = Appeal.objects.get(case=case)
     assert (appeal.sender_body, appeal.sender_number, appeal.sender_date) == ("", "", None)
-
-
-def test_erasing_the_applicant_erases_the_forwarding_body(register, staff):
-    case = register(channel="forwarded", sender=Sender(body=BODY, number=NUMBER,
-                                                       sent_on=dt.date(2026, 3, 5)))
-    appeal = Appeal.objects.get(case=case)
-    person_erase(actor=staff[Role.SUPERVISOR], person=appeal.submitter, reason_code="request")
-    assert raw(appeal) == ("", "", None)
 
 
 @pytest.mark.parametrize(("language", "words"), [

@@ -249,8 +249,8 @@ def test_staff_read_the_answers_with_the_appeals_own_version(client, office, sta
 def test_erasing_the_writer_erases_the_answers(client, office, staff, fake_guide):
     """The answers say much about the family: erasure blanks them with the text, and the
     person's data export carries them while they exist."""
-    from casedesk.intake.erasure import person_erase
-    from casedesk.intake.subject import subject_export
+    from casedesk.people.lifecycle.erasure import person_erase
+    from casedesk.people.lifecycle.subject import subject_export
 
     file_with_answers(client)
     appeal = Appeal.objects.get()

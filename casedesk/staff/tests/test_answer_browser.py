@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 
 from casedesk.accounts.roles import Role
 from casedesk.browser_testing import PHONE, login, logout, screenshot, url
+from casedesk.cases.access import access_code_issue
 from casedesk.cases.services import case_transition
-from casedesk.intake.public import access_code_issue
 from casedesk.intake.services import PersonData
 from casedesk.letters.models import Answer, AnswerState
 

@@ -157,7 +157,7 @@ def test_the_queue_with_names_and_markers_runs_constant_queries(client, staff, r
 
 
 def test_an_erased_member_shows_as_erased_in_the_queue(client, staff, register):
-    from casedesk.intake.erasure import person_erase
+    from casedesk.people.lifecycle.erasure import person_erase
 
     case = register()
     person_erase(actor=staff[Role.SUPERVISOR], person=case.service_member,

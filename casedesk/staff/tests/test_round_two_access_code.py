@@ -22,10 +22,11 @@ from django.urls import reverse
 from casedesk.accounts.roles import Role
 from casedesk.audit.models import AuditEntry
 from casedesk.cases import permissions
+from casedesk.cases.access import access_code_issue
 from casedesk.cases.models import Channel
 from casedesk.core.errors import ApplicationError
 from casedesk.core.secrets import access_code_matches
-from casedesk.intake.public import access_code_issue, appeal_submit
+from casedesk.intake.public import appeal_submit
 from casedesk.intake.services import PersonData
 
 CODE = re.compile(r"(?:access code for the applicant|код доступа для заявителя): "

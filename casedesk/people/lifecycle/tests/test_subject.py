@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from casedesk.accounts.roles import Role
 from casedesk.audit.models import AuditEntry
 from casedesk.core.errors import ApplicationError
-from casedesk.intake.subject import subject_export
+from casedesk.people.lifecycle.subject import subject_export
 
 
 def test_export_holds_the_persons_data_and_is_audited(register, staff):

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from casedesk.audit.operator import add_operator_argument, command_operator
 from casedesk.core.errors import ApplicationError
-from casedesk.intake.erasure import REASONS, person_erase
+from casedesk.people.lifecycle.erasure import REASONS, person_erase
 from casedesk.people.models import Person
 
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from casedesk.accounts.models import User
 from casedesk.audit.operator import add_operator_argument, command_operator
 from casedesk.core.errors import ApplicationError
-from casedesk.intake.subject import subject_export
+from casedesk.people.lifecycle.subject import subject_export
 from casedesk.people.models import Person
 
 

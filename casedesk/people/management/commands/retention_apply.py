@@ -3,7 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from casedesk.audit.operator import add_operator_argument, command_operator
-from casedesk.intake.erasure import retention_apply
+from casedesk.people.lifecycle.retention import retention_apply
 
 
 def _day(value: str) -> dt.date:

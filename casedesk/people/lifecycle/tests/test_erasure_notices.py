@@ -1,15 +1,22 @@
-"""Erasure reaches the texts of forwarding and of extension requests."""
+"""Erasure reaches the texts of forwarding (the body a case went to, the body a forwarded
+appeal came from) and of extension requests."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from django.db import connection
 
 from casedesk.accounts.roles import Role
 from casedesk.cases import extensions
-from casedesk.intake.erasure import person_erase
+from casedesk.cases.models import Appeal
 from casedesk.intake.public import public_event_text
+from casedesk.intake.services import Sender
+from casedesk.intake.tests.test_desk import BODY as SENDER_BODY
+from casedesk.intake.tests.test_desk import NUMBER, raw
 from casedesk.letters import notices
+from casedesk.people.lifecycle.erasure import person_erase
 from casedesk.testing import at
 
 BODY = "Военная прокуратура гарнизона, ул. Тестовая 7"
@@ -52,3 +59,11 @@ def test_erasing_the_service_member_blanks_the_body_and_the_reasons(case, staff)
         cursor.execute("SELECT reason, refusal FROM cases_extensionrequest WHERE id = %s",
                        [request.pk])
         assert cursor.fetchone() == ("", "")
+
+
+def test_erasing_the_applicant_erases_the_forwarding_body(register, staff):
+    case = register(channel="forwarded", sender=Sender(body=SENDER_BODY, number=NUMBER,
+                                                       sent_on=dt.date(2026, 3, 5)))
+    appeal = Appeal.objects.get(case=case)
+    person_erase(actor=staff[Role.SUPERVISOR], person=appeal.submitter, reason_code="request")
+    assert raw(appeal) == ("", "", None)

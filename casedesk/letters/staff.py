@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.cases.access import access_code_issue
 from casedesk.cases.models import Case, Document
 from casedesk.core.errors import ApplicationError
-from casedesk.letters.services import letter_generate
 
-from .public import access_code_issue
+from .services import letter_generate
 
 STAFF_KINDS = ("acknowledgement", "information_request", "extension_notice",
                "forwarding_notice")
