@@ -29,12 +29,17 @@ def contracts_read(pyproject: Path) -> tuple[str, list[dict]]:
     return config.get("root_package", ""), list(config.get("contracts", []))
 
 
-def _layer(spec: str, root: str) -> str:
-    """One layer as the page shows it: the root dropped, import-linter's separators kept
-    ("a | b": independent of each other; "a : b": may import each other)."""
+def _short(name: str, root: str) -> str:
+    return name.removeprefix(f"{root}.") if root else name
+
+
+def _layer(spec: str, root: str, container: str = "") -> str:
+    """One layer as the page shows it: the root dropped, a container's name put before
+    its layers, import-linter's separators kept ("a | b": independent of each other;
+    "a : b": may import each other; "(a)": optional, shown as "a")."""
     separator = "|" if "|" in spec else ":"
     names = [part.strip().strip("()").strip() for part in spec.split(separator)]
-    names = [name.removeprefix(f"{root}.") if root else name for name in names]
+    names = [f"{container}.{name}" if container else _short(name, root) for name in names]
     return f" {separator} ".join(names)
 
 
@@ -48,7 +53,11 @@ def render(root: str, contracts: list[dict]) -> str:
         lines.append(f"Contract *{contract.get('name', 'layers')}*: each layer may import "
                      "the layers below it, never one above.")
         lines += ["", "```mermaid", "flowchart TD"]
-        nodes = [f'c{number}l{index}["{_layer(spec, root)}"]'
+        containers = [_short(c, root) for c in contract.get("containers", [])]
+        # Layers inside containers are named relative to each container.
+        container = (containers[0] if len(containers) == 1
+                     else "{" + ", ".join(containers) + "}" if containers else "")
+        nodes = [f'c{number}l{index}["{_layer(spec, root, container)}"]'
                  for index, spec in enumerate(contract.get("layers", []))]
         if len(nodes) == 1:
             lines.append(f"    {nodes[0]}")

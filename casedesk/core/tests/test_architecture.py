@@ -34,6 +34,8 @@ CONTRACTS = [
     {"name": "Layers", "type": "layers",
      "layers": ["pkg.top", "pkg.a | pkg.b", "pkg.c : pkg.d", "(pkg.low)"],
      "ignore_imports": ["pkg.low.tests.** -> pkg.top"]},
+    {"name": "Inside pkg.box", "type": "layers", "containers": ["pkg.box"],
+     "layers": ["commands", "models | tests"]},
     {"name": "No loop", "type": "forbidden"},
 ]
 
@@ -46,6 +48,8 @@ def test_render_draws_one_node_per_layer_top_down():
             '    c0l1 --> c0l2["c : d"]\n'  # may import each other
             '    c0l2 --> c0l3["low"]\n```') in text  # an optional layer
     assert "- `low.tests.** -> top`" in text
+    # A container's layers are named after it.
+    assert '    c1l0["box.commands"] --> c1l1["box.models | box.tests"]\n```' in text
     assert "- No loop (forbidden)" in text
 
 
