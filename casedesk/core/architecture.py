@@ -75,10 +75,23 @@ def render(root: str, contracts: list[dict]) -> str:
     if others:
         lines.append("Other import-linter contracts:")
         lines.append("")
-        lines += [f"- {c.get('name', '?')} ({c.get('type', '?')})" for c in others]
+        lines += [f"- {_other(c, root)}" for c in others]
         lines.append("")
     lines.append(END)
     return "\n".join(lines)
+
+
+def _other(contract: dict, root: str) -> str:
+    """A contract other than layers, in one line."""
+    def names(key):
+        return ", ".join(f"`{_short(m, root)}`" for m in contract.get(key, []))
+
+    name, kind = contract.get("name", "?"), contract.get("type", "?")
+    if kind == "forbidden":
+        return f"{name}: {names('source_modules')} may not import {names('forbidden_modules')}"
+    if kind == "independence":
+        return f"{name}: {names('modules')} do not import each other"
+    return f"{name} ({kind})"
 
 
 def splice(page: str, generated: str) -> str:

@@ -36,7 +36,10 @@ CONTRACTS = [
      "ignore_imports": ["pkg.low.tests.** -> pkg.top"]},
     {"name": "Inside pkg.box", "type": "layers", "containers": ["pkg.box"],
      "layers": ["commands", "models | tests"]},
-    {"name": "No loop", "type": "forbidden"},
+    {"name": "No loop", "type": "forbidden", "source_modules": ["pkg.a.low"],
+     "forbidden_modules": ["pkg.a.high", "pkg.b"]},
+    {"name": "Apart", "type": "independence", "modules": ["pkg.a", "pkg.b"]},
+    {"name": "Other", "type": "acyclic_siblings"},
 ]
 
 
@@ -50,7 +53,9 @@ def test_render_draws_one_node_per_layer_top_down():
     assert "- `low.tests.** -> top`" in text
     # A container's layers are named after it.
     assert '    c1l0["box.commands"] --> c1l1["box.models | box.tests"]\n```' in text
-    assert "- No loop (forbidden)" in text
+    assert "- No loop: `a.low` may not import `a.high`, `b`\n" in text
+    assert "- Apart: `a`, `b` do not import each other\n" in text
+    assert "- Other (acyclic_siblings)\n" in text
 
 
 def test_splice_replaces_only_the_generated_part():
