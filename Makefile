@@ -56,6 +56,7 @@ test: lint unit smoke
 
 docs: $(VENV)/.installed
 	$(PY) manage.py workflow_diagram --output docs/workflow.md
+	$(PY) manage.py architecture_diagram --output docs/architecture.md
 
 clean:
 	rm -rf $(VENV) var
