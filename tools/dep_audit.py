@@ -10,6 +10,7 @@ published after it are unknown to this check.
 
     python tools/dep_audit.py            # audit this environment
     python tools/dep_audit.py --json     # machine-readable findings
+    python tools/dep_audit.py --requirements requirements/lock.txt   # audit the lock's pins
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -71,6 +73,18 @@ def installed() -> dict[str, str]:
     return found
 
 
+def pinned(text: str) -> dict[str, str]:
+    """The ``name==version`` pins of a requirements file (pip-compile's lock: hashes on
+    continuation lines, comments, extras and markers ignored)."""
+    found = {}
+    for line in text.splitlines():
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([^\s;\\]+)",
+                         line)
+        if match:
+            found[re.sub(r"[-_.]+", "-", match[1]).lower()] = match[2]
+    return found
+
+
 def audit(packages: dict[str, str], snapshot: dict, accepted: dict) -> list[dict]:
     findings = []
     for advisory in snapshot["advisories"]:
@@ -87,17 +101,24 @@ def audit(packages: dict[str, str], snapshot: dict, accepted: dict) -> list[dict
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--requirements", type=Path, metavar="FILE",
+                        help="audit the pins of this requirements file, not this environment")
     args = parser.parse_args(argv)
     snapshot = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     accepted = json.loads(ACCEPTED.read_text(encoding="utf-8")) if ACCEPTED.exists() else {}
-    packages = installed()
+    if args.requirements:
+        packages = pinned(args.requirements.read_text(encoding="utf-8"))
+        what = f"pinned distributions in {args.requirements}"
+    else:
+        packages = installed()
+        what = "installed distributions"
     findings = audit(packages, snapshot, accepted)
     open_findings = [f for f in findings if not f["accepted"]]
     if args.json:
         print(json.dumps({"snapshot": snapshot["date"], "findings": findings}, indent=2))
     else:
         age = (dt.date.today() - dt.date.fromisoformat(snapshot["date"])).days
-        print(f"dependency audit: {len(packages)} installed distributions against "
+        print(f"dependency audit: {len(packages)} {what} against "
               f"{len(snapshot['advisories'])} advisories of {snapshot['date']} "
               f"({age} days old; newer advisories are not known to this check)")
         for f in findings:

@@ -366,8 +366,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 REDIS_URL = os.environ.get("CASEDESK_REDIS_URL") or (
     "redis://127.0.0.1:6379/1" if PRODUCTION else "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache",
+    # Django's own Redis backend: its add() is SET NX and its incr() Redis's INCR, the
+    # atomic pair django-ratelimit counts with; that release's list of supported backends
+    # only predates it (W001).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": REDIS_URL}}
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]

@@ -42,3 +42,24 @@ def test_an_accepted_advisory_is_reported_but_does_not_fail():
          "versions": [], "summary": "s"}]}
     found = dep_audit.audit({"demo": "1.0"}, snapshot, {"X-1": "not reachable"})
     assert found[0]["accepted"] == "not reachable"
+
+
+def test_the_pins_of_a_lock_file_are_read_as_the_packages_to_audit():
+    lock = """# pip-compile's header
+django==4.2.14 \\
+    --hash=sha256:aa \\
+    --hash=sha256:bb
+    # via casedesk (pyproject.toml)
+Pydantic_Core==2.50.5 ; python_version >= "3.11"
+psycopg[binary]==3.2.1
+"""
+    assert dep_audit.pinned(lock) == {"django": "4.2.14", "pydantic-core": "2.50.5",
+                                      "psycopg": "3.2.1"}
+    snapshot = json.loads(dep_audit.SNAPSHOT.read_text(encoding="utf-8"))
+    assert any(f["id"] == "PYSEC-2024-70"
+               for f in dep_audit.audit(dep_audit.pinned(lock), snapshot, {}))
+
+
+def test_the_lock_has_no_open_advisory():
+    lock = TOOLS.parent / "requirements" / "lock.txt"
+    assert dep_audit.main(["--requirements", str(lock)]) == 0
