@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import logging
 import queue
 import re
@@ -58,7 +57,6 @@ from django.db import (
     IntegrityError,
     connection,
     connections,
-    models,
     router,
     transaction,
 )
@@ -69,9 +67,8 @@ from django.utils.translation import gettext_lazy as _
 from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.audit.services import audit_record
-from casedesk.cases import permissions
+from casedesk.cases import events, permissions
 from casedesk.cases.deadline_sync import deadlines_walk
-from casedesk.cases.events import EventKind
 from casedesk.cases.models import (
     Appeal,
     Case,
@@ -83,25 +80,20 @@ from casedesk.cases.models import (
     DeadlineFlag,
     Relation,
 )
-from casedesk.cases.services import MAX_TEXT, case_numbers_reserve, format_case_number
-from casedesk.cases.workflow import TRANSITIONS
-from casedesk.core import hooks
-from casedesk.core.bulk import copy_text, new_ids
-from casedesk.core.crypto import keys_make, keys_new, seal_text
-from casedesk.core.errors import ApplicationError
-from casedesk.core.fields import (
-    BlindIndexField,
-    EncryptedCharField,
-    EncryptedDateField,
-    EncryptedJSONField,
-    EncryptedTextField,
-    SearchTokensField,
-    blind_value,
+from casedesk.cases.services import (
+    MAX_TEXT,
+    case_numbers_reserve,
+    case_prepare,
+    format_case_number,
 )
+from casedesk.cases.workflow import TRANSITIONS
+from casedesk.core import bulk, hooks
+from casedesk.core.bulk import copy_text, new_ids
+from casedesk.core.crypto import keys_make, keys_new
+from casedesk.core.errors import ApplicationError
 from casedesk.core.models import DataKey, Region
 from casedesk.core.secrets import key_hash
 from casedesk.core.states import CaseState as S
-from casedesk.core.tokens import tokens as search_tokens
 from casedesk.deadlines.rules import filing_limit_date, status
 from casedesk.people.models import Person, ServiceType
 
@@ -491,14 +483,18 @@ class _Checker:
 
 @dataclass
 class _Batch:
-    """What one batch of rows writes, as column values by attribute name (plaintext: the
-    emitters encrypt). ``_`` keys point into the other lists of the batch."""
+    """What one batch of rows writes. The cases (``cases.services.case_prepare``) and
+    their events (``cases.events``) are model instances, unsaved; the other rows are
+    column values by attribute name (plaintext: the emitters encrypt), whose ``_`` keys
+    point into the other lists of the batch. ``members[n]`` is the index in ``people``
+    of the service member of ``cases[n]``."""
 
     people: list[dict] = field(default_factory=list)
-    cases: list[dict] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)
+    members: list[int] = field(default_factory=list)
     links: list[dict] = field(default_factory=list)
     appeals: list[dict] = field(default_factory=list)
-    events: list[dict] = field(default_factory=list)
+    events: list[CaseEvent] = field(default_factory=list)
     deadlines: list[dict] = field(default_factory=list)
 
 
@@ -511,9 +507,10 @@ def _person_values(data: _Person) -> dict:
 
 @dataclass
 class _Planner:
-    """Turns checked rows into what the services would have written for each: the case
-    opened and registered at ``received_at``, its applicant link, appeal, timeline and
-    deadlines."""
+    """Turns checked rows into what the services write for each: the case as
+    ``case_prepare`` works it out, then registered at ``received_at`` (the register move
+    of the workflow table), its applicant link, appeal, timeline (built by
+    ``cases.events``) and deadlines."""
 
     actor: object
     office: Office
@@ -554,8 +551,10 @@ class _Planner:
 
     def plan(self, drafts: list[_Draft]) -> _Batch:
         office = self.office
-        actor_id = self.actor.pk if self.actor is not None else None
-        register_public = TRANSITIONS["register"].public
+        actor = self.actor
+        actor_id = actor.pk if actor is not None else None
+        register = TRANSITIONS["register"]
+        registered = str(register.target)
         batch = _Batch()
         people = batch.people
         for d in drafts:
@@ -565,42 +564,42 @@ class _Planner:
             if d.member is not None:
                 member = len(people)
                 people.append(_person_values(d.member))
-            case = len(batch.cases)
+            index = len(batch.cases)
             sequence = self.sequences[d.row]
+            # The case as every channel opens it; its service member is saved by the
+            # emitter (``members``), its opening deadlines replaced by those it has once
+            # registered.
+            case = case_prepare(office=office, service_member=None, category=d.category,
+                                subcategory=d.subcategory, received_at=d.received_at,
+                                violation_known_on=d.violation_known_on).case
             deadlines, case_deadline = self.deadlines(d.book, d.day)
-            batch.deadlines.extend({**row, "_case": case} for row in deadlines)
-            batch.cases.append({
-                "_member": member, "number": format_case_number(office.code, d.year, sequence),
-                "office_id": office.pk, "year": d.year, "sequence": sequence,
-                "state": str(S.REGISTERED), "category": d.category,
-                "subcategory": d.subcategory, "rulebook_version": d.book.version,
-                "procedure": office.procedure, "received_at": d.received_at,
-                "registered_at": d.received_at, "violation_known_on": d.violation_known_on,
-                **case_deadline,
-            })
-            batch.links.append({"_case": case, "_person": applicant,
+            case.sequence = sequence
+            case.number = format_case_number(office.code, case.year, sequence)
+            case.state = registered
+            case.registered_at = d.received_at
+            case.next_due_on = case_deadline["next_due_on"]
+            case.deadline_flag = case_deadline["deadline_flag"]
+            batch.cases.append(case)
+            batch.members.append(member)
+            batch.deadlines.extend({**row, "_case": index} for row in deadlines)
+            batch.links.append({"_case": index, "_person": applicant,
                                 "relation": d.relation})
             batch.appeals.append({
-                "_case": case, "_submitter": applicant, "channel": d.channel,
+                "_case": index, "_submitter": applicant, "channel": d.channel,
                 "received_at": d.received_at, "language": d.language, "text": d.text,
                 "request": d.request, "registered_by_id": actor_id, "idempotency_key": d.key})
-            batch.events.append({"_case": case, "kind": str(EventKind.CASE_OPENED),
-                                 "at": d.received_at, "actor_id": actor_id, "public": True,
-                                 "data": {"channel": d.channel}})
+            batch.events.append(events.case_opened_new(case, at=d.received_at, actor=actor,
+                                                       channel=d.channel))
             limit = d.book.procedures[office.procedure].filing_limit
             if limit and d.violation_known_on is not None:
                 last_day = filing_limit_date(d.book.filing_limits[limit].period,
                                              known_on=d.violation_known_on)
                 if d.day > last_day:
-                    batch.events.append({
-                        "_case": case, "kind": str(EventKind.FILING_LIMIT_PASSED),
-                        "at": d.received_at, "actor_id": None, "public": False,
-                        "data": {"limit": limit, "last_day": last_day.isoformat()}})
-            batch.events.append({
-                "_case": case, "kind": str(EventKind.STATE_CHANGED), "at": d.received_at,
-                "actor_id": actor_id, "public": register_public,
-                "data": {"transition": "register", "source": str(S.RECEIVED),
-                         "target": str(S.REGISTERED)}})
+                    batch.events.append(events.filing_limit_passed_new(
+                        case, at=d.received_at, limit=limit, last_day=last_day))
+            batch.events.append(events.state_changed_new(
+                case, at=d.received_at, actor=actor, transition="register",
+                source=str(S.RECEIVED), target=registered, public=register.public))
         return batch
 
 
@@ -623,17 +622,19 @@ class _BulkCreateEmitter:
         started = time.perf_counter()
         people = [Person(**values) for values in batch.people]
         Person.objects.bulk_create(people, batch_size=len(people))
-        cases = [Case(service_member=people[v["_member"]], **_plain(v)) for v in batch.cases]
+        cases = batch.cases
+        for case, member in zip(cases, batch.members, strict=True):
+            case.service_member = people[member]
         Case.objects.bulk_create(cases, batch_size=len(cases))
         for model, rows, related in (
                 (CaseApplicant, batch.links, {"person": ("_person", people)}),
                 (Appeal, batch.appeals, {"submitter": ("_submitter", people)}),
-                (CaseEvent, batch.events, {}),
                 (Deadline, batch.deadlines, {})):
             objects = [model(case=cases[v["_case"]], **_plain(v),
                              **{name: objs[v[key]] for name, (key, objs) in related.items()})
                        for v in rows]
             model.objects.bulk_create(objects, batch_size=max(len(objects), 1))
+        CaseEvent.objects.bulk_create(batch.events, batch_size=max(len(batch.events), 1))
         self.timings["bulk_create"] += time.perf_counter() - started
         return cases[-1].pk
 
@@ -641,81 +642,13 @@ class _BulkCreateEmitter:
         pass
 
 
-class _CopyTable:
-    """COPY rows of ``model`` from value dicts, computing each column as the model's
-    fields do in ``pre_save`` (encryption, blind indexes, search tokens, auto dates) but
-    without model instances and without building an INSERT."""
+class _CopyTable(bulk.CopyTable):
+    """The COPY of ``model``'s rows, built as ``core.bulk.create`` builds them (its
+    :class:`~casedesk.core.bulk.CopyTable`: the same column rules), on the database the
+    model is written to (the key store for DataKey), sent by a sender thread."""
 
     def __init__(self, model, *, with_id: bool):
-        self.model = model
-        self.using = router.db_for_write(model)  # the key store for DataKey
-        ops = connections[self.using].ops
-        self.fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
-        columns = ", ".join(ops.quote_name(f.column) for f in self.fields)
-        self.sql = f"COPY {ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-        # Every column as a plain value first (the value given, else the field's default,
-        # the same for every row), then the computed ones by position.
-        self.names: list[str] = []
-        self.defaults: list = []
-        self.computed = []
-        self.json_memo: dict = {}
-        for i, f in enumerate(self.fields):
-            default = None
-            if isinstance(f, ENCRYPTED):
-                kind, extra = "seal", (f, f._aad(), None if f.null else "")
-            elif isinstance(f, BlindIndexField):
-                kind, extra = "blind", (f.purpose, f.sources)
-            elif isinstance(f, SearchTokensField):
-                kind, extra = "tokens", f.sources
-            elif isinstance(f, models.JSONField):
-                kind, extra = "json", f
-            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                kind, extra = "now", None
-            elif f.has_default() and callable(f.default):
-                kind, extra = "default", f
-            else:
-                kind, extra, default = "plain", None, f.get_default()
-            self.names.append(f.attname)
-            self.defaults.append(default)
-            if kind != "plain":
-                self.computed.append((i, f.attname, kind, extra))
-
-    def row(self, values: dict, key_id: str | None, now: dt.datetime) -> list:
-        out = list(map(values.get, self.names, self.defaults))
-        for i, name, kind, extra in self.computed:
-            if kind == "seal":
-                value = values.get(name)
-                f, aad, empty = extra
-                out[i] = empty if f.is_empty(value) else seal_text(key_id, f.to_plain(value),
-                                                                    aad)
-            elif kind == "blind":
-                out[i] = blind_value(extra[0], *(values.get(s) for s in extra[1]))
-            elif kind == "tokens":
-                out[i] = search_tokens(*(values.get(s) or "" for s in extra))
-            elif kind == "json":
-                value = values[name] if name in values else extra.get_default()
-                out[i] = self.json(value, extra.encoder)
-            elif kind == "default":
-                out[i] = values[name] if name in values else extra.get_default()
-            else:
-                out[i] = now
-        return out
-
-    def json(self, value, encoder) -> str:
-        """``value`` as JSON. The few flat dicts of strings that most rows repeat (event
-        data such as {"channel": "letter"}, the register move) are encoded once."""
-        if type(value) is dict and all(type(k) is str and type(v) is str
-                                       for k, v in value.items()):
-            key = (encoder, tuple(value.items()))
-            text = self.json_memo.get(key)
-            if text is None:
-                if len(self.json_memo) > 10_000:
-                    self.json_memo.clear()
-                text = self.json_memo[key] = json.dumps(value, cls=encoder)
-            return text
-        if type(value) is list and not value:
-            return "[]"
-        return json.dumps(value, cls=encoder)
+        super().__init__(model, router.db_for_write(model), with_auto_pk=with_id)
 
     def write(self, raw_connection, data: bytes) -> None:
         """Send rows made by :func:`copy_text` (in the sender thread: no Python work)."""
@@ -724,7 +657,6 @@ class _CopyTable:
 
 
 _copy_tables: dict = {}
-ENCRYPTED = (EncryptedCharField, EncryptedDateField, EncryptedJSONField, EncryptedTextField)
 
 
 def _copy_table(model, *, with_id: bool) -> _CopyTable:
@@ -829,10 +761,12 @@ class _CopyEmitter:
         # (a row reads only its table's columns, not the "_" references).
         for v, pk in zip(people, person_ids, strict=True):
             v["id"] = pk
-        for v, pk in zip(batch.cases, case_ids, strict=True):
-            v["id"] = pk
-            v["service_member_id"] = person_ids[v["_member"]]
-        for rows in (batch.links, batch.appeals, batch.events, batch.deadlines):
+        for case, pk, member in zip(batch.cases, case_ids, batch.members, strict=True):
+            case.id = pk
+            case.service_member_id = person_ids[member]
+        for event in batch.events:
+            event.case_id = event.case.pk
+        for rows in (batch.links, batch.appeals, batch.deadlines):
             for v in rows:
                 v["case_id"] = case_ids[v["_case"]]
         for v in batch.links:
@@ -853,10 +787,11 @@ class _CopyEmitter:
         self.new_keys = []
         tables = [
             copy(Person, people, with_id=True, key=lambda v: v["key_id"]),
-            copy(Case, batch.cases, with_id=True),
+            # The instances' own values (their sealed fields are empty: no key needed).
+            copy(Case, [case.__dict__ for case in batch.cases], with_id=True),
             copy(CaseApplicant, batch.links),
             copy(Appeal, batch.appeals, key=lambda v: people[v["_submitter"]]["key_id"]),
-            copy(CaseEvent, batch.events),  # their texts are empty: nothing sealed, no key
+            copy(CaseEvent, [event.__dict__ for event in batch.events]),
             copy(Deadline, batch.deadlines),
         ]
         built = time.perf_counter()
