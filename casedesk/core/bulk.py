@@ -126,7 +126,7 @@ class CopyTable:
                 if obj is not None:
                     values[name] = out[i]
             elif obj is not None:  # "pre_save": a field of its own kind (files)
-                out[i] = extra.pre_save(obj, True)
+                out[i] = extra.get_prep_value(extra.pre_save(obj, True))
         return out
 
     def json(self, value, encoder) -> str:

@@ -483,19 +483,28 @@ class _Checker:
 
 @dataclass
 class _Batch:
-    """What one batch of rows writes. The cases (``cases.services.case_prepare``) and
-    their events (``cases.events``) are model instances, unsaved; the other rows are
-    column values by attribute name (plaintext: the emitters encrypt), whose ``_`` keys
-    point into the other lists of the batch. ``members[n]`` is the index in ``people``
-    of the service member of ``cases[n]``."""
+    """What one batch of rows writes, as column values by attribute name (plaintext: the
+    emitters encrypt). ``_`` keys point into the other lists of the batch."""
 
     people: list[dict] = field(default_factory=list)
-    cases: list[Case] = field(default_factory=list)
-    members: list[int] = field(default_factory=list)
+    cases: list[dict] = field(default_factory=list)
     links: list[dict] = field(default_factory=list)
     appeals: list[dict] = field(default_factory=list)
-    events: list[CaseEvent] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
     deadlines: list[dict] = field(default_factory=list)
+
+
+def _columns(obj, *, leave_out: tuple[str, ...]) -> dict:
+    """The column values of the unsaved model instance ``obj`` by attribute name, but its
+    primary key and ``leave_out``."""
+    values = obj.__dict__
+    return {f.attname: values[f.attname] for f in type(obj)._meta.concrete_fields
+            if not f.primary_key and f.attname not in leave_out}
+
+
+# What a row gives a new case beside what case_prepare works out once per rulebook,
+# category and sub-category (``_Planner.case``).
+_CASE_OWN = ("received_at", "year", "violation_known_on", "service_member_id")
 
 
 def _person_values(data: _Person) -> dict:
@@ -508,15 +517,24 @@ def _person_values(data: _Person) -> dict:
 @dataclass
 class _Planner:
     """Turns checked rows into what the services write for each: the case as
-    ``case_prepare`` works it out, then registered at ``received_at`` (the register move
-    of the workflow table), its applicant link, appeal, timeline (built by
-    ``cases.events``) and deadlines."""
+    ``cases.services.case_prepare`` works it out, registered at ``received_at`` (the
+    register move of the workflow table), its applicant link, appeal, timeline (built by
+    ``cases.events``) and deadlines.
+
+    Model instances cost more to make than the rest of a row's planning, so the case
+    and the events are made once per kind and copied into each row as column values,
+    with what differs from row to row: ``case_prepare`` runs once per rulebook, category
+    and sub-category (the row gives its own reception time, year and date of the
+    violation; the deadlines, which depend on the day, come from :meth:`deadlines`); an
+    event builder once per set of arguments (the row gives its case and time)."""
 
     actor: object
     office: Office
     today: dt.date
     sequences: dict[int, int]  # row -> case sequence number
     deadline_cache: dict = field(default_factory=dict)
+    case_cache: dict = field(default_factory=dict)
+    event_cache: dict = field(default_factory=dict)
 
     def deadlines(self, book: rulebook.Rulebook, day: dt.date) -> tuple[list[dict], dict]:
         """The deadline rows of a case opened and registered on ``day`` and the case's
@@ -549,6 +567,30 @@ class _Planner:
             cached = self.deadline_cache[key] = (rows, case)
         return cached
 
+    def case(self, d: _Draft) -> dict:
+        """The columns ``case_prepare`` gives the case of ``d`` but those of :data:`_CASE_OWN`
+        and its deadline columns."""
+        key = (d.book.version, d.category, d.subcategory)
+        columns = self.case_cache.get(key)
+        if columns is None:
+            case = case_prepare(office=self.office, service_member=None, category=d.category,
+                                subcategory=d.subcategory, received_at=d.received_at).case
+            if case.rulebook_version != d.book.version:
+                raise RuntimeError("the import and case_prepare chose different rulebooks")
+            columns = self.case_cache[key] = _columns(
+                case, leave_out=_CASE_OWN + ("next_due_on", "deadline_flag"))
+        return columns
+
+    def event(self, build, case: int, at: dt.datetime, **kwargs) -> dict:
+        """The event ``build`` (a function of ``cases.events``) makes with ``kwargs``, as
+        the column values of the batch's ``case``-th case at ``at``."""
+        key = (build, *kwargs.items())
+        columns = self.event_cache.get(key)
+        if columns is None:
+            columns = self.event_cache[key] = _columns(build(None, at=None, **kwargs),
+                                                       leave_out=("case_id", "at"))
+        return {**columns, "_case": case, "at": at}
+
     def plan(self, drafts: list[_Draft]) -> _Batch:
         office = self.office
         actor = self.actor
@@ -564,42 +606,38 @@ class _Planner:
             if d.member is not None:
                 member = len(people)
                 people.append(_person_values(d.member))
-            index = len(batch.cases)
+            case = len(batch.cases)
             sequence = self.sequences[d.row]
-            # The case as every channel opens it; its service member is saved by the
-            # emitter (``members``), its opening deadlines replaced by those it has once
-            # registered.
-            case = case_prepare(office=office, service_member=None, category=d.category,
-                                subcategory=d.subcategory, received_at=d.received_at,
-                                violation_known_on=d.violation_known_on).case
             deadlines, case_deadline = self.deadlines(d.book, d.day)
-            case.sequence = sequence
-            case.number = format_case_number(office.code, case.year, sequence)
-            case.state = registered
-            case.registered_at = d.received_at
-            case.next_due_on = case_deadline["next_due_on"]
-            case.deadline_flag = case_deadline["deadline_flag"]
-            batch.cases.append(case)
-            batch.members.append(member)
-            batch.deadlines.extend({**row, "_case": index} for row in deadlines)
-            batch.links.append({"_case": index, "_person": applicant,
+            batch.deadlines.extend({**row, "_case": case} for row in deadlines)
+            batch.cases.append({
+                **self.case(d), "_member": member, "received_at": d.received_at,
+                "year": d.year, "violation_known_on": d.violation_known_on,
+                # registered at once
+                "number": format_case_number(office.code, d.year, sequence),
+                "sequence": sequence, "state": registered, "registered_at": d.received_at,
+                **case_deadline,
+            })
+            batch.links.append({"_case": case, "_person": applicant,
                                 "relation": d.relation})
             batch.appeals.append({
-                "_case": index, "_submitter": applicant, "channel": d.channel,
+                "_case": case, "_submitter": applicant, "channel": d.channel,
                 "received_at": d.received_at, "language": d.language, "text": d.text,
                 "request": d.request, "registered_by_id": actor_id, "idempotency_key": d.key})
-            batch.events.append(events.case_opened_new(case, at=d.received_at, actor=actor,
-                                                       channel=d.channel))
+            batch.events.append(self.event(events.case_opened_new, case, d.received_at,
+                                           actor=actor, channel=d.channel))
             limit = d.book.procedures[office.procedure].filing_limit
             if limit and d.violation_known_on is not None:
                 last_day = filing_limit_date(d.book.filing_limits[limit].period,
                                              known_on=d.violation_known_on)
                 if d.day > last_day:
-                    batch.events.append(events.filing_limit_passed_new(
-                        case, at=d.received_at, limit=limit, last_day=last_day))
-            batch.events.append(events.state_changed_new(
-                case, at=d.received_at, actor=actor, transition="register",
-                source=str(S.RECEIVED), target=registered, public=register.public))
+                    batch.events.append(self.event(events.filing_limit_passed_new, case,
+                                                   d.received_at, limit=limit,
+                                                   last_day=last_day))
+            batch.events.append(self.event(
+                events.state_changed_new, case, d.received_at, actor=actor,
+                transition="register", source=str(S.RECEIVED), target=registered,
+                public=register.public))
         return batch
 
 
@@ -622,19 +660,17 @@ class _BulkCreateEmitter:
         started = time.perf_counter()
         people = [Person(**values) for values in batch.people]
         Person.objects.bulk_create(people, batch_size=len(people))
-        cases = batch.cases
-        for case, member in zip(cases, batch.members, strict=True):
-            case.service_member = people[member]
+        cases = [Case(service_member=people[v["_member"]], **_plain(v)) for v in batch.cases]
         Case.objects.bulk_create(cases, batch_size=len(cases))
         for model, rows, related in (
                 (CaseApplicant, batch.links, {"person": ("_person", people)}),
                 (Appeal, batch.appeals, {"submitter": ("_submitter", people)}),
+                (CaseEvent, batch.events, {}),
                 (Deadline, batch.deadlines, {})):
             objects = [model(case=cases[v["_case"]], **_plain(v),
                              **{name: objs[v[key]] for name, (key, objs) in related.items()})
                        for v in rows]
             model.objects.bulk_create(objects, batch_size=max(len(objects), 1))
-        CaseEvent.objects.bulk_create(batch.events, batch_size=max(len(batch.events), 1))
         self.timings["bulk_create"] += time.perf_counter() - started
         return cases[-1].pk
 
@@ -761,12 +797,10 @@ class _CopyEmitter:
         # (a row reads only its table's columns, not the "_" references).
         for v, pk in zip(people, person_ids, strict=True):
             v["id"] = pk
-        for case, pk, member in zip(batch.cases, case_ids, batch.members, strict=True):
-            case.id = pk
-            case.service_member_id = person_ids[member]
-        for event in batch.events:
-            event.case_id = event.case.pk
-        for rows in (batch.links, batch.appeals, batch.deadlines):
+        for v, pk in zip(batch.cases, case_ids, strict=True):
+            v["id"] = pk
+            v["service_member_id"] = person_ids[v["_member"]]
+        for rows in (batch.links, batch.appeals, batch.events, batch.deadlines):
             for v in rows:
                 v["case_id"] = case_ids[v["_case"]]
         for v in batch.links:
@@ -787,11 +821,10 @@ class _CopyEmitter:
         self.new_keys = []
         tables = [
             copy(Person, people, with_id=True, key=lambda v: v["key_id"]),
-            # The instances' own values (their sealed fields are empty: no key needed).
-            copy(Case, [case.__dict__ for case in batch.cases], with_id=True),
+            copy(Case, batch.cases, with_id=True),  # nothing sealed: no key
             copy(CaseApplicant, batch.links),
             copy(Appeal, batch.appeals, key=lambda v: people[v["_submitter"]]["key_id"]),
-            copy(CaseEvent, [event.__dict__ for event in batch.events]),
+            copy(CaseEvent, batch.events),  # their texts are empty: nothing sealed, no key
             copy(Deadline, batch.deadlines),
         ]
         built = time.perf_counter()
