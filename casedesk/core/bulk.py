@@ -43,11 +43,13 @@ class CopyTable:
     :func:`create` (model instances) and the CSV importer (``intake.bulk_import``, plain
     dicts of values by attribute name, no instance). The rules:
 
-    - sealed fields (``core.fields`` encrypted ones): the field's empty value, a value
-      already sealed as it is, else sealed with the row's data key (``key_id``, or the
-      instance's ``data_key_id()``);
-    - blind indexes and search tokens: computed from the plaintext of their sources (kept
-      as they are when a source is already sealed), as their fields do;
+    - sealed fields (``core.fields`` encrypted ones): the field's empty value, else
+      sealed with the row's data key (``key_id``, or the instance's ``data_key_id()``);
+      an instance's value already sealed is kept as it is, as the field's ``pre_save``
+      does, while a dict's values are plaintext by contract (an imported text that looks
+      like a ciphertext is sealed all the same);
+    - blind indexes and search tokens: computed from the plaintext of their sources (for
+      an instance, kept as they are when a source is already sealed), as their fields do;
     - a data key field: the value given, else a new key (not for an erased row);
     - JSON: encoded with the field's encoder (the few flat dicts of strings most rows
       repeat, such as event data, encoded once), None as SQL NULL;
@@ -94,20 +96,22 @@ class CopyTable:
                 field, aad, empty = extra
                 if field.is_empty(value):
                     out[i] = empty
-                elif not is_sealed_text(value):
+                elif obj is None or not is_sealed_text(value):
                     if key_id is None:
                         key_id = obj.data_key_id()
                     out[i] = seal_text(key_id, field.to_plain(value), aad)
             elif kind == "blind":
                 purpose, sources = extra
                 parts = [values.get(s) for s in sources]
-                if not any(map(is_sealed_text, parts)):
+                if obj is None or not any(map(is_sealed_text, parts)):
                     out[i] = blind_value(purpose, *parts)
                     if obj is not None:
                         values[name] = out[i]
             elif kind == "tokens":
                 texts = [values.get(s) or "" for s in extra]
-                out[i] = search_tokens(*[t for t in texts if not is_sealed_text(t)])
+                if obj is not None:
+                    texts = [t for t in texts if not is_sealed_text(t)]
+                out[i] = search_tokens(*texts)
                 if obj is not None:
                     values[name] = out[i]
             elif kind == "json":
@@ -166,7 +170,7 @@ def _column(f) -> tuple[str, object, object]:
     if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
         return "now", isinstance(f, models.DateTimeField), None
     if f.is_relation:
-        return "fk", f, None
+        return "fk", f, None if f.has_default() and callable(f.default) else f.get_default()
     if f.has_default() and callable(f.default):
         return "default", f, None
     if _computes(f):

@@ -148,3 +148,14 @@ def test_imported_cases_are_what_case_prepare_works_out_and_registered(csv_file,
                                           public=TRANSITIONS["register"].public)]
         assert stored_events[:1] + stored_events[-1:] == [
             (str(e.kind), e.actor_id, e.public, e.data, e.texts) for e in built]
+
+
+def test_an_imported_text_that_looks_sealed_is_sealed_all_the_same(csv_file, clerk, office):
+    text = "ck1.abc.def: a text that begins as a ciphertext does"
+    appeals_import(actor=clerk, office=office, path=csv_file([{**WIFE, "text": text}]),
+                   use_copy=True)
+    appeal = Appeal.objects.get()
+    assert appeal.text == text
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT text FROM cases_appeal WHERE id = %s", [appeal.pk])
+        assert cursor.fetchone()[0] != text
