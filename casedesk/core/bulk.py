@@ -84,13 +84,15 @@ class CopyTable:
             self.defaults.append(default)
             if kind != "plain":
                 self.computed.append((i, f.attname, kind, extra))
+        # A dict's related ids are given, and it has no field of its own kind.
+        self.computed_dict = [c for c in self.computed if c[2] not in ("fk", "pre_save")]
 
     def row(self, values: dict, key_id: str | None, now: dt.datetime, obj=None) -> list:
         """The row's column values, ready for :func:`copy_text`: from ``values`` (an
         instance's ``__dict__`` with ``obj`` the instance, or a dict of values by
         attribute name), sealed with the data key ``key_id`` (None: ``obj``'s)."""
         out = list(map(values.get, self.names, self.defaults))
-        for i, name, kind, extra in self.computed:
+        for i, name, kind, extra in self.computed if obj is not None else self.computed_dict:
             if kind == "seal":
                 value = out[i]
                 field, aad, empty = extra
@@ -118,7 +120,7 @@ class CopyTable:
                 value = values[name] if name in values else extra.get_default()
                 out[i] = None if value is None else self.json(value, extra.encoder)
             elif kind == "fk":
-                if out[i] is None and obj is not None:
+                if out[i] is None:
                     out[i] = _related_id(obj, extra)
             elif kind == "default":
                 out[i] = values[name] if name in values else extra.get_default()
@@ -129,7 +131,7 @@ class CopyTable:
                 out[i] = now if extra else dt.date.today()
                 if obj is not None:
                     values[name] = out[i]
-            elif obj is not None:  # "pre_save": a field of its own kind (files)
+            else:  # "pre_save": a field of its own kind (files)
                 out[i] = extra.get_prep_value(extra.pre_save(obj, True))
         return out
 
