@@ -62,7 +62,10 @@ def _event(case: Case, kind: EventKind, *, at: dt.datetime, actor=None, public: 
 
 
 def _write(case: Case, kind: EventKind, **kwargs) -> CaseEvent:
-    event = _event(case, kind, **kwargs)
+    return _saved(_event(case, kind, **kwargs))
+
+
+def _saved(event: CaseEvent) -> CaseEvent:
     event.save(force_insert=True)
     # In the same transaction (``in_transaction`` subscribers only, e.g. the staff's
     # attention items); the event object itself, never sent out of the process.
@@ -70,31 +73,75 @@ def _write(case: Case, kind: EventKind, **kwargs) -> CaseEvent:
     return event
 
 
+# --- unsaved events, for the paths that insert many at once ------------------------------
+# (cases.services.cases_open_many, the CSV import, the demo data): the same event as the
+# function of the same name below writes, built but not saved, for ``core.bulk.create`` or
+# the import's COPY. The case may be unsaved too (its id is taken when the event is
+# inserted); nothing is emitted, as for any bulk insert.
+
+
+def case_opened_new(case: Case, *, at: dt.datetime, actor, channel: str) -> CaseEvent:
+    return _event(case, EventKind.CASE_OPENED, at=at, actor=actor, public=True,
+                  channel=channel)
+
+
+def appeal_attached_new(case: Case, *, at: dt.datetime, actor, appeal_id: int,
+                        channel: str) -> CaseEvent:
+    return _event(case, EventKind.APPEAL_ATTACHED, at=at, actor=actor, public=True,
+                  appeal=appeal_id, channel=channel)
+
+
+def state_changed_new(case: Case, *, at: dt.datetime, actor, transition: str, source: str,
+                      target: str, public: bool, **details) -> CaseEvent:
+    return _event(case, EventKind.STATE_CHANGED, at=at, actor=actor, public=public,
+                  transition=transition, source=source, target=target, **details)
+
+
+def assigned_new(case: Case, *, at: dt.datetime, actor, assignee_id: int | None,
+                 previous_id: int | None) -> CaseEvent:
+    return _event(case, EventKind.ASSIGNED, at=at, actor=actor,
+                  assignee=assignee_id, previous=previous_id)
+
+
+def filing_limit_passed_new(case: Case, *, at: dt.datetime, limit: str,
+                            last_day: dt.date) -> CaseEvent:
+    return _event(case, EventKind.FILING_LIMIT_PASSED, at=at, limit=limit,
+                  last_day=last_day.isoformat())
+
+
+def answer_signed_new(case: Case, *, at: dt.datetime, actor, answer_id: int, number: str,
+                      supplements: int | None) -> CaseEvent:
+    return _event(case, EventKind.ANSWER_SIGNED, at=at, actor=actor, public=True,
+                  answer=answer_id, number=number, supplements=supplements)
+
+
+# --- events written one at a time --------------------------------------------------------
+
+
 def case_opened_many(cases: list[Case], *, at: list[dt.datetime], actor,
                      channel: str) -> list[CaseEvent]:
     """``case_opened`` for saved cases opened together, in one insert (the events are
     returned without their ids)."""
-    return bulk.create([
-        _event(case, EventKind.CASE_OPENED, at=when, actor=actor, public=True, channel=channel)
-        for case, when in zip(cases, at, strict=True)], ids=False)
+    return bulk.create([case_opened_new(case, at=when, actor=actor, channel=channel)
+                        for case, when in zip(cases, at, strict=True)], ids=False)
 
 
 def appeal_attached(case: Case, *, at: dt.datetime, actor, appeal_id: int,
                     channel: str) -> CaseEvent:
-    return _write(case, EventKind.APPEAL_ATTACHED, at=at, actor=actor, public=True,
-                  appeal=appeal_id, channel=channel)
+    return _saved(appeal_attached_new(case, at=at, actor=actor, appeal_id=appeal_id,
+                                      channel=channel))
 
 
 def state_changed(case: Case, *, at: dt.datetime, actor, transition: str, source: str,
                   target: str, public: bool, **details) -> CaseEvent:
-    return _write(case, EventKind.STATE_CHANGED, at=at, actor=actor, public=public,
-                  transition=transition, source=source, target=target, **details)
+    return _saved(state_changed_new(case, at=at, actor=actor, transition=transition,
+                                    source=source, target=target, public=public, **details))
 
 
 def assigned(case: Case, *, at: dt.datetime, actor, assignee_id: int | None,
              previous_id: int | None) -> CaseEvent:
-    return _write(case, EventKind.ASSIGNED, at=at, actor=actor,
-                  assignee=assignee_id, previous=previous_id)
+    return _saved(assigned_new(case, at=at, actor=actor, assignee_id=assignee_id,
+                               previous_id=previous_id))
 
 
 def deadline_extended(case: Case, *, at: dt.datetime, actor, rule: str, days: int,
@@ -124,8 +171,7 @@ def deadline_flagged(case: Case, *, at: dt.datetime, rule: str, flag: str,
 
 def filing_limit_passed(case: Case, *, at: dt.datetime, limit: str,
                         last_day: dt.date) -> CaseEvent:
-    return _write(case, EventKind.FILING_LIMIT_PASSED, at=at, limit=limit,
-                  last_day=last_day.isoformat())
+    return _saved(filing_limit_passed_new(case, at=at, limit=limit, last_day=last_day))
 
 
 def note_added(case: Case, *, at: dt.datetime, actor, note_id: int) -> CaseEvent:
@@ -194,8 +240,8 @@ def answer_approved(case: Case, *, at: dt.datetime, actor, answer_id: int) -> Ca
 def answer_signed(case: Case, *, at: dt.datetime, actor, answer_id: int, number: str,
                   supplements: int | None) -> CaseEvent:
     """Public: the applicant sees that the answer (or a supplement) was sent."""
-    return _write(case, EventKind.ANSWER_SIGNED, at=at, actor=actor, public=True,
-                  answer=answer_id, number=number, supplements=supplements)
+    return _saved(answer_signed_new(case, at=at, actor=actor, answer_id=answer_id,
+                                    number=number, supplements=supplements))
 
 
 def access_code_issued(case: Case, *, at: dt.datetime, actor, replaced: bool,

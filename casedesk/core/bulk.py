@@ -13,7 +13,10 @@ Like ``bulk_create``: no ``save()`` and no model signals; triggers in the databa
 (COPY fires INSERT triggers). On another database (SQLite) :func:`create` is
 ``bulk_create``.
 
-:func:`copy_text` is also how the CSV importer (``intake.bulk_import``) feeds its COPYs.
+:class:`CopyTable` (one per model, :func:`copy_table`) holds the rules that make a
+column's value from what the row holds; :func:`create` and the CSV importer
+(``intake.bulk_import``, which sends its COPYs from threads of its own) both build their
+rows with it, and :func:`copy_text` is how both put them in COPY's text format.
 """
 
 from __future__ import annotations
@@ -25,15 +28,41 @@ import uuid
 from collections.abc import Iterator
 
 from django.db import connections, models, router
+from django.utils import timezone
+
+from .crypto import is_sealed_text, key_new, seal_text
+from .fields import BlindIndexField, DataKeyField, SearchTokensField, _Encrypted, blind_value
+from .tokens import tokens as search_tokens
 
 _PLAIN_PRE_SAVE = models.Field.pre_save
 
 
-class _Table:
-    """How the rows of one model are COPYed: the SQL, and for each column whether the
-    field computes its value (``pre_save``) and whether it is JSON."""
+class CopyTable:
+    """How the rows of one model are COPYed: the SQL, and each column's value worked out
+    as the model's field would in ``pre_save``, once, for both writers of COPY rows:
+    :func:`create` (model instances) and the CSV importer (``intake.bulk_import``, plain
+    dicts of values by attribute name, no instance). The rules:
+
+    - sealed fields (``core.fields`` encrypted ones): the field's empty value, else
+      sealed with the row's data key (``key_id``, or the instance's ``data_key_id()``);
+      an instance's value already sealed is kept as it is, as the field's ``pre_save``
+      does, while a dict's values are plaintext by contract (an imported text that looks
+      like a ciphertext is sealed all the same);
+    - blind indexes and search tokens: computed from the plaintext of their sources (for
+      an instance, kept as they are when a source is already sealed), as their fields do;
+    - a data key field: the value given, else a new key (not for an erased row);
+    - JSON: encoded with the field's encoder (the few flat dicts of strings most rows
+      repeat, such as event data, encoded once), None as SQL NULL;
+    - ``auto_now``/``auto_now_add`` dates: ``now``;
+    - a value missing from a dict: the field's default;
+    - a foreign key whose id is unset: the id of the related object given to the
+      instance and saved since (as ``bulk_create`` takes it).
+
+    With an instance the computed values are also set on it, as ``pre_save`` does."""
 
     def __init__(self, model, alias: str, *, with_auto_pk: bool) -> None:
+        self.model = model
+        self.alias = alias
         ops = connections[alias].ops
         pk = model._meta.pk
         auto = isinstance(pk, models.AutoField)
@@ -41,25 +70,114 @@ class _Table:
                        and (with_auto_pk or not (auto and f is pk))]
         columns = ", ".join(ops.quote_name(f.column) for f in self.fields)
         self.sql = f"COPY {ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-        self.columns = [
-            (f.attname, f if _computes(f) else None,
-             f.encoder if isinstance(f, models.JSONField) else False,
-             f if f.is_relation and f.concrete else None)
-            for f in self.fields]
         self.auto_pk = pk.attname if auto and with_auto_pk else None
         self.pk_left_out = auto and not with_auto_pk
+        # Every column as a plain value first (the value given, else the field's default,
+        # the same for every row), then the computed ones by position.
+        self.names: list[str] = []
+        self.defaults: list = []
+        self.computed: list[tuple[int, str, str, object]] = []
+        self.json_memo: dict = {}
+        for i, f in enumerate(self.fields):
+            kind, extra, default = _column(f)
+            self.names.append(f.attname)
+            self.defaults.append(default)
+            if kind != "plain":
+                self.computed.append((i, f.attname, kind, extra))
+        # A dict's related ids are given, and it has no field of its own kind.
+        self.computed_dict = [c for c in self.computed if c[2] not in ("fk", "pre_save")]
 
-    def row(self, obj) -> str:
-        values = obj.__dict__
-        cells = []
-        for attname, computing, encoder, relation in self.columns:
-            value = computing.pre_save(obj, True) if computing is not None else values[attname]
-            if value is None and relation is not None:
-                value = _related_id(obj, relation)
-            if encoder is not False and value is not None:
-                value = json.dumps(value, cls=encoder)
-            cells.append(copy_value(value))
-        return "\t".join(cells) + "\n"
+    def row(self, values: dict, key_id: str | None, now: dt.datetime, obj=None) -> list:
+        """The row's column values, ready for :func:`copy_text`: from ``values`` (an
+        instance's ``__dict__`` with ``obj`` the instance, or a dict of values by
+        attribute name), sealed with the data key ``key_id`` (None: ``obj``'s)."""
+        out = list(map(values.get, self.names, self.defaults))
+        for i, name, kind, extra in self.computed if obj is not None else self.computed_dict:
+            if kind == "seal":
+                value = out[i]
+                field, aad, empty = extra
+                if field.is_empty(value):
+                    out[i] = empty
+                elif obj is None or not is_sealed_text(value):
+                    if key_id is None:
+                        key_id = obj.data_key_id()
+                    out[i] = seal_text(key_id, field.to_plain(value), aad)
+            elif kind == "blind":
+                purpose, sources = extra
+                parts = [values.get(s) for s in sources]
+                if obj is None or not any(map(is_sealed_text, parts)):
+                    out[i] = blind_value(purpose, *parts)
+                    if obj is not None:
+                        values[name] = out[i]
+            elif kind == "tokens":
+                texts = [values.get(s) or "" for s in extra]
+                if obj is not None:
+                    texts = [t for t in texts if not is_sealed_text(t)]
+                out[i] = search_tokens(*texts)
+                if obj is not None:
+                    values[name] = out[i]
+            elif kind == "json":
+                value = values[name] if name in values else extra.get_default()
+                out[i] = None if value is None else self.json(value, extra.encoder)
+            elif kind == "fk":
+                if out[i] is None:
+                    out[i] = _related_id(obj, extra)
+            elif kind == "default":
+                out[i] = values[name] if name in values else extra.get_default()
+            elif kind == "key":
+                if not out[i] and values.get("erased_at") is None:
+                    out[i] = values[name] = key_new()
+            elif kind == "now":  # a DateTimeField (extra), else a DateField
+                out[i] = now if extra else dt.date.today()
+                if obj is not None:
+                    values[name] = out[i]
+            else:  # "pre_save": a field of its own kind (files)
+                out[i] = extra.get_prep_value(extra.pre_save(obj, True))
+        return out
+
+    def json(self, value, encoder) -> str:
+        """``value`` as JSON. The few flat dicts of strings that most rows repeat (event
+        data such as {"channel": "letter"}, the register move) are encoded once."""
+        if type(value) is dict and all(type(k) is str and type(v) is str
+                                       for k, v in value.items()):
+            key = (encoder, tuple(value.items()))
+            text = self.json_memo.get(key)
+            if text is None:
+                if len(self.json_memo) > 10_000:
+                    self.json_memo.clear()
+                text = self.json_memo[key] = json.dumps(value, cls=encoder)
+            return text
+        if type(value) is list and not value:
+            return "[]"
+        return json.dumps(value, cls=encoder)
+
+    def text(self, objs: list, now: dt.datetime | None = None) -> bytes:
+        """The COPY text of the model instances ``objs``."""
+        now = now or timezone.now()
+        return copy_text([self.row(obj.__dict__, None, now, obj) for obj in objs])
+
+
+def _column(f) -> tuple[str, object, object]:
+    """(kind, what the kind needs, the default of a plain column) of the field ``f``."""
+    if isinstance(f, _Encrypted):
+        return "seal", (f, f._aad(), None if f.null else ""), None
+    if isinstance(f, BlindIndexField):
+        return "blind", (f.purpose, f.sources), None
+    if isinstance(f, SearchTokensField):
+        return "tokens", f.sources, None
+    if isinstance(f, DataKeyField):
+        return "key", None, None
+    if isinstance(f, models.JSONField):
+        return "json", f, None
+    if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+        return "now", isinstance(f, models.DateTimeField), None
+    if f.is_relation:
+        return "fk", f, None if f.has_default() and callable(f.default) else f.get_default()
+    if f.has_default() and callable(f.default):
+        return "default", f, None
+    if _computes(f):
+        return "pre_save", f, None
+    return "plain", None, f.get_default()
 
 
 def _related_id(obj, field):
@@ -89,6 +207,17 @@ def _computes(field) -> bool:
 _tables: dict = {}
 
 
+def copy_table(model, *, using: str | None = None, ids: bool = True) -> CopyTable:
+    """The (cached) :class:`CopyTable` of ``model`` on the database ``using`` (the one
+    ``model`` is written to by default); ``ids``: with its automatic primary key."""
+    alias = using or router.db_for_write(model)
+    key = (model, alias, ids)
+    table = _tables.get(key)
+    if table is None:
+        table = _tables[key] = CopyTable(model, alias, with_auto_pk=ids)
+    return table
+
+
 def create(objs: list, *, using: str | None = None, ids: bool = True) -> list:
     """Insert the new, unsaved model instances ``objs`` (all of one model) and return
     them, saved: ``bulk_create`` by COPY on PostgreSQL. With ``ids`` (the default) they
@@ -103,17 +232,14 @@ def create(objs: list, *, using: str | None = None, ids: bool = True) -> list:
     connection = connections[alias]
     if connection.vendor != "postgresql":
         return model._default_manager.db_manager(alias).bulk_create(objs)
-    key = (model, alias, ids)
-    table = _tables.get(key)
-    if table is None:
-        table = _tables[key] = _Table(model, alias, with_auto_pk=ids)
+    table = copy_table(model, using=alias, ids=ids)
     if table.auto_pk is not None:
         missing = [obj for obj in objs if obj.__dict__.get(table.auto_pk) is None]
         if missing:
             ids_reserve([(model, missing)], using=alias)
     elif table.pk_left_out and any(obj.pk is not None for obj in objs):
         raise ValueError("bulk.create(ids=False) takes rows without primary keys")
-    data = "".join([table.row(obj) for obj in objs]).encode()
+    data = table.text(objs)
     with connection.cursor() as cursor, cursor.copy(table.sql) as copy:
         copy.write(data)
     for obj in objs:

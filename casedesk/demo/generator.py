@@ -1,9 +1,11 @@
 """Realistic demo cases, written through the bulk path.
 
-Every case follows a legal path through the workflow table, its timeline and deadlines are
-what the services would have written, and the deadlines come from the rulebook's rules
-through the same pure functions. Rows are inserted in batches (bulk_create), never one
-save per row, so that the same generator fills a database of a million cases.
+Every case is worked out by ``cases.services.case_prepare``, as every channel opens one,
+then follows a legal path through the workflow table; its timeline is built by
+``cases.events`` (the same events the services write) and its deadlines come from the
+rulebook's rules through the same pure functions (``deadlines_walk``). Rows are inserted
+in batches (``core.bulk.create``, as the other intake paths), never one save per row, so
+that the same generator fills a database of a million cases.
 """
 
 from __future__ import annotations
@@ -21,20 +23,20 @@ from casedesk import rulebook
 from casedesk.accounts.models import Office, RegisterCounter, User
 from casedesk.accounts.roles import Role
 from casedesk.accounts.services import format_register_number
+from casedesk.cases import events as timeline
 from casedesk.cases.deadline_sync import deadlines_walk
-from casedesk.cases.events import TEXT_KEYS, EventKind
 from casedesk.cases.models import (
     Appeal,
     Case,
     CaseApplicant,
-    CaseEvent,
     Channel,
     Deadline,
     DeadlineFlag,
     Relation,
 )
-from casedesk.cases.services import case_numbers_reserve, format_case_number
+from casedesk.cases.services import case_numbers_reserve, case_prepare, format_case_number
 from casedesk.cases.workflow import TRANSITIONS, Outcome
+from casedesk.core import bulk
 from casedesk.core.crypto import keys_new
 from casedesk.core.models import Region
 from casedesk.core.states import CaseState as S
@@ -217,6 +219,8 @@ class Context:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # The last outgoing number given per (office id, year): answers take the next.
     out_numbers: dict[tuple[int, int], int] = field(default_factory=dict)
+    # What case_prepare gives a new case, per office, rulebook, category, sub-category.
+    case_columns: dict[tuple, dict] = field(default_factory=dict)
 
 
 def ensure_reference(*, password: str = DEMO_PASSWORD) -> list[tuple[str, str, str]]:
@@ -378,8 +382,9 @@ def _timeline(ctx: Context, received: dt.datetime, path: list[str], web: bool):
 
 def _deadlines(ctx: Context, case: Case, states: list[str], dates: list[dt.date]) -> list[Deadline]:
     """The Deadline rows the services would have left after this sequence of states."""
+    book = rulebook.get(case.rulebook_version)
     rows = []
-    for past in deadlines_walk(ctx.book, case.procedure, states, dates, today=ctx.today):
+    for past in deadlines_walk(book, case.procedure, states, dates, today=ctx.today):
         deadline = Deadline(case=case, rule=past.rule, starts_on=past.starts_on,
                             due_on=past.due_on,
                             pauses=[[a.isoformat(), b.isoformat() if b else None]
@@ -389,7 +394,7 @@ def _deadlines(ctx: Context, case: Case, states: list[str], dates: list[dt.date]
             deadline.met = past.met
         else:
             deadline.flag = str(status(past.due_on, ctx.today,
-                                       due_soon_days=ctx.book.due_soon_days))
+                                       due_soon_days=book.due_soon_days))
         rows.append(deadline)
     return rows
 
@@ -483,7 +488,7 @@ def _write_batch(ctx: Context, plans, categories, cat_weights) -> None:
         # One data key per person, made in bulk in the key store (casedesk.core.crypto).
         for person, key_id in zip(people, keys_new(len(people)), strict=True):
             person.key_id = key_id
-        Person.objects.bulk_create(people, batch_size=2000)
+        bulk.create(people)
 
         cases, plans_out = [], []
         for d in drafts:
@@ -503,15 +508,15 @@ def _write_batch(ctx: Context, plans, categories, cat_weights) -> None:
             sub = rng.choice(category.subcategories).code if category.subcategories and \
                 rng.random() < 0.7 else ""
             workers = ctx.staff[office.pk][Role.CASEWORKER] + ctx.staff[office.pk][Role.SUPERVISOR]
-            case = Case(
-                number=format_case_number(office.code, year, seq), office=office, year=year,
-                sequence=seq, state=state, category=d["category"], subcategory=sub,
-                service_member=d["member"], rulebook_version=ctx.book.version,
-                procedure=office.procedure, received_at=received,
-                registered_at=times[0] if path else None,
-                closed_at=times[-1] if state == S.CLOSED else None,
-                assignee=rng.choice(workers) if workers and "start_review" in path else None,
-            )
+            # The case as it was opened; then where its path took it.
+            case, book = _opened(ctx, office=office, member=d["member"],
+                                 category=d["category"], subcategory=sub, received=received)
+            case.number = format_case_number(office.code, year, seq)
+            case.sequence = seq
+            case.state = state
+            case.registered_at = times[0] if path else None
+            case.closed_at = times[-1] if state == S.CLOSED else None
+            case.assignee = rng.choice(workers) if workers and "start_review" in path else None
             details = [_transition_details(ctx, step, d["english"]) for step in path]
             for step, extra in zip(path, details, strict=True):
                 if step == "answer":
@@ -522,29 +527,52 @@ def _write_batch(ctx: Context, plans, categories, cat_weights) -> None:
                 elif step == "leave_unanswered":
                     case.unanswered_ground = extra["ground"]
             cases.append(case)
-            plans_out.append((d, path, times, details, web))
+            plans_out.append((d, path, times, details, web, book))
         # Children first (they set the case's next due date), then the cases get their ids,
-        # which the children's foreign keys pick up when they are inserted.
-        links, appeals, events, deadlines, answers = [], [], [], [], []
-        for case, (d, path, times, details, web) in zip(cases, plans_out, strict=True):
-            _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, events,
-                           deadlines, answers)
-        Case.objects.bulk_create(cases, batch_size=2000)
+        # which the children's foreign keys pick up when they are inserted. The events
+        # that name an appeal or an answer are built once those have their ids.
+        links, appeals, later, deadlines, answers = [], [], [], [], []
+        for case, plan in zip(cases, plans_out, strict=True):
+            _rows_for_case(ctx, case, *plan, links, appeals, later, deadlines, answers)
+        bulk.create(cases)
         _referrals(ctx, cases, plans_out)
-        CaseApplicant.objects.bulk_create(links, batch_size=5000)
-        Appeal.objects.bulk_create(appeals, batch_size=2000)
-        Deadline.objects.bulk_create(deadlines, batch_size=5000)
-        Answer.objects.bulk_create(answers, batch_size=2000)
+        bulk.create(links, ids=False)
+        bulk.create(appeals)
+        bulk.create(deadlines, ids=False)
+        bulk.create(answers)
         _save_out_numbers(ctx)
-        for event in events:
-            if event.kind == EventKind.APPEAL_ATTACHED:
-                event.data["appeal"] = event.data.pop("_appeal").pk
-            if "_answer" in event.data:
-                event.data["answer"] = event.data.pop("_answer").pk
-        CaseEvent.objects.bulk_create(events, batch_size=5000)
+        events = [build(case, **kwargs, **{name: obj.pk for name, obj in ids.items()})
+                  for build, case, kwargs, ids in later]
+        bulk.create(events, ids=False)
         for name, rows in (("cases", cases), ("people", people), ("appeals", appeals),
                            ("events", events), ("deadlines", deadlines), ("answers", answers)):
             ctx.counts[name] += len(rows)
+
+
+# The columns of a new case that differ from case to case (``_opened``).
+_CASE_OWN = ("office_id", "service_member_id", "received_at", "year", "violation_known_on",
+             "next_due_on", "deadline_flag")
+
+
+def _opened(ctx: Context, *, office: Office, member: Person, category: str, subcategory: str,
+            received: dt.datetime) -> tuple[Case, rulebook.Rulebook]:
+    """A new case, unsaved, as ``cases.services.case_prepare`` opens it, and its rulebook.
+    ``case_prepare`` runs once per office, rulebook, category and sub-category (model
+    instances are most of what the generator costs, and it makes several); each case
+    takes its columns, with its own service member, reception time and year. Its deadline
+    columns are left to its whole history (``_rows_for_case``)."""
+    book = rulebook.current(timezone.localdate(received))
+    key = (office.pk, book.version, category, subcategory)
+    columns = ctx.case_columns.get(key)
+    if columns is None:
+        prepared = case_prepare(office=office, service_member=None, category=category,
+                                subcategory=subcategory, received_at=received).case
+        columns = ctx.case_columns[key] = {
+            f.attname: prepared.__dict__[f.attname] for f in Case._meta.concrete_fields
+            if not f.primary_key and f.attname not in _CASE_OWN}
+    case = Case(office=office, service_member=member, received_at=received,
+                year=timezone.localtime(received).year, **columns)
+    return case, book
 
 
 def _out_number(ctx: Context, office: Office, at: dt.datetime) -> str:
@@ -641,7 +669,7 @@ def _referrals(ctx, cases, plans_out) -> None:
 
     commissions = {c.office_id: c for c in Commission.objects.all()}
     rows = []
-    for case, (d, path, times, _details, _web) in zip(cases, plans_out, strict=True):
+    for case, (d, path, times, _details, _web, _book) in zip(cases, plans_out, strict=True):
         if "refer_to_commission" not in path or case.office_id not in commissions:
             continue
         at = times[path.index("refer_to_commission")]
@@ -654,7 +682,7 @@ def _referrals(ctx, cases, plans_out) -> None:
                       else "Рекомендовать ли исправить запись и восстановить права?"),
             status=ReferralStatus.PENDING if case.state == S.REFERRED_TO_COMMISSION
             else ReferralStatus.DECIDED))
-    Referral.objects.bulk_create(rows, batch_size=2000)
+    bulk.create(rows)
     ctx.counts["referrals"] += len(rows)
 
 
@@ -672,8 +700,11 @@ def _guide_answers(ctx, case, web: bool) -> dict:
     return {"guide_answers": dict(sample.answers), "guide_version": ctx.book.version}
 
 
-def _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, events,
+def _rows_for_case(ctx, case, d, path, times, details, web, book, links, appeals, later,
                    deadlines, answers) -> None:
+    """The rows of one case besides itself. Its events go to ``later`` as (builder of
+    ``cases.events``, case, arguments, {argument: row whose id it takes}), built once the
+    appeals and answers they name are saved."""
     rng = ctx.rng
     office = case.office
     staff = ctx.staff[office.pk]
@@ -692,12 +723,10 @@ def _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, even
                           registered_by=None if web else clerk,
                           **_guide_answers(ctx, case, web)))
 
-    def event(kind, at, actor=None, public=False, **data):
-        texts = {k: data.pop(k) for k in list(data) if k in TEXT_KEYS}
-        events.append(CaseEvent(case=case, kind=kind, at=at, actor=actor, public=public,
-                                data=data, texts={k: v for k, v in texts.items() if v}))
+    def event(build, ids=None, **kwargs):
+        later.append((build, case, kwargs, ids or {}))
 
-    event(EventKind.CASE_OPENED, case.received_at, None if web else clerk, True,
+    event(timeline.case_opened_new, at=case.received_at, actor=None if web else clerk,
           channel=channel)
     states, dates = [S.RECEIVED], [timezone.localdate(case.received_at)]
     worker = case.assignee
@@ -706,18 +735,20 @@ def _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, even
         actor = clerk if step == "register" else worker
         if step == "record_decision":
             actor = (staff[Role.COMMISSION_MEMBER] or [None])[0]
+        ids = {}
         if step == "answer":
             # The signed answer the move requires, as letters.answers.answer_sign writes it
             # (its letter is made for the latest answers only: ``answer_letters``).
             answer = _answer(ctx, case, d, actor, at, extra["outcome"], lang)
             answers.append(answer)
-            event(EventKind.ANSWER_SIGNED, at, actor, True, _answer=answer,
+            event(timeline.answer_signed_new, {"answer_id": answer}, at=at, actor=actor,
                   number=answer.outgoing_number, supplements=None)
-            extra = {**extra, "_answer": answer}
-        event(EventKind.STATE_CHANGED, at, actor, spec.public, transition=step,
-              source=states[-1], target=str(spec.target), **extra)
+            ids = {"answer": answer}
+        event(timeline.state_changed_new, ids, at=at, actor=actor, transition=step,
+              source=states[-1], target=str(spec.target), public=spec.public, **extra)
         if step == "start_review" and worker is not None:
-            event(EventKind.ASSIGNED, at, worker, False, assignee=worker.pk, previous=None)
+            event(timeline.assigned_new, at=at, actor=worker, assignee_id=worker.pk,
+                  previous_id=None)
         states.append(str(spec.target))
         dates.append(timezone.localdate(at))
     if d["second"] is not None and case.state in (S.IN_REVIEW, S.AWAITING_INFORMATION):
@@ -727,14 +758,16 @@ def _rows_for_case(ctx, case, d, path, times, details, web, links, appeals, even
                         registered_by=clerk)
         appeals.append(second)
         links.append(CaseApplicant(case=case, person=d["second"], relation=Relation.MOTHER))
-        event(EventKind.APPEAL_ATTACHED, at, clerk, True, _appeal=second,
+        event(timeline.appeal_attached_new, {"appeal_id": second}, at=at, actor=clerk,
               channel=Channel.LETTER)
+    # The deadlines of the whole history, not the opening ones case_prepare worked out.
     rows = _deadlines(ctx, case, states, dates)
     deadlines.extend(rows)
     open_rows = [r for r in rows if r.closed_on is None]
     if open_rows:
         case.next_due_on = min(r.due_on for r in open_rows)
         case.deadline_flag = str(status(case.next_due_on, ctx.today,
-                                        due_soon_days=ctx.book.due_soon_days))
+                                        due_soon_days=book.due_soon_days))
     else:
+        case.next_due_on = None
         case.deadline_flag = DeadlineFlag.OK

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import logging
 import queue
 import re
@@ -58,7 +57,6 @@ from django.db import (
     IntegrityError,
     connection,
     connections,
-    models,
     router,
     transaction,
 )
@@ -69,9 +67,8 @@ from django.utils.translation import gettext_lazy as _
 from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.audit.services import audit_record
-from casedesk.cases import permissions
+from casedesk.cases import events, permissions
 from casedesk.cases.deadline_sync import deadlines_walk
-from casedesk.cases.events import EventKind
 from casedesk.cases.models import (
     Appeal,
     Case,
@@ -83,25 +80,20 @@ from casedesk.cases.models import (
     DeadlineFlag,
     Relation,
 )
-from casedesk.cases.services import MAX_TEXT, case_numbers_reserve, format_case_number
-from casedesk.cases.workflow import TRANSITIONS
-from casedesk.core import hooks
-from casedesk.core.bulk import copy_text, new_ids
-from casedesk.core.crypto import keys_make, keys_new, seal_text
-from casedesk.core.errors import ApplicationError
-from casedesk.core.fields import (
-    BlindIndexField,
-    EncryptedCharField,
-    EncryptedDateField,
-    EncryptedJSONField,
-    EncryptedTextField,
-    SearchTokensField,
-    blind_value,
+from casedesk.cases.services import (
+    MAX_TEXT,
+    case_numbers_reserve,
+    case_prepare,
+    format_case_number,
 )
+from casedesk.cases.workflow import TRANSITIONS
+from casedesk.core import bulk, hooks
+from casedesk.core.bulk import copy_text, new_ids
+from casedesk.core.crypto import keys_make, keys_new
+from casedesk.core.errors import ApplicationError
 from casedesk.core.models import DataKey, Region
 from casedesk.core.secrets import key_hash
 from casedesk.core.states import CaseState as S
-from casedesk.core.tokens import tokens as search_tokens
 from casedesk.deadlines.rules import filing_limit_date, status
 from casedesk.people.models import Person, ServiceType
 
@@ -502,6 +494,19 @@ class _Batch:
     deadlines: list[dict] = field(default_factory=list)
 
 
+def _columns(obj, *, leave_out: tuple[str, ...]) -> dict:
+    """The column values of the unsaved model instance ``obj`` by attribute name, but its
+    primary key and ``leave_out``."""
+    values = obj.__dict__
+    return {f.attname: values[f.attname] for f in type(obj)._meta.concrete_fields
+            if not f.primary_key and f.attname not in leave_out}
+
+
+# What a row gives a new case beside what case_prepare works out once per rulebook,
+# category and sub-category (``_Planner.case``).
+_CASE_OWN = ("received_at", "year", "violation_known_on", "service_member_id")
+
+
 def _person_values(data: _Person) -> dict:
     return {"full_name": data.full_name, "birth_date": data.birth_date, "email": data.email,
             "phone": data.phone, "postal_address": data.postal_address,
@@ -511,15 +516,25 @@ def _person_values(data: _Person) -> dict:
 
 @dataclass
 class _Planner:
-    """Turns checked rows into what the services would have written for each: the case
-    opened and registered at ``received_at``, its applicant link, appeal, timeline and
-    deadlines."""
+    """Turns checked rows into what the services write for each: the case as
+    ``cases.services.case_prepare`` works it out, registered at ``received_at`` (the
+    register move of the workflow table), its applicant link, appeal, timeline (built by
+    ``cases.events``) and deadlines.
+
+    Model instances cost more to make than the rest of a row's planning, so the case
+    and the events are made once per kind and copied into each row as column values,
+    with what differs from row to row: ``case_prepare`` runs once per rulebook, category
+    and sub-category (the row gives its own reception time, year and date of the
+    violation; the deadlines, which depend on the day, come from :meth:`deadlines`); an
+    event builder once per set of arguments (the row gives its case and time)."""
 
     actor: object
     office: Office
     today: dt.date
     sequences: dict[int, int]  # row -> case sequence number
     deadline_cache: dict = field(default_factory=dict)
+    case_cache: dict = field(default_factory=dict)
+    event_cache: dict = field(default_factory=dict)
 
     def deadlines(self, book: rulebook.Rulebook, day: dt.date) -> tuple[list[dict], dict]:
         """The deadline rows of a case opened and registered on ``day`` and the case's
@@ -552,10 +567,36 @@ class _Planner:
             cached = self.deadline_cache[key] = (rows, case)
         return cached
 
+    def case(self, d: _Draft) -> dict:
+        """The columns ``case_prepare`` gives the case of ``d`` but those of :data:`_CASE_OWN`
+        and its deadline columns."""
+        key = (d.book.version, d.category, d.subcategory)
+        columns = self.case_cache.get(key)
+        if columns is None:
+            case = case_prepare(office=self.office, service_member=None, category=d.category,
+                                subcategory=d.subcategory, received_at=d.received_at).case
+            if case.rulebook_version != d.book.version:
+                raise RuntimeError("the import and case_prepare chose different rulebooks")
+            columns = self.case_cache[key] = _columns(
+                case, leave_out=_CASE_OWN + ("next_due_on", "deadline_flag"))
+        return columns
+
+    def event(self, build, case: int, at: dt.datetime, **kwargs) -> dict:
+        """The event ``build`` (a function of ``cases.events``) makes with ``kwargs``, as
+        the column values of the batch's ``case``-th case at ``at``."""
+        key = (build, *kwargs.items())
+        columns = self.event_cache.get(key)
+        if columns is None:
+            columns = self.event_cache[key] = _columns(build(None, at=None, **kwargs),
+                                                       leave_out=("case_id", "at"))
+        return {**columns, "_case": case, "at": at}
+
     def plan(self, drafts: list[_Draft]) -> _Batch:
         office = self.office
-        actor_id = self.actor.pk if self.actor is not None else None
-        register_public = TRANSITIONS["register"].public
+        actor = self.actor
+        actor_id = actor.pk if actor is not None else None
+        register = TRANSITIONS["register"]
+        registered = str(register.target)
         batch = _Batch()
         people = batch.people
         for d in drafts:
@@ -570,12 +611,11 @@ class _Planner:
             deadlines, case_deadline = self.deadlines(d.book, d.day)
             batch.deadlines.extend({**row, "_case": case} for row in deadlines)
             batch.cases.append({
-                "_member": member, "number": format_case_number(office.code, d.year, sequence),
-                "office_id": office.pk, "year": d.year, "sequence": sequence,
-                "state": str(S.REGISTERED), "category": d.category,
-                "subcategory": d.subcategory, "rulebook_version": d.book.version,
-                "procedure": office.procedure, "received_at": d.received_at,
-                "registered_at": d.received_at, "violation_known_on": d.violation_known_on,
+                **self.case(d), "_member": member, "received_at": d.received_at,
+                "year": d.year, "violation_known_on": d.violation_known_on,
+                # registered at once
+                "number": format_case_number(office.code, d.year, sequence),
+                "sequence": sequence, "state": registered, "registered_at": d.received_at,
                 **case_deadline,
             })
             batch.links.append({"_case": case, "_person": applicant,
@@ -584,23 +624,20 @@ class _Planner:
                 "_case": case, "_submitter": applicant, "channel": d.channel,
                 "received_at": d.received_at, "language": d.language, "text": d.text,
                 "request": d.request, "registered_by_id": actor_id, "idempotency_key": d.key})
-            batch.events.append({"_case": case, "kind": str(EventKind.CASE_OPENED),
-                                 "at": d.received_at, "actor_id": actor_id, "public": True,
-                                 "data": {"channel": d.channel}})
+            batch.events.append(self.event(events.case_opened_new, case, d.received_at,
+                                           actor=actor, channel=d.channel))
             limit = d.book.procedures[office.procedure].filing_limit
             if limit and d.violation_known_on is not None:
                 last_day = filing_limit_date(d.book.filing_limits[limit].period,
                                              known_on=d.violation_known_on)
                 if d.day > last_day:
-                    batch.events.append({
-                        "_case": case, "kind": str(EventKind.FILING_LIMIT_PASSED),
-                        "at": d.received_at, "actor_id": None, "public": False,
-                        "data": {"limit": limit, "last_day": last_day.isoformat()}})
-            batch.events.append({
-                "_case": case, "kind": str(EventKind.STATE_CHANGED), "at": d.received_at,
-                "actor_id": actor_id, "public": register_public,
-                "data": {"transition": "register", "source": str(S.RECEIVED),
-                         "target": str(S.REGISTERED)}})
+                    batch.events.append(self.event(events.filing_limit_passed_new, case,
+                                                   d.received_at, limit=limit,
+                                                   last_day=last_day))
+            batch.events.append(self.event(
+                events.state_changed_new, case, d.received_at, actor=actor,
+                transition="register", source=str(S.RECEIVED), target=registered,
+                public=register.public))
         return batch
 
 
@@ -641,81 +678,13 @@ class _BulkCreateEmitter:
         pass
 
 
-class _CopyTable:
-    """COPY rows of ``model`` from value dicts, computing each column as the model's
-    fields do in ``pre_save`` (encryption, blind indexes, search tokens, auto dates) but
-    without model instances and without building an INSERT."""
+class _CopyTable(bulk.CopyTable):
+    """The COPY of ``model``'s rows, built as ``core.bulk.create`` builds them (its
+    :class:`~casedesk.core.bulk.CopyTable`: the same column rules), on the database the
+    model is written to (the key store for DataKey), sent by a sender thread."""
 
     def __init__(self, model, *, with_id: bool):
-        self.model = model
-        self.using = router.db_for_write(model)  # the key store for DataKey
-        ops = connections[self.using].ops
-        self.fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
-        columns = ", ".join(ops.quote_name(f.column) for f in self.fields)
-        self.sql = f"COPY {ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-        # Every column as a plain value first (the value given, else the field's default,
-        # the same for every row), then the computed ones by position.
-        self.names: list[str] = []
-        self.defaults: list = []
-        self.computed = []
-        self.json_memo: dict = {}
-        for i, f in enumerate(self.fields):
-            default = None
-            if isinstance(f, ENCRYPTED):
-                kind, extra = "seal", (f, f._aad(), None if f.null else "")
-            elif isinstance(f, BlindIndexField):
-                kind, extra = "blind", (f.purpose, f.sources)
-            elif isinstance(f, SearchTokensField):
-                kind, extra = "tokens", f.sources
-            elif isinstance(f, models.JSONField):
-                kind, extra = "json", f
-            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                kind, extra = "now", None
-            elif f.has_default() and callable(f.default):
-                kind, extra = "default", f
-            else:
-                kind, extra, default = "plain", None, f.get_default()
-            self.names.append(f.attname)
-            self.defaults.append(default)
-            if kind != "plain":
-                self.computed.append((i, f.attname, kind, extra))
-
-    def row(self, values: dict, key_id: str | None, now: dt.datetime) -> list:
-        out = list(map(values.get, self.names, self.defaults))
-        for i, name, kind, extra in self.computed:
-            if kind == "seal":
-                value = values.get(name)
-                f, aad, empty = extra
-                out[i] = empty if f.is_empty(value) else seal_text(key_id, f.to_plain(value),
-                                                                    aad)
-            elif kind == "blind":
-                out[i] = blind_value(extra[0], *(values.get(s) for s in extra[1]))
-            elif kind == "tokens":
-                out[i] = search_tokens(*(values.get(s) or "" for s in extra))
-            elif kind == "json":
-                value = values[name] if name in values else extra.get_default()
-                out[i] = self.json(value, extra.encoder)
-            elif kind == "default":
-                out[i] = values[name] if name in values else extra.get_default()
-            else:
-                out[i] = now
-        return out
-
-    def json(self, value, encoder) -> str:
-        """``value`` as JSON. The few flat dicts of strings that most rows repeat (event
-        data such as {"channel": "letter"}, the register move) are encoded once."""
-        if type(value) is dict and all(type(k) is str and type(v) is str
-                                       for k, v in value.items()):
-            key = (encoder, tuple(value.items()))
-            text = self.json_memo.get(key)
-            if text is None:
-                if len(self.json_memo) > 10_000:
-                    self.json_memo.clear()
-                text = self.json_memo[key] = json.dumps(value, cls=encoder)
-            return text
-        if type(value) is list and not value:
-            return "[]"
-        return json.dumps(value, cls=encoder)
+        super().__init__(model, router.db_for_write(model), with_auto_pk=with_id)
 
     def write(self, raw_connection, data: bytes) -> None:
         """Send rows made by :func:`copy_text` (in the sender thread: no Python work)."""
@@ -724,7 +693,6 @@ class _CopyTable:
 
 
 _copy_tables: dict = {}
-ENCRYPTED = (EncryptedCharField, EncryptedDateField, EncryptedJSONField, EncryptedTextField)
 
 
 def _copy_table(model, *, with_id: bool) -> _CopyTable:
@@ -853,7 +821,7 @@ class _CopyEmitter:
         self.new_keys = []
         tables = [
             copy(Person, people, with_id=True, key=lambda v: v["key_id"]),
-            copy(Case, batch.cases, with_id=True),
+            copy(Case, batch.cases, with_id=True),  # nothing sealed: no key
             copy(CaseApplicant, batch.links),
             copy(Appeal, batch.appeals, key=lambda v: people[v["_submitter"]]["key_id"]),
             copy(CaseEvent, batch.events),  # their texts are empty: nothing sealed, no key
