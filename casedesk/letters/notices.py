@@ -13,6 +13,12 @@ Each letter gets the next number of the office's outgoing register (``outgoing_n
 The move and its letters are one transaction: a move whose letter cannot be written is
 refused, so a case is never forwarded, left unanswered or extended without its notice.
 The applicant reads the notices on the status page (public letters of the case file).
+
+Locks: these letters state the move's result (the body forwarded to, the ground, the new
+due date), so they are rendered after the move, under the case's row lock; the audit
+entries of the move and of the letters are written together at the very end
+(``_outermost``), so the audit chain's global lock is never held while a letter renders.
+The outgoing number is drawn after the render (see ``_letter``).
 """
 
 from __future__ import annotations

@@ -541,6 +541,7 @@ def letter_template_save(*, actor, kind: str, language: str, body: str) -> Lette
         raise ApplicationError("forbidden", _("You are not allowed to do this."))
     letter_check(kind=kind, language=language, body=body,
                  folder=selectors.letters_folder(rulebook.current()))
+    # Not durable: the admin calls it inside the transaction of its change form.
     with transaction.atomic():
         template, _created = LetterTemplate.objects.update_or_create(
             kind=kind, language=language, defaults={"body": body, "updated_by": actor},
