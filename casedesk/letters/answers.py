@@ -152,7 +152,11 @@ def _clean_text(text: str) -> str:
 
 
 def _lock(case: Case, actor, roles) -> tuple[Case, Answer | None]:
-    locked = Case.objects.select_for_update().select_related("office").get(pk=case.pk)
+    # The case's row only: locking the office's row too (select_related) would make every
+    # other writer of the office that checks a foreign key to it wait, and could deadlock
+    # with one that holds the audit chain's lock.
+    locked = (Case.objects.select_for_update(of=("self",)).select_related("office")
+              .get(pk=case.pk))
     permissions.require(actor, locked, roles)
     current = (Answer.objects.select_for_update().filter(case=locked)
                .exclude(state=AnswerState.SIGNED).first())

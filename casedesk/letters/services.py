@@ -421,7 +421,9 @@ def letter_file_inner(*, actor, draft: LetterDraft, spec: LetterSpec | None = No
     letter true to the rows it is filed with."""
     spec = spec or draft.spec
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("office") \
+        # The case's row only (``of``): a lock on the office's row would conflict with
+        # the foreign-key checks of every other writer of that office.
+        locked = Case.objects.select_for_update(of=("self",)).select_related("office") \
             .get(pk=draft.case_id)
         at = at or timezone.now()  # after the lock: times follow the order of the moves
         if actor is not None:
