@@ -206,6 +206,21 @@ def audit_record(*, action: str, actor=None, actor_kind: str | None = None,
                                    data=data, at=at)])[0]
 
 
+def audit_defer(pending: list[dict] | None, **record) -> None:
+    """Append ``record`` (the keyword arguments of ``audit_record``) to ``pending``, for
+    the outermost action to write last with ``audit_record_many``; with ``pending=None``
+    write it at once (a caller that has no list of its own).
+
+    Services that run inside another action (the ``*_inner`` functions) take such a list:
+    the chain's lock is then taken once, by the outermost action, after all its other
+    writes, so it is held for the shortest stretch and never while a row lock is awaited
+    or a letter is rendered."""
+    if pending is None:
+        audit_record(**record)
+    else:
+        pending.append(record)
+
+
 def audit_record_many(records: list[dict]) -> list[AuditEntry]:
     """Append several entries to the audit chain, in order, with one lock and one insert.
     Each record holds the keyword arguments of ``audit_record``.
@@ -214,6 +229,8 @@ def audit_record_many(records: list[dict]) -> list[AuditEntry]:
     every entry records the operator's user id and the process's OS user id in ``data``,
     and an entry without an actor of its own becomes the operator's (actor kind
     ``command``)."""
+    if not records:
+        return []
     operator = current_operator.get()
     cleaned = []
     for record in records:

@@ -39,7 +39,7 @@ from PIL import Image, UnidentifiedImageError
 
 from casedesk.accounts.roles import Role
 from casedesk.audit.models import ActorKind
-from casedesk.audit.services import audit_record
+from casedesk.audit.services import audit_defer, audit_record_many
 from casedesk.core import crypto
 from casedesk.core.errors import ApplicationError
 
@@ -285,6 +285,82 @@ def file_read(document: Document) -> bytes:
             "erased", _("This document was erased with the person's data.")) from None
 
 
+def document_prepare(
+    *,
+    actor,
+    case: Case,
+    upload: UploadedFile,
+    doc_type: str,
+    appeal: Appeal | None = None,
+    public: bool = False,
+) -> Document:
+    """The slow half of adding an upload, done before any lock: check the actor, the type
+    and the content, encrypt the file and write it to the storage. Returns the document,
+    not saved; ``document_file_inner`` files it (and checks the actor again, under the
+    case's lock), ``document_discard`` deletes its file if it is not filed after all."""
+    permissions.require(actor, case, ADDING_ROLES)
+    if doc_type not in DocumentType.values:
+        raise ApplicationError(
+            "unknown_doc_type", _("Choose a document type from the list.")
+        )
+    if appeal is not None and appeal.case_id != case.pk:
+        raise ApplicationError(
+            "appeal_not_in_case", _("The appeal belongs to another case.")
+        )
+    content_type, size, sha256 = _inspect(upload)
+    document = Document(
+        case=case,
+        appeal=appeal,
+        doc_type=doc_type,
+        original_name=_clean_name(upload.name),
+        content_type=content_type,
+        size=size,
+        sha256=sha256,
+        uploaded_by=None if isinstance(actor, permissions.ApplicantActor) else actor,
+        public=bool(public),
+    )
+    upload.seek(0)
+    data = upload.read()
+    _check_content(content_type, data)
+    file_store(document, data)
+    return document
+
+
+def document_discard(document: Document | None) -> None:
+    """Delete the stored file of a document that was not filed (its transaction failed)."""
+    if document is None or not document.file.name:
+        return
+    try:
+        document.file.storage.delete(document.file.name)
+    except Exception:
+        logger.exception("could not delete the file of a failed upload")
+
+
+def document_file_inner(*, actor, document: Document, at: dt.datetime | None = None,
+                        audits: list[dict] | None = None) -> Document:
+    """File a prepared document (``document_prepare``) in the caller's transaction: lock
+    the case, check the actor again, save the row and its timeline event. Its audit entry
+    goes to ``audits`` for the caller to write last (``None``: at once)."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=document.case_id)
+        at = at or timezone.now()  # after the lock: times follow the order of the moves
+        permissions.require(actor, locked, ADDING_ROLES)
+        document.case = locked
+        document.save()
+        events.document_added(
+            locked, at=at, actor=actor, document_id=document.pk, doc_type=document.doc_type,
+            public=document.public,
+        )
+        applicant = isinstance(actor, permissions.ApplicantActor)
+        audit_defer(
+            audits, action="document.added", actor=None if applicant else actor,
+            actor_kind=ActorKind.APPLICANT if applicant else None,
+            object_type="document", object_id=document.pk,
+            data={"case": locked.pk, "doc_type": document.doc_type},
+        )
+    return document
+
+
 def document_add(
     *,
     actor,
@@ -297,60 +373,47 @@ def document_add(
 ) -> Document:
     """Store ``upload`` in the case file, or refuse it and store nothing.
 
-    The file is written before the row; if anything fails after that the file is deleted
-    again. (A rollback of an enclosing transaction after this returns is not seen here.)
+    An outermost action: the file is checked, encrypted and written first, with no lock
+    held (``document_prepare``); then one durable transaction locks the case and writes
+    the row, the event and, last, the audit entry. If that fails the file is deleted
+    again. Inside another action use ``document_add_inner`` (or, better, prepare the file
+    before that action's transaction and file it with ``document_file_inner``).
     """
-    stored: Document | None = None
+    document = document_prepare(actor=actor, case=case, upload=upload, doc_type=doc_type,
+                                appeal=appeal, public=public)
+    audits: list[dict] = []
     try:
-        with transaction.atomic():
-            locked = Case.objects.select_for_update().get(pk=case.pk)
-            at = at or timezone.now()  # after the lock: times follow the order of the moves
-            permissions.require(actor, locked, ADDING_ROLES)
-            if doc_type not in DocumentType.values:
-                raise ApplicationError(
-                    "unknown_doc_type", _("Choose a document type from the list.")
-                )
-            if appeal is not None and appeal.case_id != locked.pk:
-                raise ApplicationError(
-                    "appeal_not_in_case", _("The appeal belongs to another case.")
-                )
-            content_type, size, sha256 = _inspect(upload)
-            document = Document(
-                case=locked,
-                appeal=appeal,
-                doc_type=doc_type,
-                original_name=_clean_name(upload.name),
-                content_type=content_type,
-                size=size,
-                sha256=sha256,
-                uploaded_by=None if isinstance(actor, permissions.ApplicantActor) else actor,
-                public=bool(public),
-            )
-            upload.seek(0)
-            data = upload.read()
-            _check_content(content_type, data)
-            file_store(document, data)
-            stored = document
-            document.save()
-            events.document_added(
-                locked, at=at, actor=actor, document_id=document.pk, doc_type=doc_type,
-                public=bool(public),
-            )
-            applicant = isinstance(actor, permissions.ApplicantActor)
-            audit_record(
-                action="document.added", actor=None if applicant else actor,
-                actor_kind=ActorKind.APPLICANT if applicant else None,
-                object_type="document", object_id=document.pk,
-                data={"case": locked.pk, "doc_type": doc_type},
-            )
+        with transaction.atomic(durable=True):
+            document_file_inner(actor=actor, document=document, at=at, audits=audits)
+            audit_record_many(audits)
     except BaseException:
-        if stored is not None and stored.file.name:
-            try:
-                stored.file.storage.delete(stored.file.name)
-            except Exception:
-                logger.exception("could not delete the file of a failed upload")
+        document_discard(document)
         raise
     return document
+
+
+def document_add_inner(
+    *,
+    actor,
+    case: Case,
+    upload: UploadedFile,
+    doc_type: str,
+    appeal: Appeal | None = None,
+    public: bool = False,
+    at: dt.datetime | None = None,
+    audits: list[dict] | None = None,
+) -> Document:
+    """``document_add`` in the caller's transaction (the file is then written while the
+    caller holds its locks: prefer ``document_prepare`` before the transaction). The file
+    is deleted again if filing it fails here; a later rollback of the caller is not seen
+    (as with every upload)."""
+    document = document_prepare(actor=actor, case=case, upload=upload, doc_type=doc_type,
+                                appeal=appeal, public=public)
+    try:
+        return document_file_inner(actor=actor, document=document, at=at, audits=audits)
+    except BaseException:
+        document_discard(document)
+        raise
 
 
 # Headers of every response that hands out a document's file (staff and applicants): the

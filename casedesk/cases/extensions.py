@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.roles import Role
-from casedesk.audit.services import audit_record
+from casedesk.audit.services import audit_defer, audit_record, audit_record_many
 from casedesk.core.errors import ApplicationError
 
 from . import events, permissions
@@ -67,7 +67,7 @@ def extension_request(*, actor, case: Case, days: int, reason: str, rule: str = 
         days = 0
     if days <= 0:
         raise ApplicationError("bad_days", _("An extension must be at least one day."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update().get(pk=case.pk)
         at = at or timezone.now()
         permissions.require(actor, locked, REQUESTERS)
@@ -101,23 +101,37 @@ def _lock_pending(actor, request: ExtensionRequest) -> ExtensionRequest:
 def extension_approve(*, actor, request: ExtensionRequest,
                       at: dt.datetime | None = None) -> tuple[ExtensionRequest, Deadline]:
     """A supervisor grants the request: the deadline is extended (refused once it has
-    passed). Runs in the caller's transaction if there is one (``letters.notices`` adds
-    the applicant's notice to it)."""
-    from .services import deadline_extend
+    passed). An outermost action (durable); ``letters.notices`` adds the applicant's
+    notice to the same transaction with ``extension_approve_inner``."""
+    audits: list[dict] = []
+    with transaction.atomic(durable=True):
+        approved, deadline = extension_approve_inner(actor=actor, request=request, at=at,
+                                                     audits=audits)
+        audit_record_many(audits)
+    return approved, deadline
+
+
+def extension_approve_inner(*, actor, request: ExtensionRequest,
+                            at: dt.datetime | None = None,
+                            audits: list[dict] | None = None,
+                            ) -> tuple[ExtensionRequest, Deadline]:
+    """``extension_approve`` in the caller's transaction; its audit entries go to
+    ``audits`` (see ``services.case_transition_inner``)."""
+    from .services import deadline_extend_inner
 
     with transaction.atomic():
         locked = _lock_pending(actor, request)
         at = at or timezone.now()
-        deadline = deadline_extend(actor=actor, case=locked.case, rule=locked.rule,
-                                   days=locked.days, reason=locked.reason, at=at,
-                                   request_id=locked.pk)
+        deadline = deadline_extend_inner(actor=actor, case=locked.case, rule=locked.rule,
+                                         days=locked.days, reason=locked.reason, at=at,
+                                         request_id=locked.pk, audits=audits)
         locked.status = ExtensionStatus.APPROVED
         locked.decided_by = actor
         locked.decided_at = at
         locked.save(update_fields=["status", "decided_by", "decided_at"])
-        audit_record(action="extension.approved", actor=actor,
-                     object_type="extension_request", object_id=locked.pk,
-                     data={"case": locked.case_id, "rule": locked.rule, "days": locked.days})
+        audit_defer(audits, action="extension.approved", actor=actor,
+                    object_type="extension_request", object_id=locked.pk,
+                    data={"case": locked.case_id, "rule": locked.rule, "days": locked.days})
     return locked, deadline
 
 
@@ -125,7 +139,7 @@ def extension_refuse(*, actor, request: ExtensionRequest, reason: str,
                      at: dt.datetime | None = None) -> ExtensionRequest:
     """A supervisor turns the request down, with a reason (for the caseworker; internal)."""
     reason = _reason(reason, _("Give the reason for the refusal."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = _lock_pending(actor, request)
         case = Case.objects.select_for_update().get(pk=locked.case_id)
         at = at or timezone.now()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.accounts.roles import Role
-from casedesk.audit.services import audit_record
+from casedesk.audit.services import audit_defer, audit_record, audit_record_many
 from casedesk.core import bulk, hooks
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
@@ -261,7 +261,39 @@ def case_transition(
     nothing. ``forward`` takes the kind of body (``forward_body``, a ``ForwardBody`` code;
     "other" when only a name is given) and its name and details (``forwarded_to``, needed
     for "other"), stored encrypted. ``answer``: the id of the signed answer the ``answer``
-    move gives; only ``casedesk.letters.answers.answer_sign`` makes that move."""
+    move gives; only ``casedesk.letters.answers.answer_sign`` makes that move.
+
+    An outermost action: its own durable transaction, so calling it inside another one
+    raises ``RuntimeError``. An action that moves a case as one step of its own work
+    calls ``case_transition_inner``."""
+    audits: list[dict] = []
+    with transaction.atomic(durable=True):
+        moved = case_transition_inner(
+            actor=actor, case=case, transition=transition, reason=reason, message=message,
+            outcome=outcome, forwarded_to=forwarded_to, forward_body=forward_body,
+            ground=ground, at=at, answer=answer, audits=audits)
+        audit_record_many(audits)  # last: the chain stays locked until the commit
+    return moved
+
+
+def case_transition_inner(
+    *,
+    actor,
+    case: Case,
+    transition: str,
+    reason: str = "",
+    message: str = "",
+    outcome: str = "",
+    forwarded_to: str = "",
+    forward_body: str = "",
+    ground: str = "",
+    at: dt.datetime | None = None,
+    answer: int | None = None,
+    audits: list[dict] | None = None,
+) -> Case:
+    """``case_transition`` in the caller's transaction (which must be open: the case row
+    stays locked until it commits). Its audit entry is appended to ``audits`` for the
+    caller to write last (``audit_record_many``); ``audits=None`` writes it at once."""
     spec = TRANSITIONS.get(transition)
     if spec is None:
         raise ApplicationError("unknown_transition", _("This action does not exist."))
@@ -335,11 +367,11 @@ def case_transition(
         )
         deadline_sync.sync(locked, today=local_date(at), anchor=spec.anchor)
         locked.save()
-        audit_record(action="case.transition", actor=_staff(actor), actor_kind=_kind(actor),
-                     object_type="case", object_id=locked.pk,
-                     data={"transition": transition, "source": source,
-                           "target": str(spec.target)})
         hooks.emit("case_moved", case_id=locked.pk, transition=transition)
+        audit_defer(audits, action="case.transition", actor=_staff(actor),
+                    actor_kind=_kind(actor), object_type="case", object_id=locked.pk,
+                    data={"transition": transition, "source": source,
+                          "target": str(spec.target)})
     return locked
 
 
@@ -389,7 +421,7 @@ def case_reclassify(*, actor, case: Case, category: str, subcategory: str = "",
     reason = _text(reason, REASON)
     if not reason:
         raise ApplicationError("missing_reason", REQUIRED_MESSAGES[REASON])
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update().get(pk=case.pk)
         at = at or timezone.now()  # under the lock, as in case_transition
         permissions.require(actor, locked, RECLASSIFY_ROLES)
@@ -412,10 +444,10 @@ def case_reclassify(*, actor, case: Case, category: str, subcategory: str = "",
         if before["procedure"] != procedure:
             deadline_sync.procedure_changed(locked, today=local_date(at))
         locked.save()
+        hooks.emit("case_reclassified", case_id=locked.pk)
         audit_record(action="case.reclassify", actor=actor, object_type="case",
                      object_id=locked.pk,
                      data={**after, **{f"previous_{k}": v for k, v in before.items()}})
-        hooks.emit("case_reclassified", case_id=locked.pk)
     return locked
 
 
@@ -425,7 +457,25 @@ def deadline_extend(
 ) -> Deadline:
     """Extend an open deadline within what its rule allows, only while it has not passed
     (a missed deadline stays missed: its due date, flag and history are not rewritten);
-    the event is public. The applicant's notice is ``letters.notices``' part."""
+    the event is public. The applicant's notice is ``letters.notices``' part.
+
+    An outermost action (durable); inside another action use ``deadline_extend_inner``."""
+    audits: list[dict] = []
+    with transaction.atomic(durable=True):
+        deadline = deadline_extend_inner(actor=actor, case=case, rule=rule, days=days,
+                                         reason=reason, at=at, request_id=request_id,
+                                         audits=audits)
+        audit_record_many(audits)
+    return deadline
+
+
+def deadline_extend_inner(
+    *, actor, case: Case, rule: str = "answer", days: int, reason: str,
+    at: dt.datetime | None = None, request_id: int | None = None,
+    audits: list[dict] | None = None,
+) -> Deadline:
+    """``deadline_extend`` in the caller's transaction; its audit entry goes to ``audits``
+    (see ``case_transition_inner``)."""
     reason = _text(reason, REASON)
     if not reason:
         raise ApplicationError("missing_reason", REQUIRED_MESSAGES[REASON])
@@ -458,18 +508,31 @@ def deadline_extend(
         deadline.save()
         events.deadline_extended(locked, at=at, actor=actor, rule=rule, days=int(days),
                                  reason=reason, due_on=deadline.due_on, request_id=request_id)
-        audit_record(action="deadline.extend", actor=actor, object_type="case",
-                     object_id=locked.pk, data={"rule": rule, "days": int(days)})
         deadline_sync.refresh_case(
             locked, list(locked.deadlines.filter(closed_on__isnull=True)), book=book, today=today
         )
         locked.save()
+        audit_defer(audits, action="deadline.extend", actor=actor, object_type="case",
+                    object_id=locked.pk, data={"rule": rule, "days": int(days)})
     return deadline
 
 
 def case_assign(*, actor, case: Case, assignee, at: dt.datetime | None = None) -> Case:
     """Give the case to a caseworker of its office (or take it back with ``None``).
-    Caseworkers may take an unassigned case for themselves; supervisors assign anyone."""
+    Caseworkers may take an unassigned case for themselves; supervisors assign anyone.
+    An outermost action (durable); inside another action use ``case_assign_inner``."""
+    audits: list[dict] = []
+    with transaction.atomic(durable=True):
+        locked = case_assign_inner(actor=actor, case=case, assignee=assignee, at=at,
+                                   audits=audits)
+        audit_record_many(audits)
+    return locked
+
+
+def case_assign_inner(*, actor, case: Case, assignee, at: dt.datetime | None = None,
+                      audits: list[dict] | None = None) -> Case:
+    """``case_assign`` in the caller's transaction; its audit entry goes to ``audits``
+    (see ``case_transition_inner``)."""
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         at = at or timezone.now()  # under the lock, as in case_transition
@@ -493,18 +556,19 @@ def case_assign(*, actor, case: Case, assignee, at: dt.datetime | None = None) -
         events.assigned(locked, at=at, actor=actor,
                         assignee_id=assignee.pk if assignee else None, previous_id=previous)
         locked.save()
-        audit_record(action="case.assign", actor=actor, object_type="case",
-                     object_id=locked.pk,
-                     data={"assignee": assignee.pk if assignee else None, "previous": previous})
+        audit_defer(audits, action="case.assign", actor=actor, object_type="case",
+                    object_id=locked.pk,
+                    data={"assignee": assignee.pk if assignee else None, "previous": previous})
     return locked
 
 
 def note_add(*, actor, case: Case, text: str, at: dt.datetime | None = None) -> CaseNote:
-    """An internal note on the case (never shown to the applicant)."""
+    """An internal note on the case (never shown to the applicant). An outermost action
+    (durable)."""
     text = _text(text, "note")
     if not text:
         raise ApplicationError("missing_note", _("Write the note."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update().get(pk=case.pk)
         at = at or timezone.now()  # under the lock, as in case_transition
         permissions.require(actor, locked, {Role.INTAKE_CLERK, Role.CASEWORKER,
@@ -522,12 +586,14 @@ def cases_bulk_assign(*, actor, case_ids: list[int], assignee) -> int:
         raise ApplicationError("nothing_selected", _("Select at least one case."))
     if actor is None or actor.role != Role.SUPERVISOR:
         raise ApplicationError("forbidden", _("Only a supervisor can reassign cases."))
-    with transaction.atomic():
+    audits: list[dict] = []
+    with transaction.atomic(durable=True):
         cases = list(Case.objects.filter(pk__in=case_ids).order_by("pk"))
         if len(cases) != len(set(case_ids)):
             raise ApplicationError("not_found", _("No such case."))
         for case in cases:
-            case_assign(actor=actor, case=case, assignee=assignee)
+            case_assign_inner(actor=actor, case=case, assignee=assignee, audits=audits)
+        audit_record_many(audits)  # one lock of the chain for all of them, last
     return len(cases)
 
 
@@ -549,7 +615,7 @@ def deadlines_sweep(*, at: dt.datetime | None = None, batch: int = 2000) -> dict
     case_ids = list(candidates)
     for start in range(0, len(case_ids), batch):
         chunk = case_ids[start:start + batch]
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             for case in Case.objects.select_for_update().filter(pk__in=chunk):
                 if _sweep_case(case, today=today, at=at, counts=counts):
                     counts["cases"] += 1

@@ -25,7 +25,11 @@ from casedesk.cases.access import access_code_issue  # noqa: F401  (re-export un
 from casedesk.cases.deadline_sync import calendar_of
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import Appeal, Case, CaseEvent, Channel, DocumentType
-from casedesk.cases.services import case_opening_deadlines, case_prepare, case_transition
+from casedesk.cases.services import (
+    case_opening_deadlines,
+    case_prepare,
+    case_transition_inner,
+)
 from casedesk.cases.workflow import Outcome
 from casedesk.core import bulk, hooks, secrets
 from casedesk.core.errors import ApplicationError
@@ -235,7 +239,7 @@ def _submission_write(submission: Submission, *, attachments) -> Receipt:
             )
             case = appeal.case
             for upload, doc_type in attachments:
-                documents.document_add(actor=permissions.ApplicantActor(case_id=case.pk),
+                documents.document_add_inner(actor=permissions.ApplicantActor(case_id=case.pk),
                                        case=case, upload=upload,
                                        doc_type=doc_type or DocumentType.OTHER, appeal=appeal,
                                        public=True)
@@ -532,11 +536,12 @@ def applicant_reply(*, case_id: int, text: str, attachments: list[tuple] = (),
             attach_to=case,
         )
         for upload, doc_type in attachments:
-            documents.document_add(actor=actor, case=case, upload=upload,
+            documents.document_add_inner(actor=actor, case=case, upload=upload,
                                    doc_type=doc_type or DocumentType.OTHER, appeal=appeal,
                                    public=True)
         if case.state == CaseState.AWAITING_INFORMATION:
-            case_transition(actor=actor, case=case, transition="information_provided", at=at)
+            case_transition_inner(actor=actor, case=case, transition="information_provided",
+                                  at=at)
     return appeal
 
 

@@ -19,7 +19,7 @@ from casedesk.cases.services import (
     MAX_TEXT,
     CaseOpening,
     case_open,
-    case_transition,
+    case_transition_inner,
     cases_open_many,
 )
 from casedesk.core import bulk, crypto
@@ -396,8 +396,8 @@ def appeal_register(
                 events.appeal_attached(case, at=received_at, actor=actor, appeal_id=appeal.pk,
                                        channel=channel)
             elif not public:
-                appeal.case = case_transition(actor=actor, case=case, transition="register",
-                                              at=received_at)
+                appeal.case = case_transition_inner(actor=actor, case=case,
+                                                    transition="register", at=received_at)
             audit_record(action="appeal.register", actor=actor,
                          actor_kind=None if actor else "applicant", object_type="appeal",
                          object_id=appeal.pk, data={"case": case.pk, "channel": channel})

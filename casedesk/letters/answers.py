@@ -34,10 +34,10 @@ from django.utils.translation import gettext_lazy as _
 from casedesk import rulebook
 from casedesk.accounts.roles import Role
 from casedesk.accounts.services import register_number_next
-from casedesk.audit.services import audit_record
+from casedesk.audit.services import audit_record, audit_record_many
 from casedesk.cases import events, permissions
 from casedesk.cases.models import Case, Channel, Document
-from casedesk.cases.services import case_transition, local_date
+from casedesk.cases.services import case_transition_inner, local_date
 from casedesk.cases.workflow import TRANSITIONS, Outcome
 from casedesk.core import hooks
 from casedesk.core.errors import ApplicationError
@@ -45,7 +45,13 @@ from casedesk.core.states import CaseState
 
 from . import selectors
 from .models import Answer, AnswerState, LetterKind
-from .services import letter_generate
+from .services import (
+    LetterSpec,
+    letter_discard,
+    letter_file_inner,
+    letter_render,
+    register_number_peek,
+)
 
 WRITERS = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
 APPROVERS = frozenset({Role.SUPERVISOR})
@@ -146,7 +152,11 @@ def _clean_text(text: str) -> str:
 
 
 def _lock(case: Case, actor, roles) -> tuple[Case, Answer | None]:
-    locked = Case.objects.select_for_update().select_related("office").get(pk=case.pk)
+    # The case's row only: locking the office's row too (select_related) would make every
+    # other writer of the office that checks a foreign key to it wait, and could deadlock
+    # with one that holds the audit chain's lock.
+    locked = (Case.objects.select_for_update(of=("self",)).select_related("office")
+              .get(pk=case.pk))
     permissions.require(actor, locked, roles)
     current = (Answer.objects.select_for_update().filter(case=locked)
                .exclude(state=AnswerState.SIGNED).first())
@@ -169,7 +179,7 @@ def answer_draft_save(*, actor, case: Case, text: str, outcome: str = "",
     outcome = (outcome or "").strip()
     if outcome and outcome not in Outcome.values:
         raise ApplicationError("unknown_outcome", _("Choose an outcome from the list."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked, current = _lock(case, actor, WRITERS)
         at = at or timezone.now()
         if locked.state not in DRAFTING_STATES:
@@ -214,7 +224,7 @@ def _ready(answer: Answer) -> None:
 
 def answer_submit(*, actor, case: Case, at: dt.datetime | None = None) -> Answer:
     """The author (or another caseworker) asks a supervisor to approve the draft."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked, current = _lock(case, actor, WRITERS)
         at = at or timezone.now()
         current = _current(current)
@@ -236,7 +246,7 @@ def answer_return(*, actor, case: Case, comment: str, at: dt.datetime | None = N
     comment = _clean_text(comment)
     if not comment:
         raise ApplicationError("missing_comment", _("Say what should be changed."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked, current = _lock(case, actor, APPROVERS)
         at = at or timezone.now()
         current = _current(current)
@@ -256,7 +266,7 @@ def answer_return(*, actor, case: Case, comment: str, at: dt.datetime | None = N
 
 def answer_approve(*, actor, case: Case, at: dt.datetime | None = None) -> Answer:
     """A supervisor who did not write the draft approves it for signing."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked, current = _lock(case, actor, APPROVERS)
         at = at or timezone.now()
         current = _current(current)
@@ -275,69 +285,118 @@ def answer_approve(*, actor, case: Case, at: dt.datetime | None = None) -> Answe
     return current
 
 
+def _sign_check(locked: Case, current: Answer) -> bool:
+    """Refuse an answer that cannot be signed now; whether signing moves the case to
+    ``answered`` (else it is a supplement of a case that stays where it is)."""
+    if locked.office.answer_approval and current.state != AnswerState.APPROVED:
+        raise ApplicationError(
+            "needs_approval",
+            _("This office requires a supervisor's approval before an answer is signed."))
+    if current.state == AnswerState.SUBMITTED:
+        raise ApplicationError("answer_state",
+                               _("The answer is awaiting approval."))
+    _ready(current)
+    moves = locked.state in TRANSITIONS["answer"].sources
+    if moves and not current.outcome:  # a supplement that answers a reopened case
+        raise ApplicationError("missing_outcome", _("Choose the outcome."))
+    if not moves and not (current.supplements_id and locked.state in SUPPLEMENT_STATES):
+        raise ApplicationError(
+            "case_not_answerable",
+            _("A case that is “%(state)s” cannot be answered."),
+            state=CaseState(locked.state).label)
+    return moves
+
+
+def _letter_spec(case: Case, current: Answer, *, actor, at: dt.datetime,
+                 number: str) -> LetterSpec:
+    """What the answer's letter says besides the case: read from the answer."""
+    supplements = current.supplements
+    return LetterSpec(
+        kind=LetterKind.ANSWER, language=selectors.letter_case_language(case),
+        given={"text": current.text, "outcome": current.outcome,
+               "supplement": supplements is not None,
+               "supplements_number": supplements.outgoing_number if supplements else ""},
+        letter_date=local_date(at), outgoing_number=number, signatory=actor,
+        enclosures=tuple(d.original_name for d in current.attachments.all().order_by("pk")))
+
+
 def answer_sign(*, actor, case: Case, at: dt.datetime | None = None) -> Answer:
     """Sign and send the answer: its outgoing number, its letter (PDF and DOCX in the
     applicant's language, stored in the case file and shown to the applicant) and, unless
     it supplements an answer of a case that stays answered or closed, the move of the
     case to ``answered`` with the answer's outcome.
 
-    Where the office requires approval, only an approved answer can be signed. The
-    letter needs the outgoing number, so it is rendered once the number is drawn: the
-    office's register stays locked until the commit (a second or so), which keeps the
-    register without gaps."""
-    with transaction.atomic():
-        locked, current = _lock(case, actor, WRITERS)
-        at = at or timezone.now()
-        current = _current(current)
-        if locked.office.answer_approval and current.state != AnswerState.APPROVED:
-            raise ApplicationError(
-                "needs_approval",
-                _("This office requires a supervisor's approval before an answer is signed."))
-        if current.state == AnswerState.SUBMITTED:
-            raise ApplicationError("answer_state",
-                                   _("The answer is awaiting approval."))
-        _ready(current)
-        moves = locked.state in TRANSITIONS["answer"].sources
-        if moves and not current.outcome:  # a supplement that answers a reopened case
-            raise ApplicationError("missing_outcome", _("Choose the outcome."))
-        if not moves and not (current.supplements_id and locked.state in SUPPLEMENT_STATES):
-            raise ApplicationError(
-                "case_not_answerable",
-                _("A case that is “%(state)s” cannot be answered."),
-                state=CaseState(locked.state).label)
-        language = selectors.letter_case_language(locked)
-        enclosures = [d.original_name for d in current.attachments.all().order_by("pk")]
-        number = register_number_next(office=locked.office, direction="out",
-                                      on=local_date(at))
-        supplements = current.supplements
-        pdf, docx = letter_generate(
-            actor=actor, case=locked, kind=LetterKind.ANSWER, language=language,
-            context={"text": current.text, "outcome": current.outcome,
-                     "supplement": supplements is not None,
-                     "supplements_number": supplements.outgoing_number if supplements else ""},
-            at=at, outgoing_number=number, signatory=actor, enclosures=enclosures)
-        current.state, current.signer, current.signed_at = AnswerState.SIGNED, actor, at
-        current.outgoing_number, current.language = number, language
-        current.letter_pdf, current.letter_docx = pdf, docx
-        current.save()
-        # The enclosures go to the applicant with the letter: she may download them.
-        current.attachments.update(public=True)
-        events.answer_signed(locked, at=at, actor=actor, answer_id=current.pk, number=number,
-                             supplements=current.supplements_id)
-        if moves:
-            case_transition(actor=actor, case=locked, transition="answer",
-                            outcome=current.outcome, answer=current.pk, at=at)
-        hooks.emit("answer_signed", case_id=locked.pk, answer_id=current.pk)
-        audit_record(action="answer.signed", actor=actor, object_type="answer",
-                     object_id=current.pk,
-                     data={"case": locked.pk, "letter": pdf.pk,
-                           "transition": "answer" if moves else None})
+    Where the office requires approval, only an approved answer can be signed.
+
+    The letter is rendered before the transaction, with no lock held, from the answer as
+    read then and the outgoing number the register will give next if no other letter of
+    the office takes it first (``register_number_peek``). The transaction then locks the
+    case and the answer, checks again, draws the number (the register stays locked to
+    the commit, which keeps it without gaps) and files the letter with
+    ``letter_file_inner``, which builds the letter's context again from the locked rows
+    and the number drawn and renders again only if anything differs (another letter
+    took the number meanwhile, the draft was returned and changed). Re-checking rather
+    than rendering under the locks: the register is per office and the case lock per
+    case, so the common case holds neither during a render, and the audit chain, written
+    last, is never held during one. An outermost action (durable)."""
+    preview, current = _unlocked(case, actor, WRITERS)
+    current = _current(current)
+    _sign_check(preview, current)
+    at_preview = at or timezone.now()
+    spec = _letter_spec(preview, current, actor=actor, at=at_preview,
+                        number=register_number_peek(office=preview.office, direction="out",
+                                                    on=local_date(at_preview)))
+    draft = letter_render(actor=actor, case=preview, kind=spec.kind, language=spec.language,
+                          context=spec.given, at=at_preview, outgoing_number=spec.outgoing_number,
+                          signatory=actor, enclosures=spec.enclosures)
+    audits: list[dict] = []
+    try:
+        with transaction.atomic(durable=True):
+            locked, current = _lock(case, actor, WRITERS)
+            at = at or timezone.now()
+            current = _current(current)
+            moves = _sign_check(locked, current)
+            number = register_number_next(office=locked.office, direction="out",
+                                          on=local_date(at))
+            spec = _letter_spec(locked, current, actor=actor, at=at, number=number)
+            pdf, docx = letter_file_inner(actor=actor, draft=draft, spec=spec, at=at,
+                                          audits=audits)
+            current.state, current.signer, current.signed_at = AnswerState.SIGNED, actor, at
+            current.outgoing_number, current.language = number, spec.language
+            current.letter_pdf, current.letter_docx = pdf, docx
+            current.save()
+            # The enclosures go to the applicant with the letter: she may download them.
+            current.attachments.update(public=True)
+            events.answer_signed(locked, at=at, actor=actor, answer_id=current.pk,
+                                 number=number, supplements=current.supplements_id)
+            if moves:
+                case_transition_inner(actor=actor, case=locked, transition="answer",
+                                      outcome=current.outcome, answer=current.pk, at=at,
+                                      audits=audits)
+            hooks.emit("answer_signed", case_id=locked.pk, answer_id=current.pk)
+            audits.append(dict(action="answer.signed", actor=actor, object_type="answer",
+                               object_id=current.pk,
+                               data={"case": locked.pk, "letter": pdf.pk,
+                                     "transition": "answer" if moves else None}))
+            audit_record_many(audits)  # last: the chain stays locked until the commit
+    except BaseException:
+        letter_discard(draft)
+        raise
     return current
+
+
+def _unlocked(case: Case, actor, roles) -> tuple[Case, Answer | None]:
+    """``_lock`` without the locks, for the work done before the transaction."""
+    found = Case.objects.select_related("office").get(pk=case.pk)
+    permissions.require(actor, found, roles)
+    current = (Answer.objects.filter(case=found).exclude(state=AnswerState.SIGNED)
+               .select_related("supplements").first())
+    return found, current
 
 
 def answer_mark_posted(*, actor, answer_id: int, at: dt.datetime | None = None) -> Answer:
     """Record that the signed letter of an appeal that came by post was put in the post."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         answer = (Answer.objects.select_for_update().select_related("case")
                   .filter(pk=answer_id).first())
         if answer is None:

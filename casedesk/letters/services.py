@@ -19,8 +19,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
+from casedesk.accounts.models import RegisterCounter
 from casedesk.accounts.roles import Role
-from casedesk.audit.services import audit_record
+from casedesk.accounts.services import format_register_number
+from casedesk.audit.services import audit_defer
 from casedesk.cases import documents, events, permissions
 from casedesk.cases.incoming import incoming_number_of_case
 from casedesk.cases.models import Case, Document, DocumentType
@@ -275,6 +277,182 @@ def _unanswered_context(context: dict, case: Case, language: str) -> None:
 # --- generating ------------------------------------------------------------------------------
 
 
+def register_number_peek(*, office, direction: str, on: dt.date) -> str:
+    """The number ``accounts.services.register_number_next`` will most likely give next,
+    read without a lock: what a letter is rendered with before its transaction.
+    ``letter_file_inner`` renders again if the number drawn under lock differs."""
+    last = (RegisterCounter.objects.filter(office=office, direction=direction, year=on.year)
+            .values_list("last", flat=True).first()) or 0
+    return format_register_number(office.code, on.year, last + 1)
+
+
+@dataclass(frozen=True)
+class LetterSpec:
+    """What a letter says besides what the case says: the kind's own facts (``given``),
+    its date, number, signatory and enclosures, and who may read it."""
+
+    kind: str
+    language: str
+    given: dict
+    letter_date: dt.date
+    public: bool = True
+    outgoing_number: str = ""
+    signatory: object = None
+    enclosures: tuple[str, ...] = ()
+
+
+@dataclass
+class LetterDraft:
+    """A letter rendered and its files stored (PDF, DOCX), not yet in the case file:
+    ``letter_file_inner`` files it, ``letter_discard`` deletes its files if it is not
+    filed after all. ``context`` and ``source`` are what it was rendered from."""
+
+    case_id: int
+    spec: LetterSpec
+    source: LetterSource
+    context: dict
+    documents: list[Document]
+    renders: int = 1  # how often it was rendered (a second time: it was stale under lock)
+
+
+def _spec(case: Case, *, kind: str, language: str | None, context: dict | None,
+          at: dt.datetime | None, public: bool, outgoing_number: str, signatory,
+          enclosures) -> LetterSpec:
+    language = language or selectors.letter_case_language(case)
+    _check_kind(kind, language)
+    return LetterSpec(kind=kind, language=language, given=dict(context or {}),
+                      letter_date=local_date(at or timezone.now()), public=public,
+                      outgoing_number=outgoing_number, signatory=signatory,
+                      enclosures=tuple(enclosures))
+
+
+def _full_context(case: Case, spec: LetterSpec) -> dict:
+    return _context(case, kind=spec.kind, language=spec.language, given=spec.given,
+                    letter_date=spec.letter_date, outgoing_number=spec.outgoing_number,
+                    signatory=spec.signatory, enclosures=spec.enclosures)
+
+
+def _files(case: Case, spec: LetterSpec, rendered: RenderedLetter, actor) -> list[Document]:
+    """The letter's documents, their (encrypted) files written, the rows not saved."""
+    made = []
+    try:
+        for extension, content_type, data in (("pdf", PDF, rendered.pdf),
+                                              ("docx", DOCX, rendered.docx)):
+            document = Document(
+                case=case,
+                doc_type=DocumentType.LETTER,
+                original_name=f"{case.number}-{spec.kind}-{spec.language}.{extension}",
+                content_type=content_type,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                generated=True,
+                public=spec.public,
+                uploaded_by=actor,
+            )
+            documents.file_store(document, data)
+            made.append(document)
+    except BaseException:
+        _delete_files(made)
+        raise
+    return made
+
+
+def _delete_files(stored: list[Document]) -> None:
+    for document in stored:
+        try:
+            document.file.storage.delete(document.file.name)
+        except Exception:
+            logger.exception("could not delete the file of a failed letter")
+
+
+def letter_render(
+    *,
+    actor,
+    case: Case,
+    kind: str,
+    language: str | None = None,
+    context: dict | None = None,
+    at: dt.datetime | None = None,
+    system: bool = False,
+    public: bool = True,
+    outgoing_number: str = "",
+    signatory=None,
+    enclosures: tuple[str, ...] = (),
+) -> LetterDraft:
+    """The slow half of ``letter_generate``, done before any lock is taken: check the
+    actor, build the context from the case as it is now, render the HTML, PDF and DOCX
+    and write the files. Nothing is locked and no row is written; ``letter_file_inner``
+    files the draft in the caller's transaction."""
+    if actor is None and not system:
+        raise ApplicationError("forbidden", _("You are not allowed to do this."))
+    case = Case.objects.select_related("office").get(pk=case.pk)
+    if actor is not None:
+        permissions.require(actor, case, LETTER_ROLES)
+    spec = _spec(case, kind=kind, language=language, context=context, at=at, public=public,
+                 outgoing_number=outgoing_number, signatory=signatory, enclosures=enclosures)
+    full_context = _full_context(case, spec)
+    source = selectors.letter_source(kind=kind, language=spec.language,
+                                     book=rulebook.get(case.rulebook_version))
+    rendered = _render(source, full_context)
+    return LetterDraft(case_id=case.pk, spec=spec, source=source, context=full_context,
+                       documents=_files(case, spec, rendered, actor))
+
+
+def letter_discard(draft: LetterDraft | None) -> None:
+    """Delete the files of a draft that was not filed (its transaction failed)."""
+    if draft is not None:
+        _delete_files(draft.documents)
+
+
+def letter_file_inner(*, actor, draft: LetterDraft, spec: LetterSpec | None = None,
+                      at: dt.datetime | None = None,
+                      audits: list[dict] | None = None) -> list[Document]:
+    """File a rendered letter (``letter_render``) in the caller's transaction: lock the
+    case, check the actor again, save the two documents and their timeline events. Its
+    audit entry goes to ``audits`` for the caller to write last (``None``: at once).
+
+    ``spec`` is what the letter must say now, when it differs from what it was rendered
+    with: a number drawn under lock, the text of an answer read under lock. The letter
+    is checked, not trusted: the context is built again from the locked case and
+    ``spec``, and if it differs from the one rendered (the number was taken by another
+    letter meanwhile, the case changed, the day turned, the template was edited) the
+    letter is rendered again here, under the case's lock but never under the audit
+    chain's (which the caller takes last). That is rare, and it is what keeps a filed
+    letter true to the rows it is filed with."""
+    spec = spec or draft.spec
+    with transaction.atomic():
+        # The case's row only (``of``): a lock on the office's row would conflict with
+        # the foreign-key checks of every other writer of that office.
+        locked = Case.objects.select_for_update(of=("self",)).select_related("office") \
+            .get(pk=draft.case_id)
+        at = at or timezone.now()  # after the lock: times follow the order of the moves
+        if actor is not None:
+            permissions.require(actor, locked, LETTER_ROLES)
+        _check_kind(spec.kind, spec.language)
+        full_context = _full_context(locked, spec)
+        source = selectors.letter_source(kind=spec.kind, language=spec.language,
+                                         book=rulebook.get(locked.rulebook_version))
+        if (full_context, source, spec) != (draft.context, draft.source, draft.spec):
+            rendered = _render(source, full_context)
+            stale, draft.documents = draft.documents, _files(locked, spec, rendered, actor)
+            _delete_files(stale)
+            draft.spec, draft.source, draft.context = spec, source, full_context
+            draft.renders += 1
+        created = []
+        for document in draft.documents:
+            document.case = locked
+            document.save()
+            events.document_added(locked, at=at, actor=actor, document_id=document.pk,
+                                  doc_type=DocumentType.LETTER, public=spec.public)
+            created.append(document)
+        hooks.emit("letter_generated", case_id=locked.pk, kind=spec.kind,
+                   language=spec.language, document_ids=[d.pk for d in created])
+        audit_defer(audits, action="letter.generated", actor=actor, object_type="case",
+                    object_id=locked.pk, data={"kind": spec.kind, "language": spec.language,
+                                               "document": [d.pk for d in created]})
+    return created
+
+
 def letter_generate(
     *,
     actor,
@@ -308,65 +486,25 @@ def letter_generate(
 
     Staff of the case's office (intake clerk, caseworker, supervisor, commission member)
     may write letters; casedesk itself does with ``actor=None, system=True``. Nothing is
-    stored if the template or the context is wrong. The files are written before the rows
-    and deleted again if this transaction fails; if a transaction around the call rolls
-    back later, the files stay (as with uploads).
-    """
-    letter_at = at or timezone.now()  # the letter's date; its record is stamped under lock
-    if actor is None and not system:
-        raise ApplicationError("forbidden", _("You are not allowed to do this."))
-    case = Case.objects.select_related("office").get(pk=case.pk)
-    if actor is not None:
-        permissions.require(actor, case, LETTER_ROLES)
-    language = language or selectors.letter_case_language(case)
-    _check_kind(kind, language)
-    full_context = _context(case, kind=kind, language=language, given=dict(context or {}),
-                            letter_date=local_date(letter_at),
-                            outgoing_number=outgoing_number, signatory=signatory,
-                            enclosures=tuple(enclosures))
-    book = rulebook.get(case.rulebook_version)
-    source = selectors.letter_source(kind=kind, language=language, book=book)
-    rendered = _render(source, full_context)
+    stored if the template or the context is wrong.
 
-    files = (("pdf", PDF, rendered.pdf), ("docx", DOCX, rendered.docx))
-    stored: list[Document] = []
-    created: list[Document] = []
+    The letter is rendered and its files written first (``letter_render``), before any
+    lock; then one transaction (the caller's, if there is one) files it
+    (``letter_file_inner``) and writes the audit entry. Called inside an action that has
+    already written to the audit chain, the rendering would run under the chain's lock:
+    such an action renders with ``letter_render`` before its transaction instead. The
+    files are deleted again if this transaction fails; if a transaction around the call
+    rolls back later, the files stay (as with uploads).
+    """
+    draft = letter_render(actor=actor, case=case, kind=kind, language=language,
+                          context=context, at=at, system=system, public=public,
+                          outgoing_number=outgoing_number, signatory=signatory,
+                          enclosures=enclosures)
     try:
         with transaction.atomic():
-            locked = Case.objects.select_for_update().get(pk=case.pk)
-            at = at or timezone.now()  # after the lock: times follow the order of the moves
-            if actor is not None:
-                permissions.require(actor, locked, LETTER_ROLES)
-            for extension, content_type, data in files:
-                name = f"{locked.number}-{kind}-{language}.{extension}"
-                document = Document(
-                    case=locked,
-                    doc_type=DocumentType.LETTER,
-                    original_name=name,
-                    content_type=content_type,
-                    size=len(data),
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    generated=True,
-                    public=public,
-                    uploaded_by=actor,
-                )
-                documents.file_store(document, data)
-                stored.append(document)
-                document.save()
-                events.document_added(locked, at=at, actor=actor, document_id=document.pk,
-                                      doc_type=DocumentType.LETTER, public=public)
-                created.append(document)
-            hooks.emit("letter_generated", case_id=locked.pk, kind=kind, language=language,
-                       document_ids=[d.pk for d in created])
-            audit_record(action="letter.generated", actor=actor, object_type="case",
-                         object_id=locked.pk, data={"kind": kind, "language": language,
-                                                    "document": [d.pk for d in created]})
+            created = letter_file_inner(actor=actor, draft=draft, at=at, audits=None)
     except BaseException:
-        for document in stored:
-            try:
-                document.file.storage.delete(document.file.name)
-            except Exception:
-                logger.exception("could not delete the file of a failed letter")
+        letter_discard(draft)
         raise
     return created
 
@@ -405,6 +543,7 @@ def letter_template_save(*, actor, kind: str, language: str, body: str) -> Lette
         raise ApplicationError("forbidden", _("You are not allowed to do this."))
     letter_check(kind=kind, language=language, body=body,
                  folder=selectors.letters_folder(rulebook.current()))
+    # Not durable: the admin calls it inside the transaction of its change form.
     with transaction.atomic():
         template, _created = LetterTemplate.objects.update_or_create(
             kind=kind, language=language, defaults={"body": body, "updated_by": actor},

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import zoneinfo
 from collections import Counter
+from dataclasses import replace
 
 from django.db import transaction
 from django.db.models import F
@@ -16,11 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.roles import Role
-from casedesk.audit.services import audit_record
+from casedesk.audit.services import audit_record, audit_record_many
 from casedesk.cases import events
 from casedesk.cases.models import Case, Document
-from casedesk.cases.services import case_transition
+from casedesk.cases.services import case_transition_inner
+from casedesk.cases.services import local_date as day_of
 from casedesk.core.errors import ApplicationError
+from casedesk.letters.services import letter_discard, letter_file_inner, letter_render
 
 from .models import (
     AgendaItem,
@@ -144,9 +147,11 @@ def referral_create(*, actor, case: Case, commission: Commission, summary: str, 
     if commission.office_id != case.office_id or not commission.is_active:
         raise ApplicationError("bad_commission",
                                _("Choose a commission of the case's office."))
-    with transaction.atomic():
-        moved = case_transition(actor=actor, case=case, transition="refer_to_commission",
-                                reason=question, at=at)
+    audits: list[dict] = []
+    with transaction.atomic(durable=True):
+        moved = case_transition_inner(actor=actor, case=case,
+                                      transition="refer_to_commission", reason=question,
+                                      at=at, audits=audits)
         # Stamped after the case's lock (taken by the transition): times follow the order.
         at = at or timezone.now()
         documents = list(Document.objects.filter(case=moved, pk__in=list(document_ids)))
@@ -156,8 +161,10 @@ def referral_create(*, actor, case: Case, commission: Commission, summary: str, 
                                            question=question, referred_by=actor,
                                            referred_at=at)
         referral.documents.set(documents)
-        audit_record(action="referral.created", actor=actor, object_type="referral",
-                     object_id=referral.pk, data={"case": moved.pk, "count": len(documents)})
+        audits.append(dict(action="referral.created", actor=actor, object_type="referral",
+                           object_id=referral.pk,
+                           data={"case": moved.pk, "count": len(documents)}))
+        audit_record_many(audits)  # last: the chain stays locked until the commit
     return referral
 
 
@@ -170,7 +177,7 @@ def session_schedule(*, actor, commission: Commission, starts_at: dt.datetime, p
     if referral_ids is not None and not list(referral_ids):
         raise ApplicationError("empty_selection",
                                _("Tick the cases to put on the agenda: none is ticked."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         _chair(actor, commission)
         waiting = Referral.objects.select_for_update().filter(
             commission=commission, status=ReferralStatus.PENDING)
@@ -208,7 +215,7 @@ def session_reschedule(*, actor, session: Session, starts_at: dt.datetime, reaso
     reason = _text(reason, "missing_reason", _("Give the reason for moving the session."))
     if timezone.is_naive(starts_at):
         raise ApplicationError("bad_date", _("Give the date and time of the session."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         session = Session.objects.select_for_update(of=("self",)).select_related(
             "commission__office").get(pk=session.pk)
         at = at or timezone.now()  # after the lock: times follow the order of the moves
@@ -246,7 +253,7 @@ def vote_cast(*, actor, item: AgendaItem, choice: str, reason: str,
     if choice not in VoteChoice.values:
         raise ApplicationError("unknown_vote", _("Choose how you vote."))
     reason = _text(reason, "missing_reason", _("Give the reason for your vote."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # The session's row too: a move waits for the vote, and the vote for a move.
         item = AgendaItem.objects.select_for_update(
             of=("self", "session", "session__commission")).select_related(
@@ -282,88 +289,148 @@ def quorum(item: AgendaItem, book: rulebook.Rulebook) -> tuple[bool, dict]:
                                          "members": members, "needed": needed}
 
 
+def _sign_checks(actor, item: AgendaItem, at: dt.datetime) -> dict:
+    """Refuse a decision that cannot be signed on ``item`` now; the tally."""
+    _chair(actor, item.session.commission)
+    if item.decisions.exists():
+        raise ApplicationError("already_signed",
+                               _("This item already has a signed decision; record a "
+                                 "correction instead."))
+    _require_open(item.session, at, _("The decision can be signed from the day of the "
+                                        "session, %(date)s."))
+    book = rulebook.get(item.referral.case.rulebook_version)
+    met, tally = quorum(item, book)
+    if not met:
+        raise ApplicationError(
+            "no_quorum",
+            _("No quorum: %(cast)s votes with reasons, %(needed)s needed."),
+            cast=sum(tally["votes"].values()), needed=tally["needed"])
+    return tally
+
+
 def decision_sign(*, actor, item: AgendaItem, outcome: str, reasoning: str,
                   at: dt.datetime | None = None) -> Decision:
     """The chair records and signs the decision with its reasoning, if the quorum is met;
-    the case moves on: decided, or back into review when more information is needed."""
+    the case moves on: decided, or back into review when more information is needed.
+
+    The decision letter is rendered before the transaction (see ``_letter_draft``); the
+    transaction checks everything again under its locks and writes only rows, the audit
+    entries last. An outermost action (durable)."""
     if outcome not in DecisionOutcome.values:
         raise ApplicationError("unknown_outcome", _("Choose the outcome."))
     reasoning = _text(reasoning, "missing_reasoning", _("Write the reasoning of the decision."))
-    with transaction.atomic():
-        item = AgendaItem.objects.select_for_update(
-            of=("self", "session", "session__commission", "referral", "referral__case"),
-        ).select_related("session__commission__office", "referral__case").get(pk=item.pk)
-        at = at or timezone.now()  # after the lock: times follow the order of the moves
-        _chair(actor, item.session.commission)
-        if item.decisions.exists():
-            raise ApplicationError("already_signed",
-                                   _("This item already has a signed decision; record a "
-                                     "correction instead."))
-        _require_open(item.session, at, _("The decision can be signed from the day of the "
-                                            "session, %(date)s."))
-        book = rulebook.get(item.referral.case.rulebook_version)
-        met, tally = quorum(item, book)
-        if not met:
-            raise ApplicationError(
-                "no_quorum",
-                _("No quorum: %(cast)s votes with reasons, %(needed)s needed."),
-                cast=sum(tally["votes"].values()), needed=tally["needed"])
-        decision = Decision.objects.create(item=item, outcome=outcome, reasoning=reasoning,
-                                           tally=tally, signed_by=actor, signed_at=at)
-        referral = item.referral
-        if outcome == DecisionOutcome.REQUEST_INFORMATION:
-            referral.status = ReferralStatus.RETURNED
-            case_transition(actor=actor, case=referral.case,
-                            transition="return_from_commission", reason=reasoning, at=at)
-        else:
-            referral.status = ReferralStatus.DECIDED
-            case_transition(actor=actor, case=referral.case, transition="record_decision",
-                            outcome=CASE_OUTCOME[outcome], reason=reasoning, at=at)
-        referral.save(update_fields=["status"])
-        _record(decision, actor=actor, at=at)
+    preview = AgendaItem.objects.select_related(
+        "session__commission__office", "referral__case").get(pk=item.pk)
+    _sign_checks(actor, preview, at or timezone.now())
+    draft = _letter_draft(preview.referral.case, outcome=outcome, reasoning=reasoning,
+                          at=at, corrects=False)
+    audits: list[dict] = []
+    try:
+        with transaction.atomic(durable=True):
+            item = AgendaItem.objects.select_for_update(
+                of=("self", "session", "session__commission", "referral", "referral__case"),
+            ).select_related("session__commission__office", "referral__case").get(pk=item.pk)
+            at = at or timezone.now()  # after the lock: times follow the order of the moves
+            tally = _sign_checks(actor, item, at)
+            decision = Decision.objects.create(item=item, outcome=outcome,
+                                               reasoning=reasoning, tally=tally,
+                                               signed_by=actor, signed_at=at)
+            referral = item.referral
+            if outcome == DecisionOutcome.REQUEST_INFORMATION:
+                referral.status = ReferralStatus.RETURNED
+                case_transition_inner(actor=actor, case=referral.case,
+                                      transition="return_from_commission", reason=reasoning,
+                                      at=at, audits=audits)
+            else:
+                referral.status = ReferralStatus.DECIDED
+                case_transition_inner(actor=actor, case=referral.case,
+                                      transition="record_decision",
+                                      outcome=CASE_OUTCOME[outcome], reason=reasoning,
+                                      at=at, audits=audits)
+            referral.save(update_fields=["status"])
+            _record(decision, actor=actor, at=at, draft=draft, audits=audits)
+            audit_record_many(audits)  # last: the chain stays locked until the commit
+    except BaseException:
+        letter_discard(draft)
+        raise
     return decision
 
 
 def decision_correct(*, actor, decision: Decision, outcome: str, reasoning: str,
                      at: dt.datetime | None = None) -> Decision:
-    """A correction: a new signed decision linked to the one it corrects, which stays."""
+    """A correction: a new signed decision linked to the one it corrects, which stays.
+    Its letter is rendered before the transaction, as in ``decision_sign``. An outermost
+    action (durable)."""
     if outcome not in DecisionOutcome.values or outcome == DecisionOutcome.REQUEST_INFORMATION:
         raise ApplicationError("unknown_outcome", _("Choose the outcome."))
     reasoning = _text(reasoning, "missing_reasoning", _("Write the reasoning of the decision."))
-    with transaction.atomic():
-        original = Decision.objects.select_for_update().select_related(
-            "item__session__commission", "item__referral__case").get(pk=decision.pk)
-        at = at or timezone.now()  # after the lock: times follow the order of the moves
-        _chair(actor, original.item.session.commission)
-        if Decision.objects.filter(corrects=original).exists():
-            raise ApplicationError("already_corrected",
-                                   _("This decision was already corrected; correct the "
-                                     "latest one."))
-        correction = Decision.objects.create(
-            item=original.item, outcome=outcome, reasoning=reasoning, tally=original.tally,
-            signed_by=actor, signed_at=at, corrects=original)
-        _record(correction, actor=actor, at=at)
+    preview = Decision.objects.select_related(
+        "item__session__commission", "item__referral__case").get(pk=decision.pk)
+    _correct_checks(actor, preview)
+    draft = _letter_draft(preview.item.referral.case, outcome=outcome, reasoning=reasoning,
+                          at=at, corrects=True)
+    audits: list[dict] = []
+    try:
+        with transaction.atomic(durable=True):
+            original = Decision.objects.select_for_update().select_related(
+                "item__session__commission", "item__referral__case").get(pk=decision.pk)
+            at = at or timezone.now()  # after the lock: times follow the order of the moves
+            _correct_checks(actor, original)
+            correction = Decision.objects.create(
+                item=original.item, outcome=outcome, reasoning=reasoning,
+                tally=original.tally, signed_by=actor, signed_at=at, corrects=original)
+            _record(correction, actor=actor, at=at, draft=draft, audits=audits)
+            audit_record_many(audits)  # last: the chain stays locked until the commit
+    except BaseException:
+        letter_discard(draft)
+        raise
     return correction
 
 
-def _record(decision: Decision, *, actor, at: dt.datetime) -> None:
+def _correct_checks(actor, original: Decision) -> None:
+    _chair(actor, original.item.session.commission)
+    if Decision.objects.filter(corrects=original).exists():
+        raise ApplicationError("already_corrected",
+                               _("This decision was already corrected; correct the "
+                                 "latest one."))
+
+
+def _letter_given(*, outcome: str, reasoning: str, signed_at: dt.datetime,
+                  corrects: bool) -> dict:
+    """The decision letter's own facts. The day it was signed, not the moment: the
+    letter prints the day, and a draft rendered a moment before the signature stays
+    valid."""
+    return {"outcome": CASE_OUTCOME.get(outcome, outcome), "reasoning": reasoning,
+            "signed_on": day_of(signed_at), "corrects": corrects}
+
+
+def _letter_draft(case: Case, *, outcome: str, reasoning: str, at: dt.datetime | None,
+                  corrects: bool):
+    """The decision letter, rendered and stored before the transaction, from the case as
+    it is now and the decision as it will be signed. Some of what the letter shows
+    changes in the transaction (the move the decision makes, the moment of signing):
+    ``letters.services.letter_file_inner`` builds the letter's context again from the
+    locked rows and renders again, under the case's lock but not the audit chain's, if it
+    differs. The chain's lock is taken last, so it is never held during a render."""
+    return letter_render(actor=None, system=True, case=case, kind="decision",
+                         context=_letter_given(outcome=outcome, reasoning=reasoning,
+                                               signed_at=at or timezone.now(),
+                                               corrects=corrects))
+
+
+def _record(decision: Decision, *, actor, at: dt.datetime, draft, audits: list[dict]) -> None:
     case = decision.item.referral.case
-    audit_record(action="decision.signed", actor=actor, object_type="decision",
-                 object_id=decision.pk, data={"case": case.pk, "outcome": decision.outcome,
-                                              "previous": decision.corrects_id})
+    audits.append(dict(action="decision.signed", actor=actor, object_type="decision",
+                       object_id=decision.pk,
+                       data={"case": case.pk, "outcome": decision.outcome,
+                             "previous": decision.corrects_id}))
     events.commission_decision(case, at=at, actor=actor, decision_id=decision.pk,
                                outcome=decision.outcome,
                                corrects=decision.corrects_id)
-    _decision_letter(decision, case)
-
-
-def _decision_letter(decision: Decision, case: Case) -> None:
-    from casedesk.letters.services import letter_generate
-
-    letter_generate(actor=None, system=True, case=case, kind="decision", context={
-        "outcome": CASE_OUTCOME.get(decision.outcome, decision.outcome),
-        "reasoning": decision.reasoning,
-        "signed_on": decision.signed_at, "corrects": decision.corrects_id is not None,
-    })
-
-
+    given = _letter_given(outcome=decision.outcome, reasoning=decision.reasoning,
+                          signed_at=decision.signed_at,
+                          corrects=decision.corrects_id is not None)
+    # Dated and filed when it is written, as a letter written after the signature is.
+    letter_file_inner(actor=None, draft=draft, audits=audits,
+                      spec=replace(draft.spec, given=given,
+                                   letter_date=day_of(timezone.now())))

@@ -552,7 +552,7 @@ def _register(user, office, form, target):
         received_at=data["received_at"], sender=form.sender(),
     )
     if data.get("document"):
-        documents.document_add(actor=user, case=appeal.case, upload=data["document"],
+        documents.document_add_inner(actor=user, case=appeal.case, upload=data["document"],
                                doc_type=data.get("document_type") or DocumentType.OTHER,
                                appeal=appeal)
     return appeal

@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 
 from casedesk.accounts.roles import Role
 from casedesk.cases.models import Case
-from casedesk.cases.services import case_transition, deadline_extend
+from casedesk.cases.services import case_transition, case_transition_inner, deadline_extend
 from casedesk.core.errors import ApplicationError
 from casedesk.intake.services import PersonData
 from casedesk.review.models import Commission, CommissionMember
@@ -561,7 +561,9 @@ def test_a_rolled_back_move_queues_nothing(register, staff, django_capture_on_co
     case = register()
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), \
             transaction.atomic():
-        case_transition(actor=staff[Role.CASEWORKER], case=case, transition="start_review")
+        # The inner variant: the durable case_transition cannot run inside this block.
+        case_transition_inner(actor=staff[Role.CASEWORKER], case=case,
+                              transition="start_review")
         raise RuntimeError("after the move")
     assert not DBTaskResult.objects.filter(
         task_path="casedesk.stats.tasks.refresh_figures").exists()
