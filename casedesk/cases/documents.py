@@ -261,9 +261,10 @@ def _clean_name(name: str | None) -> str:
 FILE_AAD = "cases.document.file"
 
 
-def file_store(document: Document, data: bytes) -> None:
-    """Encrypt ``data`` and write it as the file of ``document`` (not yet saved)."""
-    sealed = crypto.seal_bytes(document.data_key_id(), data, FILE_AAD)
+def file_store(document: Document, data: bytes, *, key_id: str = "") -> None:
+    """Encrypt ``data`` and write it as the file of ``document`` (not yet saved), with
+    the data key ``key_id`` (by default its case's service member's)."""
+    sealed = crypto.seal_bytes(key_id or document.data_key_id(), data, FILE_AAD)
     document.file.save("document", ContentFile(sealed), save=False)
 
 
@@ -351,6 +352,39 @@ def document_add(
                 logger.exception("could not delete the file of a failed upload")
         raise
     return document
+
+
+def upload_prepare(*, upload: UploadedFile, doc_type: str, case_id: int, key_id: str,
+                   uploaded_by=None, public: bool = False) -> Document:
+    """The slow part of adding an upload, done before any lock is taken: check it
+    (``_inspect``, ``_check_content``), hash it, encrypt it with the data key ``key_id``
+    (the service member's of the case ``case_id``, which may not be saved yet) and store
+    the file. Returns the document row unsaved, for its case's transaction to save
+    (``intake.services.appeals_open``); whoever prepared it deletes the file again
+    (``files_discard``) if that transaction fails."""
+    if doc_type not in DocumentType.values:
+        raise ApplicationError("unknown_doc_type", _("Choose a document type from the list."))
+    content_type, size, sha256 = _inspect(upload)
+    document = Document(case_id=case_id, doc_type=doc_type,
+                        original_name=_clean_name(upload.name), content_type=content_type,
+                        size=size, sha256=sha256, uploaded_by=uploaded_by,
+                        public=bool(public))
+    upload.seek(0)
+    data = upload.read()
+    _check_content(content_type, data)
+    file_store(document, data, key_id=key_id)
+    return document
+
+
+def files_discard(prepared: list[Document]) -> None:
+    """Delete the files of documents ``upload_prepare`` stored whose rows were not
+    written (their transaction failed)."""
+    for document in prepared:
+        if document.file.name:
+            try:
+                document.file.storage.delete(document.file.name)
+            except Exception:
+                logger.exception("could not delete the file of a failed upload")
 
 
 # Headers of every response that hands out a document's file (staff and applicants): the
