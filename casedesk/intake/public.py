@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -264,15 +264,13 @@ def submissions_write(submissions: list[Submission],
         try:
             _batch_write([submissions[i] for i in chosen], openings, office, results, chosen,
                          [attachments[i] for i in chosen])
-        except IntegrityError as exc:
-            # The same key arrived twice at once; the other request stored it first.
-            for index in chosen:
-                _forget(submissions[index])
-                results[index] = _replay_or(submissions[index], exc) if alone else None
         except Exception as exc:  # noqa: BLE001 - every submission is retried alone below
             for index in chosen:
                 _forget(submissions[index])
-                results[index] = exc if alone else None
+                # Alone: the same key may have arrived twice at once, and the other
+                # request stored it first (a unique key refused, whether raised through
+                # Django or by a COPY straight from psycopg): its receipt, else the error.
+                results[index] = _replay_or(submissions[index], exc) if alone else None
     for index, submission in enumerate(submissions):
         if results[index] is None:
             try:

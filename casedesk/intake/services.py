@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -441,10 +441,11 @@ def appeal_register(
         else:
             _appeal_attach(appeal, actor=actor, office=office, case=attach_to,
                            relation=relation, attachments=attachments)
-    except IntegrityError:
+    except Exception:
         documents.files_discard(prepared)
-        # Two requests with one idempotency key raced: the other one stored the appeal.
-        if idempotency_key:
+        # Two requests with one idempotency key raced: the other one stored the appeal
+        # (the unique key refused, raised through Django or by a COPY from psycopg).
+        if idempotency_key and not transaction.get_connection().needs_rollback:
             existing = Appeal.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing
