@@ -552,7 +552,8 @@ def applicant_reply(*, case_id: int, text: str, attachments: list[tuple] = (),
                                _("At most %(max)s files can be attached."), max=MAX_ATTACHMENTS)
     at = at or timezone.now()
     actor = permissions.ApplicantActor(case_id=case_id)
-    with transaction.atomic():
+    # The outermost action (the portal's and the API's reply): nothing may nest it.
+    with transaction.atomic(durable=True):
         case = Case.objects.select_for_update().get(pk=case_id)
         if case.state not in OPEN_STATES:
             raise ApplicationError("case_not_open",
