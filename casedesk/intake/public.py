@@ -274,7 +274,8 @@ def submissions_write(submissions: list[Submission],
     for index, submission in enumerate(submissions):
         if results[index] is None:
             try:
-                results[index] = submission_write(submission)
+                results[index] = submission_write(submission,
+                                                  attachments=attachments[index])
             except Exception as exc:  # noqa: BLE001 - given to that submission's sender
                 results[index] = exc
     return results
