@@ -41,6 +41,18 @@ def _site_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _registrar_stopped():
+    """Batching is on in the suite (the production write path). A test whose appeals
+    went through the registrar's thread (live server, transactional tests) leaves it
+    stopped, its connections closed: the next test's database, or the end of the session
+    dropping it, must not find them open."""
+    yield
+    from casedesk.intake import batching
+
+    batching.registrar_stop()
+
+
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 

@@ -261,9 +261,10 @@ def _clean_name(name: str | None) -> str:
 FILE_AAD = "cases.document.file"
 
 
-def file_store(document: Document, data: bytes) -> None:
-    """Encrypt ``data`` and write it as the file of ``document`` (not yet saved)."""
-    sealed = crypto.seal_bytes(document.data_key_id(), data, FILE_AAD)
+def file_store(document: Document, data: bytes, *, key_id: str = "") -> None:
+    """Encrypt ``data`` and write it as the file of ``document`` (not yet saved), with
+    the data key ``key_id`` (by default its case's service member's)."""
+    sealed = crypto.seal_bytes(key_id or document.data_key_id(), data, FILE_AAD)
     document.file.save("document", ContentFile(sealed), save=False)
 
 
@@ -299,41 +300,22 @@ def document_prepare(
     not saved; ``document_file_inner`` files it (and checks the actor again, under the
     case's lock), ``document_discard`` deletes its file if it is not filed after all."""
     permissions.require(actor, case, ADDING_ROLES)
-    if doc_type not in DocumentType.values:
-        raise ApplicationError(
-            "unknown_doc_type", _("Choose a document type from the list.")
-        )
     if appeal is not None and appeal.case_id != case.pk:
         raise ApplicationError(
             "appeal_not_in_case", _("The appeal belongs to another case.")
         )
-    content_type, size, sha256 = _inspect(upload)
-    document = Document(
-        case=case,
-        appeal=appeal,
-        doc_type=doc_type,
-        original_name=_clean_name(upload.name),
-        content_type=content_type,
-        size=size,
-        sha256=sha256,
+    document = upload_prepare(
+        upload=upload, doc_type=doc_type, case_id=case.pk, key_id=case.data_key_id(),
         uploaded_by=None if isinstance(actor, permissions.ApplicantActor) else actor,
-        public=bool(public),
-    )
-    upload.seek(0)
-    data = upload.read()
-    _check_content(content_type, data)
-    file_store(document, data)
+        public=public)
+    document.case, document.appeal = case, appeal
     return document
 
 
 def document_discard(document: Document | None) -> None:
     """Delete the stored file of a document that was not filed (its transaction failed)."""
-    if document is None or not document.file.name:
-        return
-    try:
-        document.file.storage.delete(document.file.name)
-    except Exception:
-        logger.exception("could not delete the file of a failed upload")
+    if document is not None:
+        files_discard([document])
 
 
 def document_file_inner(*, actor, document: Document, at: dt.datetime | None = None,
@@ -414,6 +396,37 @@ def document_add_inner(
     except BaseException:
         document_discard(document)
         raise
+def upload_prepare(*, upload: UploadedFile, doc_type: str, case_id: int, key_id: str,
+                   uploaded_by=None, public: bool = False) -> Document:
+    """The slow part of adding an upload, done before any lock is taken: check it
+    (``_inspect``, ``_check_content``), hash it, encrypt it with the data key ``key_id``
+    (the service member's of the case ``case_id``, which may not be saved yet) and store
+    the file. Returns the document row unsaved, for its case's transaction to save
+    (``intake.services.appeals_open``); whoever prepared it deletes the file again
+    (``files_discard``) if that transaction fails."""
+    if doc_type not in DocumentType.values:
+        raise ApplicationError("unknown_doc_type", _("Choose a document type from the list."))
+    content_type, size, sha256 = _inspect(upload)
+    document = Document(case_id=case_id, doc_type=doc_type,
+                        original_name=_clean_name(upload.name), content_type=content_type,
+                        size=size, sha256=sha256, uploaded_by=uploaded_by,
+                        public=bool(public))
+    upload.seek(0)
+    data = upload.read()
+    _check_content(content_type, data)
+    file_store(document, data, key_id=key_id)
+    return document
+
+
+def files_discard(prepared: list[Document]) -> None:
+    """Delete the files of documents ``upload_prepare`` stored whose rows were not
+    written (their transaction failed)."""
+    for document in prepared:
+        if document.file.name:
+            try:
+                document.file.storage.delete(document.file.name)
+            except Exception:
+                logger.exception("could not delete the file of a failed upload")
 
 
 # Headers of every response that hands out a document's file (staff and applicants): the

@@ -251,3 +251,14 @@ def access_code_issued(case: Case, *, at: dt.datetime, actor, replaced: bool,
     ``reason_code`` is a ``permissions.CodeReissueReason`` code, never text."""
     return _write(case, EventKind.ACCESS_CODE_ISSUED, at=at, actor=actor, public=replaced,
                   replaced=replaced, reason_code=reason_code)
+
+
+# --- builders of unsaved events, written together by their caller (``core.bulk``) ---------
+
+
+def case_opened_event(case: Case, *, at: dt.datetime, actor, channel: str) -> CaseEvent:
+    """The ``case_opened`` event of a case being opened, unsaved: ``cases.services``'
+    ``case_prepare`` builds it and ``cases_open_many`` writes it with the case's other
+    rows."""
+    return _event(case, EventKind.CASE_OPENED, at=at, actor=actor, public=True,
+                  channel=channel)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -19,7 +19,17 @@ from casedesk.core.states import CaseState
 from casedesk.deadlines.rules import ExtensionRefused, check_extension, status
 
 from . import deadline_sync, events, incoming, permissions
-from .models import Case, CaseNote, CaseNumberCounter, Deadline, DeadlineFlag, ForwardBody
+from .models import (
+    Appeal,
+    Case,
+    CaseApplicant,
+    CaseEvent,
+    CaseNote,
+    CaseNumberCounter,
+    Deadline,
+    DeadlineFlag,
+    ForwardBody,
+)
 from .workflow import (
     ANSWER,
     FORWARDED_TO,
@@ -82,28 +92,30 @@ def case_open(
     violation_known_on: dt.date | None = None,
     access_code_hash: str = "",
 ) -> Case:
-    """A new case in state ``received`` with its registration deadline. Called by intake
-    inside its own transaction.
-
-    The case number is reserved as late as possible: its counter stays locked until the
-    caller commits, so everything that can be worked out beforehand (the deadlines, the
-    next due date) is."""
+    """A new case in state ``received`` with its registration deadline, without an appeal
+    (scripts and tests; intake opens its cases with their appeals through
+    ``case_prepare`` and ``cases_open_many``). Runs in the caller's transaction."""
     opening = case_prepare(
         office=office, service_member=service_member, category=category,
         subcategory=subcategory, received_at=received_at,
-        violation_known_on=violation_known_on, access_code_hash=access_code_hash)
-    return cases_open_many(actor=actor, office=office, openings=[opening],
-                           channel=channel)[0]
+        violation_known_on=violation_known_on, access_code_hash=access_code_hash,
+        channel=channel, actor=actor)
+    return cases_open_many(office=office, openings=[opening])[0]
 
 
 @dataclass
 class CaseOpening:
-    """A case checked and worked out but not saved yet (``case_prepare``), with its
-    opening deadlines and the rulebook they came from."""
+    """A case checked and worked out but not saved yet (``case_prepare``): every row a
+    new case needs, all unsaved: the case, its opening deadlines and the rulebook they came
+    from, its opening event (``events``), and, when it opens with an appeal, the appeal
+    and the applicant's link to the case."""
 
     case: Case
     deadlines: list[Deadline]
     book: rulebook.Rulebook
+    events: list[CaseEvent] = field(default_factory=list)
+    appeal: Appeal | None = None
+    applicants: list[CaseApplicant] = field(default_factory=list)
 
 
 def case_prepare(
@@ -115,9 +127,16 @@ def case_prepare(
     received_at: dt.datetime,
     violation_known_on: dt.date | None = None,
     access_code_hash: str = "",
+    channel: str = "",
+    actor=None,
+    appeal: Appeal | None = None,
+    relation: str = "",
 ) -> CaseOpening:
-    """Check a new case and work out everything about it but its number: no query, no
-    write (``cases_open_many`` saves it)."""
+    """Check a new case and work out every row of it but its number: no query, no write
+    (``cases_open_many`` saves them). ``channel`` and ``actor``: of the opening event
+    (``cases_open_many`` builds it when no channel is given here). ``appeal``: the unsaved
+    appeal that opens the case (its submitter unsaved too, or saved); with it comes the
+    submitter's link to the case with ``relation``."""
     book = rulebook.current(local_date(received_at))
     _check_classification(book, category, subcategory)
     if office.procedure not in book.procedures:
@@ -141,7 +160,16 @@ def case_prepare(
     )
     deadlines = case_opening_deadlines(case)
     deadline_sync.refresh_case(case, deadlines, book=book, today=local_date(received_at))
-    return CaseOpening(case, deadlines, book)
+    opening = CaseOpening(case, deadlines, book)
+    if channel:
+        opening.events = [events.case_opened_event(case, at=received_at, actor=actor,
+                                                   channel=channel)]
+    if appeal is not None:
+        appeal.case = case
+        opening.appeal = appeal
+        opening.applicants = [CaseApplicant(case=case, person=appeal.submitter,
+                                            relation=relation)]
+    return opening
 
 
 def _check_classification(book: rulebook.Rulebook, category: str, subcategory: str) -> None:
@@ -153,56 +181,65 @@ def _check_classification(book: rulebook.Rulebook, category: str, subcategory: s
         raise ApplicationError("unknown_subcategory", _("Choose a sub-category from the list."))
 
 
-def cases_open_many(*, actor, office: Office, openings: list[CaseOpening], channel: str,
-                    before_numbers=None) -> list[Case]:
-    """Save prepared cases of one office (``case_prepare``; their service members saved)
-    with consecutive numbers, their opening events and deadlines, in a few statements
-    whatever their count. Runs in the caller's transaction, which holds the office's
-    number counter from the reservation until it commits.
+def cases_open_many(*, actor=None, office: Office, openings: list[CaseOpening],
+                    channel: str | None = None, before_numbers=None) -> list[Case]:
+    """The one writer of new cases: save prepared cases of one office (``case_prepare``;
+    their service members and submitters saved, or given ids by ``bulk.ids_reserve``) with
+    consecutive numbers and every row ``case_prepare`` made (events, deadlines, applicant
+    links, the appeals), in a few statements whatever their count: one case and a thousand
+    differ only in batch size. Runs in the caller's transaction, which holds the office's
+    number counter from the reservation until it commits. ``actor`` and ``channel``: of
+    the opening events ``case_prepare`` was not given a channel for.
 
-    ``before_numbers(cases)`` writes the caller's rows that refer to the cases. For several
-    cases on PostgreSQL the case ids are drawn from their sequence first, so that those
-    rows, the events and the deadlines are inserted before the counter is locked (foreign
-    keys are checked at commit): the lock then covers only the case rows themselves."""
+    ``before_numbers(cases)`` writes the caller's rows that refer to the cases or their
+    appeals. On PostgreSQL the case and appeal ids are drawn from their sequences first,
+    so that those rows, the events, the deadlines and the links are inserted before the
+    counter is locked (foreign keys are checked at commit): the lock then covers only the
+    cases themselves and the appeals (the search trigger on appeals reads the case)."""
     for opening in openings:
         if opening.case.office_id != office.pk:
             raise ValueError("cases_open_many: every case must belong to the office")
+        if not opening.events:
+            opening.events = [events.case_opened_event(
+                opening.case, at=opening.case.received_at, actor=actor,
+                channel=channel or "")]
     cases = [opening.case for opening in openings]
-    early = len(cases) > 1 and connection.vendor == "postgresql"
-    if early:
-        bulk.ids_reserve([(Case, [case for case in cases if case.pk is None])])
-        _opening_rows(actor, openings, channel, before_numbers)
-    by_year: dict[int, list[Case]] = {}
-    for case in cases:
-        by_year.setdefault(case.year, []).append(case)
-    for year, of_year in sorted(by_year.items()):
-        first = case_numbers_reserve(office=office, year=year, count=len(of_year))
-        for offset, case in enumerate(of_year):
-            case.sequence = first + offset
-            case.number = format_case_number(office.code, year, case.sequence)
-    if len(cases) == 1:
-        cases[0].save(force_insert=True)
-    else:
+    appeals = [opening.appeal for opening in openings if opening.appeal is not None]
+    early = connection.vendor == "postgresql"
+    # The caller's transaction (none of its own: no savepoint); one when called outside
+    # any (a script), for the foreign keys checked at the commit.
+    with transaction.atomic(savepoint=False):
+        if early:
+            bulk.ids_reserve([(Case, [case for case in cases if case.pk is None]),
+                              (Appeal, [appeal for appeal in appeals if appeal.pk is None])])
+            _opening_rows(openings, before_numbers)
+        by_year: dict[int, list[Case]] = {}
+        for case in cases:
+            by_year.setdefault(case.year, []).append(case)
+        for year, of_year in sorted(by_year.items()):
+            first = case_numbers_reserve(office=office, year=year, count=len(of_year))
+            for offset, case in enumerate(of_year):
+                case.sequence = first + offset
+                case.number = format_case_number(office.code, year, case.sequence)
         bulk.create(cases)
-    if not early:
-        _opening_rows(actor, openings, channel, before_numbers)
-    for opening in openings:
-        _check_filing_limit(opening.case, opening.book, opening.case.received_at)
+        if not early:
+            _opening_rows(openings, before_numbers)
+        bulk.create(appeals)  # after the cases: the search trigger on appeals reads them
+        for opening in openings:
+            _check_filing_limit(opening.case, opening.book, opening.case.received_at)
     return cases
 
 
-def _opening_rows(actor, openings: list[CaseOpening], channel: str, before_numbers) -> None:
-    cases = [opening.case for opening in openings]
-    events.case_opened_many(cases, at=[case.received_at for case in cases], actor=actor,
-                            channel=channel)
-    deadlines = []
+def _opening_rows(openings: list[CaseOpening], before_numbers) -> None:
+    rows: dict[type, list] = {CaseEvent: [], Deadline: [], CaseApplicant: []}
     for opening in openings:
-        for deadline in opening.deadlines:
-            deadline.case = opening.case
-            deadlines.append(deadline)
-    bulk.create(deadlines, ids=False)  # not read again: the case has them
+        for row in (*opening.events, *opening.deadlines, *opening.applicants):
+            row.case = opening.case  # its id, drawn or saved by now
+            rows[type(row)].append(row)
+    for model_rows in rows.values():
+        bulk.create(model_rows, ids=False)  # not read again: the case has them
     if before_numbers is not None:
-        before_numbers(cases)
+        before_numbers([opening.case for opening in openings])
 
 
 def case_opening_deadlines(case: Case) -> list[Deadline]:

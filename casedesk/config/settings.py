@@ -404,9 +404,11 @@ CASEDESK_PUBLIC_URL = os.environ.get("CASEDESK_PUBLIC_URL", "http://127.0.0.1:80
 CASEDESK_TRUSTED_PROXIES = env_list("CASEDESK_TRUSTED_PROXIES")
 # Public appeals arriving together are written together (casedesk.intake.batching): one
 # transaction, one case-number reservation and one audit-chain lock for up to this many.
-# 0 writes each appeal in its own request's transaction. Off in tests, where each test's
-# data lives in a transaction no other thread sees; the batching tests turn it on.
-CASEDESK_INTAKE_BATCH = int(os.environ.get("CASEDESK_INTAKE_BATCH", "0" if TESTING else "64"))
+# 0 writes each appeal in its own request's transaction (a batch of one, by the same
+# writer). On in tests too, so that the suite runs the production write path: a test's
+# appeal, submitted inside the test's transaction, is written in its own thread (see
+# ``batching.submit``); live-server tests go through the registrar's thread.
+CASEDESK_INTAKE_BATCH = int(os.environ.get("CASEDESK_INTAKE_BATCH", "64"))
 
 # The audit log (casedesk.audit; docs/security.md "Round two: audit", docs/deployment.md).
 # The key of the audit chain's HMAC (at least 32 characters); unset, one is derived from

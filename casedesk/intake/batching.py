@@ -20,7 +20,11 @@ alone.
 
 The web server must run requests in threads (gunicorn ``--worker-class gthread``, or
 runserver) for batches to form; under one thread per process every batch holds one appeal.
-CASEDESK_INTAKE_BATCH=0 writes every appeal in its request's own transaction.
+CASEDESK_INTAKE_BATCH=0 writes every appeal in its request's own transaction, as a batch
+of one through the same writer (``public.submissions_write``).
+
+This module imports nothing of ``intake``: ``public`` hands it its writer
+(``writer_set``), and an import-linter contract forbids the import back.
 """
 
 from __future__ import annotations
@@ -144,23 +148,50 @@ class Registrar:
 
 _registrar: Registrar | None = None
 _registrar_lock = threading.Lock()
+# The writer of the items (``public.submissions_write``), given by ``writer_set``: this
+# module imports nothing of intake, so that no import runs back up (import-linter).
+_write_many = None
+
+
+def writer_set(write_many) -> None:
+    """Name the function that writes a batch: ``write_many(items)`` returns one result
+    or exception per item, in order (``public`` gives ``submissions_write`` at import)."""
+    global _write_many, _registrar
+    with _registrar_lock:
+        _write_many, _registrar = write_many, None
 
 
 def registrar() -> Registrar:
     global _registrar
     with _registrar_lock:
+        if _write_many is None:
+            raise RuntimeError("intake.batching: no writer (import casedesk.intake.public)")
         if _registrar is None or _registrar.size != settings.CASEDESK_INTAKE_BATCH:
-            from .public import submissions_write
-
-            _registrar = Registrar(submissions_write, size=settings.CASEDESK_INTAKE_BATCH)
+            _registrar = Registrar(_write_many, size=settings.CASEDESK_INTAKE_BATCH)
         return _registrar
+
+
+def registrar_stop() -> None:
+    """Stop this process's registrar, if one runs (its connections closed): at the end
+    of a test session, before the test database is dropped."""
+    with _registrar_lock:
+        running = _registrar
+    if running is not None:
+        running.stop()
 
 
 def submit(submission):
     """Write ``submission`` (``public.Submission``) and return its receipt: through the
-    registrar when CASEDESK_INTAKE_BATCH > 0, else in this thread."""
-    if settings.CASEDESK_INTAKE_BATCH <= 0:
-        from .public import submission_write
-
-        return submission_write(submission)
+    registrar when CASEDESK_INTAKE_BATCH > 0, else in this thread, as a batch of one, by
+    the same writer. A caller inside a transaction (a script, a test) is written in this
+    thread too: the registrar's connection could not see that transaction's rows, and its
+    rollback must take the appeal with it (the writer's durable transaction refuses to
+    nest in a caller's own: only a test's transaction is allowed around it)."""
+    if settings.CASEDESK_INTAKE_BATCH <= 0 or connections["default"].in_atomic_block:
+        if _write_many is None:
+            raise RuntimeError("intake.batching: no writer (import casedesk.intake.public)")
+        outcome = _write_many([submission])[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
     return registrar().submit(submission)

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -25,11 +25,7 @@ from casedesk.cases.access import access_code_issue  # noqa: F401  (re-export un
 from casedesk.cases.deadline_sync import calendar_of
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import Appeal, Case, CaseEvent, Channel, DocumentType
-from casedesk.cases.services import (
-    case_opening_deadlines,
-    case_prepare,
-    case_transition_inner,
-)
+from casedesk.cases.services import case_prepare, case_transition_inner
 from casedesk.cases.workflow import Outcome
 from casedesk.core import bulk, hooks, secrets
 from casedesk.core.errors import ApplicationError
@@ -38,14 +34,17 @@ from casedesk.core.states import OPEN_STATES, CaseState
 from casedesk.deadlines.rules import due_date
 from casedesk.letters.selectors import answers_signed, documents_for_applicant
 
-from . import routing
+from . import batching, routing
 from .models import PublicSubmission
 from .services import (
     AppealDraft,
     PersonData,
     appeal_check,
+    appeal_new,
     appeal_register,
+    appeals_prepare,
     public_appeals_register,
+    uploads_prepare,
 )
 
 MAX_ATTACHMENTS = 5
@@ -207,65 +206,29 @@ def appeal_submit(
         ip=current_ip.get(), office=routed)
     if attachments or office is not None:
         return submission_write(submission, attachments=attachments)
-    from . import batching
-
     return batching.submit(submission)
 
 
 def submission_write(submission: Submission, *, attachments=()) -> Receipt:
-    """Write one submission in its own transaction (the path of appeals with files, and
-    of every appeal when batching is off)."""
-    token = current_ip.set(submission.ip)  # also when written by the registrar's thread
-    try:
-        return _submission_write(submission, attachments=attachments)
-    finally:
-        current_ip.reset(token)
+    """Write one submission in its own transaction: a batch of one (the path of appeals
+    with files, and of every appeal when batching is off). Raises what its sender gets."""
+    result = submissions_write([submission], attachments=[list(attachments)])[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
 
 
-def _submission_write(submission: Submission, *, attachments) -> Receipt:
-    existing = _replay(submission.key_hash, submission.fingerprint)
-    if existing:
-        return existing
-    draft, code = submission.draft, submission.access_code
-    sealed = secrets.seal(code)
-    try:
-        with transaction.atomic():
-            appeal = appeal_register(
-                actor=None, office=submission.office, channel=draft.channel,
-                text=draft.text, applicant=None, relation=draft.relation, draft=draft,
-                category=submission.category, language=submission.language,
-                received_at=submission.received_at,
-                access_code_hash=secrets.access_code_hash(code),
-            )
-            case = appeal.case
-            for upload, doc_type in attachments:
-                documents.document_add_inner(actor=permissions.ApplicantActor(case_id=case.pk),
-                                       case=case, upload=upload,
-                                       doc_type=doc_type or DocumentType.OTHER, appeal=appeal,
-                                       public=True)
-            # Worked out, not read back: the counter and the audit chain are locked here.
-            due = answer_due(case, open_deadlines=case_opening_deadlines(case))
-            PublicSubmission.objects.create(key_hash=submission.key_hash,
-                                            fingerprint=submission.fingerprint,
-                                            appeal=appeal, sealed_access_code=sealed,
-                                            answer_due=due)
-            hooks.emit("appeal_acknowledged", case_id=case.pk, sealed_code=sealed)
-    except IntegrityError:
-        # The same key arrived twice at once; the other request stored it first.
-        existing = _replay(submission.key_hash, submission.fingerprint)
-        if existing:
-            return existing
-        raise
-    return Receipt(case.number, code, due, submission.office.pk)
-
-
-def submissions_write(submissions: list[Submission]) -> list[Receipt | Exception]:
-    """Write many submissions at once: per office, one transaction, one reservation of
-    case numbers, one lock of the audit chain (``public_appeals_register``). Returns, in
-    order, each one's receipt or the error to give its sender. A repeat of a stored key is
-    answered as ``appeal_submit`` answers it; if an office's part of the batch fails (a key
+def submissions_write(submissions: list[Submission],
+                      attachments: list[list] | None = None) -> list[Receipt | Exception]:
+    """The one writer of public appeals, whatever their number: per office, one
+    transaction, one reservation of case numbers, one lock of the audit chain
+    (``services.public_appeals_register``). ``attachments``: per submission, its (upload,
+    document type) pairs, stored before the transaction. Returns, in order, each one's
+    receipt or the error to give its sender. A repeat of a stored key is answered as
+    ``appeal_submit`` answers it; if an office's part of a batch of several fails (a key
     sent twice at the same moment by two processes, a database error), each of its
     submissions is written on its own, so that one bad submission fails alone."""
+    attachments = attachments or [[] for _submission in submissions]
     results: list[Receipt | Exception | None] = [None] * len(submissions)
     stored = {row.key_hash: row for row in PublicSubmission.objects.filter(
         key_hash__in=[s.key_hash for s in submissions])}
@@ -283,36 +246,59 @@ def submissions_write(submissions: list[Submission]) -> list[Receipt | Exception
                 continue  # a repeat inside the batch: answered after it, from the store
             seen.add(submission.key_hash)
             office = submission.office
+            draft = submission.draft
             opening = case_prepare(
-                office=office, service_member=submission.draft.subject,
-                category=submission.category, received_at=submission.received_at,
-                access_code_hash=secrets.access_code_hash(submission.access_code))
+                office=office, service_member=draft.subject, category=submission.category,
+                received_at=submission.received_at, channel=draft.channel,
+                access_code_hash=secrets.access_code_hash(submission.access_code),
+                appeal=appeal_new(draft, received_at=submission.received_at,
+                                  language=submission.language),
+                relation=draft.relation)
             _office, chosen, openings = by_office.setdefault(office.pk, (office, [], []))
             chosen.append(index)
             openings.append(opening)
         except ApplicationError as exc:
             results[index] = exc
+    alone = len(submissions) == 1  # its error is its sender's: nothing to retry
     for office, chosen, openings in by_office.values():
         try:
-            _batch_write([submissions[i] for i in chosen], openings, office, results, chosen)
-        except Exception:  # noqa: BLE001 - every submission is retried alone below
+            _batch_write([submissions[i] for i in chosen], openings, office, results, chosen,
+                         [attachments[i] for i in chosen])
+        except Exception as exc:  # noqa: BLE001 - every submission is retried alone below
             for index in chosen:
-                results[index] = None
-                for person in (submissions[index].draft.submitter,
-                               submissions[index].draft.subject):
-                    # Saved by the batch, then rolled back: to be saved afresh.
-                    person.pk, person.key_id, person._state.adding = None, "", True
+                _forget(submissions[index])
+                # Alone: the same key may have arrived twice at once, and the other
+                # request stored it first (a unique key refused, whether raised through
+                # Django or by a COPY straight from psycopg): its receipt, else the error.
+                results[index] = _replay_or(submissions[index], exc) if alone else None
     for index, submission in enumerate(submissions):
         if results[index] is None:
             try:
-                results[index] = submission_write(submission)
+                results[index] = submission_write(submission,
+                                                  attachments=attachments[index])
             except Exception as exc:  # noqa: BLE001 - given to that submission's sender
                 results[index] = exc
     return results
 
 
+def _forget(submission: Submission) -> None:
+    for person in (submission.draft.submitter, submission.draft.subject):
+        # Saved by a failed batch, then rolled back: to be saved afresh.
+        person.pk, person.key_id, person._state.adding = None, "", True
+
+
+def _replay_or(submission: Submission, error: Exception) -> Receipt | Exception:
+    """The receipt stored for ``submission``'s key by a request that raced it, else
+    ``error`` (its sender's)."""
+    try:
+        existing = _replay(submission.key_hash, submission.fingerprint)
+    except ApplicationError as exc:
+        return exc
+    return existing or error
+
+
 def _batch_write(submissions: list[Submission], openings, office: Office, results: list,
-                 positions: list[int]) -> None:
+                 positions: list[int], attachments: list[list]) -> None:
     sealed = [secrets.seal(s.access_code) for s in submissions]
     dues = [answer_due(o.case, open_deadlines=o.deadlines) for o in openings]
     by_case = {id(o.case): (s, seal, due) for o, s, seal, due in zip(
@@ -332,11 +318,28 @@ def _batch_write(submissions: list[Submission], openings, office: Office, result
             {"case_id": appeal.case.pk, "sealed_code": by_case[id(appeal.case)][1]}
             for appeal in appeals])
 
-    with transaction.atomic():
-        public_appeals_register(
-            office=office, drafts=[s.draft for s in submissions], openings=openings,
-            languages=[s.language for s in submissions], ips=[s.ip for s in submissions],
-            with_appeals=remember)
+    drafts = [s.draft for s in submissions]
+    # Before the transaction, without a lock: the data keys, the ids, and the files
+    # checked, hashed, encrypted and stored.
+    appeals_prepare(drafts, openings)
+    prepared: list[list] = []
+    token = current_ip.set(submissions[0].ip)  # also when written by the registrar
+    try:
+        for opening, draft, files in zip(openings, drafts, attachments, strict=True):
+            prepared.append(uploads_prepare(files, actor=None, case=opening.case,
+                                             key_id=draft.subject.key_id))
+        # The outermost action: nothing may nest it (an appeal answered is committed).
+        with transaction.atomic(durable=True):
+            public_appeals_register(
+                office=office, drafts=drafts, openings=openings,
+                ips=[s.ip for s in submissions], documents=prepared,
+                with_appeals=remember)
+    except BaseException:
+        for files in prepared:
+            documents.files_discard(files)
+        raise
+    finally:
+        current_ip.reset(token)
     for position, submission, opening, due in zip(positions, submissions, openings, dues,
                                                   strict=True):
         results[position] = Receipt(opening.case.number, submission.access_code, due,
@@ -518,7 +521,8 @@ def applicant_reply(*, case_id: int, text: str, attachments: list[tuple] = (),
                                _("At most %(max)s files can be attached."), max=MAX_ATTACHMENTS)
     at = at or timezone.now()
     actor = permissions.ApplicantActor(case_id=case_id)
-    with transaction.atomic():
+    # The outermost action (the portal's and the API's reply): nothing may nest it.
+    with transaction.atomic(durable=True):
         case = Case.objects.select_for_update().get(pk=case_id)
         if case.state not in OPEN_STATES:
             raise ApplicationError("case_not_open",
@@ -533,12 +537,8 @@ def applicant_reply(*, case_id: int, text: str, attachments: list[tuple] = (),
             relation=case.applicant_links.filter(person=first.submitter)
             .values_list("relation", flat=True).first() or "other",
             category=case.category, language=first.language, received_at=at,
-            attach_to=case,
+            attach_to=case, attachments=attachments,  # stored before the audit lock
         )
-        for upload, doc_type in attachments:
-            documents.document_add_inner(actor=actor, case=case, upload=upload,
-                                   doc_type=doc_type or DocumentType.OTHER, appeal=appeal,
-                                   public=True)
         if case.state == CaseState.AWAITING_INFORMATION:
             case_transition_inner(actor=actor, case=case, transition="information_provided",
                                   at=at)
@@ -639,3 +639,8 @@ def public_event_text(event: CaseEvent) -> str | None:
         return gettext("A document was added to the case.")
     # Another public kind: its name only, never its data.
     return _label(EventKind, kind)
+
+
+# The registrar (``batching``) writes with this module's writer; ``batching`` does not
+# import this module (import-linter contract "intake registrar").
+batching.writer_set(submissions_write)

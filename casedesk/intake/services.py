@@ -5,20 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.accounts.roles import Role
-from casedesk.audit.services import audit_record, audit_record_many
-from casedesk.cases import events, incoming, permissions
-from casedesk.cases.models import Appeal, Case, CaseApplicant, Channel, Relation
+from casedesk.audit.services import audit_record_many, current_ip
+from casedesk.cases import documents, events, incoming, permissions
+from casedesk.cases.models import (
+    Appeal,
+    Case,
+    CaseApplicant,
+    Channel,
+    Document,
+    DocumentType,
+    Relation,
+)
 from casedesk.cases.services import (
     MAX_TEXT,
     CaseOpening,
-    case_open,
+    case_prepare,
     case_transition_inner,
     cases_open_many,
 )
@@ -240,65 +248,116 @@ def appeal_check(*, channel: str, text: str, request: str, applicant: PersonData
     return AppealDraft(channel, relation, text, request, submitter, subject)
 
 
+def appeal_new(draft: AppealDraft, *, actor=None, received_at: dt.datetime,
+               language: str = "ru", sender: Sender | None = None,
+               idempotency_key: str | None = None) -> Appeal:
+    """The unsaved appeal of ``draft`` (``case_prepare`` takes it, with the new case)."""
+    return Appeal(
+        channel=draft.channel, received_at=received_at,
+        language=language if language in ("ru", "en") else "ru", text=draft.text,
+        request=draft.request, submitter=draft.submitter,
+        registered_by=None if draft.channel in PUBLIC_CHANNELS else actor,
+        idempotency_key=idempotency_key or None,
+        sender_body=sender.body if sender else "",
+        sender_number=sender.number if sender else "",
+        sender_date=sender.sent_on if sender else None,
+        guide_answers=draft.guide_answers, guide_version=draft.guide_version)
+
+
+def appeals_prepare(drafts: list[AppealDraft], openings: list[CaseOpening]) -> None:
+    """What can be done for new appeals before their transaction, without a lock: the
+    people's data keys (one write to the key store) and, on PostgreSQL, the ids of the
+    people, cases and appeals (one query), so that their files can be stored before the
+    transaction (``cases.documents.upload_prepare``: the file's path holds the case id,
+    its key is the service member's). Done once: a second call changes nothing."""
+    people = _people_of(drafts)
+    new_keys = [person for person in people if not person.key_id]
+    for person, key_id in zip(new_keys, crypto.keys_new(len(new_keys)), strict=True):
+        person.key_id = key_id
+    bulk.ids_reserve([
+        (Person, [person for person in people if person.pk is None]),
+        (Case, [o.case for o in openings if o.case.pk is None]),
+        (Appeal, [o.appeal for o in openings if o.appeal is not None and o.appeal.pk is None]),
+    ])
+
+
+def _people_of(drafts: list[AppealDraft]) -> list[Person]:
+    """The new (unsaved) people of ``drafts``, each once."""
+    people = {}
+    for draft in drafts:
+        for person in (draft.submitter, draft.subject):
+            if person._state.adding:
+                people[id(person)] = person
+    return list(people.values())
+
+
+def appeals_open(*, actor, office: Office, drafts: list[AppealDraft],
+                 openings: list[CaseOpening], ips: list[str] | None = None,
+                 documents: list[list] | None = None, with_appeals=None,
+                 audits: list[dict] | None = None) -> list[Appeal]:
+    """The one writer of appeals that open new cases of ``office``, from every live
+    channel (the public in batches or one at a time, the staff desk): ``openings`` from
+    ``case_prepare`` with each draft's subject and its appeal (``appeal_new``). In a fixed
+    number of statements whatever their count: the people, the cases with every row
+    ``case_prepare`` made (``cases_open_many``), the documents prepared before the
+    transaction (``documents``: per opening, from ``cases.documents.upload_prepare``),
+    ``with_appeals(appeals)`` (the caller's rows referring to the appeals, the staff's
+    immediate registration), and last the audit entries, under one lock of the chain held
+    to the commit, followed by ``audits`` (entries that ``with_appeals`` deferred, e.g.
+    through ``case_transition_inner``). Runs in the caller's transaction; call
+    ``appeals_prepare`` before it, outside (here it does what is left)."""
+    appeals_prepare(drafts, openings)
+    people = _people_of(drafts)
+    documents = documents or [[] for _opening in openings]
+    ips = ips or [current_ip.get()] * len(openings)
+    added: list[tuple[Document, str]] = []  # with the address of its appeal's sender
+
+    def before_numbers(cases):
+        # Before the number counter's lock: the files are stored already, and the rows'
+        # foreign keys are checked at the commit.
+        for opening, docs, ip in zip(openings, documents, ips, strict=True):
+            for document in docs:
+                document.case, document.appeal = opening.case, opening.appeal
+                added.append((document, ip))
+        at = timezone.now()
+        for document, _ip in added:  # a few at most, and a FileField: saved one by one
+            document.save(force_insert=True)
+            events.document_added(document.case, at=at,
+                                  actor=actor if actor is not None
+                                  else permissions.ApplicantActor(case_id=document.case_id),
+                                  document_id=document.pk, doc_type=document.doc_type,
+                                  public=document.public)
+
+    with transaction.atomic(savepoint=False):
+        bulk.create(people)
+        cases_open_many(actor=actor, office=office, openings=openings,
+                        before_numbers=before_numbers)
+        appeals = [opening.appeal for opening in openings]
+        if with_appeals is not None:
+            with_appeals(appeals)
+        kind = "applicant" if actor is None else None
+        audit_record_many([
+            *(dict(action="appeal.register", actor=actor, actor_kind=kind,
+                   object_type="appeal", object_id=appeal.pk, ip=ip,
+                   data={"case": appeal.case_id, "channel": appeal.channel})
+              for appeal, ip in zip(appeals, ips, strict=True)),
+            *(dict(action="document.added", actor=actor, actor_kind=kind,
+                   object_type="document", object_id=document.pk, ip=ip,
+                   data={"case": document.case_id, "doc_type": document.doc_type})
+              for document, ip in added),
+            *(audits or ())])
+    return appeals
+
+
 def public_appeals_register(*, office: Office, drafts: list[AppealDraft],
-                            openings: list[CaseOpening], languages: list[str],
-                            ips: list[str], with_appeals=None) -> list[Appeal]:
-    """``appeal_register`` for many appeals from the public, each opening a new case of
-    ``office`` (``openings``: from ``case_prepare`` with the draft's subject), in a fixed
-    number of statements: the people and their keys, one reservation of case numbers, the
-    cases with their events and deadlines, the appeals, and the audit entries under one
-    lock of the chain. The applicants go in before the numbers are reserved where
-    ``cases_open_many`` allows; the appeals after the cases (the search trigger reads the
-    case's office). ``with_appeals(appeals)`` writes the caller's rows that refer to the
-    appeals. Runs in the caller's transaction."""
+                            openings: list[CaseOpening], ips: list[str],
+                            documents: list[list] | None = None,
+                            with_appeals=None) -> list[Appeal]:
+    """``appeals_open`` for appeals from the public (no staff actor)."""
     if any(draft.channel not in PUBLIC_CHANNELS for draft in drafts):
         raise ValueError("public_appeals_register takes public channels only")
-    people = []
-    for draft in drafts:
-        people.append(draft.submitter)
-        if draft.subject is not draft.submitter:
-            people.append(draft.subject)
-    new_appeals = [
-        Appeal(case=opening.case, channel=draft.channel, received_at=opening.case.received_at,
-               language=language if language in ("ru", "en") else "ru", text=draft.text,
-               request=draft.request, submitter=draft.submitter, registered_by=None,
-               idempotency_key=None, guide_answers=draft.guide_answers,
-               guide_version=draft.guide_version)
-        for opening, draft, language in zip(openings, drafts, languages, strict=True)]
-    appeals: list[Appeal] = []
-    with transaction.atomic(savepoint=False):
-        for person, key_id in zip(people, crypto.keys_new(len(people)), strict=True):
-            person.key_id = key_id
-        # Every id at once (PostgreSQL): the rows refer to each other by them.
-        bulk.ids_reserve([(Person, people), (Case, [o.case for o in openings]),
-                          (Appeal, new_appeals)])
-        bulk.create(people)
-        for channel in sorted({draft.channel for draft in drafts}):  # one, in practice
-            pairs = [(o, d, appeal) for o, d, appeal in zip(openings, drafts, new_appeals,
-                                                            strict=True)
-                     if d.channel == channel]
-
-            def applicants(cases, pairs=pairs):
-                bulk.create([
-                    CaseApplicant(case=opening.case, person=draft.submitter,
-                                  relation=draft.relation)
-                    for opening, draft, _appeal in pairs], ids=False)
-
-            cases_open_many(actor=None, office=office, openings=[o for o, _d, _l in pairs],
-                            channel=channel, before_numbers=applicants)
-            # After the cases: the search trigger on appeals reads the case's office.
-            written = bulk.create([appeal for _opening, _draft, appeal in pairs])
-            if with_appeals is not None:
-                with_appeals(written)
-            appeals.extend(written)
-        by_opening = {appeal.case_id: appeal for appeal in appeals}
-        appeals = [by_opening[opening.case.pk] for opening in openings]
-        audit_record_many([
-            dict(action="appeal.register", actor=None, actor_kind="applicant",
-                 object_type="appeal", object_id=appeal.pk, ip=ip,
-                 data={"case": appeal.case_id, "channel": appeal.channel})
-            for appeal, ip in zip(appeals, ips, strict=True)])
-    return appeals
+    return appeals_open(actor=None, office=office, drafts=drafts, openings=openings,
+                        ips=ips, documents=documents, with_appeals=with_appeals)
 
 
 def appeal_register(
@@ -321,6 +380,7 @@ def appeal_register(
     access_code_hash: str = "",
     draft: AppealDraft | None = None,
     sender: Sender | None = None,
+    attachments: list[tuple] = (),
 ) -> Appeal:
     """Record one incoming appeal and the case it belongs to.
 
@@ -336,6 +396,10 @@ def appeal_register(
     Staff channels get their incoming number (вх. №, ``cases.incoming``) for the day
     received: a new case through its registration, an appeal added to a case at once.
     ``received_at`` is taken as given; the desk checks a typed one (``received_at_check``).
+
+    ``attachments``: (upload, document type) pairs, hashed, checked, encrypted and stored
+    before the transaction (``cases.documents.upload_prepare``); a refused one registers
+    nothing. A new case is written by ``appeals_open``, the writer of every live channel.
     """
     received_at = received_at or timezone.now()
     if idempotency_key:
@@ -350,62 +414,117 @@ def appeal_register(
         draft = appeal_check(channel=channel, text=text, request=request,
                              applicant=applicant, relation=relation,
                              service_member=service_member, new_case=attach_to is None)
-    text, request, submitter, subject = (draft.text, draft.request, draft.submitter,
-                                         draft.subject)
     sender = sender_check(channel=channel, sender=sender,
                           received_on=timezone.localdate(received_at)
                           if timezone.is_aware(received_at) else received_at.date())
+    appeal = appeal_new(draft, actor=actor, received_at=received_at, language=language,
+                        sender=sender, idempotency_key=idempotency_key)
+    prepared: list[Document] = []
     try:
-        with transaction.atomic():
-            _people_save(*([submitter] if subject is submitter else [submitter, subject]))
-            if attach_to is not None:
-                case = Case.objects.select_for_update().get(pk=attach_to.pk)
-                if case.office_id != office.pk:
-                    raise ApplicationError("not_found", _("No such case."))
-                if case.state not in OPEN_STATES:
-                    raise ApplicationError(
-                        "case_not_open",
-                        _("That case is no longer open: register the appeal as a new case."),
-                    )
-            else:
-                case = case_open(
-                    actor=actor, office=office, service_member=subject, category=category,
-                    subcategory=subcategory, received_at=received_at, channel=channel,
-                    violation_known_on=violation_known_on, access_code_hash=access_code_hash,
-                )
-            if attach_to is None:  # the case is new: it has no applicants yet
-                CaseApplicant.objects.create(case=case, person=submitter, relation=relation)
-            else:
-                CaseApplicant.objects.get_or_create(
-                    case=case, person=submitter, defaults={"relation": relation}
-                )
-            appeal = Appeal.objects.create(
-                case=case, channel=channel, received_at=received_at,
-                language=language if language in ("ru", "en") else "ru", text=text,
-                request=(request or "").strip(), submitter=submitter,
-                registered_by=actor if not public else None,
-                idempotency_key=idempotency_key or None,
-                sender_body=sender.body if sender else "",
-                sender_number=sender.number if sender else "",
-                sender_date=sender.sent_on if sender else None,
-                guide_answers=draft.guide_answers, guide_version=draft.guide_version,
-            )
-            if attach_to is not None and not public:  # registered at the desk: numbered now
-                incoming.incoming_number_give(appeal=appeal, office=office, at=received_at)
-            if attach_to is not None:
-                events.appeal_attached(case, at=received_at, actor=actor, appeal_id=appeal.pk,
-                                       channel=channel)
-            elif not public:
-                appeal.case = case_transition_inner(actor=actor, case=case,
-                                                    transition="register", at=received_at)
-            audit_record(action="appeal.register", actor=actor,
-                         actor_kind=None if actor else "applicant", object_type="appeal",
-                         object_id=appeal.pk, data={"case": case.pk, "channel": channel})
-    except IntegrityError:
-        # Two requests with one idempotency key raced: the other one stored the appeal.
-        if idempotency_key:
+        if attach_to is None:
+            opening = case_prepare(
+                office=office, service_member=draft.subject, category=category,
+                subcategory=subcategory, received_at=received_at,
+                violation_known_on=violation_known_on, access_code_hash=access_code_hash,
+                channel=channel, actor=actor, appeal=appeal, relation=relation)
+            # The files are hashed, encrypted and stored before the transaction, which
+            # takes the office's number counter and the audit chain's lock.
+            appeals_prepare([draft], [opening])
+            prepared = uploads_prepare(attachments, actor=actor, case=opening.case,
+                                        key_id=draft.subject.key_id)
+
+            pending: list[dict] = []  # the registration's audit entry, written last
+
+            def register_now(appeals):  # staff channels: registered at once, вх. №
+                appeals[0].case = case_transition_inner(
+                    actor=actor, case=opening.case, transition="register", at=received_at,
+                    audits=pending)
+
+            with transaction.atomic():
+                appeals_open(actor=actor, office=office, drafts=[draft], openings=[opening],
+                             documents=[prepared], audits=pending,
+                             with_appeals=None if public else register_now)
+        else:
+            _appeal_attach(appeal, actor=actor, office=office, case=attach_to,
+                           relation=relation, attachments=attachments)
+    except Exception:
+        documents.files_discard(prepared)
+        # Two requests with one idempotency key raced: the other one stored the appeal
+        # (the unique key refused, raised through Django or by a COPY from psycopg).
+        if idempotency_key and not transaction.get_connection().needs_rollback:
             existing = Appeal.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return existing
         raise
+    except BaseException:
+        documents.files_discard(prepared)
+        raise
     return appeal
+
+
+def uploads_prepare(attachments, *, actor, case: Case, key_id: str) -> list[Document]:
+    """The ``attachments`` ((upload, document type) pairs) of an appeal to ``case``,
+    checked and stored encrypted (``cases.documents.upload_prepare``), rows unsaved; on a
+    refusal the files stored so far are deleted again."""
+    prepared: list[Document] = []
+    try:
+        for upload, doc_type in attachments:
+            prepared.append(documents.upload_prepare(
+                upload=upload, doc_type=doc_type or DocumentType.OTHER, case_id=case.pk,
+                key_id=key_id, uploaded_by=None if actor is None or isinstance(
+                    actor, permissions.ApplicantActor) else actor,
+                public=actor is None or isinstance(actor, permissions.ApplicantActor)))
+    except BaseException:
+        documents.files_discard(prepared)
+        raise
+    return prepared
+
+
+def _appeal_attach(appeal: Appeal, *, actor, office: Office, case: Case, relation: str,
+                   attachments) -> None:
+    """Add ``appeal`` (unsaved) to the open ``case`` of ``office``, with its documents."""
+    key_id = case.service_member.data_key_id()
+    prepared = uploads_prepare(attachments, actor=actor, case=case, key_id=key_id)
+    public = appeal.channel in PUBLIC_CHANNELS
+    received_at, channel = appeal.received_at, appeal.channel
+    try:
+        with transaction.atomic():
+            _people_save(appeal.submitter)
+            case = Case.objects.select_for_update().get(pk=case.pk)
+            if case.office_id != office.pk:
+                raise ApplicationError("not_found", _("No such case."))
+            if case.state not in OPEN_STATES:
+                raise ApplicationError(
+                    "case_not_open",
+                    _("That case is no longer open: register the appeal as a new case."),
+                )
+            CaseApplicant.objects.get_or_create(
+                case=case, person=appeal.submitter, defaults={"relation": relation}
+            )
+            appeal.case = case
+            appeal.save(force_insert=True)
+            if not public:  # registered at the desk: numbered now
+                incoming.incoming_number_give(appeal=appeal, office=office, at=received_at)
+            events.appeal_attached(case, at=received_at, actor=actor, appeal_id=appeal.pk,
+                                   channel=channel)
+            for document in prepared:
+                document.case, document.appeal = case, appeal
+                document.save(force_insert=True)
+                events.document_added(
+                    case, at=timezone.now(),
+                    actor=actor if actor is not None
+                    else permissions.ApplicantActor(case_id=case.pk),
+                    document_id=document.pk, doc_type=document.doc_type,
+                    public=document.public)
+            audit_record_many([
+                dict(action="appeal.register", actor=actor,
+                     actor_kind=None if actor else "applicant", object_type="appeal",
+                     object_id=appeal.pk, data={"case": case.pk, "channel": channel}),
+                *(dict(action="document.added", actor=actor,
+                       actor_kind=None if actor else "applicant", object_type="document",
+                       object_id=document.pk,
+                       data={"case": case.pk, "doc_type": document.doc_type})
+                  for document in prepared)])
+    except BaseException:
+        documents.files_discard(prepared)
+        raise

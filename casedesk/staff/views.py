@@ -524,7 +524,9 @@ def _register_page(request, user, office, offices):
             try:
                 if choice and choice != "new" and target is None:
                     raise ApplicationError("not_found", _("No such case."))
-                with transaction.atomic():  # an attachment refused = nothing registered
+                # The outermost action: nothing may nest it (an attachment refused =
+                # nothing registered; its file is stored before the locks are taken).
+                with transaction.atomic(durable=True):
                     appeal = _register(user, office, form, target)
             except ApplicationError as exc:
                 error = str(exc)
@@ -550,11 +552,9 @@ def _register(user, office, form, target):
         applicant=form.applicant(), relation=data["relation"],
         service_member=form.service_member(), attach_to=target,
         received_at=data["received_at"], sender=form.sender(),
+        attachments=[(data["document"], data.get("document_type") or DocumentType.OTHER)]
+        if data.get("document") else [],
     )
-    if data.get("document"):
-        documents.document_add_inner(actor=user, case=appeal.case, upload=data["document"],
-                               doc_type=data.get("document_type") or DocumentType.OTHER,
-                               appeal=appeal)
     return appeal
 
 

@@ -286,3 +286,33 @@ def test_forwarding_in_time_is_met_and_withdrawal_owes_no_answer(register, staff
                                 transition="withdraw", reason="Письмо заявителя",
                                 at=at("2026-05-20"))
     assert deadlines(withdrawn)["answer"][2:] == (D("2026-05-20"), None)
+
+
+def test_case_prepare_makes_every_row_of_a_new_case_without_a_query(
+        office, django_assert_num_queries):
+    """One way to open a case: ``case_prepare`` builds the case, its deadlines, its opening
+    event (by ``cases.events``) and, given the appeal, the applicant's link; nothing is
+    read or written until ``cases_open_many`` saves them all."""
+    from casedesk.cases.models import Appeal
+    from casedesk.cases.services import case_prepare, cases_open_many
+    from casedesk.people.models import Person
+
+    member, mother = Person(full_name="Иванов Пётр"), Person(full_name="Иванова Анна")
+    member.save()
+    mother.save()
+    appeal = Appeal(channel="web", received_at=at("2026-03-06"), text="Текст",
+                    submitter=mother)
+    with django_assert_num_queries(0):
+        opening = case_prepare(office=office, service_member=member, category="other",
+                               received_at=at("2026-03-06"), channel="web",
+                               appeal=appeal, relation="mother")
+    assert opening.appeal is appeal and appeal.case is opening.case
+    assert [(e.kind, e.public, e.data) for e in opening.events] == [
+        ("case_opened", True, {"channel": "web"})]
+    assert [(a.person, a.relation) for a in opening.applicants] == [(mother, "mother")]
+    assert opening.deadlines
+    [case] = cases_open_many(office=office, openings=[opening])
+    assert case.number and Appeal.objects.get(case=case).text == "Текст"
+    assert list(case.events.values_list("kind", flat=True)) == ["case_opened"]
+    assert case.applicant_links.get().relation == "mother"
+    assert Deadline.objects.filter(case=case).count() == len(opening.deadlines)

@@ -160,13 +160,15 @@ def test_when_the_batch_fails_each_appeal_is_written_alone(office, monkeypatch):
 
     def failing(**kwargs):
         calls.append(len(kwargs["drafts"]))
-        real(**kwargs)  # writes, then the batch fails: everything is rolled back
-        raise RuntimeError("database went away")
+        appeals = real(**kwargs)
+        if len(calls) == 1:  # the batch writes, then fails: everything is rolled back
+            raise RuntimeError("database went away")
+        return appeals
 
     monkeypatch.setattr(public, "public_appeals_register", failing)
     batch = [prepared(n) for n in range(3)]
     results = submissions_write(batch)
-    assert calls == [3]
+    assert calls == [3, 1, 1, 1]  # then each alone, by the same writer
     assert all(isinstance(r, public.Receipt) for r in results), results
     assert Case.objects.count() == Appeal.objects.count() == 3
     assert Person.objects.count() == 6
@@ -230,3 +232,56 @@ def test_concurrent_submissions_are_written_in_batches_by_the_registrar(settings
     assert Case.objects.count() == 12
     registrar.stop()
     assert not registrar._thread.is_alive()
+
+
+def _pdf(name: str = "scan.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from casedesk.testing import pdf_bytes
+
+    return SimpleUploadedFile(name, pdf_bytes(name), "application/pdf")
+
+
+def test_an_appeal_with_files_is_a_batch_of_one_whose_files_are_stored_first(
+        office, settings, tmp_path):
+    """The files are hashed, encrypted and stored before the transaction that takes the
+    number counter and the audit chain; the audit entries come last, appeal first."""
+    from casedesk.cases.documents import file_read
+
+    settings.MEDIA_ROOT = tmp_path
+    with CaptureQueriesContext(connection) as queries:
+        receipt = appeal_submit(**args(7, attachments=[(_pdf(), "")]))
+    case = Case.objects.get(number=receipt.case_number)
+    document = case.documents.get()
+    assert file_read(document) == _pdf().read()
+    assert (document.public, document.uploaded_by_id, document.appeal_id) == (
+        True, None, case.appeals.get().pk)
+    assert [(e.kind, e.data.get("by")) for e in case.events.order_by("at", "id")] == [
+        ("case_opened", None), ("document_added", "applicant")]
+    statements = [q["sql"] for q in queries.captured_queries]
+    locked = next(i for i, sql in enumerate(statements) if "FOR UPDATE" in sql)
+    assert not any('"cases_document"' in sql for sql in statements[locked:])
+    actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
+    assert actions[-2:] == ["appeal.register", "document.added"]
+    assert PublicSubmission.objects.get(appeal__case=case).answer_due == receipt.answer_due
+
+
+def test_a_refused_file_writes_nothing_and_leaves_no_file(office, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    bad = SimpleUploadedFile("x.exe", b"MZ" + b"\0" * 100, "application/pdf")
+    with pytest.raises(ApplicationError):
+        appeal_submit(**args(8, attachments=[(_pdf(), ""), (bad, "")]))
+    assert not Case.objects.exists() and not Person.objects.exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_the_write_is_the_outermost_action_and_refuses_to_nest(office):
+    """``transaction.atomic(durable=True)``: a caller's transaction around the writer
+    fails loudly (a test's own transaction is allowed)."""
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        public.submission_write(prepared(9))
+    assert not Case.objects.exists()

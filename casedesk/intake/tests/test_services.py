@@ -196,3 +196,59 @@ def test_checking_appeals_reads_the_regions_once(db, django_assert_num_queries):
     with pytest.raises(ApplicationError) as refused:
         check("RU-NONE")
     assert refused.value.code == "unknown_region"
+
+
+def test_the_desk_stores_a_file_before_the_locks_and_audits_last(office, staff, settings,
+                                                                 tmp_path):
+    """A letter with a scan, registered at the desk: the file is stored before the
+    transaction takes the number counter; the case is registered at once (вх. №); the
+    audit entries are the transaction's last rows."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casedesk.audit.models import AuditEntry
+    from casedesk.cases.documents import file_read
+    from casedesk.cases.models import IncomingEntry
+    from casedesk.testing import pdf_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    clerk = staff[Role.INTAKE_CLERK]
+    scan = SimpleUploadedFile("scan.pdf", pdf_bytes("scan"), "application/pdf")
+    with CaptureQueriesContext(connection) as queries:
+        appeal = appeal_register(
+            actor=clerk, office=office, channel="letter", text="Письмо с копией приказа.",
+            applicant=PersonData(full_name="Иванова Анна"), relation="mother",
+            service_member=PersonData(full_name="Иванов Пётр"), category="other",
+            attachments=[(scan, "")])
+    case = Case.objects.get(pk=appeal.case_id)
+    assert case.state == "registered"
+    assert IncomingEntry.objects.get(appeal=appeal).number
+    document = case.documents.get()
+    assert (document.appeal_id, document.uploaded_by, document.public) == (
+        appeal.pk, clerk, False)
+    assert file_read(document) == pdf_bytes("scan")
+    statements = [q["sql"] for q in queries.captured_queries]
+    locked = next(i for i, sql in enumerate(statements) if "FOR UPDATE" in sql)
+    assert not any('"cases_document"' in sql for sql in statements[locked:])
+    # From the audit chain's lock (the registration's entry) to the commit: audit rows.
+    audit = statements.index(next(sql for sql in statements if "pg_advisory_xact_lock" in sql))
+    assert all("audit_auditentry" in sql for sql in statements[audit + 1:]
+               if sql.startswith(("INSERT", "COPY", "UPDATE"))), statements[audit + 1:]
+    assert list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))[-3:] \
+        == ["case.transition", "appeal.register", "document.added"]
+
+
+def test_a_refused_scan_at_the_desk_registers_nothing(office, staff, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    before = counts()
+    with pytest.raises(ApplicationError):
+        appeal_register(
+            actor=staff[Role.INTAKE_CLERK], office=office, channel="letter", text="Письмо.",
+            applicant=PersonData(full_name="Иванова Анна"), relation="mother",
+            service_member=PersonData(full_name="Иванов Пётр"), category="other",
+            attachments=[(SimpleUploadedFile("x.pdf", b"MZ" + b"\0" * 64), "")])
+    assert counts() == before
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
