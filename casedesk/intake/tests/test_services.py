@@ -231,12 +231,13 @@ def test_the_desk_stores_a_file_before_the_locks_and_audits_last(office, staff, 
     statements = [q["sql"] for q in queries.captured_queries]
     locked = next(i for i, sql in enumerate(statements) if "FOR UPDATE" in sql)
     assert not any('"cases_document"' in sql for sql in statements[locked:])
-    # From the audit chain's lock (the registration's entry) to the commit: audit rows.
+    # From the audit chain's lock to the commit: audit rows only, the registration's
+    # entry (deferred by case_transition_inner) with the others, in one write.
     audit = statements.index(next(sql for sql in statements if "pg_advisory_xact_lock" in sql))
     assert all("audit_auditentry" in sql for sql in statements[audit + 1:]
                if sql.startswith(("INSERT", "COPY", "UPDATE"))), statements[audit + 1:]
     assert list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))[-3:] \
-        == ["case.transition", "appeal.register", "document.added"]
+        == ["appeal.register", "document.added", "case.transition"]
 
 
 def test_a_refused_scan_at_the_desk_registers_nothing(office, staff, settings, tmp_path):
