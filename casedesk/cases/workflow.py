@@ -24,6 +24,16 @@ class Outcome(models.TextChoices):
     EXPLAINED = "explained", _("explained")
 
 
+class DecisionOutcome(models.TextChoices):
+    """What a commission decided (``review.models.Decision.outcome``); here, beside the
+    case's own outcomes, so that the timeline can name it."""
+
+    UPHOLD = "uphold", _("upheld")
+    PARTLY_UPHOLD = "partly_uphold", _("partly upheld")
+    REJECT = "reject", _("not upheld")
+    REQUEST_INFORMATION = "request_information", _("more information requested")
+
+
 # The applicant is not staff: they act on their own case after proving the access code.
 APPLICANT = "applicant"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.cases import timeline
 from casedesk.cases.models import Case, Document
 from casedesk.core.errors import ApplicationError
 from casedesk.letters.services import letter_generate
@@ -20,14 +21,12 @@ def case_letter(*, actor, case: Case, kind: str) -> list[Document]:
     acknowledgement for a case without an access code issues one and prints it."""
     if kind not in STAFF_KINDS:
         raise ApplicationError("unknown_letter", _("Choose a kind of letter."))
-    events = case.events.filter(kind="state_changed").order_by("-at", "-id")
     context: dict = {}
     with transaction.atomic():
         if kind == "acknowledgement" and not case.access_code_hash:
             context["access_code"] = access_code_issue(actor=actor, case=case)
         elif kind == "information_request":
-            asked = next((e for e in events if e.data.get("transition") ==
-                          "request_information"), None)
+            asked = timeline.question_event(case)
             if asked is None:
                 raise ApplicationError("nothing_asked",
                                        _("No question was asked in this case yet."))

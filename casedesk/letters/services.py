@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from casedesk import rulebook
 from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_record
-from casedesk.cases import documents, events, permissions
+from casedesk.cases import documents, events, permissions, timeline
 from casedesk.cases.incoming import incoming_number_of_case
 from casedesk.cases.models import Case, Document, DocumentType
 from casedesk.cases.services import local_date
@@ -338,7 +338,7 @@ def letter_generate(
             if actor is not None:
                 permissions.require(actor, locked, LETTER_ROLES)
             for extension, content_type, data in files:
-                name = f"{locked.number}-{kind}-{language}.{extension}"
+                name = timeline.letter_file_name(locked.number, kind, language, extension)
                 document = Document(
                     case=locked,
                     doc_type=DocumentType.LETTER,

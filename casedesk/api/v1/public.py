@@ -13,6 +13,7 @@ from django_ratelimit.core import get_usage
 from ninja import Header, Router, Status
 
 from casedesk.cases.models import Relation
+from casedesk.cases.timeline import public_event_text
 from casedesk.cases.workflow import Outcome
 from casedesk.core.errors import ApplicationError
 from casedesk.intake import routing
@@ -20,7 +21,6 @@ from casedesk.intake.public import (
     appeal_submit,
     case_number_normalise,
     case_open_public,
-    public_event_text,
     public_status,
     status_failure_count,
     status_locked_for,

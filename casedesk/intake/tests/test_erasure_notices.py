@@ -7,8 +7,8 @@ from django.db import connection
 
 from casedesk.accounts.roles import Role
 from casedesk.cases import extensions
+from casedesk.cases.timeline import public_event_text
 from casedesk.intake.erasure import person_erase
-from casedesk.intake.public import public_event_text
 from casedesk.letters import notices
 from casedesk.testing import at
 
