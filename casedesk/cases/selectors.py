@@ -18,7 +18,7 @@ from casedesk.accounts.roles import Role
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import OPEN_STATES, CaseState
 
-from . import permissions
+from . import permissions, search
 from .models import Appeal, Case, CaseApplicant, CaseEvent, CaseNote, Deadline, Document
 
 # Roles that may read a case file (analysts see statistics only, administrators manage
@@ -103,6 +103,20 @@ def case_queue(*, actor, spec: QueueFilter, today: dt.date | None = None) -> Que
     return qs.select_related("office", "assignee").order_by(
         F("next_due_on").asc(nulls_last=True), "received_at", "pk"
     )
+
+
+def case_queue_offices(*, actor, spec: QueueFilter) -> search.Offices | None:
+    """The offices :func:`case_queue` limits its cases to, for the search count
+    (``search.case_search_count``): the actor's (or the one office the filter names),
+    ``only`` when nothing else narrows the queue (the queue "all" without filters).
+    None if the actor reads no cases."""
+    if not can_read_cases(actor):
+        return None
+    ids = frozenset(permissions.office_ids(actor))
+    if spec.office:
+        ids &= {spec.office}
+    narrowed = spec.queue != "all" or spec.category or spec.state or spec.assignee
+    return search.Offices(ids=ids, only=not narrowed)
 
 
 def _narrow(qs: QuerySet[Case], spec: QueueFilter) -> QuerySet[Case]:

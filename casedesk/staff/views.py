@@ -84,7 +84,9 @@ def queues(request):
     if query:
         paginator = _CountedPaginator(
             search.case_search(cases, query), PAGE_SIZE,
-            count=lambda: search.case_search_count(cases, query))
+            count=lambda: search.case_search_count(
+                cases, query, offices=selectors.case_queue_offices(actor=request.user,
+                                                                   spec=spec)))
     else:
         paginator = Paginator(cases, PAGE_SIZE)
     page = paginator.get_page(data.get("page") or 1)
