@@ -375,11 +375,6 @@ def keys_destroy(key_ids) -> int:
     return deleted
 
 
-def key_destroyed(key_id: str) -> bool:
-    """Whether ``key_id`` is recorded as destroyed (by an erasure or a finished import)."""
-    return bool(key_id) and _destroyed_model().objects.filter(pk=key_id).exists()
-
-
 # Who a data key belongs to, for error messages and backup_verify: functions that take
 # key ids and return {key id: "person #12 (cases KSM-2026-000097)"}, registered by the
 # apps that hold the owners (core cannot import them). Ids and case numbers only.

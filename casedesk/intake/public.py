@@ -55,13 +55,6 @@ class Receipt:
     office_id: int | None = None  # the office the appeal went to
 
 
-def public_office() -> Office:
-    """The office of public appeals that give no region (``routing``: the one
-    CASEDESK_PUBLIC_OFFICE names, else the office marked as default, else the first
-    active one by code)."""
-    return routing.office_route(member_region_id=None, applicant_region_id=None)
-
-
 # Cyrillic letters that look like the Latin ones of office codes: a Russian keyboard
 # layout types them in a number copied by hand from a letter ("КСМ" for "KSM"). They are
 # read as the Latin letter, so both spellings reach the same case and the same count of
