@@ -70,7 +70,7 @@ _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "CASEDESK_MAX_UPLOAD_BYTES", 10 * 1024**2))
+    return settings.CASEDESK_MAX_UPLOAD_BYTES
 
 
 def _megabytes(limit: int) -> int | float:

@@ -146,7 +146,7 @@ def queue_counts(*, actor, spec: QueueFilter, today: dt.date | None = None) -> d
     counts = qs.filter(state__in=OPEN).aggregate(**aggregates)
     key = "casedesk:queue-all:" + hashlib.sha256(
         repr((sorted(permissions.office_ids(actor)), spec)).encode()).hexdigest()
-    seconds = int(getattr(settings, "CASEDESK_QUEUE_ALL_COUNT_SECONDS", 60))
+    seconds = settings.CASEDESK_QUEUE_ALL_COUNT_SECONDS
     counts["all"] = cache.get_or_set(key, qs.count, seconds) if seconds else qs.count()
     return counts
 

@@ -21,7 +21,6 @@ from casedesk.cases.models import Case
 logger = logging.getLogger(__name__)
 
 LANGUAGES = ("ru", "en")
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 class DeliveryFailed(Exception):
@@ -59,7 +58,7 @@ def language_of(code: str) -> str:
 def status_url(language: str) -> str:
     """The public status page, which asks for the number and the code (never put the code
     in a URL: it would stay in browser histories and server logs)."""
-    base = getattr(settings, "CASEDESK_PUBLIC_URL", "") or DEFAULT_PUBLIC_URL
+    base = settings.CASEDESK_PUBLIC_URL
     return f"{base.rstrip('/')}/{language}/status/"
 
 

@@ -48,10 +48,6 @@ ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: Error
 # --- rate limits ------------------------------------------------------------------------
 
 
-def _rate(name: str, default: str) -> str:
-    return getattr(settings, name, default)
-
-
 def _too_many(time_left: int) -> ApiError:
     return ApiError(429, "rate_limited", _("Too many requests. Please try again later."),
                     headers={"Retry-After": str(max(1, int(time_left)))})
@@ -128,7 +124,7 @@ def appeal_create(
                                   description="A random string, the same for every retry."),
 ):
     add_never_cache_headers(response)  # the access code must not stay in any cache
-    _limit(request, "api-v1-submit", _rate("CASEDESK_RATE_SUBMIT", "10/h"))
+    _limit(request, "api-v1-submit", settings.CASEDESK_RATE_SUBMIT)
     applicant, member = _people(payload)
     body = payload.model_dump(mode="json")
     # Fields added later count in the fingerprint only when given, so that a retry of an
@@ -191,7 +187,7 @@ def office_list(request: HttpRequest):
 
 
 def _status(request: HttpRequest, case_number: str, access_code: str) -> StatusOut:
-    _limit(request, "api-v1-status", _rate("CASEDESK_RATE_STATUS", "20/10m"))
+    _limit(request, "api-v1-status", settings.CASEDESK_RATE_STATUS)
     number = case_number_normalise(case_number)
     _case_locked(request, number)
     try:
