@@ -37,7 +37,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from casedesk.accounts.roles import Role
 from casedesk.audit.models import ActorKind
 from casedesk.audit.services import audit_record
 from casedesk.core import crypto
@@ -45,7 +44,6 @@ from casedesk.core.errors import ApplicationError
 
 from . import events, permissions, selectors
 from .models import Appeal, Case, Document, DocumentType
-from .workflow import APPLICANT
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +57,6 @@ ALLOWED_TYPES: dict[str, str] = {
 }
 
 # Staff of the case's office, and the applicant of the case (ApplicantActor).
-ADDING_ROLES = frozenset({Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR, APPLICANT})
 
 # filetype looks at no more than the first 8 KiB.
 SNIFF_BYTES = 8192
@@ -305,7 +302,7 @@ def document_add(
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
             at = at or timezone.now()  # after the lock: times follow the order of the moves
-            permissions.require(actor, locked, ADDING_ROLES)
+            permissions.require(actor, locked, "document_add")
             if doc_type not in DocumentType.values:
                 raise ApplicationError(
                     "unknown_doc_type", _("Choose a document type from the list.")

@@ -22,10 +22,8 @@ from . import permissions, search
 from .models import Appeal, Case, CaseApplicant, CaseEvent, CaseNote, Deadline, Document
 
 # Roles that may read a case file (analysts see statistics only, administrators manage
-# users and reference data, not cases).
-CASE_READERS = frozenset(
-    {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR, Role.COMMISSION_MEMBER}
-)
+# users and reference data, not cases): ``workflow.ACTIONS["case_read"]``.
+CASE_READERS = permissions.roles_of("case_read")
 QUEUES = {
     "to_register": _("To register"),
     "mine": _("My cases"),
@@ -41,7 +39,7 @@ OPEN = [s.value for s in OPEN_STATES]
 
 
 def can_read_cases(actor) -> bool:
-    return actor is not None and actor.is_active and actor.role in CASE_READERS
+    return permissions.can(actor, "case_read")
 
 
 def case_list_visible(actor) -> QuerySet[Case]:
@@ -198,14 +196,14 @@ def staff_names(events: list[CaseEvent]) -> dict[int, str]:
 def assignable_staff(*, actor, office_ids: set[int] | None = None) -> QuerySet[User]:
     """Caseworkers and supervisors who share an office with ``actor``."""
     ids = office_ids or permissions.office_ids(actor)
-    return (User.objects.filter(is_active=True, role__in=[Role.CASEWORKER, Role.SUPERVISOR],
+    return (User.objects.filter(is_active=True, role__in=sorted(permissions.roles_of("case_take")),
                                 offices__in=ids)
             .distinct().order_by("last_name", "username"))
 
 
 def workload(*, actor, today: dt.date | None = None) -> dict:
     """For a supervisor: open, due-soon and overdue cases per caseworker and per office."""
-    if actor is None or actor.role != Role.SUPERVISOR:
+    if not permissions.can(actor, "workload"):
         raise ApplicationError("forbidden", _("Only a supervisor can see the workload."))
     today = today or timezone.localdate()
     soon = today + dt.timedelta(days=_due_soon_days())

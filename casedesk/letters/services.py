@@ -42,9 +42,7 @@ from .rendering import (
 
 logger = logging.getLogger(__name__)
 
-LETTER_ROLES = frozenset(
-    {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR, Role.COMMISSION_MEMBER}
-)
+LETTER_ROLES = permissions.roles_of("letter")
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -2,7 +2,7 @@
 from django import template
 from django.utils import translation
 
-from casedesk.cases import timeline
+from casedesk.cases import permissions, timeline
 
 register = template.Library()
 
@@ -100,6 +100,13 @@ def who(user):
     if user is None:
         return "—"
     return user.get_full_name() or user.username
+
+
+@register.filter
+def can(user, action: str) -> bool:
+    """``user|can:"reclassify"``: whether to offer ``user`` an action of
+    ``cases.workflow.ACTIONS`` (the service decides)."""
+    return permissions.can(user, action)
 
 
 @register.filter
