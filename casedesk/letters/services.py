@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
-from casedesk.accounts.roles import Role
+from casedesk.accounts.services import is_administrator
 from casedesk.audit.services import audit_record
 from casedesk.cases import documents, events, permissions, timeline
 from casedesk.cases.incoming import incoming_number_of_case
@@ -398,8 +398,7 @@ def letter_check(*, kind: str, language: str, folder: Path, body: str | None = N
 def letter_template_save(*, actor, kind: str, language: str, body: str) -> LetterTemplate:
     """Replace the file template of ``kind`` in ``language`` with ``body``, after checking
     that it renders to HTML, PDF and DOCX with the sample context."""
-    if actor is None or not actor.is_active or not (
-            actor.is_superuser or actor.role == Role.ADMINISTRATOR):
+    if not is_administrator(actor):
         raise ApplicationError("forbidden", _("You are not allowed to do this."))
     letter_check(kind=kind, language=language, body=body,
                  folder=selectors.letters_folder(rulebook.current()))
