@@ -66,7 +66,7 @@ OPEN_VIEWS = frozenset({
 
 
 def otp_required() -> bool:
-    return getattr(settings, "CASEDESK_OTP_REQUIRED", True)
+    return settings.CASEDESK_OTP_REQUIRED
 
 
 class RequireSecondFactorMiddleware:
@@ -248,7 +248,7 @@ def lockout(request, original_response=None, credentials=None):
 def _cooloff():
     import datetime as dt
 
-    value = getattr(settings, "AXES_COOLOFF_TIME", None) or dt.timedelta(minutes=15)
+    value = settings.AXES_COOLOFF_TIME
     if isinstance(value, int | float):
         value = dt.timedelta(hours=value)
     return value

@@ -34,7 +34,7 @@ def account_failures(username: str) -> int:
 
 
 def account_locked(username: str | None) -> bool:
-    limit = getattr(settings, "CASEDESK_ACCOUNT_FAILURE_LIMIT", 10)
+    limit = settings.CASEDESK_ACCOUNT_FAILURE_LIMIT
     return bool(username) and limit > 0 and account_failures(username) >= limit
 
 
@@ -42,7 +42,7 @@ class AccountLimitBackend:
     """Signs no one in; refuses an account over its limit (see the module docstring)."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        if request is None or not getattr(settings, "AXES_ENABLED", True):
+        if request is None or not settings.AXES_ENABLED:
             return None
         if account_locked(username):
             from axes.exceptions import AxesBackendPermissionDenied

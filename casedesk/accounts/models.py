@@ -205,12 +205,12 @@ class SecondFactorDevice(TimestampMixin, ThrottlingMixin, Device):
         return verified
 
     def get_throttle_factor(self) -> int:
-        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+        return settings.OTP_TOTP_THROTTLE_FACTOR
 
     @property
     def config_url(self) -> str:
         """The ``otpauth://`` URI an authenticator app scans (Key Uri Format)."""
-        issuer = str(getattr(settings, "OTP_TOTP_ISSUER", "") or "").replace(":", "")
+        issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
         label = str(self.user.get_username())
         params = urlencode({"secret": b32encode(self.bin_key), "algorithm": "SHA1",
                             "digits": self.digits, "period": self.step})

@@ -180,7 +180,7 @@ class DemoPasswordValidator:
     def validate(self, password: str, user=None) -> None:
         from django.conf import settings
 
-        if getattr(settings, "ENV", "") == "production" and \
+        if settings.ENV == "production" and \
                 normalise(password) == normalise(DEMO_PASSWORD):
             raise ValidationError(
                 _("This is the published password of the demo accounts. Choose another one."),

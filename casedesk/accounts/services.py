@@ -55,9 +55,6 @@ def register_number_next(*, office: Office, direction: str, on: dt.date) -> str:
 # resets: an administrator's new password for another account takes effect only when a
 # second administrator approves it, and the owner is emailed. Each step is audited.
 
-ENROLMENT_CODE_HOURS = 72
-RESET_REQUEST_HOURS = 24
-
 
 def is_administrator(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active
@@ -85,8 +82,7 @@ def enrolment_code_issue(*, user: User, actor) -> tuple[str, dt.datetime]:
     _require_administrator(actor)
     code = access_code_new()
     now = timezone.now()
-    expires = now + dt.timedelta(hours=getattr(settings, "CASEDESK_ENROLMENT_CODE_HOURS",
-                                               ENROLMENT_CODE_HOURS))
+    expires = now + dt.timedelta(hours=settings.CASEDESK_ENROLMENT_CODE_HOURS)
     with transaction.atomic():
         EnrolmentCode.objects.filter(user=user, used_at__isnull=True,
                                      expires_at__gt=now).update(expires_at=now)
@@ -205,7 +201,7 @@ def password_reset_approve(*, actor, reset: PasswordResetRequest) -> None:
                 _("A second administrator must approve a password reset, not the one who "
                   "asked for it."))
         now = timezone.now()
-        hours = getattr(settings, "CASEDESK_RESET_REQUEST_HOURS", RESET_REQUEST_HOURS)
+        hours = settings.CASEDESK_RESET_REQUEST_HOURS
         if reset.requested_at < now - dt.timedelta(hours=hours):
             reset.cancelled_at = now
             reset.save(update_fields=["cancelled_at"])

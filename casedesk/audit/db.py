@@ -93,7 +93,7 @@ def app_role_restrict(connection, role: str) -> bool:
 
 def app_role_restrict_configured(using: str = "default") -> bool:
     """``app_role_restrict`` for the role named by ``CASEDESK_DB_APP_ROLE``, if any."""
-    role = getattr(settings, "CASEDESK_DB_APP_ROLE", "") or ""
+    role = settings.CASEDESK_DB_APP_ROLE
     if not role:
         return False
     return app_role_restrict(connections[using], role)

@@ -33,7 +33,7 @@ def _derive(material: str) -> bytes:
 
 def chain_key() -> bytes:
     """The HMAC key of the audit chain (32 bytes)."""
-    configured = getattr(settings, "CASEDESK_AUDIT_KEY", "") or ""
+    configured = settings.CASEDESK_AUDIT_KEY
     if configured:
         return configured.encode()
     return _derive(settings.SECRET_KEY)
@@ -42,7 +42,7 @@ def chain_key() -> bytes:
 @checks.register(checks.Tags.security)
 def check_audit_key(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """A configured audit key must be long enough to be a key."""
-    configured = getattr(settings, "CASEDESK_AUDIT_KEY", "") or ""
+    configured = settings.CASEDESK_AUDIT_KEY
     if configured and len(configured) < MIN_KEY_LENGTH:
         return [checks.Error(
             f"CASEDESK_AUDIT_KEY is shorter than {MIN_KEY_LENGTH} characters.",

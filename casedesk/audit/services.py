@@ -297,7 +297,7 @@ def _checkpoint_soon(using: str) -> None:
 
 
 def _checkpoint_due() -> bool:
-    seconds = getattr(settings, "CASEDESK_AUDIT_CHECKPOINT_SECONDS", 0)
+    seconds = settings.CASEDESK_AUDIT_CHECKPOINT_SECONDS
     if seconds <= 0:
         return False
     return _checkpoint_queued_at is None or time.monotonic() - _checkpoint_queued_at >= seconds

@@ -37,7 +37,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from casedesk.accounts.roles import Role
 from casedesk.audit.models import ActorKind
 from casedesk.audit.services import audit_defer, audit_record_many
 from casedesk.core import crypto
@@ -45,7 +44,6 @@ from casedesk.core.errors import ApplicationError
 
 from . import events, permissions, selectors
 from .models import Appeal, Case, Document, DocumentType
-from .workflow import APPLICANT
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +57,6 @@ ALLOWED_TYPES: dict[str, str] = {
 }
 
 # Staff of the case's office, and the applicant of the case (ApplicantActor).
-ADDING_ROLES = frozenset({Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR, APPLICANT})
 
 # filetype looks at no more than the first 8 KiB.
 SNIFF_BYTES = 8192
@@ -70,7 +67,7 @@ _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "CASEDESK_MAX_UPLOAD_BYTES", 10 * 1024**2))
+    return settings.CASEDESK_MAX_UPLOAD_BYTES
 
 
 def _megabytes(limit: int) -> int | float:
@@ -299,7 +296,7 @@ def document_prepare(
     and the content, encrypt the file and write it to the storage. Returns the document,
     not saved; ``document_file_inner`` files it (and checks the actor again, under the
     case's lock), ``document_discard`` deletes its file if it is not filed after all."""
-    permissions.require(actor, case, ADDING_ROLES)
+    permissions.require(actor, case, "document_add")
     if appeal is not None and appeal.case_id != case.pk:
         raise ApplicationError(
             "appeal_not_in_case", _("The appeal belongs to another case.")
@@ -326,7 +323,7 @@ def document_file_inner(*, actor, document: Document, at: dt.datetime | None = N
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=document.case_id)
         at = at or timezone.now()  # after the lock: times follow the order of the moves
-        permissions.require(actor, locked, ADDING_ROLES)
+        permissions.require(actor, locked, "document_add")
         document.case = locked
         document.save()
         events.document_added(

@@ -16,16 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
-from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_defer, audit_record, audit_record_many
 from casedesk.core.errors import ApplicationError
 
 from . import events, permissions
 from .models import Case, Deadline, ExtensionRequest, ExtensionStatus
 from .services import MAX_TEXT, _Day, local_date
-
-REQUESTERS = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
-DECIDERS = frozenset({Role.SUPERVISOR})
 
 
 def _reason(value: str, missing: str) -> str:
@@ -70,7 +66,7 @@ def extension_request(*, actor, case: Case, days: int, reason: str, rule: str = 
     with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update().get(pk=case.pk)
         at = at or timezone.now()
-        permissions.require(actor, locked, REQUESTERS)
+        permissions.require(actor, locked, "extension_request")
         _running_deadline(locked, rule, local_date(at))
         if locked.extension_requests.filter(rule=rule,
                                             status=ExtensionStatus.PENDING).exists():
@@ -91,7 +87,7 @@ def extension_request(*, actor, case: Case, days: int, reason: str, rule: str = 
 def _lock_pending(actor, request: ExtensionRequest) -> ExtensionRequest:
     locked = (ExtensionRequest.objects.select_for_update(of=("self",))
               .select_related("case").get(pk=request.pk))
-    permissions.require(actor, locked.case, DECIDERS)
+    permissions.require(actor, locked.case, "extension_decide")
     if locked.status != ExtensionStatus.PENDING:
         raise ApplicationError("already_decided",
                                _("This request has already been decided."))
@@ -159,7 +155,7 @@ def extension_refuse(*, actor, request: ExtensionRequest, reason: str,
 def extension_requests_pending(*, actor) -> QuerySet[ExtensionRequest]:
     """The pending requests of the supervisor's offices, oldest first (for the
     supervisor's page)."""
-    if actor is None or actor.role != Role.SUPERVISOR:
+    if not permissions.can(actor, "extension_decide"):
         return ExtensionRequest.objects.none()
     return (ExtensionRequest.objects
             .filter(status=ExtensionStatus.PENDING,

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from casedesk.accounts.roles import Role
 from casedesk.core.errors import ApplicationError
 
 from .models import Case, Channel
+from .workflow import ACTIONS
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,30 @@ def office_ids(actor) -> set[int]:
     return cached
 
 
-def require(actor, case: Case, roles: Iterable[str]) -> None:
+def roles_of(action: str) -> frozenset[str]:
+    """The roles that may do ``action`` (a key of ``workflow.ACTIONS``)."""
+    return ACTIONS[action].roles
+
+
+def can(actor, action: str, case: Case | None = None) -> bool:
+    """Whether ``actor`` may do ``action`` (a key of ``workflow.ACTIONS``), and with
+    ``case``, on that case (one of their offices; the applicant: their own case). For
+    pages deciding what to offer; the service decides (:func:`require`)."""
+    if actor is None or not getattr(actor, "is_active", False) \
+            or getattr(actor, "role", None) not in roles_of(action):
+        return False
+    if case is None:
+        return True
+    if isinstance(actor, ApplicantActor):
+        return actor.case_id == case.pk
+    return case.office_id in office_ids(actor)
+
+
+def require(actor, case: Case, action: str | Iterable[str]) -> None:
     """Refuse unless ``actor`` is an active staff member of the case's office with a role
-    in ``roles``. The refusal does not say whether the case exists elsewhere."""
+    that may do ``action`` (a key of ``workflow.ACTIONS``, or the roles of a transition).
+    The refusal does not say whether the case exists elsewhere."""
+    roles = roles_of(action) if isinstance(action, str) else action
     if isinstance(actor, ApplicantActor):
         if actor.case_id != case.pk:
             raise ApplicationError("not_found", _("No such case."))
@@ -58,8 +79,8 @@ CODE_BY_LETTER_CHANNELS = frozenset(set(Channel.values) - {Channel.WEB, Channel.
 # answer letters. For a web or API case, whose applicant holds a code of their own, only a
 # supervisor, with a reason from ``CodeReissueReason``: a new code locks the applicant out
 # and lets whoever reads it act on the portal as the applicant.
-ACCESS_CODE_ISSUERS = frozenset({Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR})
-ACCESS_CODE_REISSUERS_ONLINE = frozenset({Role.SUPERVISOR})
+ACCESS_CODE_ISSUERS = roles_of("access_code_issue")
+ACCESS_CODE_REISSUERS_ONLINE = roles_of("access_code_reissue")
 
 
 class CodeReissueReason(models.TextChoices):

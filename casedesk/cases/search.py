@@ -30,9 +30,10 @@ query:
   tsvector keeps 256 positions of a word, so for the rare case with more texts the
   words are looked up in the texts themselves. Each row also holds the case's office
   (cases.0009; the table is partitioned by office, the vectors stored out of line): when
-  the caller's queryset is limited by nothing but offices (``office_id IN (...)`` or
-  ``office_id = ...``, as the staff queue "all" is), :func:`case_search_count` counts the
-  search rows of those offices, reading neither the cases nor other offices' rows. On
+  the selector that built the caller's queryset says it is limited by nothing but
+  offices (:class:`Offices`, as the staff queue "all" is), :func:`case_search_count`
+  counts the search rows of those offices, reading neither the cases nor other offices'
+  rows. On
   SQLite the table stays empty and each hashed word is a substring condition on the
   texts; the same words match on both.
 
@@ -47,14 +48,12 @@ duplicate rows, the caller's ordering is kept, and it composes with ``.filter()`
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQueryField
 from django.db import connections
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
-from django.db.models.expressions import Col
 from django.db.models.functions import Cast
-from django.db.models.lookups import Exact, In
-from django.db.models.sql.where import AND
 
 from casedesk.core import tokens
 
@@ -75,6 +74,16 @@ _WORD = re.compile(r"\w+")
 # Positions a tsvector keeps of one word: up to this many texts, the position of a word in
 # CaseSearch.vector tells which text it is in.
 POSITIONS = 256
+
+
+@dataclass(frozen=True)
+class Offices:
+    """The offices a queryset of cases is limited to, as the selector that built it knows
+    them (``cases.selectors.case_queue_offices``): ``ids``, and ``only`` if nothing else
+    limits it (the staff queue "all" without filters)."""
+
+    ids: frozenset[int]
+    only: bool = False
 
 
 def case_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
@@ -100,38 +109,37 @@ def case_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     return queryset.filter(Exists(_rows(words).filter(case=OuterRef("pk"))))
 
 
-def case_search_count(queryset: QuerySet[Case], query: str) -> int:
-    """How many cases ``case_search(queryset, query)`` returns.
+def case_search_count(queryset: QuerySet[Case], query: str, *,
+                      offices: Offices | None = None) -> int:
+    """How many cases ``case_search(queryset, query)`` returns. ``offices``: the offices
+    ``queryset`` is limited to, from the selector that built it.
 
-    When ``queryset`` is limited by nothing but offices (as the staff queue "all" is) and
-    the query searches the texts on PostgreSQL, this counts the search rows of those
-    offices having the words instead: the same number, as each row holds its case's office
-    (cases.0009), but read from those offices' part of the search table only, without
-    reading a case. (:func:`case_search` does not filter its ``EXISTS`` by office for
-    that: it would make PostgreSQL misjudge how many cases match, and sort every match of
-    a page instead of reading the queue's order.)
+    When ``queryset`` is limited by nothing but those offices (``offices.only``, as the
+    staff queue "all" is) and the query searches the texts on PostgreSQL, this counts the
+    search rows of those offices having the words instead: the same number, as each row
+    holds its case's office (cases.0009), but read from those offices' part of the search
+    table only, without reading a case. (:func:`case_search` does not filter its
+    ``EXISTS`` by office for that: it would make PostgreSQL misjudge how many cases
+    match, and sort every match of a page instead of reading the queue's order.)
 
     When it is narrowed further (a queue of one person, overdue cases, a category) but
-    still limited to some offices, the count's ``EXISTS`` is limited to those offices'
+    still limited to those offices, the count's ``EXISTS`` is limited to those offices'
     parts of the search table: the same cases (a case's search row has its office), but
     PostgreSQL then hashes the matches of those offices only instead of every office's
-    (at 1M cases, "mine" counted in 6 ms instead of 90). Otherwise it is
-    ``case_search(queryset, query).count()``.
+    (at 1M cases, "mine" counted in 6 ms instead of 90). Otherwise (no ``offices``) it
+    is ``case_search(queryset, query).count()``.
     """
     query = _normalized(query)
     words = []
     if query and _number_filter(query) is None and _on_postgresql():
         words = _text_words(query)
-    if not words:
+    if not words or offices is None:
         return case_search(queryset, query).count()
-    offices = _offices(queryset, only=True)
-    if offices is not None:
-        return _rows(words).filter(office_id__in=sorted(offices)).count()
-    offices = _offices(queryset, only=False)
-    if offices is not None:
-        return queryset.filter(Exists(_rows(words).filter(
-            case=OuterRef("pk"), office_id__in=sorted(offices)))).count()
-    return case_search(queryset, query).count()
+    ids = sorted(offices.ids)
+    if offices.only:
+        return _rows(words).filter(office_id__in=ids).count()
+    return queryset.filter(Exists(_rows(words).filter(
+        case=OuterRef("pk"), office_id__in=ids))).count()
 
 
 def _normalized(query: str) -> str:
@@ -149,34 +157,6 @@ def _text_words(query: str) -> list[str]:
 
 def _on_postgresql() -> bool:
     return connections[CaseSearch.objects.db].vendor == "postgresql"
-
-
-def _offices(queryset: QuerySet[Case], *, only: bool) -> set[int] | None:
-    """The offices ``queryset`` is limited to by ``office_id IN (...)`` or
-    ``office_id = ...`` conditions (the staff queues always are), None if it has none.
-    With ``only``, None as well if it is limited by anything else (the queue "all" is
-    not). A sliced, distinct, combined or grouped queryset gives None."""
-    query = queryset.query
-    if query.is_sliced or query.distinct or query.combinator or query.group_by is not None:
-        return None
-    where = query.where
-    if where.connector != AND or where.negated or not where.children:
-        return None
-    offices = None
-    for child in where.children:
-        if not isinstance(child, (In, Exact)) or not isinstance(child.lhs, Col) \
-                or child.lhs.alias != query.get_initial_alias() \
-                or child.lhs.target.attname != "office_id" or hasattr(child.rhs, "query"):
-            if only:
-                return None
-            continue
-        values = child.rhs if isinstance(child, In) else [child.rhs]
-        try:
-            found = {int(value) for value in values}
-        except (TypeError, ValueError):
-            return None
-        offices = found if offices is None else offices & found
-    return offices
 
 
 def _number_filter(query: str) -> Q | None:

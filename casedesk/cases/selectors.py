@@ -18,14 +18,12 @@ from casedesk.accounts.roles import Role
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import OPEN_STATES, CaseState
 
-from . import permissions
+from . import permissions, search
 from .models import Appeal, Case, CaseApplicant, CaseEvent, CaseNote, Deadline, Document
 
 # Roles that may read a case file (analysts see statistics only, administrators manage
-# users and reference data, not cases).
-CASE_READERS = frozenset(
-    {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR, Role.COMMISSION_MEMBER}
-)
+# users and reference data, not cases): ``workflow.ACTIONS["case_read"]``.
+CASE_READERS = permissions.roles_of("case_read")
 QUEUES = {
     "to_register": _("To register"),
     "mine": _("My cases"),
@@ -41,7 +39,7 @@ OPEN = [s.value for s in OPEN_STATES]
 
 
 def can_read_cases(actor) -> bool:
-    return actor is not None and actor.is_active and actor.role in CASE_READERS
+    return permissions.can(actor, "case_read")
 
 
 def case_list_visible(actor) -> QuerySet[Case]:
@@ -105,6 +103,20 @@ def case_queue(*, actor, spec: QueueFilter, today: dt.date | None = None) -> Que
     )
 
 
+def case_queue_offices(*, actor, spec: QueueFilter) -> search.Offices | None:
+    """The offices :func:`case_queue` limits its cases to, for the search count
+    (``search.case_search_count``): the actor's (or the one office the filter names),
+    ``only`` when nothing else narrows the queue (the queue "all" without filters).
+    None if the actor reads no cases."""
+    if not can_read_cases(actor):
+        return None
+    ids = frozenset(permissions.office_ids(actor))
+    if spec.office:
+        ids &= {spec.office}
+    narrowed = spec.queue != "all" or spec.category or spec.state or spec.assignee
+    return search.Offices(ids=ids, only=not narrowed)
+
+
 def _narrow(qs: QuerySet[Case], spec: QueueFilter) -> QuerySet[Case]:
     if spec.category:
         qs = qs.filter(category=spec.category)
@@ -132,7 +144,7 @@ def queue_counts(*, actor, spec: QueueFilter, today: dt.date | None = None) -> d
     counts = qs.filter(state__in=OPEN).aggregate(**aggregates)
     key = "casedesk:queue-all:" + hashlib.sha256(
         repr((sorted(permissions.office_ids(actor)), spec)).encode()).hexdigest()
-    seconds = int(getattr(settings, "CASEDESK_QUEUE_ALL_COUNT_SECONDS", 60))
+    seconds = settings.CASEDESK_QUEUE_ALL_COUNT_SECONDS
     counts["all"] = cache.get_or_set(key, qs.count, seconds) if seconds else qs.count()
     return counts
 
@@ -184,14 +196,14 @@ def staff_names(events: list[CaseEvent]) -> dict[int, str]:
 def assignable_staff(*, actor, office_ids: set[int] | None = None) -> QuerySet[User]:
     """Caseworkers and supervisors who share an office with ``actor``."""
     ids = office_ids or permissions.office_ids(actor)
-    return (User.objects.filter(is_active=True, role__in=[Role.CASEWORKER, Role.SUPERVISOR],
+    return (User.objects.filter(is_active=True, role__in=sorted(permissions.roles_of("case_take")),
                                 offices__in=ids)
             .distinct().order_by("last_name", "username"))
 
 
 def workload(*, actor, today: dt.date | None = None) -> dict:
     """For a supervisor: open, due-soon and overdue cases per caseworker and per office."""
-    if actor is None or actor.role != Role.SUPERVISOR:
+    if not permissions.can(actor, "workload"):
         raise ApplicationError("forbidden", _("Only a supervisor can see the workload."))
     today = today or timezone.localdate()
     soon = today + dt.timedelta(days=_due_soon_days())

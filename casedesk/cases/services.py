@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.models import Office
-from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_defer, audit_record, audit_record_many
 from casedesk.core import bulk, hooks
 from casedesk.core.errors import ApplicationError
@@ -429,7 +428,8 @@ def _ground(book, code: str, *, transition: str, actor):
     if transition == "forward" and not ground_rule.forward:
         raise ApplicationError(
             "ground_not_forward", _("This ground does not forward an appeal."))
-    if ground_rule.head_decides and getattr(actor, "role", None) != Role.SUPERVISOR:
+    if ground_rule.head_decides and getattr(actor, "role", None) not in \
+            permissions.roles_of("ground_head"):
         raise ApplicationError(
             "ground_head_decides",
             _("On this ground the head of the office decides: a supervisor applies it."))
@@ -446,9 +446,6 @@ REQUIRED_MESSAGES = {
 }
 
 
-RECLASSIFY_ROLES = frozenset({Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR})
-
-
 def case_reclassify(*, actor, case: Case, category: str, subcategory: str = "",
                     procedure: str = "", reason: str, at: dt.datetime | None = None) -> Case:
     """Correct the case's category and sub-category, and its procedure (empty: keep it),
@@ -461,7 +458,7 @@ def case_reclassify(*, actor, case: Case, category: str, subcategory: str = "",
     with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update().get(pk=case.pk)
         at = at or timezone.now()  # under the lock, as in case_transition
-        permissions.require(actor, locked, RECLASSIFY_ROLES)
+        permissions.require(actor, locked, "reclassify")
         book = rulebook.get(locked.rulebook_version)
         procedure = procedure or locked.procedure
         _check_classification(book, category, subcategory)
@@ -519,7 +516,7 @@ def deadline_extend_inner(
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         at = at or timezone.now()  # under the lock, as in case_transition
-        permissions.require(actor, locked, {Role.SUPERVISOR})
+        permissions.require(actor, locked, "deadline_extend")
         deadline = locked.deadlines.filter(rule=rule, closed_on__isnull=True).first()
         if deadline is None:
             raise ApplicationError("no_open_deadline", _("This deadline is not running."))
@@ -573,15 +570,15 @@ def case_assign_inner(*, actor, case: Case, assignee, at: dt.datetime | None = N
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         at = at or timezone.now()  # under the lock, as in case_transition
-        permissions.require(actor, locked, {Role.CASEWORKER, Role.SUPERVISOR})
-        if actor.role == Role.CASEWORKER and not (
+        permissions.require(actor, locked, "case_take")
+        if not permissions.can(actor, "assign") and not (
             assignee == actor and locked.assignee_id is None
         ):
             raise ApplicationError(
                 "forbidden", _("Only a supervisor can assign cases to other people.")
             )
         if assignee is not None and (
-            assignee.role not in {Role.CASEWORKER, Role.SUPERVISOR}
+            assignee.role not in permissions.roles_of("case_take")
             or locked.office_id not in permissions.office_ids(assignee)
             or not assignee.is_active
         ):
@@ -608,8 +605,7 @@ def note_add(*, actor, case: Case, text: str, at: dt.datetime | None = None) -> 
     with transaction.atomic(durable=True):
         locked = Case.objects.select_for_update().get(pk=case.pk)
         at = at or timezone.now()  # under the lock, as in case_transition
-        permissions.require(actor, locked, {Role.INTAKE_CLERK, Role.CASEWORKER,
-                                            Role.SUPERVISOR, Role.COMMISSION_MEMBER})
+        permissions.require(actor, locked, "note")
         note = CaseNote.objects.create(case=locked, author=actor, text=text)
         events.note_added(locked, at=at, actor=actor, note_id=note.pk)
         audit_record(action="note.added", actor=actor, object_type="note", object_id=note.pk,
@@ -621,7 +617,7 @@ def cases_bulk_assign(*, actor, case_ids: list[int], assignee) -> int:
     """A supervisor gives several cases to one caseworker at once: all or none."""
     if not case_ids:
         raise ApplicationError("nothing_selected", _("Select at least one case."))
-    if actor is None or actor.role != Role.SUPERVISOR:
+    if not permissions.can(actor, "assign"):
         raise ApplicationError("forbidden", _("Only a supervisor can reassign cases."))
     audits: list[dict] = []
     with transaction.atomic(durable=True):

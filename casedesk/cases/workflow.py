@@ -24,6 +24,16 @@ class Outcome(models.TextChoices):
     EXPLAINED = "explained", _("explained")
 
 
+class DecisionOutcome(models.TextChoices):
+    """What a commission decided (``review.models.Decision.outcome``); here, beside the
+    case's own outcomes, so that the timeline can name it."""
+
+    UPHOLD = "uphold", _("upheld")
+    PARTLY_UPHOLD = "partly_uphold", _("partly upheld")
+    REJECT = "reject", _("not upheld")
+    REQUEST_INFORMATION = "request_information", _("more information requested")
+
+
 # The applicant is not staff: they act on their own case after proving the access code.
 APPLICANT = "applicant"
 
@@ -97,6 +107,51 @@ TRANSITIONS: dict[str, Transition] = {
                    S.IN_REVIEW, frozenset({Role.SUPERVISOR}), _("Reopen"),
                    requires=(REASON,), anchor="reopened"),
     ]
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something done to a case (or on the staff pages) other than moving it: the roles
+    that may do it. Services refuse the others (``permissions.require``); pages offer
+    it only to them (``permissions.can``, the template filter ``can``)."""
+
+    roles: frozenset[str]
+    what: str  # what it is, for the docs; not shown to users
+
+
+SUPERVISOR = frozenset({Role.SUPERVISOR})
+READERS = STAFF | {Role.COMMISSION_MEMBER}
+
+# Who may do what besides the transitions: the one table of it; a role set is written
+# here and nowhere else (docs/staff.md, "Who may do what: the ACTIONS table").
+ACTIONS: dict[str, Action] = {
+    "case_read": Action(READERS, "read case files, search them, see the queues"),
+    "register": Action(STAFF, "register an appeal, import a CSV file of appeals"),
+    "reclassify": Action(STAFF, "correct a case's category and procedure"),
+    "note": Action(READERS, "add an internal note"),
+    "document_add": Action(STAFF | {APPLICANT}, "add a document to the case file"),
+    "case_take": Action(WORKERS, "take an unassigned case; be the assignee of a case"),
+    "assign": Action(SUPERVISOR, "assign cases to other people, one or many"),
+    "workload": Action(SUPERVISOR, "see the workload per caseworker and office"),
+    "deadline_extend": Action(SUPERVISOR, "extend a deadline"),
+    "extension_request": Action(WORKERS, "ask a supervisor to extend a deadline"),
+    "extension_decide": Action(SUPERVISOR, "approve or refuse a request for extension"),
+    "ground_head": Action(SUPERVISOR, "apply a ground on which the head of the office "
+                                      "decides"),
+    "access_code_issue": Action(STAFF, "issue an access code for an appeal that came by "
+                                       "letter, email or phone"),
+    "access_code_reissue": Action(SUPERVISOR, "replace the code of an appeal made online "
+                                              "(with a reason)"),
+    "case_letter": Action(STAFF, "make a letter to the applicant from the case page"),
+    "commission_sit": Action(frozenset({Role.COMMISSION_MEMBER}),
+                             "sit on a commission: its agenda, votes and decisions"),
+    "letter": Action(READERS, "generate a letter (the commission's chair: the decision)"),
+    "answer_draft": Action(WORKERS, "write and submit the answer on the merits"),
+    "answer_approve": Action(SUPERVISOR, "approve or return a submitted answer"),
+    "answer_post": Action(STAFF, "record that a signed answer was posted"),
+    "stats_read": Action(frozenset({Role.SUPERVISOR, Role.ANALYST, Role.ADMINISTRATOR}),
+                         "read the statistics pages of their offices"),
 }
 
 

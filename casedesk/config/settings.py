@@ -224,6 +224,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # (casedesk.accounts.lockout: spraying from many addresses).
 CASEDESK_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("CASEDESK_ACCOUNT_FAILURE_LIMIT", "10"))
 AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = True  # the tests turn it off, and on again where they test lockouts
 AXES_LOCKOUT_CALLABLE = "casedesk.accounts.auth_views.lockout"
 AXES_DISABLE_ACCESS_LOG = True  # the audit log already records sign-ins
 AXES_VERBOSE = False
@@ -232,6 +233,13 @@ AXES_VERBOSE = False
 CASEDESK_OTP_REQUIRED = os.environ.get("CASEDESK_OTP_REQUIRED",
                                        "1" if PRODUCTION else "0") == "1"
 OTP_TOTP_ISSUER = "casedesk"
+# After n wrong second-factor codes the next try waits factor * 2**(n-1) seconds
+# (django-otp's throttling, accounts.models.SecondFactorDevice).
+OTP_TOTP_THROTTLE_FACTOR = 1
+# A staff member's enrolment code (accounts.services) works this long; a password reset
+# waiting for a second administrator's approval lapses after RESET hours.
+CASEDESK_ENROLMENT_CODE_HOURS = int(os.environ.get("CASEDESK_ENROLMENT_CODE_HOURS", "72"))
+CASEDESK_RESET_REQUEST_HOURS = int(os.environ.get("CASEDESK_RESET_REQUEST_HOURS", "24"))
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:queues"
 SESSION_COOKIE_AGE = int(os.environ.get("CASEDESK_SESSION_SECONDS", str(8 * 3600)))
@@ -241,6 +249,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CASEDESK_MAX_UPLOAD_BYTES = int(os.environ.get("CASEDESK_MAX_UPLOAD_BYTES", str(10 * 1024**2)))
 # CSV imports in the browser (casedesk.intake.import_jobs): files up to this size.
 CASEDESK_IMPORT_MAX_BYTES = int(os.environ.get("CASEDESK_IMPORT_MAX_BYTES", str(20 * 1024**2)))
+# The largest JSON body the API reads (casedesk.api.v1.errors; 413 above it).
+CASEDESK_API_MAX_BODY_BYTES = int(os.environ.get("CASEDESK_API_MAX_BODY_BYTES",
+                                                 str(64 * 1024)))
 # The form fields of one request, files aside (Django refuses more with a 400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 # Files in one request: Django refuses more with a bare 400. Above the portal's 5
@@ -398,7 +409,11 @@ if CASEDESK_REGION_LABELS not in ("names", "iso"):
     raise RuntimeError("CASEDESK_REGION_LABELS must be 'names' or 'iso'")
 # Empty: public appeals are routed by region (docs/portal.md); an office's code: all go there.
 CASEDESK_PUBLIC_OFFICE = os.environ.get("CASEDESK_PUBLIC_OFFICE", "")
-CASEDESK_PUBLIC_URL = os.environ.get("CASEDESK_PUBLIC_URL", "http://127.0.0.1:8000")
+# The public site's address, for the links in notices and letters.
+CASEDESK_PUBLIC_URL = os.environ.get("CASEDESK_PUBLIC_URL") or "http://127.0.0.1:8000"
+# While the database does not answer, pages and the API ask to come back after this many
+# seconds (Retry-After; casedesk.core.outage).
+CASEDESK_RETRY_AFTER_SECONDS = int(os.environ.get("CASEDESK_RETRY_AFTER_SECONDS", "30"))
 # The load balancers / reverse proxies whose X-Forwarded-For is believed (addresses or
 # networks, comma-separated): see casedesk.web.middleware.TrustedProxyMiddleware.
 CASEDESK_TRUSTED_PROXIES = env_list("CASEDESK_TRUSTED_PROXIES")

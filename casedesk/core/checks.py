@@ -28,10 +28,10 @@ HINT_BLIND = ("Generate one with: python -c \"from casedesk.core.crypto import "
 
 @checks.register(checks.Tags.security, deploy=False)
 def keys_are_separate(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    if not getattr(settings, "PRODUCTION", False):
+    if not settings.PRODUCTION:
         return []
     errors: list[checks.CheckMessage] = []
-    spec = getattr(settings, "CASEDESK_MASTER_KEYS", "") or ""
+    spec = settings.CASEDESK_MASTER_KEYS
     if not spec:
         errors.append(checks.Error(
             "No master key is set (CASEDESK_MASTER_KEYS or CASEDESK_MASTER_KEY_FILE): the "
@@ -48,7 +48,7 @@ def keys_are_separate(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 errors.append(checks.Error(
                     f"The current master key {masters.current!r} is DJANGO_SECRET_KEY or "
                     "derived from it.", hint=HINT_MASTER, id="casedesk.E103"))
-    blind = getattr(settings, "CASEDESK_BLIND_INDEX_KEY", "") or ""
+    blind = settings.CASEDESK_BLIND_INDEX_KEY
     if not blind:
         errors.append(checks.Error(
             "No blind-index key is set (CASEDESK_BLIND_INDEX_KEY): it would be derived "

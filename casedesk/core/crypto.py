@@ -198,7 +198,7 @@ def master_keys() -> MasterKeys:
     change until ``CASEDESK_MASTER_KEYS`` is set (keeping ``s0`` listed) and
     ``manage.py keys_rotate`` has re-wrapped every data key (docs/security.md)."""
     global _master
-    spec = getattr(settings, "CASEDESK_MASTER_KEYS", "") or ""
+    spec = settings.CASEDESK_MASTER_KEYS
     cached = _master
     if cached is not None and cached[0] == spec:
         return cached[1]
@@ -267,7 +267,7 @@ class _Cache:
             return item[1]
 
     def put(self, key_id: str, aead: AESGCM) -> None:
-        ttl = float(getattr(settings, "CASEDESK_KEY_CACHE_SECONDS", 60))
+        ttl = settings.CASEDESK_KEY_CACHE_SECONDS
         with self._lock:
             self._items[key_id] = (time.monotonic() + ttl, aead)
             self._items.move_to_end(key_id)
@@ -373,11 +373,6 @@ def keys_destroy(key_ids) -> int:
             [_destroyed_model()(id=k) for k in key_ids], ignore_conflicts=True)
         deleted, _ = _datakey_model().objects.filter(pk__in=key_ids).delete()
     return deleted
-
-
-def key_destroyed(key_id: str) -> bool:
-    """Whether ``key_id`` is recorded as destroyed (by an erasure or a finished import)."""
-    return bool(key_id) and _destroyed_model().objects.filter(pk=key_id).exists()
 
 
 # Who a data key belongs to, for error messages and backup_verify: functions that take
@@ -498,7 +493,7 @@ class _BlindKey:
     def get(self) -> tuple[str, bytes, dict[str, hmac.HMAC]]:
         cached = self.cached
         if cached is None:
-            version, root = blind_key_parse(getattr(settings, "CASEDESK_BLIND_INDEX_KEY", ""))
+            version, root = blind_key_parse(settings.CASEDESK_BLIND_INDEX_KEY)
             cached = self.cached = (version, root, {})
         return cached
 

@@ -27,7 +27,7 @@ API_MESSAGE = _(
 
 
 def retry_after_seconds() -> int:
-    return int(getattr(settings, "CASEDESK_RETRY_AFTER_SECONDS", 30))
+    return settings.CASEDESK_RETRY_AFTER_SECONDS
 
 
 def is_outage(error: BaseException | None) -> bool:

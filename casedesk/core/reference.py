@@ -16,9 +16,6 @@ from django.utils import translation
 
 DATA = Path(__file__).resolve().parent / "data" / "regions.csv"
 
-LABEL_CHOICES = ("names", "iso")
-
-
 def _rows() -> list[dict[str, str]]:
     with DATA.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))

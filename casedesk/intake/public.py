@@ -13,20 +13,17 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.audit.services import audit_record, current_ip
-from casedesk.cases import documents, permissions
+from casedesk.cases import documents, permissions, timeline
 from casedesk.cases.access import access_code_issue  # noqa: F401  (re-export until the merge)
 from casedesk.cases.deadline_sync import calendar_of
 from casedesk.cases.events import EventKind
-from casedesk.cases.models import Appeal, Case, CaseEvent, Channel, DocumentType
+from casedesk.cases.models import Appeal, Case, CaseEvent, Channel
 from casedesk.cases.services import case_prepare, case_transition_inner
-from casedesk.cases.workflow import Outcome
 from casedesk.core import bulk, hooks, secrets
 from casedesk.core.errors import ApplicationError
 from casedesk.core.fields import blind_value
@@ -59,13 +56,6 @@ class Receipt:
     access_code: str
     answer_due: dt.date | None
     office_id: int | None = None  # the office the appeal went to
-
-
-def public_office() -> Office:
-    """The office of public appeals that give no region (``routing``: the one
-    CASEDESK_PUBLIC_OFFICE names, else the office marked as default, else the first
-    active one by code)."""
-    return routing.office_route(member_region_id=None, applicant_region_id=None)
 
 
 # Cyrillic letters that look like the Latin ones of office codes: a Russian keyboard
@@ -417,23 +407,6 @@ def access_code_recover(*, case_number: str, email: str) -> bool:
 
 # --- the applicant's view -------------------------------------------------------------------
 
-PLAIN_STAGE = {
-    CaseState.RECEIVED: _("Your appeal has arrived and is waiting to be registered."),
-    CaseState.REGISTERED: _("Your appeal is registered and will be taken into review."),
-    CaseState.IN_REVIEW: _("Your appeal is being reviewed."),
-    CaseState.AWAITING_INFORMATION: _("The office has asked you a question: please answer "
-                                      "below."),
-    CaseState.REFERRED_TO_COMMISSION: _("Your case is before the commission."),
-    CaseState.COMMISSION_DECIDED: _("The commission has decided; the answer is being "
-                                    "prepared."),
-    CaseState.ANSWERED: _("The office has answered your appeal."),
-    CaseState.CLOSED: _("The case is closed."),
-    CaseState.FORWARDED: _("Your appeal was forwarded to the body that can decide it."),
-    CaseState.WITHDRAWN: _("The appeal was withdrawn."),
-    CaseState.LEFT_UNANSWERED: _("The appeal was left without an answer on the merits."),
-}
-
-
 @dataclass
 class PublicStatus:
     case: Case
@@ -484,13 +457,12 @@ def public_status(*, case_id: int, today: dt.date | None = None) -> PublicStatus
     events = list(case.events.filter(public=True).order_by("at", "id"))
     question = ""
     if case.state == CaseState.AWAITING_INFORMATION:
-        asked = [e for e in events if e.data.get("transition") == "request_information"]
-        question = asked[-1].texts.get("message", "") if asked else ""
+        question = timeline.latest_question(case, events)
     answers = []
     if any(e.kind == EventKind.ANSWER_SIGNED for e in events):  # no query before one is
         answers = answers_signed(case)
     return PublicStatus(
-        case=case, stage=str(PLAIN_STAGE[CaseState(case.state)]), answer_due=due,
+        case=case, stage=timeline.public_stage(case.state), answer_due=due,
         late=bool(due and case.state in OPEN_STATES and today > due),
         question=question, can_reply=case.state in OPEN_STATES, timeline=events,
         documents=list(documents_for_applicant(case.pk).order_by("created_at")),
@@ -543,104 +515,3 @@ def applicant_reply(*, case_id: int, text: str, attachments: list[tuple] = (),
             case_transition_inner(actor=actor, case=case, transition="information_provided",
                                   at=at)
     return appeal
-
-
-# --- what the applicant may read of the timeline -----------------------------------------
-
-
-def _iso_date(value) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _iso_datetime(value) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _label(choices, value) -> str | None:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return None
-
-
-def public_event_text(event: CaseEvent) -> str | None:
-    """What the applicant may read of a public event, in the active language: the new
-    stage, the question asked, the outcome, the body the appeal went to, a new deadline.
-    Never who did it, reasons, grounds or notes. ``None``: nothing to show."""
-    data = event.data or {}
-    kind = event.kind
-    if kind == EventKind.STATE_CHANGED:
-        stage = _label(CaseState, data.get("target"))
-        if stage is None:
-            return None
-        text = gettext("Status: %(state)s.") % {"state": stage}
-        transition = data.get("transition")
-        message = (event.texts or {}).get("message")
-        if transition == "request_information" and message:
-            text += " " + gettext("The office asked: %(message)s") % {"message": message}
-        if transition == "answer" and (outcome := _label(Outcome, data.get("outcome"))):
-            text += " " + gettext("Outcome: %(outcome)s.") % {"outcome": outcome}
-        body = (event.texts or {}).get("forwarded_to")
-        if transition == "forward" and body:
-            text += " " + gettext("Forwarded to: %(body)s.") % {"body": body}
-        return text
-    if kind == EventKind.DEADLINE_EXTENDED:
-        day = _iso_date(data.get("due_on"))
-        if day is None:
-            return None
-        if data.get("rule") == "answer":
-            return gettext("The time to answer was extended to %(date)s.") % {
-                "date": date_format(day, "DATE_FORMAT")}
-        return gettext("A time limit was extended to %(date)s.") % {
-            "date": date_format(day, "DATE_FORMAT")}
-    if kind == EventKind.COMMISSION_RESCHEDULED:
-        when = _iso_datetime(data.get("session_at"))
-        return gettext("The commission's session on your case was moved to %(date)s.") % {
-            "date": date_format(timezone.localtime(when), "DATE_FORMAT") if when else "—"}
-    if kind == EventKind.COMMISSION_SCHEDULED:
-        when = _iso_datetime(data.get("session_at"))
-        return gettext("Your case is on the commission's agenda for %(date)s.") % {
-            "date": date_format(timezone.localtime(when), "DATE_FORMAT") if when else "—"}
-    if kind == EventKind.COMMISSION_DECISION:
-        from casedesk.review.models import DecisionOutcome
-
-        outcome = _label(DecisionOutcome, data.get("outcome")) or ""
-        if data.get("corrects"):
-            return gettext("The commission corrected its decision: %(outcome)s.") % {
-                "outcome": outcome}
-        return gettext("The commission decided: %(outcome)s.") % {"outcome": outcome}
-    if kind == EventKind.ANSWER_SIGNED:
-        number = data.get("number") or "—"
-        if data.get("supplements"):
-            return gettext("The office sent a supplement to its answer (No. %(number)s).") % {
-                "number": number}
-        return gettext("The office signed and sent its answer (No. %(number)s).") % {
-            "number": number}
-    if kind == EventKind.ACCESS_CODE_ISSUED:
-        return gettext("The office issued a new access code for this appeal; the previous "
-                       "code no longer works. If you did not ask for it, contact the "
-                       "office.")
-    if kind == EventKind.CASE_OPENED:
-        return gettext("The appeal was received.")
-    if kind == EventKind.APPEAL_ATTACHED:
-        return gettext("More information was added to the case.")
-    if kind == EventKind.DOCUMENT_ADDED and data.get("doc_type") == DocumentType.LETTER:
-        return None  # letters are listed on their own, once per letter, not per format
-    if kind == EventKind.DOCUMENT_ADDED:
-        doc_type = _label(DocumentType, data.get("doc_type"))
-        if doc_type:
-            return gettext("A document was added to the case: %(type)s.") % {"type": doc_type}
-        return gettext("A document was added to the case.")
-    # Another public kind: its name only, never its data.
-    return _label(EventKind, kind)
-
-
-# The registrar (``batching``) writes with this module's writer; ``batching`` does not
-# import this module (import-linter contract "intake registrar").
-batching.writer_set(submissions_write)

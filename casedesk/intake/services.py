@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.models import Office
-from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_record_many, current_ip
 from casedesk.cases import documents, events, incoming, permissions
 from casedesk.cases.models import (
@@ -36,7 +35,7 @@ from casedesk.core.models import Region
 from casedesk.core.states import OPEN_STATES
 from casedesk.people.models import Person, ServiceType
 
-REGISTERING_ROLES = {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR}
+REGISTERING_ROLES = permissions.roles_of("register")
 PUBLIC_CHANNELS = {Channel.WEB, Channel.API}
 
 

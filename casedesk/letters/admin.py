@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
-from casedesk.accounts.roles import Role
+from casedesk.accounts.services import is_administrator
 from casedesk.core.errors import ApplicationError
 
 from . import selectors, services
@@ -68,8 +68,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
         return [*fields, "kind", "language"] if obj else fields
 
     def _may_edit(self, request) -> bool:
-        user = request.user
-        return user.is_active and (user.is_superuser or user.role == Role.ADMINISTRATOR)
+        return is_administrator(request.user)
 
     def has_add_permission(self, request):
         return self._may_edit(request) and super().has_add_permission(request)

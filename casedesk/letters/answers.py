@@ -32,7 +32,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
-from casedesk.accounts.roles import Role
 from casedesk.accounts.services import register_number_next
 from casedesk.audit.services import audit_record, audit_record_many
 from casedesk.cases import events, permissions
@@ -53,9 +52,9 @@ from .services import (
     register_number_peek,
 )
 
-WRITERS = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
-APPROVERS = frozenset({Role.SUPERVISOR})
-POSTERS = frozenset({Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR})
+WRITERS = permissions.roles_of("answer_draft")
+APPROVERS = permissions.roles_of("answer_approve")
+POSTERS = permissions.roles_of("answer_post")
 MAX_TEXT = 20000
 # Where a case may have an answer drafted (and supplements: answered, closed).
 DRAFTING_STATES = frozenset({

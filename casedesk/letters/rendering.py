@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk.core.errors import ApplicationError
 
-LAYOUT = "layout.html"
 DOCX_TEMPLATE = "letter.docx"
 LIBRARY = "casedesk.letters.library"
 

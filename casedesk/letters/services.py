@@ -20,10 +20,9 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
 from casedesk.accounts.models import RegisterCounter
-from casedesk.accounts.roles import Role
-from casedesk.accounts.services import format_register_number
+from casedesk.accounts.services import format_register_number, is_administrator
 from casedesk.audit.services import audit_defer
-from casedesk.cases import documents, events, permissions
+from casedesk.cases import documents, events, permissions, timeline
 from casedesk.cases.incoming import incoming_number_of_case
 from casedesk.cases.models import Case, Document, DocumentType
 from casedesk.cases.services import local_date
@@ -44,9 +43,6 @@ from .rendering import (
 
 logger = logging.getLogger(__name__)
 
-LETTER_ROLES = frozenset(
-    {Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR, Role.COMMISSION_MEMBER}
-)
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -341,7 +337,8 @@ def _files(case: Case, spec: LetterSpec, rendered: RenderedLetter, actor) -> lis
             document = Document(
                 case=case,
                 doc_type=DocumentType.LETTER,
-                original_name=f"{case.number}-{spec.kind}-{spec.language}.{extension}",
+                original_name=timeline.letter_file_name(case.number, spec.kind, spec.language,
+                                                       extension),
                 content_type=content_type,
                 size=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),
@@ -387,7 +384,7 @@ def letter_render(
         raise ApplicationError("forbidden", _("You are not allowed to do this."))
     case = Case.objects.select_related("office").get(pk=case.pk)
     if actor is not None:
-        permissions.require(actor, case, LETTER_ROLES)
+        permissions.require(actor, case, "letter")
     spec = _spec(case, kind=kind, language=language, context=context, at=at, public=public,
                  outgoing_number=outgoing_number, signatory=signatory, enclosures=enclosures)
     full_context = _full_context(case, spec)
@@ -427,7 +424,7 @@ def letter_file_inner(*, actor, draft: LetterDraft, spec: LetterSpec | None = No
             .get(pk=draft.case_id)
         at = at or timezone.now()  # after the lock: times follow the order of the moves
         if actor is not None:
-            permissions.require(actor, locked, LETTER_ROLES)
+            permissions.require(actor, locked, "letter")
         _check_kind(spec.kind, spec.language)
         full_context = _full_context(locked, spec)
         source = selectors.letter_source(kind=spec.kind, language=spec.language,
@@ -538,8 +535,7 @@ def letter_check(*, kind: str, language: str, folder: Path, body: str | None = N
 def letter_template_save(*, actor, kind: str, language: str, body: str) -> LetterTemplate:
     """Replace the file template of ``kind`` in ``language`` with ``body``, after checking
     that it renders to HTML, PDF and DOCX with the sample context."""
-    if actor is None or not actor.is_active or not (
-            actor.is_superuser or actor.role == Role.ADMINISTRATOR):
+    if not is_administrator(actor):
         raise ApplicationError("forbidden", _("You are not allowed to do this."))
     letter_check(kind=kind, language=language, body=body,
                  folder=selectors.letters_folder(rulebook.current()))

@@ -13,7 +13,7 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 @checks.register(checks.Tags.security)
 def email_encrypted(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    if not getattr(settings, "PRODUCTION", False) or settings.EMAIL_BACKEND != SMTP_BACKEND:
+    if not settings.PRODUCTION or settings.EMAIL_BACKEND != SMTP_BACKEND:
         return []
     tls, ssl = settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL
     if tls and ssl:

@@ -23,7 +23,7 @@ from casedesk.cases.selectors import CASE_READERS
 
 from .attention import attention_list
 from .models import AttentionKind, DigestSent
-from .notices import DEFAULT_PUBLIC_URL, DeliveryFailed, _tidy, language_of
+from .notices import DeliveryFailed, _tidy, language_of
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def staff_url() -> str:
     """The "Needs my attention" page (the staff pages are served beside the public ones)."""
     from django.urls import reverse
 
-    base = getattr(settings, "CASEDESK_PUBLIC_URL", "") or DEFAULT_PUBLIC_URL
+    base = settings.CASEDESK_PUBLIC_URL
     return base.rstrip("/") + reverse("staff:attention")
 
 

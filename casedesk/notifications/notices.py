@@ -16,13 +16,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from casedesk.cases.events import EventKind
 from casedesk.cases.models import Case
 
 logger = logging.getLogger(__name__)
 
 LANGUAGES = ("ru", "en")
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 class DeliveryFailed(Exception):
@@ -60,16 +58,8 @@ def language_of(code: str) -> str:
 def status_url(language: str) -> str:
     """The public status page, which asks for the number and the code (never put the code
     in a URL: it would stay in browser histories and server logs)."""
-    base = getattr(settings, "CASEDESK_PUBLIC_URL", "") or DEFAULT_PUBLIC_URL
+    base = settings.CASEDESK_PUBLIC_URL
     return f"{base.rstrip('/')}/{language}/status/"
-
-
-def latest_question(case: Case) -> str:
-    """The office's message of the latest request for information."""
-    event = (case.events.filter(kind=EventKind.STATE_CHANGED,
-                                data__transition="request_information")
-             .order_by("-at", "-id").first())
-    return event.texts.get("message", "") if event else ""
 
 
 def deliver(*, kind: str, case: Case, context: dict, task_name: str,

@@ -39,6 +39,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from casedesk.cases import timeline
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import Case, CaseEvent
 from casedesk.core import bulk, secrets
@@ -232,7 +233,7 @@ def _context(row: Outbox, case: Case) -> dict:
     if row.kind == ACCESS_CODE:
         return {"access_code": secrets.unseal(row.sealed) if row.sealed else None}
     if row.kind == INFORMATION_REQUEST:
-        return {"question": notices.latest_question(case)}
+        return {"question": timeline.latest_question(case)}
     return {}
 
 

@@ -71,7 +71,7 @@ def appeal(request):
                             initial={"category": guide["category"]} if guide else None)
     error = None
     if request.method == "POST":
-        if _limited(request, "portal-submit", getattr(settings, "CASEDESK_RATE_SUBMIT", "10/h")):
+        if _limited(request, "portal-submit", settings.CASEDESK_RATE_SUBMIT):
             return _too_many(request)
         if form.is_valid():
             d = form.cleaned_data
@@ -168,7 +168,7 @@ def status(request):
     form = forms.StatusForm(request.POST or None)
     error = None
     if request.method == "POST":
-        ip_rate = getattr(settings, "CASEDESK_RATE_STATUS", "20/10m")
+        ip_rate = settings.CASEDESK_RATE_STATUS
         if _limited(request, "portal-status", ip_rate):
             return _too_many(request)
         if form.is_valid():
@@ -207,7 +207,7 @@ def case(request):
     form = forms.ReplyForm(request.POST or None, request.FILES or None)
     error = None
     if request.method == "POST":
-        if _limited(request, "portal-reply", getattr(settings, "CASEDESK_RATE_SUBMIT", "10/h")):
+        if _limited(request, "portal-reply", settings.CASEDESK_RATE_SUBMIT):
             return _too_many(request)
         if form.is_valid():
             try:

@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from casedesk.accounts.roles import Role
+from casedesk.accounts.services import is_administrator
 from casedesk.audit.services import audit_record
 from casedesk.core.errors import ApplicationError
 
@@ -82,8 +83,7 @@ class CommissionAdmin(admin.ModelAdmin):
         return obj.memberships.count()
 
     def _may_edit(self, request) -> bool:
-        user = request.user
-        return user.is_active and (user.is_superuser or user.role == Role.ADMINISTRATOR)
+        return is_administrator(request.user)
 
     def has_add_permission(self, request):
         return self._may_edit(request) and super().has_add_permission(request)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from casedesk.cases.workflow import DecisionOutcome
 from casedesk.core.crypto import key_new
 from casedesk.core.fields import DataKeyField, EncryptedTextField
 from casedesk.core.models import WriteOnce
@@ -166,13 +167,6 @@ class Vote(models.Model):
     def data_key_id(self) -> str:
         return self.item.referral.case.service_member.data_key_id()
 
-
-
-class DecisionOutcome(models.TextChoices):
-    UPHOLD = "uphold", _("upheld")
-    PARTLY_UPHOLD = "partly_uphold", _("partly upheld")
-    REJECT = "reject", _("not upheld")
-    REQUEST_INFORMATION = "request_information", _("more information requested")
 
 
 class Decision(WriteOnce):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from casedesk.accounts.roles import Role
+from casedesk.cases import permissions
 from casedesk.core.errors import ApplicationError
 
 from .models import (
@@ -20,7 +20,7 @@ from .models import (
 
 
 def commissions_of(actor) -> QuerySet[Commission]:
-    if actor is None or not actor.is_active or actor.role != Role.COMMISSION_MEMBER:
+    if not permissions.can(actor, "commission_sit"):
         return Commission.objects.none()
     return Commission.objects.filter(memberships__user=actor, is_active=True)
 

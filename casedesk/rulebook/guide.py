@@ -27,7 +27,6 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-LANGS = ("ru", "en")
 KINDS = ("choice", "multi", "yesno", "number", "date")
 SECTIONS = ("grounds", "documents", "body", "office", "refusal", "alternatives")
 
@@ -51,7 +50,6 @@ _TOKEN = re.compile(r"""
   | (?P<name>[a-z][a-z0-9_]*(?![A-Za-z0-9_]))
 """, re.VERBOSE)
 KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
-COMPARISONS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in")
 
 
 def _tokens(text: str) -> list[tuple[str, Any, int]]:

@@ -16,7 +16,6 @@ from casedesk.core.states import CaseState
 
 Code = str  # a snake_case identifier
 STATES = frozenset(s.value for s in CaseState)
-ANCHORS = ("received", "registered", "reopened")
 
 
 class Strict(BaseModel):

@@ -35,8 +35,8 @@ def answer_panel(*, user, case: Case, typed: dict | None = None) -> dict:
     """What the answer panel of the case page shows to ``user``, and which buttons."""
     current = letter_selectors.answer_current(case)
     signed = letter_selectors.answers_signed(case)
-    role = user.role
-    writer = role in answers.WRITERS
+    writer = permissions.can(user, "answer_draft")
+    approver = permissions.can(user, "answer_approve")
     state = current.state if current else None
     approval = case.office.answer_approval
     editable = (writer and case.state in answers.DRAFTING_STATES
@@ -60,9 +60,8 @@ def answer_panel(*, user, case: Case, typed: dict | None = None) -> dict:
         "approval": approval,
         "can_edit": editable,
         "can_submit": editable and approval and current is not None,
-        "can_approve": role in answers.APPROVERS and state == AnswerState.SUBMITTED and not own,
-        "can_return": role in answers.APPROVERS and state in (AnswerState.SUBMITTED,
-                                                              AnswerState.APPROVED),
+        "can_approve": approver and state == AnswerState.SUBMITTED and not own,
+        "can_return": approver and state in (AnswerState.SUBMITTED, AnswerState.APPROVED),
         # Without approval, "Sign and send" saves what was typed and signs it at once.
         "can_sign": writer and bool(answerable) and (
             state == AnswerState.APPROVED if approval
@@ -133,15 +132,12 @@ def answer_act(request, number: str):
 
 # --- posting ------------------------------------------------------------------------------------
 
-POSTING_ROLES = answers.POSTERS
-
-
 @login_required
 def to_post(request):
     """Answers to appeals that came by post, not posted yet: a list to print, with the
     addresses (personal data: the read is audited)."""
     user = request.user
-    if user.role not in POSTING_ROLES:
+    if not permissions.can(user, "answer_post"):
         return HttpResponseForbidden(_("Your role has no access to this list."))
     rows = letter_selectors.answers_to_post(office_ids=permissions.office_ids(user))
     items = []

@@ -25,7 +25,6 @@ from django.views.decorators.http import require_POST
 
 from casedesk import rulebook
 from casedesk.accounts.models import Office, User
-from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_record
 from casedesk.cases import documents, permissions, search, selectors, services
 from casedesk.cases.access import access_code_issue
@@ -64,7 +63,7 @@ def _reader_required(request):
 
 @login_required
 def queues(request):
-    if request.user.role in (Role.ANALYST, Role.ADMINISTRATOR) \
+    if permissions.can(request.user, "stats_read") \
             and not selectors.can_read_cases(request.user):
         # They read no case files; their landing page is the statistics.
         return redirect("stats:dashboard")
@@ -84,7 +83,9 @@ def queues(request):
     if query:
         paginator = _CountedPaginator(
             search.case_search(cases, query), PAGE_SIZE,
-            count=lambda: search.case_search_count(cases, query))
+            count=lambda: search.case_search_count(
+                cases, query, offices=selectors.case_queue_offices(actor=request.user,
+                                                                   spec=spec)))
     else:
         paginator = Paginator(cases, PAGE_SIZE)
     page = paginator.get_page(data.get("page") or 1)
@@ -106,9 +107,9 @@ def queues(request):
         **attention_views.queue_rows(request, [case for case, _left in rows], queue=queue),
         "query": query,
         "book": rulebook.current(),
-        "is_supervisor": request.user.role == Role.SUPERVISOR,
+        "is_supervisor": permissions.can(request.user, "assign"),
         "staff": list(selectors.assignable_staff(actor=request.user))
-        if request.user.role == Role.SUPERVISOR else [],
+        if permissions.can(request.user, "assign") else [],
         "querystring": _querystring(request, drop="page"),
         "search_token": request.GET.get("s", "") if query else "",
         "nav": "queues",
@@ -207,15 +208,17 @@ def _case_context(request, file, **extra):
             (t, forms.TransitionForm(initial={"transition": t.name}, prefix=t.name))
             for t in transitions
         ],
-        "can_extend": user.role == Role.SUPERVISOR,
-        "can_assign": user.role in (Role.SUPERVISOR, Role.CASEWORKER),
-        "can_write": user.role in (Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR),
+        "can_extend": permissions.can(user, "deadline_extend"),
+        "can_assign": permissions.can(user, "case_take"),
+        "can_add_document": permissions.can(user, "document_add"),
+        "can_write_letter": permissions.can(user, "case_letter"),
+        "can_note": permissions.can(user, "note"),
         "staff": list(selectors.assignable_staff(actor=user, office_ids={case.office_id}))
-        if user.role == Role.SUPERVISOR else [],
+        if permissions.can(user, "assign") else [],
         "extend_form": extra.get("extend_form") or forms.ExtendForm(),
         "reclassify_form": extra.get("reclassify_form")
         or forms.ReclassifyForm(book=book, case=case),
-        "can_reclassify": user.role in services.RECLASSIFY_ROLES,
+        "can_reclassify": permissions.can(user, "reclassify"),
         "book": book,
         "note_form": extra.get("note_form") or forms.NoteForm(),
         "document_form": extra.get("document_form") or forms.DocumentForm(),
@@ -475,7 +478,7 @@ def register(request):
     user = request.user
     offices = list(Office.objects.filter(pk__in=selectors.permissions.office_ids(user),
                                          is_active=True))
-    if user.role not in (Role.INTAKE_CLERK, Role.CASEWORKER, Role.SUPERVISOR) or not offices:
+    if not permissions.can(user, "register") or not offices:
         return HttpResponseForbidden(_("Your role cannot register appeals."))
     chosen = request.POST.get("office") or request.GET.get("office")
     office = next((o for o in offices if str(o.pk) == chosen), offices[0])

@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.accounts.roles import Role
+from casedesk.cases import permissions
 from casedesk.core.errors import ApplicationError
 from casedesk.core.models import Region
 from casedesk.core.reference import region_label
@@ -79,7 +80,7 @@ def read(model):
 
 logger = logging.getLogger(__name__)
 
-STAFF_ROLES = frozenset({Role.SUPERVISOR, Role.ANALYST, Role.ADMINISTRATOR})
+STAFF_ROLES = permissions.roles_of("stats_read")
 SMALL = 5  # counts below this are not published
 PRIMARY = "<5"
 SECONDARY = "…"

@@ -36,7 +36,7 @@ STALE = dt.timedelta(hours=2)
 
 def delay() -> dt.timedelta | None:
     """How long a queued refresh waits; None when refreshing on change is off."""
-    configured = int(getattr(settings, "CASEDESK_STATS_REFRESH_DELAY", 300))
+    configured = settings.CASEDESK_STATS_REFRESH_DELAY
     if configured <= 0:
         return None
     last = Refresh.objects.order_by("-finished_at").values_list("seconds", flat=True).first()

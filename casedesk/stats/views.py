@@ -245,12 +245,6 @@ def _query(form) -> str:
 CSV_TYPE = "text/csv; charset=utf-8"
 
 
-def _csv_response(text: str, filename: str) -> HttpResponse:
-    response = HttpResponse(text, content_type=CSV_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _plain(value) -> str:
     """A value as open data writes it: ISO dates, plain numbers, "<5" as it is."""
     if value is None:

@@ -43,7 +43,7 @@ class TrustedProxyMiddleware:
 
         self.get_response = get_response
         self.proxies = [ipaddress.ip_network(value.strip(), strict=False)
-                        for value in getattr(settings, "CASEDESK_TRUSTED_PROXIES", [])
+                        for value in settings.CASEDESK_TRUSTED_PROXIES
                         if value.strip()]
 
     def _trusted(self, address: str) -> bool:

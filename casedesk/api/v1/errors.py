@@ -25,8 +25,6 @@ from casedesk.core.outage import API_MESSAGE, OUTAGE_ERRORS, is_outage, retry_af
 
 logger = logging.getLogger("casedesk.api")
 
-DEFAULT_MAX_BODY_BYTES = 64 * 1024
-
 # HTTP status for the refusals of the intake services; anything else is 422: the request
 # was understood but its content was refused.
 APPLICATION_STATUS = {
@@ -55,7 +53,7 @@ class PayloadTooLarge(Exception):
 
 
 def max_body_bytes() -> int:
-    return int(getattr(settings, "CASEDESK_API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+    return settings.CASEDESK_API_MAX_BODY_BYTES
 
 
 class BoundedJSONParser(Parser):

@@ -13,6 +13,7 @@ from django_ratelimit.core import get_usage
 from ninja import Header, Router, Status
 
 from casedesk.cases.models import Relation
+from casedesk.cases.timeline import public_event_text
 from casedesk.cases.workflow import Outcome
 from casedesk.core.errors import ApplicationError
 from casedesk.intake import routing
@@ -20,7 +21,6 @@ from casedesk.intake.public import (
     appeal_submit,
     case_number_normalise,
     case_open_public,
-    public_event_text,
     public_status,
     status_failure_count,
     status_locked_for,
@@ -46,10 +46,6 @@ ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: Error
 
 
 # --- rate limits ------------------------------------------------------------------------
-
-
-def _rate(name: str, default: str) -> str:
-    return getattr(settings, name, default)
 
 
 def _too_many(time_left: int) -> ApiError:
@@ -128,7 +124,7 @@ def appeal_create(
                                   description="A random string, the same for every retry."),
 ):
     add_never_cache_headers(response)  # the access code must not stay in any cache
-    _limit(request, "api-v1-submit", _rate("CASEDESK_RATE_SUBMIT", "10/h"))
+    _limit(request, "api-v1-submit", settings.CASEDESK_RATE_SUBMIT)
     applicant, member = _people(payload)
     body = payload.model_dump(mode="json")
     # Fields added later count in the fingerprint only when given, so that a retry of an
@@ -191,7 +187,7 @@ def office_list(request: HttpRequest):
 
 
 def _status(request: HttpRequest, case_number: str, access_code: str) -> StatusOut:
-    _limit(request, "api-v1-status", _rate("CASEDESK_RATE_STATUS", "20/10m"))
+    _limit(request, "api-v1-status", settings.CASEDESK_RATE_STATUS)
     number = case_number_normalise(case_number)
     _case_locked(request, number)
     try:

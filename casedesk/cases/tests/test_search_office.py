@@ -1,8 +1,8 @@
 """The case's office on its search row (migration cases.0009) and the search count it
 allows: a search of cases limited by nothing but offices counts the search rows of those
-offices (``case_search_count``). A row whose office is not its case's would be counted in
-the wrong office, so every way a case gets words or changes office is checked here through
-that count."""
+offices (``case_search_count``, told the offices by the selector that built the cases). A
+row whose office is not its case's would be counted in the wrong office, so every way a
+case gets words or changes office is checked here through that count."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from casedesk.accounts.roles import Role
 from casedesk.cases.models import Appeal, Case, CaseNote, CaseSearch
-from casedesk.cases.search import case_search, case_search_count
+from casedesk.cases.search import Offices, case_search, case_search_count
+from casedesk.cases.selectors import QueueFilter, case_queue_offices
 from casedesk.cases.services import note_add
 from casedesk.testing import at
 
@@ -30,8 +31,14 @@ def in_offices(*offices) -> QuerySet[Case]:
     return Case.objects.filter(office_id__in={o.pk for o in offices}).order_by("pk")
 
 
+def limited(*offices, only: bool = True) -> Offices:
+    """What the selector that built ``in_offices(*offices)`` tells the count (``only``:
+    nothing else limits the cases)."""
+    return Offices(ids=frozenset(o.pk for o in offices), only=only)
+
+
 def count(query: str, *offices) -> int:
-    return case_search_count(in_offices(*offices), query)
+    return case_search_count(in_offices(*offices), query, offices=limited(*offices))
 
 
 def found(query: str, *offices) -> set[str]:
@@ -67,7 +74,8 @@ def test_the_count_is_the_number_of_cases_found(register, office, other_office, 
     for offices in ((office,), (other_office,), (office, other_office)):
         search = case_search(in_offices(*offices), query)
         numbers = list(search.values_list("number", flat=True))
-        assert case_search_count(in_offices(*offices), query) == len(numbers), (query, offices)
+        assert case_search_count(in_offices(*offices), query,
+                                 offices=limited(*offices)) == len(numbers), (query, offices)
         assert search.count() == len(numbers), (query, offices)
 
 
@@ -77,7 +85,8 @@ def test_every_kind_of_query_counts_what_it_finds(register, office, other_office
     register(text="Мужу не выплатили денежное довольствие.")
     for offices in ((office,), (office, other_office)):
         found = case_search(in_offices(*offices), query)
-        assert case_search_count(in_offices(*offices), query) == len(found), (query, offices)
+        assert case_search_count(in_offices(*offices), query,
+                                 offices=limited(*offices)) == len(found), (query, offices)
 
 
 def test_the_search_is_a_plain_queryset(register, office):
@@ -90,14 +99,16 @@ def test_the_search_is_a_plain_queryset(register, office):
 def test_the_count_reads_the_search_rows_of_the_offices_only(register, office):
     register(text=WARD)
     with CaptureQueriesContext(connection) as queries:
-        assert case_search_count(in_offices(office), "госпиталь") == 1
+        assert case_search_count(in_offices(office), "госпиталь",
+                                 offices=limited(office)) == 1
     [sql] = [q["sql"] for q in queries.captured_queries]
     assert 'FROM "cases_casesearch"' in sql and "cases_case\"" not in sql, sql
     assert '"office_id" IN' in sql, sql
     # Narrowed by more than the office: the cases are read, and only those offices' part
     # of the search table (the office inside the EXISTS too).
     with CaptureQueriesContext(connection) as queries:
-        assert case_search_count(in_offices(office).filter(state="closed"), "госпиталь") == 0
+        assert case_search_count(in_offices(office).filter(state="closed"), "госпиталь",
+                                 offices=limited(office, only=False)) == 0
     [sql] = [q["sql"] for q in queries.captured_queries]
     assert 'FROM "cases_case"' in sql, sql
     exists = sql[sql.index("EXISTS"):]
@@ -109,13 +120,17 @@ def test_a_search_narrowed_further_counts_its_own_cases(register, office):
     register(text=WARD)
     # By the caller before the search: more than the office.
     narrowed = in_offices(office).filter(pk=case.pk)
-    assert case_search_count(narrowed, "госпиталь") == 1
-    assert case_search_count(in_offices(office).exclude(pk=case.pk), "госпиталь") == 1
-    assert case_search_count(in_offices(office).filter(state="closed"), "госпиталь") == 0
-    assert case_search_count(in_offices(office).filter(office_id=0), "госпиталь") == 0
+    assert case_search_count(narrowed, "госпиталь", offices=limited(office, only=False)) == 1
+    assert case_search_count(in_offices(office).exclude(pk=case.pk), "госпиталь",
+                             offices=limited(office, only=False)) == 1
+    assert case_search_count(in_offices(office).filter(state="closed"), "госпиталь",
+                             offices=limited(office, only=False)) == 0
+    assert case_search_count(in_offices(office).filter(office_id=0), "госпиталь",
+                             offices=limited(office, only=False)) == 0
     # And after it: the result composes as a queryset.
     search = case_search(in_offices(office), "госпиталь")
-    assert case_search_count(in_offices(office), "госпиталь") == search.count() == 2
+    assert case_search_count(in_offices(office), "госпиталь",
+                             offices=limited(office)) == search.count() == 2
     assert search.filter(pk=case.pk).count() == 1
     assert search.exclude(pk=case.pk).count() == 1
     assert search[:1].count() == 1
@@ -214,3 +229,17 @@ def test_the_vector_is_stored_out_of_line(register):
         # The name comes from the catalog.
         cursor.execute(f"SELECT count(*) FROM {toast}")  # noqa: S608
         assert cursor.fetchone()[0] >= 1
+
+
+@pytest.mark.parametrize("spec, only", [
+    (QueueFilter(queue="all"), True),
+    (QueueFilter(queue="all", state="closed"), False),
+    (QueueFilter(queue="all", category="pay_suspended"), False),
+    (QueueFilter(queue="mine"), False),
+    (QueueFilter(queue="open"), False),
+])
+def test_the_queue_selector_names_its_offices(staff, office, spec, only):
+    supervisor = staff[Role.SUPERVISOR]
+    assert case_queue_offices(actor=supervisor, spec=spec) == Offices(
+        ids=frozenset({office.pk}), only=only)
+    assert case_queue_offices(actor=staff[Role.ANALYST], spec=spec) is None

@@ -198,3 +198,19 @@ def test_the_applicant_answers_only_their_own_case(register, staff):
     assert moved.state == "in_review"
     event = moved.events.order_by("-id").first()
     assert event.actor is None and event.data["by"] == "applicant"
+
+
+def test_the_actions_table_is_the_one_in_the_docs(settings):
+    """docs/staff.md lists every row of ACTIONS with its roles, and nothing else."""
+    from pathlib import Path
+
+    from casedesk.cases.workflow import ACTIONS
+
+    text = (Path(settings.BASE_DIR) / "docs" / "staff.md").read_text("utf-8")
+    section = text[text.index("## Who may do what: the ACTIONS table"):]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            rows[cells[0].strip("`")] = {r.strip() for r in cells[2].split(",")}
+    assert rows == {name: set(action.roles) for name, action in ACTIONS.items()}

@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 
 from casedesk.accounts.roles import Role
 from casedesk.browser_testing import screenshot, url
+from casedesk.cases import timeline
 from casedesk.cases.models import Appeal, Case
 from casedesk.cases.services import case_transition
 from casedesk.core.states import CaseState
@@ -197,14 +198,14 @@ def test_phone_walkthrough_file_keep_receipt_follow_and_answer(
     expect(page).to_have_url(re.compile(rf"/{language}/status/case/$"))
     expect(main.get_by_role("heading", level=1)).to_contain_text(number)
     expect(main.locator(".stage")).to_have_text(
-        gettext_in(language, public.PLAIN_STAGE[CaseState.RECEIVED]))
+        gettext_in(language, timeline.PLAIN_STAGE[CaseState.RECEIVED]))
     expect(main.locator(".question")).to_have_count(0)
 
     # The office asks her a question; she sees it on the status page and answers it.
     ask_a_question(case, staff)
     page.reload()
     expect(main.locator(".stage")).to_have_text(
-        gettext_in(language, public.PLAIN_STAGE[CaseState.AWAITING_INFORMATION]))
+        gettext_in(language, timeline.PLAIN_STAGE[CaseState.AWAITING_INFORMATION]))
     expect(main.locator(".question")).to_contain_text(QUESTION)
     reply = main.locator("section.card form").filter(has=page.locator("#id_text"))
     reply.locator("#id_text").fill("Выписку прикладываю. Сын всё ещё в госпитале.")
@@ -216,7 +217,7 @@ def test_phone_walkthrough_file_keep_receipt_follow_and_answer(
         gettext_in(language, "Thank you: your answer has been added to the case."))
     expect(main.locator(".question")).to_have_count(0)
     expect(main.locator(".stage")).to_have_text(
-        gettext_in(language, public.PLAIN_STAGE[CaseState.IN_REVIEW]))
+        gettext_in(language, timeline.PLAIN_STAGE[CaseState.IN_REVIEW]))
 
     case.refresh_from_db()
     assert case.state == CaseState.IN_REVIEW

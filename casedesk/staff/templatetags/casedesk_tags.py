@@ -2,6 +2,8 @@
 from django import template
 from django.utils import translation
 
+from casedesk.cases import permissions, timeline
+
 register = template.Library()
 
 
@@ -101,11 +103,16 @@ def who(user):
 
 
 @register.filter
+def can(user, action: str) -> bool:
+    """``user|can:"reclassify"``: whether to offer ``user`` an action of
+    ``cases.workflow.ACTIONS`` (the service decides)."""
+    return permissions.can(user, action)
+
+
+@register.filter
 def public_event(event):
     """What the applicant may read of a timeline event (never staff names or reasons)."""
-    from casedesk.intake.public import public_event_text
-
-    return public_event_text(event) or ""
+    return timeline.public_event_text(event) or ""
 
 
 @register.filter
@@ -128,8 +135,7 @@ def letter_title(document):
              "decision": _("Decision of the commission"),
              "answer": _("Answer to your appeal")}
     name = document.original_name or ""
-    kind = next((label for code, label in kinds.items() if f"-{code}-" in name),
-                str(document.get_doc_type_display()))
+    kind = kinds.get(timeline.letter_kind(document)) or str(document.get_doc_type_display())
     extension = name.rsplit(".", 1)[-1].upper() if "." in name else ""
     return f"{kind} ({extension})" if extension else kind
 

@@ -6,8 +6,8 @@ from django import template
 from django.utils import timezone
 
 from casedesk import rulebook
-from casedesk.accounts.roles import Role
-from casedesk.cases.extensions import REQUESTERS, extension_requests_pending
+from casedesk.cases import permissions
+from casedesk.cases.extensions import extension_requests_pending
 from casedesk.cases.models import ExtensionRequest, ExtensionStatus
 
 from .. import forms
@@ -30,10 +30,12 @@ def extension_panel(context, case):
         "case": case,
         "csrf_token": context.get("csrf_token"),
         "pending": [(r, forms.RefuseExtensionForm(prefix=f"refuse-{r.pk}")) for r in pending],
-        "can_request": user.role in REQUESTERS and user.role != Role.SUPERVISOR
+        # A supervisor extends the deadline itself instead of asking.
+        "can_request": permissions.can(user, "extension_request")
+        and not permissions.can(user, "deadline_extend")
         and any(d.due_on >= today for d in running) and not pending,
         "passed": [d for d in running if d.due_on < today],
-        "is_supervisor": user.role == Role.SUPERVISOR,
+        "is_supervisor": permissions.can(user, "extension_decide"),
         "form": forms.ExtendForm(prefix="request"),
     }
 

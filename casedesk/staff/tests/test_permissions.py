@@ -142,3 +142,60 @@ def test_bulk_reassign_is_for_supervisors_of_the_office(client, staff, cases, ma
                                                           "assignee": worker.pk})
     assert response.status_code == 302
     assert Case.objects.get(pk=mine.pk).assignee == worker
+
+
+# --- the ACTIONS table is the one source of what the pages offer -------------------------
+
+# The form (its action's URL name) or menu link (URL name) through which the case page
+# offers each action of ``cases.workflow.ACTIONS``.
+CASE_PAGE_FORMS = {
+    "reclassify": "reclassify",
+    "note": "note",
+    "document_add": "document_add",
+    "case_letter": "letter",
+    "case_take": "assign",
+    "deadline_extend": "extend",
+}
+MENU_LINKS = {
+    "answer_post": "staff:to_post",
+    "workload": "staff:supervisor",
+    "stats_read": "stats:dashboard",
+    "commission_sit": "staff:commission",
+}
+
+
+def offered(client, case) -> set[str]:
+    content = client.get(page("case", case)).content.decode()
+    shown = {action for action, name in CASE_PAGE_FORMS.items()
+             if f'action="{page(name, case)}"' in content}
+    shown |= {action for action, name in MENU_LINKS.items()
+              if f'href="{reverse(name)}"' in content}
+    return shown
+
+
+@pytest.mark.parametrize("role", sorted(READERS))
+def test_the_case_page_offers_what_the_table_allows(client, staff, cases, role):
+    from casedesk.cases.workflow import ACTIONS
+
+    mine, _ = cases
+    client.force_login(staff[role])
+    expected = {action for action in {*CASE_PAGE_FORMS, *MENU_LINKS}
+                if role in ACTIONS[action].roles}
+    assert offered(client, mine) == expected
+
+
+def test_changing_the_table_changes_the_page_and_the_service(client, staff, cases,
+                                                             monkeypatch):
+    from casedesk.cases import workflow
+
+    mine, _ = cases
+    clerk = staff[Role.INTAKE_CLERK]
+    client.force_login(clerk)
+    assert "reclassify" in offered(client, mine)
+    monkeypatch.setitem(workflow.ACTIONS, "reclassify",
+                        workflow.Action(frozenset({Role.SUPERVISOR}), "test"))
+    assert "reclassify" not in offered(client, mine)
+    response = client.post(page("reclassify", mine),
+                           {"classification": f"{mine.category}/", "reason": "Ошибка"})
+    assert response.status_code in (400, 403)
+    assert not mine.events.filter(kind="reclassified").exists()

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 
 from casedesk.accounts.roles import Role
 from casedesk.cases.services import case_transition
-from casedesk.intake.public import public_event_text
+from casedesk.cases.timeline import public_event_text
 from casedesk.review.models import Commission, CommissionMember, Session, SessionMove
 from casedesk.review.services import referral_create, session_schedule
 

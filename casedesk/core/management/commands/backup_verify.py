@@ -109,7 +109,7 @@ class Command(BaseCommand):
             out(self.style.ERROR(
                 "UNWRAPPABLE: data keys wrapped by master keys that are not configured: "
                 + ", ".join(f"{m} ({n})" for m, n in sorted(unwrappable.items()))))
-        if getattr(settings, "PRODUCTION", False) and per_master.get("s0"):
+        if settings.PRODUCTION and per_master.get("s0"):
             problems += per_master["s0"]
             out(self.style.ERROR(
                 f"{per_master['s0']} data key(s) are wrapped by 's0', derived from "

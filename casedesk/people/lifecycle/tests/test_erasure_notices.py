@@ -11,7 +11,7 @@ from django.db import connection
 from casedesk.accounts.roles import Role
 from casedesk.cases import extensions
 from casedesk.cases.models import Appeal
-from casedesk.intake.public import public_event_text
+from casedesk.cases.timeline import public_event_text
 from casedesk.intake.services import Sender
 from casedesk.intake.tests.test_desk import BODY as SENDER_BODY
 from casedesk.intake.tests.test_desk import NUMBER, raw
