@@ -515,3 +515,8 @@ def applicant_reply(*, case_id: int, text: str, attachments: list[tuple] = (),
             case_transition_inner(actor=actor, case=case, transition="information_provided",
                                   at=at)
     return appeal
+
+
+# The registrar (``batching``) writes with this module's writer; ``batching`` does not
+# import this module (import-linter contract "intake registrar").
+batching.writer_set(submissions_write)
