@@ -227,8 +227,7 @@ def _submission_write(submission: Submission, *, attachments) -> Receipt:
     try:
         with transaction.atomic():
             appeal = appeal_register(
-                actor=None, office=submission.office, channel=draft.channel,
-                text=draft.text, applicant=None, relation=draft.relation, draft=draft,
+                actor=None, office=submission.office, draft=draft,
                 category=submission.category, language=submission.language,
                 received_at=submission.received_at,
                 access_code_hash=secrets.access_code_hash(code),
