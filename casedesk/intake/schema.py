@@ -148,6 +148,14 @@ def region_ids_forget() -> None:
     _region_ids.clear()
 
 
+def regions_load() -> dict[str, Region]:
+    """Every region by its code in capitals, read in one query; ``region_id`` then knows
+    them all without another (a CSV import checks its rows with them)."""
+    regions = {region.code.upper(): region for region in Region.objects.all()}
+    _region_ids.update((code, region.pk) for code, region in regions.items())
+    return regions
+
+
 def region_check(code: str) -> str:
     if code and region_id(code) is None:
         raise ApplicationError("unknown_region", _("Choose a region from the list."))
@@ -345,14 +353,23 @@ class AppealIn(BaseModel):
                                    _("Give the service member's details.")))
         return value
 
+    @field_validator("category")
+    @classmethod
+    def _category_known(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            try:
+                _check_classification(_book(info), value, "")
+            except ApplicationError as error:
+                _fail(error)
+        return value
+
     @field_validator("subcategory")
     @classmethod
-    def _classified(cls, value: str, info: ValidationInfo) -> str:
+    def _subcategory_known(cls, value: str, info: ValidationInfo) -> str:
         category = info.data.get("category")
-        if category is not None:
-            day = (info.context or {}).get("on") or timezone.localdate()
+        if value and category is not None:
             try:
-                _check_classification(rulebook.current(day), category, value)
+                _check_classification(_book(info), category, value)
             except ApplicationError as error:
                 _fail(error)
         return value
@@ -362,6 +379,11 @@ class AppealIn(BaseModel):
         """The service member: the applicant for relation "self"."""
         return self.applicant if self.relation == Relation.SELF else (
             self.service_member or self.applicant)
+
+
+def _book(info: ValidationInfo) -> rulebook.Rulebook:
+    """The rulebook in force on the day of the appeal (``context["on"]``, else today)."""
+    return rulebook.current((info.context or {}).get("on"))
 
 
 def _fail(error: ApplicationError):
@@ -404,3 +426,22 @@ def messages(exc: ValidationError, *, words: Mapping[str, Any] | None = None,
     fields = fields or {}
     return {fields.get(name, name): [str(error) for error in errors]
             for name, errors in problems(exc, words=words).items()}
+
+
+def form_check(form, data: Mapping[str, Any], *, fields: Mapping[str, str],
+               words: Mapping[str, Any] | None = None,
+               context: Mapping[str, Any] | None = None) -> AppealIn | None:
+    """Check ``data`` (an appeal as ``AppealIn`` takes it, built from a form's cleaned
+    data) and add each refusal to the form field ``fields`` names (a form-wide error for a
+    field not named), unless that field has an error already (it failed the form's own
+    parsing, e.g. a required field left empty). Returns the checked appeal, or None."""
+    try:
+        return AppealIn.model_validate(data, context=context)
+    except ValidationError as exc:
+        for name, texts in messages(exc, words=words).items():
+            target = fields.get(name)
+            if target is not None and target in form.errors:
+                continue
+            for text in texts:
+                form.add_error(target, text)
+        return None
