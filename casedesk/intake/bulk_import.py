@@ -439,7 +439,7 @@ class _Checker:
                                    "service_type": cells["member_service_type"]
                                    or ServiceType.UNKNOWN,
                                    "region_code": cells["member_region"]},
-            }, context={"on": day})
+            }, context={"on": day, "book": self.book(day)})
         except PydanticValidationError as exc:
             for field_name, found in schema.problems(exc).items():
                 column = _COLUMN_OF.get(field_name, "")

@@ -18,6 +18,7 @@ text columns without one, the one constant below that sets it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
@@ -59,6 +60,10 @@ SENDER_BODY_MAX = Appeal._meta.get_field("sender_body").max_length
 SENDER_NUMBER_MAX = Appeal._meta.get_field("sender_number").max_length
 LANGUAGES = ("ru", "en")
 BORN_AFTER = dt.date(1900, 1, 1)  # the earliest plausible birth date
+# The choices, as sets (``TextChoices.values`` makes a new list at every call).
+CHANNELS = frozenset(Channel.values)
+RELATIONS = frozenset(Relation.values)
+SERVICE_TYPES = frozenset(ServiceType.values)
 
 
 # --- the rules, one function each ------------------------------------------------------
@@ -66,10 +71,13 @@ BORN_AFTER = dt.date(1900, 1, 1)  # the earliest plausible birth date
 # below wrap them (``rule``); the API's types reuse the structural ones.
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def characters_check(value: str) -> str:
     """Refuse what no database column can hold: NUL characters and unpaired surrogates
     (bytes that were not UTF-8)."""
-    if value and ("\x00" in value or not _encodes(value)):
+    if value and _UNSTORABLE.search(value):
         raise ApplicationError("bad_characters",
                                _("The text contains characters that cannot be stored."))
     return value
@@ -93,7 +101,9 @@ def one_line(value: str) -> str:
 
 
 def _detail(limit: int) -> Callable[[str], str]:
+    """A contact or service detail: storable, at most ``limit`` characters."""
     def check(value: str) -> str:
+        value = storable(value)
         if len(value) > limit:
             raise ApplicationError("too_long", _("A contact or service detail is too long."),
                                    max=limit)
@@ -102,6 +112,7 @@ def _detail(limit: int) -> Callable[[str], str]:
 
 
 def email_check(value: str) -> str:
+    """An email address (or nothing)."""
     if value:
         try:
             validate_email(value)
@@ -110,8 +121,17 @@ def email_check(value: str) -> str:
     return value
 
 
+def name_check(value: str) -> str:
+    """A full name, storable, on one line: at most ``NAME_MAX`` characters (whether one
+    is required, and in whose words, is ``PersonIn``'s)."""
+    value = one_line(storable(value))
+    if len(value) > NAME_MAX:
+        raise ApplicationError("too_long", _("The name is too long."), max=NAME_MAX)
+    return value
+
+
 def service_type_check(value: str) -> str:
-    if value and value not in ServiceType.values:
+    if value and value not in SERVICE_TYPES:
         raise ApplicationError("unknown_service_type", _("Choose a service type from the list."))
     return value
 
@@ -163,13 +183,13 @@ def region_check(code: str) -> str:
 
 
 def channel_check(value: str) -> str:
-    if value not in Channel.values:
+    if value not in CHANNELS:
         raise ApplicationError("unknown_channel", _("Unknown channel."))
     return value
 
 
 def relation_check(value: str) -> str:
-    if value not in Relation.values:
+    if value not in RELATIONS:
         raise ApplicationError("unknown_relation", _("Choose who the applicant is."))
     return value
 
@@ -181,6 +201,8 @@ def language_check(value: str | None) -> str | None:
 
 
 def text_check(value: str) -> str:
+    """What happened, storable: required, at most ``TEXT_MAX`` characters."""
+    value = storable(value)
     if not value:
         raise ApplicationError("missing_text", _("Write what happened: the appeal is empty."))
     if len(value) > TEXT_MAX:
@@ -189,6 +211,8 @@ def text_check(value: str) -> str:
 
 
 def request_check(value: str) -> str:
+    """What the applicant asks for, storable: at most ``REQUEST_MAX`` characters."""
+    value = storable(value)
     if len(value) > REQUEST_MAX:
         raise ApplicationError("too_long", _("The text is too long."), max=REQUEST_MAX)
     return value
@@ -212,6 +236,8 @@ def received_at_check(received_at: dt.datetime, *, now: dt.datetime | None = Non
             _("The appeal cannot have been received in the future: check the date and "
               "time."))
     earliest = received_at_earliest()
+    if received_at.date() - earliest > dt.timedelta(days=1):
+        return received_at  # days after, in any time zone
     received_on = timezone.localdate(received_at) if timezone.is_aware(received_at) \
         else received_at.date()
     if received_on < earliest:
@@ -238,11 +264,10 @@ def rule(check: Callable[[Any], Any]) -> AfterValidator:
     return AfterValidator(validate)
 
 
-Storable = Annotated[str, rule(storable)]
-Email = Annotated[Storable, rule(_detail(EMAIL_MAX)), rule(email_check)]
-Phone = Annotated[Storable, rule(_detail(PHONE_MAX))]
-Address = Annotated[Storable, rule(_detail(ADDRESS_MAX))]
-Unit = Annotated[Storable, rule(_detail(UNIT_MAX))]
+Email = Annotated[str, rule(_detail(EMAIL_MAX)), rule(email_check)]
+Phone = Annotated[str, rule(_detail(PHONE_MAX))]
+Address = Annotated[str, rule(_detail(ADDRESS_MAX))]
+Unit = Annotated[str, rule(_detail(UNIT_MAX))]
 
 
 # What makes a person a service member; for relation "self", the applicant's.
@@ -260,7 +285,7 @@ class PersonIn(BaseModel):
     phone: Phone = ""
     postal_address: Address = ""
     unit: Unit = ""
-    full_name: Annotated[Storable, AfterValidator(one_line)] = ""
+    full_name: Annotated[str, rule(name_check)] = ""
     service_type: Annotated[str, rule(service_type_check)] = ""
     region_code: Annotated[str, rule(region_check)] = ""
     birth_date: dt.date | None = None
@@ -274,8 +299,6 @@ class PersonIn(BaseModel):
                 "missing_name",
                 _("Give the service member's full name.") if member
                 else _("Give the applicant's full name.")))
-        if len(value) > NAME_MAX:
-            _fail(ApplicationError("too_long", _("The name is too long."), max=NAME_MAX))
         return value
 
     @field_validator("birth_date")
@@ -303,15 +326,16 @@ class AppealIn(BaseModel):
     read). Any other relation needs the service member's details, unless the appeal joins
     a case that has them (``new_case`` false). ``category`` (with ``subcategory``) is
     checked against the rulebook in force on the day received when given. Validate with
-    ``context={"on": day}`` to check dates against the day of the appeal (default today).
+    ``context={"on": day}`` to check dates against the day of the appeal (default today);
+    ``context["book"]``: that day's rulebook, when the caller has it at hand.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     channel: Annotated[str, rule(channel_check)]
     relation: Annotated[str, rule(relation_check)]
-    text: Annotated[str, rule(storable), rule(text_check)]
-    request: Annotated[str, rule(storable), rule(request_check)] = ""
+    text: Annotated[str, rule(text_check)]
+    request: Annotated[str, rule(request_check)] = ""
     applicant: PersonIn
     new_case: bool = True
     service_member: PersonIn | None = Field(None, validate_default=True)
@@ -382,8 +406,10 @@ class AppealIn(BaseModel):
 
 
 def _book(info: ValidationInfo) -> rulebook.Rulebook:
-    """The rulebook in force on the day of the appeal (``context["on"]``, else today)."""
-    return rulebook.current((info.context or {}).get("on"))
+    """The rulebook in force on the day of the appeal: ``context["book"]``, else the one
+    in force on ``context["on"]``, else today."""
+    context = info.context or {}
+    return context.get("book") or rulebook.current(context.get("on"))
 
 
 def _fail(error: ApplicationError):
