@@ -444,13 +444,11 @@ def first_problem(exc: ValidationError) -> ApplicationError:
     return next(iter(problems(exc).values()))[0]
 
 
-def messages(exc: ValidationError, *, words: Mapping[str, Any] | None = None,
-             fields: Mapping[str, str] | None = None) -> dict[str, list[str]]:
-    """``problems`` as messages for a form or an API problem response, by field name
-    (renamed through ``fields``: ``{"applicant.full_name": "applicant_name"}``; a field
-    not named there keeps its dotted name)."""
-    fields = fields or {}
-    return {fields.get(name, name): [str(error) for error in errors]
+def messages(exc: ValidationError, *,
+             words: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
+    """``problems`` as messages (in the active language) by dotted field name, for a form
+    or an API problem response."""
+    return {name: [str(error) for error in errors]
             for name, errors in problems(exc, words=words).items()}
 
 

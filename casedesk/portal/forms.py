@@ -192,11 +192,13 @@ class RecoverForm(Marked, forms.Form):
     case_number = forms.CharField(label=_("Case number"), max_length=32,
                                   widget=forms.TextInput(attrs={"autocomplete": "off",
                                                                 "placeholder": "MSK-2026-000123"}))
-    email = forms.EmailField(label=_("The email address given in the appeal"), max_length=254,
+    email = forms.EmailField(label=_("The email address given in the appeal"),
+                             max_length=schema.EMAIL_MAX,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
 class ReplyForm(Marked, forms.Form):
-    text = forms.CharField(label=_("Your answer or new information"), max_length=20000,
+    text = forms.CharField(label=_("Your answer or new information"),
+                           max_length=schema.TEXT_MAX,
                            widget=forms.Textarea(attrs={"rows": 5}))
     files = MultipleFileField(label=_("Documents (photos or PDF)"), required=False)
