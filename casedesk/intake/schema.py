@@ -359,12 +359,15 @@ class AppealIn(BaseModel):
             if isinstance(person, Mapping):
                 data[name] = {**person, "service_member": member}
         if own:
-            # One person: the service details given for the service member are the
-            # applicant's (the applicant's own region where no other is given).
+            # One person: the service details given for the service member fill in those
+            # the applicant's lack; the service member's region comes before the
+            # applicant's own (it decides the office, ``routing``).
             member = data.pop("service_member", None)
-            if isinstance(member, Mapping) and isinstance(data.get("applicant"), Mapping):
-                data["applicant"] = {**data["applicant"], **{
-                    name: member[name] for name in SERVICE_DETAILS if member.get(name)}}
+            applicant = data.get("applicant")
+            if isinstance(member, Mapping) and isinstance(applicant, Mapping):
+                data["applicant"] = {**applicant, **{
+                    name: member[name] for name in SERVICE_DETAILS if member.get(name)
+                    and (name == "region_code" or not applicant.get(name))}}
         return data
 
     @field_validator("service_member")

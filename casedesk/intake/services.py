@@ -99,13 +99,9 @@ def sender_check(*, channel: str, sender: Sender | None,
 
 # The rules live in the schema; these names stay for their callers.
 clean_text = schema.storable
+received_at_check = schema.received_at_check
 received_at_earliest = schema.received_at_earliest
 region_ids_forget = schema.region_ids_forget
-
-
-def received_at_check(received_at: dt.datetime, *, now: dt.datetime | None = None) -> None:
-    """Refuse a time of receipt that staff typed (``schema.received_at_check``)."""
-    schema.received_at_check(received_at, now=now)
 
 
 def _people_save(*people: Person) -> None:

@@ -142,6 +142,9 @@ def test_a_service_member_writing_for_himself_is_one_person_with_the_service_det
     me = checked.applicant
     assert (me.full_name, me.unit, me.service_type, me.region_code, me.birth_date) == (
         "Иванова Анна", "12345", "mobilized", "RU-MOW", dt.date(1990, 5, 1))
+    # What the applicant's details hold already stays (the region aside).
+    given = schema.AppealIn.model_validate(appeal(relation="self", applicant__unit="999"))
+    assert given.applicant.unit == "999"
     # The applicant's own region where the service member's is not given.
     alone = schema.AppealIn.model_validate(appeal(
         relation="self", applicant__region_code="RU-SPE", service_member__region_code=""))
