@@ -184,20 +184,6 @@ def test_the_limits_are_the_database_columns(limit, model, column, field):
     assert refusals(appeal(**{f"{person}__{name}": longer})) == {field: ["too_long"]}
 
 
-def test_the_api_and_the_forms_take_their_lengths_from_the_schema():
-    from casedesk.api.v1.schemas import AppealIn, ApplicantIn
-    from casedesk.portal.forms import AppealForm
-    from casedesk.staff.forms import RegisterForm
-
-    assert ApplicantIn.model_json_schema()["properties"]["name"]["maxLength"] \
-        == schema.NAME_MAX
-    assert AppealIn.model_json_schema()["properties"]["text"]["maxLength"] == schema.TEXT_MAX
-    for form in (AppealForm(), RegisterForm()):
-        assert form.fields["applicant_name"].max_length == schema.NAME_MAX
-        assert form.fields["text"].max_length == schema.TEXT_MAX
-        assert form.fields["member_unit"].max_length == schema.UNIT_MAX
-
-
 def test_appeal_register_takes_a_draft_or_the_fields_never_both(office, staff):
     clerk = staff[Role.INTAKE_CLERK]
     draft = appeal_check(channel="letter", relation="self", text="Текст",
