@@ -49,8 +49,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -63,6 +61,7 @@ from django.db import (
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError as PydanticValidationError
 
 from casedesk import rulebook
 from casedesk.accounts.models import Office
@@ -81,7 +80,6 @@ from casedesk.cases.models import (
     Relation,
 )
 from casedesk.cases.services import (
-    MAX_TEXT,
     case_numbers_reserve,
     case_prepare,
     format_case_number,
@@ -97,7 +95,8 @@ from casedesk.core.states import CaseState as S
 from casedesk.deadlines.rules import filing_limit_date, status
 from casedesk.people.models import Person, ServiceType
 
-from .services import LIMITS, REGISTERING_ROLES
+from . import schema
+from .services import REGISTERING_ROLES
 
 logger = logging.getLogger(__name__)
 
@@ -113,10 +112,6 @@ REQUIRED = ("received_at", "applicant_name", "relation", "text")
 # How an imported appeal may have arrived; "import" when the register does not say.
 CHANNELS = (Channel.LETTER, Channel.EMAIL, Channel.PHONE, Channel.VISIT, Channel.WEB,
             Channel.IMPORT)
-LANGUAGES = ("ru", "en")
-RELATIONS = frozenset(Relation.values)
-SERVICE_TYPES = frozenset(ServiceType.values)
-MAX_NAME = 300
 MAX_EXTERNAL_ID = 100
 KEY_PREFIX = "imp1:"
 BATCH = 1000
@@ -281,8 +276,42 @@ def _parse_date(value: str) -> dt.date | None:
             return None
 
 
-def _one_line(value: str) -> str:
-    return " ".join(value.split())
+_one_line = schema.one_line
+
+# The column of each field of the appeal schema (``schema.AppealIn``); for relation "self"
+# the applicant's service details are the member_ columns.
+_COLUMN_OF = {
+    "channel": "channel", "relation": "relation", "text": "text", "request": "request",
+    "language": "language", "category": "category", "subcategory": "subcategory",
+    "applicant.full_name": "applicant_name", "applicant.email": "applicant_email",
+    "applicant.phone": "applicant_phone", "applicant.postal_address": "applicant_address",
+    "applicant.birth_date": "member_birth_date", "applicant.unit": "member_unit",
+    "applicant.service_type": "member_service_type", "applicant.region_code": "member_region",
+    "service_member": "member_name", "service_member.full_name": "member_name",
+    "service_member.birth_date": "member_birth_date", "service_member.unit": "member_unit",
+    "service_member.service_type": "member_service_type",
+    "service_member.region_code": "member_region",
+}
+# The schema's refusals in the words of a file (what to write in the cell), by code.
+_WORDS = {
+    "too_long": (_("At most %(max)s characters."), {}),
+    "unknown_relation": (_("Unknown relation: use one of %(values)s."),
+                         {"values": ", ".join(Relation.values)}),
+    "unknown_service_type": (_("Unknown service type: use one of %(values)s."),
+                             {"values": ", ".join(ServiceType.values)}),
+    "unknown_region": (_("Unknown region: use an ISO code such as RU-MOW."), {}),
+    "unknown_category": (_("Unknown category: use a category code of the rulebook."), {}),
+    "unknown_subcategory": (_("Unknown sub-category for this category."), {}),
+    "received_in_future": (_("The date is in the future."), {}),
+}
+
+
+def _bad_in_words(bad, column: str, error: ApplicationError, cells: dict[str, str]) -> None:
+    words = _WORDS.get(error.code)
+    if words is None or (error.code == "unknown_relation" and not cells["relation"]):
+        bad(column, error.message, **error.params)  # an empty relation: "choose who..."
+    else:
+        bad(column, words[0], **{**error.params, **words[1]})
 
 
 class _Checker:
@@ -292,7 +321,7 @@ class _Checker:
         self.office = office
         self.now = now
         self.tz = timezone.get_current_timezone()
-        self.regions = {r.code.upper(): r for r in Region.objects.all()}
+        self.regions = schema.regions_load()
         self.books: dict[dt.date, rulebook.Rulebook] = {}
         self.index: dict[str, int] = {}
 
@@ -332,12 +361,17 @@ class _Checker:
                 if _NOT_UTF8.search(value):
                     bad(name, _("The cell is not UTF-8 text: save the file as CSV in UTF-8."))
                     cells[name] = ""
-                elif "\x00" in value:
-                    bad(name, _("The text contains characters that cannot be stored."))
-                    cells[name] = ""
+                else:
+                    try:
+                        schema.characters_check(value)
+                    except ApplicationError as error:
+                        bad(name, error.message, **error.params)
+                        cells[name] = ""
         if len(cells["external_id"]) > MAX_EXTERNAL_ID:
             bad("external_id", _("At most %(max)s characters."), max=MAX_EXTERNAL_ID)
 
+        # What only a file has: dates written as text, the channels an import may name,
+        # a repeated name for relation "self". The appeal's own rules are the schema's.
         received_at = None
         if not cells["received_at"]:
             bad("received_at", _("Give the date and time the appeal was received."))
@@ -346,78 +380,33 @@ class _Checker:
             if received_at is None:
                 bad("received_at", _("Not a date and time: write 2026-03-01 14:30 or "
                                      "01.03.2026 14:30."))
-            elif received_at > self.now + FUTURE_TOLERANCE:
-                bad("received_at", _("The date is in the future."))
-                received_at = None
+            else:
+                try:
+                    schema.received_at_check(received_at, now=self.now,
+                                             tolerance=FUTURE_TOLERANCE)
+                except ApplicationError as error:
+                    _bad_in_words(bad, "received_at", error, cells)
+                    received_at = None
         local = (received_at or self.now).astimezone(self.tz)
         day = local.date()
-        book = self.book(day)
 
         channel = cells["channel"] or Channel.IMPORT
         if channel not in CHANNELS:
             bad("channel", _("Unknown channel: use one of %(values)s."),
                 values=", ".join(CHANNELS))
-        category = cells["category"] or "other"
-        subcategory = cells["subcategory"]
-        if category not in book.categories:
-            bad("category", _("Unknown category: use a category code of the rulebook."))
-        elif subcategory and subcategory not in {
-                s.code for s in book.categories[category].subcategories}:
-            bad("subcategory", _("Unknown sub-category for this category."))
-        language = cells["language"] or "ru"
-        if language not in LANGUAGES:
-            bad("language", _("Unknown language: use ru or en."))
         relation = cells["relation"]
-        if not relation:
-            bad("relation", _("Choose who the applicant is."))
-        elif relation not in RELATIONS:
-            bad("relation", _("Unknown relation: use one of %(values)s."),
-                values=", ".join(Relation.values))
-
-        applicant_name = _one_line(cells["applicant_name"])
-        if not applicant_name:
-            bad("applicant_name", _("Give the applicant's full name."))
-        elif len(applicant_name) > MAX_NAME:
-            bad("applicant_name", _("The name is too long."))
-        email = cells["applicant_email"]
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                bad("applicant_email", _("Not an email address."))
-        for column, limit in (("applicant_email", LIMITS["email"]),
-                              ("applicant_phone", LIMITS["phone"]),
-                              ("applicant_address", LIMITS["postal_address"]),
-                              ("member_unit", LIMITS["unit"])):
-            if len(cells[column]) > limit:
-                bad(column, _("At most %(max)s characters."), max=limit)
-
         self_appeal = relation == Relation.SELF
-        member_name = _one_line(cells["member_name"])
+        applicant_name, member_name = (_one_line(cells["applicant_name"]),
+                                       _one_line(cells["member_name"]))
         if self_appeal and member_name and applicant_name and \
                 member_name.casefold() != applicant_name.casefold():
             bad("member_name", _("The applicant is the service member (relation self): "
                                  "leave member_name empty or repeat applicant_name."))
-        elif not self_appeal and not member_name:
-            bad("member_name", _("Give the service member's full name."))
-        elif len(member_name) > MAX_NAME:
-            bad("member_name", _("The name is too long."))
         birth_date = None
         if cells["member_birth_date"]:
             birth_date = _parse_date(cells["member_birth_date"])
             if birth_date is None:
                 bad("member_birth_date", _("Not a date: write 1990-05-01 or 01.05.1990."))
-            elif not dt.date(1900, 1, 1) <= birth_date <= day:
-                bad("member_birth_date", _("The birth date is not plausible."))
-        service_type = cells["member_service_type"] or ServiceType.UNKNOWN
-        if service_type not in SERVICE_TYPES:
-            bad("member_service_type", _("Unknown service type: use one of %(values)s."),
-                values=", ".join(ServiceType.values))
-        region = None
-        if cells["member_region"]:
-            region = self.regions.get(cells["member_region"].upper())
-            if region is None:
-                bad("member_region", _("Unknown region: use an ISO code such as RU-MOW."))
         known_on = None
         if cells["violation_known_on"]:
             known_on = _parse_date(cells["violation_known_on"])
@@ -427,29 +416,47 @@ class _Checker:
                 bad("violation_known_on", _("The date is after the appeal was received."))
                 known_on = None
 
-        text = cells["text"]
-        if not text:
-            bad("text", _("Write what happened: the appeal is empty."))
-        elif len(text) > MAX_TEXT * 4:
-            bad("text", _("At most %(max)s characters."), max=MAX_TEXT * 4)
-        if len(cells["request"]) > MAX_TEXT:
-            bad("request", _("At most %(max)s characters."), max=MAX_TEXT)
+        try:
+            appeal = schema.AppealIn.model_validate({
+                "channel": channel, "relation": relation, "text": cells["text"],
+                "request": cells["request"], "language": cells["language"] or "ru",
+                "category": cells["category"] or "other",
+                "subcategory": cells["subcategory"],
+                "applicant": {"full_name": applicant_name, "email": cells["applicant_email"],
+                              "phone": cells["applicant_phone"],
+                              "postal_address": cells["applicant_address"]},
+                "service_member": {"full_name": member_name, "birth_date": birth_date,
+                                   "unit": cells["member_unit"],
+                                   "service_type": cells["member_service_type"]
+                                   or ServiceType.UNKNOWN,
+                                   "region_code": cells["member_region"]},
+            }, context={"on": day, "book": self.book(day)})
+        except PydanticValidationError as exc:
+            for field_name, found in schema.problems(exc).items():
+                column = _COLUMN_OF.get(field_name, "")
+                for error in found:
+                    _bad_in_words(bad, column, error, cells)
+            appeal = None
         if errors:
             return None, errors
 
-        member_details = dict(birth_date=birth_date, unit=cells["member_unit"],
-                              service_type=service_type, region=region)
+        applicant, member = appeal.applicant, appeal.subject
+        region = self.regions.get(member.region_code) if member.region_code else None
+        member_details = dict(birth_date=member.birth_date, unit=member.unit,
+                              service_type=member.service_type, region=region)
         applicant = _Person(
-            full_name=applicant_name, email=email, phone=cells["applicant_phone"],
-            postal_address=cells["applicant_address"],
+            full_name=applicant.full_name, email=applicant.email, phone=applicant.phone,
+            postal_address=applicant.postal_address,
             **(member_details if self_appeal else {}),
         )
-        member = None if self_appeal else _Person(full_name=member_name, **member_details)
+        member = None if self_appeal else _Person(full_name=member.full_name,
+                                                  **member_details)
         return _Draft(
             row=row, key=self.key(cells), received_at=received_at, day=day,
-            year=local.year, book=book, channel=channel,
-            category=category, subcategory=subcategory, language=language, relation=relation,
-            applicant=applicant, member=member, text=text, request=cells["request"],
+            year=local.year, book=self.book(day), channel=channel,
+            category=appeal.category, subcategory=appeal.subcategory,
+            language=appeal.language, relation=relation,
+            applicant=applicant, member=member, text=appeal.text, request=appeal.request,
             violation_known_on=known_on,
         ), []
 

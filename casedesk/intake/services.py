@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError
 
-from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.audit.services import audit_record_many, current_ip
 from casedesk.cases import documents, events, incoming, permissions
@@ -23,7 +23,6 @@ from casedesk.cases.models import (
     Relation,
 )
 from casedesk.cases.services import (
-    MAX_TEXT,
     CaseOpening,
     case_prepare,
     case_transition_inner,
@@ -31,9 +30,10 @@ from casedesk.cases.services import (
 )
 from casedesk.core import bulk, crypto
 from casedesk.core.errors import ApplicationError
-from casedesk.core.models import Region
 from casedesk.core.states import OPEN_STATES
-from casedesk.people.models import Person, ServiceType
+from casedesk.people.models import Person
+
+from . import schema
 
 REGISTERING_ROLES = permissions.roles_of("register")
 PUBLIC_CHANNELS = {Channel.WEB, Channel.API}
@@ -41,6 +41,8 @@ PUBLIC_CHANNELS = {Channel.WEB, Channel.API}
 
 @dataclass(frozen=True)
 class PersonData:
+    """A person's details as given, unchecked (``schema.PersonIn`` checks them)."""
+
     full_name: str
     birth_date: dt.date | None = None
     email: str = ""
@@ -51,9 +53,6 @@ class PersonData:
     region_code: str = ""
 
 
-LIMITS = {"email": 254, "phone": 40, "unit": 100, "postal_address": 1000}
-
-
 @dataclass(frozen=True)
 class Sender:
     """The body that forwarded an appeal to the office (channel "forwarded"): its name,
@@ -62,9 +61,6 @@ class Sender:
     body: str
     number: str
     sent_on: dt.date | None = None
-
-
-SENDER_LIMITS = {"body": 300, "number": 100}
 
 
 def sender_problems(*, channel: str, sender: Sender | None,
@@ -85,7 +81,7 @@ def sender_problems(*, channel: str, sender: Sender | None,
         problems.append(ApplicationError(
             "missing_sender_number",
             _("Give the outgoing number of the body's covering letter.")))
-    if len(body) > SENDER_LIMITS["body"] or len(number) > SENDER_LIMITS["number"]:
+    if len(body) > schema.SENDER_BODY_MAX or len(number) > schema.SENDER_NUMBER_MAX:
         problems.append(ApplicationError("too_long",
                                          _("The body's name or number is too long.")))
     if sender and sender.sent_on and received_on and sender.sent_on > received_on:
@@ -108,94 +104,11 @@ def sender_check(*, channel: str, sender: Sender | None,
                   number=clean_text(sender.number), sent_on=sender.sent_on)
 
 
-def received_at_earliest() -> dt.date:
-    """The earliest day an appeal can have been received: the day the first rulebook
-    version came into force (no deadlines can be counted for anything older)."""
-    return min(book.manifest.effective_from for book in rulebook.versions().values())
-
-
-def received_at_check(received_at: dt.datetime, *, now: dt.datetime | None = None) -> None:
-    """Refuse a time of receipt that staff typed if it is in the future or older than
-    the rulebook (``received_at_earliest``): deadlines count from it."""
-    now = now or timezone.now()
-    if received_at > now:
-        raise ApplicationError(
-            "received_in_future",
-            _("The appeal cannot have been received in the future: check the date and "
-              "time."))
-    earliest = received_at_earliest()
-    received_on = timezone.localdate(received_at) if timezone.is_aware(received_at) \
-        else received_at.date()
-    if received_on < earliest:
-        raise ApplicationError(
-            "received_too_early",
-            _("An appeal received before %(date)s cannot be registered: the rulebook's "
-              "deadlines start on that day. Check the year."),
-            date=formats.date_format(earliest, "DATE_FORMAT"))
-
-
-def clean_text(value: str | None) -> str:
-    """Text as people typed it, minus characters no database column can hold."""
-    if value and ("\x00" in value):
-        raise ApplicationError("bad_characters",
-                               _("The text contains characters that cannot be stored."))
-    return (value or "").strip()
-
-
-_region_ids: dict[str, int] = {}
-
-
-def _region_id(code: str) -> int | None:
-    """The id of a region by its code. Regions are reference data whose codes never
-    change once loaded: all of them are read at the first call and kept for the life of
-    the process, so that checking an appeal does not touch the database (and a web
-    server's request threads hold no connection of their own for it). A code not known
-    then is looked up again, in case the regions were loaded since."""
-    if not _region_ids:
-        _region_ids.update(Region.objects.values_list("code", "id"))
-    if code not in _region_ids:
-        region_id = Region.objects.filter(code=code).values_list("id", flat=True).first()
-        if region_id is None:
-            return None
-        _region_ids[code] = region_id
-    return _region_ids[code]
-
-
-def region_ids_forget() -> None:
-    _region_ids.clear()
-
-
-def _person_new(data: PersonData, *, service_member: bool) -> Person:
-    """A checked, unsaved person (saved by ``_people_save``)."""
-    for field_name, limit in LIMITS.items():
-        if len(clean_text(getattr(data, field_name))) > limit:
-            raise ApplicationError("too_long", _("A contact or service detail is too long."))
-    name = " ".join(clean_text(data.full_name).split())
-    if not name:
-        raise ApplicationError(
-            "missing_name",
-            _("Give the service member's full name.") if service_member
-            else _("Give the applicant's full name."),
-        )
-    if len(name) > 300:
-        raise ApplicationError("too_long", _("The name is too long."))
-    if data.service_type and data.service_type not in ServiceType.values:
-        raise ApplicationError("unknown_service_type", _("Choose a service type from the list."))
-    region_id = None
-    if data.region_code:
-        region_id = _region_id(data.region_code)
-        if region_id is None:
-            raise ApplicationError("unknown_region", _("Choose a region from the list."))
-    return Person(
-        full_name=name,
-        birth_date=data.birth_date,
-        email=data.email.strip(),
-        phone=data.phone.strip(),
-        postal_address=data.postal_address.strip(),
-        service_type=data.service_type or (ServiceType.UNKNOWN if service_member else ""),
-        unit=data.unit.strip(),
-        region_id=region_id,
-    )
+# The rules live in the schema; these names stay for their callers.
+clean_text = schema.storable
+received_at_check = schema.received_at_check
+received_at_earliest = schema.received_at_earliest
+region_ids_forget = schema.region_ids_forget
 
 
 def _people_save(*people: Person) -> None:
@@ -221,30 +134,31 @@ class AppealDraft:
     guide_version: str = ""
 
 
-def appeal_check(*, channel: str, text: str, request: str, applicant: PersonData,
-                 relation: str, service_member: PersonData | None,
+def appeal_check(*, channel: str, text: str, request: str = "", applicant: PersonData,
+                 relation: str, service_member: PersonData | None = None,
                  new_case: bool = True) -> AppealDraft:
-    """Check an appeal's content and make its people (unsaved); raises ApplicationError
-    with a message for the person who wrote it."""
-    if channel not in Channel.values:
-        raise ApplicationError("unknown_channel", _("Unknown channel."))
-    if relation not in Relation.values:
-        raise ApplicationError("unknown_relation", _("Choose who the applicant is."))
-    text = clean_text(text)
-    request = clean_text(request)
-    if not text:
-        raise ApplicationError("missing_text", _("Write what happened: the appeal is empty."))
-    if len(text) > MAX_TEXT * 4 or len(request or "") > MAX_TEXT:
-        raise ApplicationError("too_long", _("The text is too long."))
-    if relation == Relation.SELF:
-        service_member = service_member or applicant
-    elif service_member is None and new_case:
-        raise ApplicationError("missing_service_member", _("Give the service member's details."))
-    submitter = _person_new(applicant, service_member=relation == Relation.SELF)
+    """Check an appeal's content (``schema.AppealIn``) and make its people (unsaved);
+    raises ApplicationError with a message for the person who wrote it (the first
+    problem found)."""
+    try:
+        appeal = schema.AppealIn.model_validate({
+            "channel": channel, "relation": relation, "text": text, "request": request or "",
+            "applicant": vars(applicant), "new_case": new_case,
+            "service_member": vars(service_member) if service_member is not None else None})
+    except ValidationError as exc:
+        raise schema.first_problem(exc) from None
+    return appeal_draft(appeal)
+
+
+def appeal_draft(appeal: schema.AppealIn) -> AppealDraft:
+    """The draft of a checked appeal: its people made (unsaved), the service member the
+    applicant's own person for relation "self"."""
+    submitter = appeal.applicant.person()
     subject = submitter
-    if new_case and relation != Relation.SELF:
-        subject = _person_new(service_member, service_member=True)
-    return AppealDraft(channel, relation, text, request, submitter, subject)
+    if appeal.new_case and appeal.relation != Relation.SELF:
+        subject = appeal.service_member.person()
+    return AppealDraft(appeal.channel, appeal.relation, appeal.text, appeal.request,
+                       submitter, subject)
 
 
 def appeal_new(draft: AppealDraft, *, actor=None, received_at: dt.datetime,
@@ -363,21 +277,21 @@ def appeal_register(
     *,
     actor,
     office: Office,
-    channel: str,
-    text: str,
-    applicant: PersonData | None,
-    relation: str,
+    draft: AppealDraft | None = None,
+    channel: str | None = None,
+    text: str | None = None,
+    applicant: PersonData | None = None,
+    relation: str | None = None,
     service_member: PersonData | None = None,
+    request: str | None = None,
     category: str = "other",
     subcategory: str = "",
-    request: str = "",
     language: str = "ru",
     received_at: dt.datetime | None = None,
     attach_to: Case | None = None,
     violation_known_on: dt.date | None = None,
     idempotency_key: str | None = None,
     access_code_hash: str = "",
-    draft: AppealDraft | None = None,
     sender: Sender | None = None,
     attachments: list[tuple] = (),
 ) -> Appeal:
@@ -388,9 +302,11 @@ def appeal_register(
     web form and API wait in ``received`` for a clerk. A repeated ``idempotency_key``
     returns the appeal stored the first time and creates nothing. ``access_code_hash``
     is stored on a new case (the applicant's access code, see ``intake.public``).
-    ``draft``: the content already checked by ``appeal_check`` (then ``applicant``,
-    ``service_member``, ``text`` and ``request`` are not read). ``sender``: the body that
-    forwarded it, required for channel "forwarded" (``sender_check``).
+    The content is either ``draft`` (checked by ``appeal_check``, which gives the channel
+    and relation too) or the fields ``channel``, ``text``, ``applicant``, ``relation`` and
+    optionally ``service_member`` and ``request`` (checked here): passing both is a
+    TypeError. ``sender``: the body that forwarded it, required for channel "forwarded"
+    (``sender_check``).
 
     Staff channels get their incoming number (вх. №, ``cases.incoming``) for the day
     received: a new case through its registration, an appeal added to a case at once.
@@ -400,6 +316,16 @@ def appeal_register(
     before the transaction (``cases.documents.upload_prepare``); a refused one registers
     nothing. A new case is written by ``appeals_open``, the writer of every live channel.
     """
+    fields = {"channel": channel, "text": text, "applicant": applicant, "relation": relation,
+              "service_member": service_member, "request": request}
+    if draft is not None:
+        if given := [name for name, value in fields.items() if value is not None]:
+            raise TypeError("appeal_register() takes a draft or the appeal's fields, not "
+                            "both: " + ", ".join(given))
+        channel, relation = draft.channel, draft.relation
+    elif None in (channel, text, applicant, relation):
+        raise TypeError("appeal_register() needs a draft, or channel, text, applicant and "
+                        "relation")
     received_at = received_at or timezone.now()
     if idempotency_key:
         existing = Appeal.objects.filter(idempotency_key=idempotency_key).first()

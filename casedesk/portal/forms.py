@@ -9,8 +9,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
-from casedesk.cases.models import DocumentType, Relation
+from casedesk.cases.models import Channel, DocumentType, Relation
 from casedesk.core.models import Region
+from casedesk.intake import schema
 from casedesk.intake.public import MAX_ATTACHMENTS
 from casedesk.intake.services import PersonData
 from casedesk.people.models import ServiceType
@@ -48,37 +49,57 @@ class RegionField(forms.ModelChoiceField):
         return str(obj)
 
 
+# Where the appeal schema's refusals go in the form (``schema.form_check``); for relation
+# "self" the applicant's service details are the service member's fields.
+APPEAL_FIELDS = {
+    "relation": "relation", "text": "text", "request": "request",
+    "applicant.full_name": "applicant_name", "applicant.email": "email",
+    "applicant.phone": "phone", "applicant.postal_address": "postal_address",
+    "applicant.region_code": "applicant_region", "applicant.unit": "member_unit",
+    "applicant.birth_date": "member_birth_date",
+    "applicant.service_type": "member_service_type",
+    "service_member": "member_name", "service_member.full_name": "member_name",
+    "service_member.birth_date": "member_birth_date", "service_member.unit": "member_unit",
+    "service_member.region_code": "member_region",
+    "service_member.service_type": "member_service_type",
+}
+# The schema's refusals in the portal's plainer words, by code.
+PLAIN_WORDS = {"missing_name": _("Write the service member's full name.")}
+
+
 class AppealForm(Marked, forms.Form):
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     relation = forms.ChoiceField(label=_("Who is writing?"), choices=Relation.choices,
                                  widget=forms.RadioSelect)
-    applicant_name = forms.CharField(label=_("Your full name"), max_length=300)
-    email = forms.EmailField(label=_("Email"), required=False)
-    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    applicant_name = forms.CharField(label=_("Your full name"), max_length=schema.NAME_MAX)
+    email = forms.EmailField(label=_("Email"), required=False, max_length=schema.EMAIL_MAX)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=schema.PHONE_MAX)
     applicant_region = RegionField(
         label=_("Your region"), queryset=Region.objects.all(), required=False,
         empty_label="—",
         help_text=_("Where you live. The appeal goes to the office serving the service "
                     "member's region, or yours if his or hers is not given."))
     postal_address = forms.CharField(label=_("Postal address"), required=False,
-                                     max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+                                     max_length=schema.ADDRESS_MAX,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
     member_name = forms.CharField(label=_("Service member's full name"), required=False,
-                                  max_length=300,
+                                  max_length=schema.NAME_MAX,
                                   help_text=_("Required unless you are the service member."))
     member_birth_date = forms.DateField(label=_("Service member's birth date"), required=False,
                                         widget=forms.DateInput(attrs={"type": "date"}))
     member_unit = forms.CharField(label=_("Military unit number"), required=False,
-                                  max_length=100)
+                                  max_length=schema.UNIT_MAX)
     member_region = RegionField(label=_("Region"), queryset=Region.objects.all(),
                                 required=False, empty_label="—")
     member_service_type = forms.ChoiceField(label=_("How does he or she serve?"),
                                             choices=ServiceType.choices,
                                             initial=ServiceType.UNKNOWN)
     category = forms.ChoiceField(label=_("What is the appeal about?"), required=False)
-    text = forms.CharField(label=_("What happened"), max_length=20000,
+    text = forms.CharField(label=_("What happened"), max_length=schema.TEXT_MAX,
                            widget=forms.Textarea(attrs={"rows": 8}))
     request = forms.CharField(label=_("What do you ask for?"), required=False,
-                              max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+                              max_length=schema.REQUEST_MAX,
+                              widget=forms.Textarea(attrs={"rows": 3}))
     files = MultipleFileField(label=_("Documents (photos or PDF)"), required=False)
     office = forms.ChoiceField(
         label=_("Office to receive the appeal"), required=False,
@@ -120,9 +141,11 @@ class AppealForm(Marked, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("relation") and data["relation"] != Relation.SELF \
-                and not (data.get("member_name") or "").strip():
-            self.add_error("member_name", _("Write the service member's full name."))
+        schema.form_check(self, {
+            "channel": Channel.WEB, "relation": data.get("relation") or "",
+            "text": data.get("text") or "", "request": data.get("request") or "",
+            "applicant": vars(self.applicant()), "service_member": vars(self.service_member()),
+        }, fields=APPEAL_FIELDS, words=PLAIN_WORDS)
         return data
 
     def payload(self) -> dict:
@@ -133,28 +156,24 @@ class AppealForm(Marked, forms.Form):
     def chosen_office(self) -> str:
         return self.cleaned_data.get("office") or ""
 
-    def member_fields(self) -> dict:
+    def applicant(self) -> PersonData:
+        """The applicant as given; for relation "self", the service details are read from
+        the service member's fields (``schema.AppealIn`` makes them one person)."""
+        d = self.cleaned_data
+        own = d.get("applicant_region")
+        return PersonData(full_name=d.get("applicant_name") or "", email=d.get("email") or "",
+                          phone=d.get("phone") or "",
+                          postal_address=d.get("postal_address") or "",
+                          region_code=own.code if own else "")
+
+    def service_member(self) -> PersonData:
         d = self.cleaned_data
         region = d.get("member_region")
-        return {"birth_date": d.get("member_birth_date"), "unit": d.get("member_unit", ""),
-                "region_code": region.code if region else "",
-                "service_type": d.get("member_service_type", "")}
-
-    def applicant(self) -> PersonData:
-        d = self.cleaned_data
-        extra = self.member_fields() if d["relation"] == Relation.SELF else {}
-        own = d.get("applicant_region")
-        if own is not None and not extra.get("region_code"):
-            extra["region_code"] = own.code
-        return PersonData(full_name=d["applicant_name"], email=d.get("email", ""),
-                          phone=d.get("phone", ""), postal_address=d.get("postal_address", ""),
-                          **extra)
-
-    def service_member(self) -> PersonData | None:
-        d = self.cleaned_data
-        if d["relation"] == Relation.SELF:
-            return None
-        return PersonData(full_name=d["member_name"], **self.member_fields())
+        return PersonData(full_name=d.get("member_name") or "",
+                          birth_date=d.get("member_birth_date"),
+                          unit=d.get("member_unit") or "",
+                          region_code=region.code if region else "",
+                          service_type=d.get("member_service_type") or "")
 
     def attachments(self) -> list[tuple]:
         return [(f, DocumentType.OTHER) for f in self.cleaned_data.get("files") or []]
@@ -173,11 +192,13 @@ class RecoverForm(Marked, forms.Form):
     case_number = forms.CharField(label=_("Case number"), max_length=32,
                                   widget=forms.TextInput(attrs={"autocomplete": "off",
                                                                 "placeholder": "MSK-2026-000123"}))
-    email = forms.EmailField(label=_("The email address given in the appeal"), max_length=254,
+    email = forms.EmailField(label=_("The email address given in the appeal"),
+                             max_length=schema.EMAIL_MAX,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
 class ReplyForm(Marked, forms.Form):
-    text = forms.CharField(label=_("Your answer or new information"), max_length=20000,
+    text = forms.CharField(label=_("Your answer or new information"),
+                           max_length=schema.TEXT_MAX,
                            widget=forms.Textarea(attrs={"rows": 5}))
     files = MultipleFileField(label=_("Documents (photos or PDF)"), required=False)

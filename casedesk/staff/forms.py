@@ -13,7 +13,8 @@ from casedesk.cases.workflow import Outcome
 from casedesk.core.errors import ApplicationError
 from casedesk.core.models import Region
 from casedesk.core.states import CaseState
-from casedesk.intake.services import PersonData, Sender, received_at_check, sender_problems
+from casedesk.intake import schema
+from casedesk.intake.services import PersonData, Sender, sender_problems
 from casedesk.people.models import ServiceType
 
 REGISTER_CHANNELS = [("letter", _("letter")), ("email", _("email")), ("phone", _("phone")),
@@ -64,6 +65,23 @@ class MarkErrors:
                 self.fields[name].widget.attrs["aria-invalid"] = "true"
 
 
+LANGUAGE_NAMES = {"ru": _("Russian"), "en": _("English")}
+# Where the appeal schema's refusals go in the form (``schema.form_check``); for relation
+# "self" the applicant's service details are the service member's fields.
+APPEAL_FIELDS = {
+    "channel": "channel", "relation": "relation", "text": "text", "request": "request",
+    "language": "language", "applicant.full_name": "applicant_name",
+    "applicant.email": "applicant_email", "applicant.phone": "applicant_phone",
+    "applicant.postal_address": "applicant_address", "applicant.unit": "member_unit",
+    "applicant.birth_date": "member_birth_date",
+    "applicant.service_type": "member_service_type", "applicant.region_code": "member_region",
+    "service_member": "member_name", "service_member.full_name": "member_name",
+    "service_member.birth_date": "member_birth_date", "service_member.unit": "member_unit",
+    "service_member.region_code": "member_region",
+    "service_member.service_type": "member_service_type",
+}
+
+
 class RegisterForm(MarkErrors, forms.Form):
     # Entered in the office's time zone (the view activates it); deadlines count from it.
     received_at = forms.DateTimeField(
@@ -73,32 +91,38 @@ class RegisterForm(MarkErrors, forms.Form):
     channel = forms.ChoiceField(label=_("Received by"), choices=REGISTER_CHANNELS)
     # Channel "forwarded": always in the page (no script needed), required for it only.
     sender_body = forms.CharField(label=_("Forwarded by (name of the body)"), required=False,
-                                  max_length=300)
+                                  max_length=schema.SENDER_BODY_MAX)
     sender_number = forms.CharField(label=_("Their outgoing number"), required=False,
-                                    max_length=100)
+                                    max_length=schema.SENDER_NUMBER_MAX)
     sender_date = forms.DateField(label=_("Their outgoing date"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
     text = forms.CharField(label=_("Text of the appeal"), widget=forms.Textarea(attrs={"rows": 6}),
-                           max_length=20000)
+                           max_length=schema.TEXT_MAX)
     request = forms.CharField(label=_("What the applicant asks for"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+                              widget=forms.Textarea(attrs={"rows": 2}),
+                              max_length=schema.REQUEST_MAX)
     language = forms.ChoiceField(label=_("Language of the appeal"),
-                                 choices=[("ru", _("Russian")), ("en", _("English"))])
+                                 choices=[(code, LANGUAGE_NAMES[code])
+                                          for code in schema.LANGUAGES])
     category = forms.ChoiceField(label=_("Category"))
     # The applicant
-    applicant_name = forms.CharField(label=_("Applicant's full name"), max_length=300)
+    applicant_name = forms.CharField(label=_("Applicant's full name"),
+                                     max_length=schema.NAME_MAX)
     relation = forms.ChoiceField(label=_("Applicant is"), choices=Relation.choices)
-    applicant_email = forms.EmailField(label=_("Email"), required=False)
-    applicant_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    applicant_email = forms.EmailField(label=_("Email"), required=False,
+                                       max_length=schema.EMAIL_MAX)
+    applicant_phone = forms.CharField(label=_("Phone"), required=False,
+                                      max_length=schema.PHONE_MAX)
     applicant_address = forms.CharField(label=_("Postal address"), required=False,
                                         widget=forms.Textarea(attrs={"rows": 2}),
-                                        max_length=1000)
+                                        max_length=schema.ADDRESS_MAX)
     # The service member
     member_name = forms.CharField(label=_("Service member's full name"), required=False,
-                                  max_length=300)
+                                  max_length=schema.NAME_MAX)
     member_birth_date = forms.DateField(label=_("Birth date"), required=False,
                                         widget=forms.DateInput(attrs={"type": "date"}))
-    member_unit = forms.CharField(label=_("Military unit"), required=False, max_length=100)
+    member_unit = forms.CharField(label=_("Military unit"), required=False,
+                                  max_length=schema.UNIT_MAX)
     member_region = RegionChoiceField(label=_("Region"), queryset=Region.objects.all(),
                                       required=False, empty_label="—")
     member_service_type = forms.ChoiceField(label=_("Service type"),
@@ -118,16 +142,20 @@ class RegisterForm(MarkErrors, forms.Form):
     def clean_received_at(self):
         value = self.cleaned_data["received_at"]
         try:
-            received_at_check(value)
+            schema.received_at_check(value)
         except ApplicationError as error:
             raise forms.ValidationError(str(error), code=error.code) from None
         return value
 
     def clean(self):
         data = super().clean()
-        if data.get("relation") and data["relation"] != Relation.SELF \
-                and not (data.get("member_name") or "").strip():
-            self.add_error("member_name", _("Give the service member's full name."))
+        received = data.get("received_at")
+        schema.form_check(self, {
+            "channel": data.get("channel") or "", "relation": data.get("relation") or "",
+            "text": data.get("text") or "", "request": data.get("request") or "",
+            "language": data.get("language") or None,
+            "applicant": vars(self.applicant()), "service_member": vars(self.service_member()),
+        }, fields=APPEAL_FIELDS, context={"on": received.date()} if received else None)
         if data.get("channel"):
             received = data.get("received_at")
             for problem in sender_problems(channel=data["channel"],
@@ -147,26 +175,22 @@ class RegisterForm(MarkErrors, forms.Form):
                       sent_on=d.get("sender_date"))
 
     def applicant(self) -> PersonData:
+        """The applicant as typed; for relation "self", the service details are read from
+        the service member's fields (``schema.AppealIn`` makes them one person)."""
         d = self.cleaned_data
-        person = PersonData(full_name=d["applicant_name"], email=d.get("applicant_email", ""),
-                            phone=d.get("applicant_phone", ""),
-                            postal_address=d.get("applicant_address", ""))
-        if d["relation"] == Relation.SELF:
-            return PersonData(**{**person.__dict__, **self._member_fields()})
-        return person
+        return PersonData(full_name=d.get("applicant_name") or "",
+                          email=d.get("applicant_email") or "",
+                          phone=d.get("applicant_phone") or "",
+                          postal_address=d.get("applicant_address") or "")
 
-    def _member_fields(self) -> dict:
+    def service_member(self) -> PersonData:
         d = self.cleaned_data
         region = d.get("member_region")
-        return {"birth_date": d.get("member_birth_date"), "unit": d.get("member_unit", ""),
-                "region_code": region.code if region else "",
-                "service_type": d.get("member_service_type", "")}
-
-    def service_member(self) -> PersonData | None:
-        d = self.cleaned_data
-        if d["relation"] == Relation.SELF:
-            return None
-        return PersonData(full_name=d["member_name"], **self._member_fields())
+        return PersonData(full_name=d.get("member_name") or "",
+                          birth_date=d.get("member_birth_date"),
+                          unit=d.get("member_unit") or "",
+                          region_code=region.code if region else "",
+                          service_type=d.get("member_service_type") or "")
 
 
 class TransitionForm(forms.Form):

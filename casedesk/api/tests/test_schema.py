@@ -57,3 +57,11 @@ def test_the_request_fields_are_in_the_schema(schema):
 
 def test_there_is_no_docs_page_loading_scripts_from_a_cdn(client):
     assert client.get("/api/v1/docs").status_code == 404
+
+
+def test_the_lengths_are_the_appeal_schemas(schema):
+    from casedesk.intake import schema as appeal
+
+    schemas = schema["components"]["schemas"]
+    assert schemas["ApplicantIn"]["properties"]["name"]["maxLength"] == appeal.NAME_MAX
+    assert schemas["AppealIn"]["properties"]["text"]["maxLength"] == appeal.TEXT_MAX

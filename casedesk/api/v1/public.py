@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 from ninja import Header, Router, Status
 
-from casedesk.cases.models import Relation
 from casedesk.cases.timeline import public_event_text
 from casedesk.cases.workflow import Outcome
 from casedesk.core.errors import ApplicationError
@@ -82,21 +81,18 @@ def request_language(request: HttpRequest) -> str:
 
 
 def _people(payload: AppealIn) -> tuple[PersonData, PersonData | None]:
+    """The applicant and the service member as given (for relation "self" intake's
+    schema makes them one person with the service details)."""
     applicant, member = payload.applicant, payload.service_member
-    service = {}
-    if member is not None:
-        service = {"birth_date": member.birth_date, "unit": member.unit or "",
-                   "region_code": member.region or "", "service_type": member.service_type or ""}
-    contact = {"email": applicant.email or "", "phone": applicant.phone or "",
-               "postal_address": applicant.postal_address or ""}
-    own_region = {"region_code": applicant.region or ""}
-    if applicant.relation == Relation.SELF:
-        # The applicant is the service member: one person with the service details.
-        return PersonData(full_name=applicant.name, **contact, **service), None
+    person = PersonData(full_name=applicant.name, email=applicant.email or "",
+                        phone=applicant.phone or "",
+                        postal_address=applicant.postal_address or "",
+                        region_code=applicant.region or "")
     if member is None:
-        return PersonData(full_name=applicant.name, **contact, **own_region), None
-    return (PersonData(full_name=applicant.name, **contact, **own_region),
-            PersonData(full_name=member.name or "", **service))
+        return person, None
+    return person, PersonData(full_name=member.name or "", birth_date=member.birth_date,
+                              unit=member.unit or "", region_code=member.region or "",
+                              service_type=member.service_type or "")
 
 
 SUBMIT_DESCRIPTION = """

@@ -2,20 +2,19 @@
 
 Inputs are plain pydantic models, checked strictly: a string field takes only a JSON
 string, dates only ``YYYY-MM-DD`` strings, ``consent`` only ``true`` (the schema says so;
-``false`` is refused by intake with its own message). Lengths
-follow the database columns, so nothing the API accepts can fail to be stored; text with
-NUL characters or unpaired surrogates (which PostgreSQL cannot store) is refused here.
+``false`` is refused by intake with its own message). Lengths are those of the appeal
+schema (``intake.schema``, from the database columns), so nothing the API accepts can fail
+to be stored; text with NUL characters or unpaired surrogates (which PostgreSQL cannot
+store) is refused here, by the schema's rule. The appeal's content rules (a name that is
+only spaces, an unknown region, the service member a relation other than "self" needs)
+are checked by intake with the same schema and answered with their own codes.
 """
 
 import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
-from django.utils import timezone
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,37 +24,20 @@ from pydantic import (
 )
 
 from casedesk.cases.models import Relation
-from casedesk.cases.services import MAX_TEXT
+from casedesk.intake import schema as appeal
 from casedesk.people.models import ServiceType
 
 RelationCode = Literal[tuple(Relation.values)]
 ServiceTypeCode = Literal[tuple(ServiceType.values)]
+LanguageCode = Literal[appeal.LANGUAGES]
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _storable(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text") from None
-    return value
-
-
 def storable_text(max_length: int, *, min_length: int = 0):
-    """A JSON string of at most ``max_length`` characters that the database can store."""
+    """A JSON string of at most ``max_length`` characters that the database can store
+    (``intake.schema.characters_check``)."""
     return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length),
-                     AfterValidator(_storable)]
-
-
-def _email(value: str | None) -> str | None:
-    if value:
-        try:
-            validate_email(value)
-        except DjangoValidationError:
-            raise ValueError("must be an email address") from None
-    return value
+                     appeal.rule(appeal.characters_check)]
 
 
 def _iso_date_only(value: object) -> object:
@@ -66,25 +48,21 @@ def _iso_date_only(value: object) -> object:
     raise ValueError("must be a date written as YYYY-MM-DD")
 
 
-def _plausible_birth_date(value: dt.date | None) -> dt.date | None:
-    if value is not None and not dt.date(1900, 1, 1) <= value <= timezone.localdate():
-        raise ValueError("must be a date between 1900-01-01 and today")
-    return value
-
-
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_storable),
-                  AfterValidator(_email)]
+# The appeal's rules and lengths are intake's (``intake.schema``): these JSON types add
+# only what is the API's own (strict JSON types, date and code formats).
+Email = Annotated[str, StringConstraints(max_length=appeal.EMAIL_MAX),
+                  appeal.rule(appeal.characters_check), appeal.rule(appeal.email_check)]
 BirthDate = Annotated[dt.date, BeforeValidator(_iso_date_only),
-                      AfterValidator(_plausible_birth_date)]
+                      appeal.rule(appeal.birth_date_check)]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")]
-Name = storable_text(300, min_length=1)
-OptionalName = storable_text(300)
-Phone = storable_text(40)
-Address = storable_text(1000)
-Unit = storable_text(100)
-AppealText = storable_text(MAX_TEXT * 4, min_length=1)
-RequestText = storable_text(MAX_TEXT)
-Category = storable_text(50)
+Name = storable_text(appeal.NAME_MAX, min_length=1)
+OptionalName = storable_text(appeal.NAME_MAX)
+Phone = storable_text(appeal.PHONE_MAX)
+Address = storable_text(appeal.ADDRESS_MAX)
+Unit = storable_text(appeal.UNIT_MAX)
+AppealText = storable_text(appeal.TEXT_MAX, min_length=1)
+RequestText = storable_text(appeal.REQUEST_MAX)
+Category = storable_text(appeal.CATEGORY_MAX)
 Key = storable_text(64, min_length=1)
 OfficeCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,8}$")]
 
@@ -129,7 +107,7 @@ class AppealIn(_In):
     request: RequestText | None = Field(None, description="What the applicant asks for.")
     category: Category | None = Field(
         None, description="A category code of the current rulebook; ``other`` when left out.")
-    language: Literal["ru", "en"] | None = Field(
+    language: LanguageCode | None = Field(
         None, description="Language for letters to the applicant; by default the language "
                           "of the request (Accept-Language), else Russian.")
     # The schema says what is accepted: only ``true``. ``false`` still passes the type

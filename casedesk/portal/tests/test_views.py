@@ -241,3 +241,12 @@ def test_a_document_enclosed_with_the_signed_answer_can_be_downloaded(client, of
     download = client.get(link)
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert client.get(reverse("portal:document", args=[internal.pk])).status_code == 404
+
+
+def test_the_appeal_forms_lengths_are_the_appeal_schemas(db):
+    from casedesk.intake import schema
+    from casedesk.portal.forms import AppealForm
+
+    fields = AppealForm().fields
+    assert (fields["applicant_name"].max_length, fields["member_unit"].max_length,
+            fields["text"].max_length) == (schema.NAME_MAX, schema.UNIT_MAX, schema.TEXT_MAX)

@@ -202,3 +202,12 @@ def test_staff_issue_an_access_code_that_opens_the_status_page(client, staff, re
     assert access_code_matches(code, case.access_code_hash)
     client.force_login(staff[Role.ANALYST])
     assert client.post(reverse("staff:access_code", args=[case.number])).status_code == 404
+
+
+def test_the_register_forms_lengths_are_the_appeal_schemas(db):
+    from casedesk.intake import schema
+    from casedesk.staff.forms import RegisterForm
+
+    fields = RegisterForm().fields
+    assert (fields["applicant_name"].max_length, fields["member_unit"].max_length,
+            fields["text"].max_length) == (schema.NAME_MAX, schema.UNIT_MAX, schema.TEXT_MAX)
