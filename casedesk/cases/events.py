@@ -14,7 +14,7 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from casedesk.core import bulk, hooks
+from casedesk.core import hooks
 
 from .models import Case, CaseEvent
 from .permissions import ApplicantActor
@@ -116,14 +116,6 @@ def answer_signed_new(case: Case, *, at: dt.datetime, actor, answer_id: int, num
 
 
 # --- events written one at a time --------------------------------------------------------
-
-
-def case_opened_many(cases: list[Case], *, at: list[dt.datetime], actor,
-                     channel: str) -> list[CaseEvent]:
-    """``case_opened`` for saved cases opened together, in one insert (the events are
-    returned without their ids)."""
-    return bulk.create([case_opened_new(case, at=when, actor=actor, channel=channel)
-                        for case, when in zip(cases, at, strict=True)], ids=False)
 
 
 def appeal_attached(case: Case, *, at: dt.datetime, actor, appeal_id: int,
@@ -252,13 +244,3 @@ def access_code_issued(case: Case, *, at: dt.datetime, actor, replaced: bool,
     return _write(case, EventKind.ACCESS_CODE_ISSUED, at=at, actor=actor, public=replaced,
                   replaced=replaced, reason_code=reason_code)
 
-
-# --- builders of unsaved events, written together by their caller (``core.bulk``) ---------
-
-
-def case_opened_event(case: Case, *, at: dt.datetime, actor, channel: str) -> CaseEvent:
-    """The ``case_opened`` event of a case being opened, unsaved: ``cases.services``'
-    ``case_prepare`` builds it and ``cases_open_many`` writes it with the case's other
-    rows."""
-    return _event(case, EventKind.CASE_OPENED, at=at, actor=actor, public=True,
-                  channel=channel)

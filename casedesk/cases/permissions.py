@@ -70,7 +70,7 @@ def require(actor, case: Case, action: str | Iterable[str]) -> None:
         raise ApplicationError("forbidden", _("Your role does not allow this action."))
 
 
-# --- access codes (``intake.public.access_code_issue``) ---------------------------------
+# --- access codes (``cases.access.access_code_issue``) ---------------------------------
 
 # Appeals through which the applicant got no code: the office registered them and sends
 # the code in its acknowledgement letter. Web and API appeals got one on the receipt.

@@ -137,7 +137,7 @@ def case_prepare(
     appeal that opens the case (its submitter unsaved too, or saved); with it comes the
     submitter's link to the case with ``relation``."""
     book = rulebook.current(local_date(received_at))
-    _check_classification(book, category, subcategory)
+    classification_check(book, category, subcategory)
     if office.procedure not in book.procedures:
         raise ApplicationError(
             "unknown_procedure", _("The office's procedure is not in the rulebook in force.")
@@ -161,8 +161,8 @@ def case_prepare(
     deadline_sync.refresh_case(case, deadlines, book=book, today=local_date(received_at))
     opening = CaseOpening(case, deadlines, book)
     if channel:
-        opening.events = [events.case_opened_event(case, at=received_at, actor=actor,
-                                                   channel=channel)]
+        opening.events = [events.case_opened_new(case, at=received_at, actor=actor,
+                                                 channel=channel)]
     if appeal is not None:
         appeal.case = case
         opening.appeal = appeal
@@ -171,7 +171,7 @@ def case_prepare(
     return opening
 
 
-def _check_classification(book: rulebook.Rulebook, category: str, subcategory: str) -> None:
+def classification_check(book: rulebook.Rulebook, category: str, subcategory: str) -> None:
     """Refuse a category or sub-category the rulebook does not have."""
     if category not in book.categories:
         raise ApplicationError("unknown_category", _("Choose a category from the list."))
@@ -199,7 +199,7 @@ def cases_open_many(*, actor=None, office: Office, openings: list[CaseOpening],
         if opening.case.office_id != office.pk:
             raise ValueError("cases_open_many: every case must belong to the office")
         if not opening.events:
-            opening.events = [events.case_opened_event(
+            opening.events = [events.case_opened_new(
                 opening.case, at=opening.case.received_at, actor=actor,
                 channel=channel or "")]
     cases = [opening.case for opening in openings]
@@ -461,7 +461,7 @@ def case_reclassify(*, actor, case: Case, category: str, subcategory: str = "",
         permissions.require(actor, locked, "reclassify")
         book = rulebook.get(locked.rulebook_version)
         procedure = procedure or locked.procedure
-        _check_classification(book, category, subcategory)
+        classification_check(book, category, subcategory)
         if procedure not in book.procedures:
             raise ApplicationError("unknown_procedure",
                                    _("Choose a procedure of the case's rulebook."))

@@ -19,7 +19,6 @@ from casedesk import rulebook
 from casedesk.accounts.models import Office
 from casedesk.audit.services import audit_record, current_ip
 from casedesk.cases import documents, permissions, timeline
-from casedesk.cases.access import access_code_issue  # noqa: F401  (re-export until the merge)
 from casedesk.cases.deadline_sync import calendar_of
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import Appeal, Case, CaseEvent, Channel

@@ -40,7 +40,7 @@ from pydantic_core import PydanticCustomError
 
 from casedesk import rulebook
 from casedesk.cases.models import Appeal, Case, Channel, Relation
-from casedesk.cases.services import MAX_TEXT, _check_classification
+from casedesk.cases.services import MAX_TEXT, classification_check
 from casedesk.core.errors import ApplicationError
 from casedesk.core.models import Region
 from casedesk.people.models import Person, ServiceType
@@ -385,7 +385,7 @@ class AppealIn(BaseModel):
     def _category_known(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
             try:
-                _check_classification(_book(info), value, "")
+                classification_check(_book(info), value, "")
             except ApplicationError as error:
                 _fail(error)
         return value
@@ -396,7 +396,7 @@ class AppealIn(BaseModel):
         category = info.data.get("category")
         if value and category is not None:
             try:
-                _check_classification(_book(info), category, value)
+                classification_check(_book(info), category, value)
             except ApplicationError as error:
                 _fail(error)
         return value
