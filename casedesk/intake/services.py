@@ -216,7 +216,7 @@ def appeals_open(*, actor, office: Office, drafts: list[AppealDraft],
     transaction (``documents``: per opening, from ``cases.documents.upload_prepare``),
     ``with_appeals(appeals)`` (the caller's rows referring to the appeals, the staff's
     immediate registration), and last the audit entries, under one lock of the chain held
-    to the commit, followed by ``audits`` (entries that ``with_appeals`` deferred, e.g.
+    to the commit, after ``audits`` (entries that ``with_appeals`` deferred, e.g.
     through ``case_transition_inner``). Runs in the caller's transaction; call
     ``appeals_prepare`` before it, outside (here it does what is left)."""
     appeals_prepare(drafts, openings)
@@ -250,6 +250,7 @@ def appeals_open(*, actor, office: Office, drafts: list[AppealDraft],
             with_appeals(appeals)
         kind = "applicant" if actor is None else None
         audit_record_many([
+            *(audits or ()),  # deferred by with_appeals: the registration, first as before
             *(dict(action="appeal.register", actor=actor, actor_kind=kind,
                    object_type="appeal", object_id=appeal.pk, ip=ip,
                    data={"case": appeal.case_id, "channel": appeal.channel})
@@ -257,8 +258,7 @@ def appeals_open(*, actor, office: Office, drafts: list[AppealDraft],
             *(dict(action="document.added", actor=actor, actor_kind=kind,
                    object_type="document", object_id=document.pk, ip=ip,
                    data={"case": document.case_id, "doc_type": document.doc_type})
-              for document, ip in added),
-            *(audits or ())])
+              for document, ip in added)])
     return appeals
 
 

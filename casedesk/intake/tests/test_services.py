@@ -237,7 +237,7 @@ def test_the_desk_stores_a_file_before_the_locks_and_audits_last(office, staff, 
     assert all("audit_auditentry" in sql for sql in statements[audit + 1:]
                if sql.startswith(("INSERT", "COPY", "UPDATE"))), statements[audit + 1:]
     assert list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))[-3:] \
-        == ["appeal.register", "document.added", "case.transition"]
+        == ["case.transition", "appeal.register", "document.added"]
 
 
 def test_a_refused_scan_at_the_desk_registers_nothing(office, staff, settings, tmp_path):

@@ -45,9 +45,9 @@ def test_a_six_megabyte_upload_never_lands_in_the_temporary_directory(
     seen = []
     store = documents.file_store
 
-    def watching(document, data):
+    def watching(document, data, **kwargs):
         seen.append(sorted(os.listdir(spool)))
-        store(document, data)
+        store(document, data, **kwargs)
 
     monkeypatch.setattr(documents, "file_store", watching)
     case = register()
