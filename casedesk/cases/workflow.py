@@ -152,6 +152,10 @@ ACTIONS: dict[str, Action] = {
     "answer_post": Action(STAFF, "record that a signed answer was posted"),
     "stats_read": Action(frozenset({Role.SUPERVISOR, Role.ANALYST, Role.ADMINISTRATOR}),
                          "read the statistics pages of their offices"),
+    "person_erase": Action(frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+                           "erase a person's data (a supervisor: of a case of their offices)"),
+    "subject_export": Action(SUPERVISOR, "export a person's data for them (their offices' "
+                                         "cases)"),
 }
 
 

@@ -63,7 +63,7 @@ REASONS = {
     "request": _("lawful erasure request of the person"),
     "retention": _("the retention period of all their cases has passed"),
 }
-ERASING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
+ERASING_ROLES = permissions.roles_of("person_erase")  # a view of cases.workflow.ACTIONS
 
 # Every personal column of Person, with the value that means "nothing".
 _PERSON_BLANK = {
@@ -87,7 +87,7 @@ class Erasure:
 def _require_eraser(actor, person: Person) -> None:
     """A supervisor of an office holding one of the person's cases, or an administrator."""
     role = getattr(actor, "role", None)
-    if not getattr(actor, "is_active", False) or role not in ERASING_ROLES:
+    if not permissions.can(actor, "person_erase"):
         raise ApplicationError(
             "forbidden", _("Only a supervisor or an administrator can erase a person's data."))
     if role == Role.SUPERVISOR and not cases_about(person.pk).filter(

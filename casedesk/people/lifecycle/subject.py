@@ -10,7 +10,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_record
 from casedesk.cases import permissions
 from casedesk.cases.models import Appeal, Case, Document
@@ -22,7 +21,7 @@ def subject_export(*, actor, person: Person) -> bytes:
     """A JSON file of the person's details, the cases they are in (as service member or
     applicant), what they wrote and the documents of those cases. Only a supervisor of an
     office holding one of those cases may make it, and it covers that office's cases."""
-    if actor is None or not actor.is_active or actor.role != Role.SUPERVISOR:
+    if not permissions.can(actor, "subject_export"):
         raise ApplicationError("forbidden", _("Only a supervisor can export a person's data."))
     offices = permissions.office_ids(actor)
     cases = list(
