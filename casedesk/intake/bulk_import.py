@@ -383,7 +383,7 @@ class _Checker:
             else:
                 try:
                     schema.received_at_check(received_at, now=self.now,
-                                             tolerance=FUTURE_TOLERANCE)
+                                             tolerance=FUTURE_TOLERANCE, history=True)
                 except ApplicationError as error:
                     _bad_in_words(bad, "received_at", error, cells)
                     received_at = None

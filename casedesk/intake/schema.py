@@ -225,10 +225,13 @@ def received_at_earliest() -> dt.date:
 
 
 def received_at_check(received_at: dt.datetime, *, now: dt.datetime | None = None,
-                      tolerance: dt.timedelta = dt.timedelta(0)) -> dt.datetime:
+                      tolerance: dt.timedelta = dt.timedelta(0),
+                      history: bool = False) -> dt.datetime:
     """Refuse a time of receipt that people typed if it is in the future (beyond
     ``tolerance``) or older than the rulebook (``received_at_earliest``): deadlines count
-    from it."""
+    from it. ``history``: an office's register being imported (CSV), whose older appeals
+    are taken with the first rulebook's deadlines and shown overdue if they are
+    (docs/import.md); only the future is refused then."""
     now = now or timezone.now()
     if received_at > now + tolerance:
         raise ApplicationError(
@@ -236,7 +239,7 @@ def received_at_check(received_at: dt.datetime, *, now: dt.datetime | None = Non
             _("The appeal cannot have been received in the future: check the date and "
               "time."))
     earliest = received_at_earliest()
-    if received_at.date() - earliest > dt.timedelta(days=1):
+    if history or received_at.date() - earliest > dt.timedelta(days=1):
         return received_at  # days after, in any time zone
     received_on = timezone.localdate(received_at) if timezone.is_aware(received_at) \
         else received_at.date()

@@ -435,3 +435,15 @@ def test_imported_appeals_are_found_by_the_staff_search(csv_file, clerk, office,
     assert found("discharged contract") == {"demobilization_term"}
     assert found("исправить") == {"record_error_awol"}  # the request counts too
     assert found("MSK-2026-000002") == {"record_error_awol"}
+
+
+def test_an_old_register_is_imported_with_its_old_appeals(csv_file, clerk, office):
+    """An office moving to casedesk imports last year's register: appeals received before
+    the first rulebook came into force are taken (and shown overdue if they are), unlike
+    at the desk, where such a date is a typo (docs/import.md)."""
+    path = csv_file([{**MOTHER, "received_at": "2025-06-02 10:15"}, WIFE])
+    result = appeals_import(actor=clerk, office=office, path=path)
+    assert result.ok, result.errors
+    old = Case.objects.get(year=2025)
+    assert old.received_at.date() == dt.date(2025, 6, 2) and old.state == "registered"
+    assert old.deadlines.exists()
