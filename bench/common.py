@@ -42,6 +42,11 @@ def office_cases_remove(office) -> dict:
         cursor.execute("DELETE FROM intake_publicsubmission WHERE appeal_id IN ("  # noqa: S608
                        f"SELECT id FROM cases_appeal WHERE case_id IN ({cases}))", [office.pk])
         submissions = cursor.rowcount
+        # Rows of other apps that refer to the cases (the notices' outbox, attention
+        # items, ...): whichever models have a case, found from the models, not listed.
+        for table, column in _case_references():
+            cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({cases})",  # noqa: S608
+                           [office.pk])
         for table in ("cases_caseevent", "cases_deadline", "cases_caseapplicant",
                       "cases_appeal"):
             cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({cases})",  # noqa: S608
@@ -64,3 +69,23 @@ def machine() -> dict:
         pass
     return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
             "platform": platform.platform()}
+
+
+def _case_references() -> list[tuple[str, str]]:
+    """(table, column) of every model outside the case file's own tables with a foreign
+    key to a case."""
+    from django.apps import apps
+
+    from casedesk.cases.models import Case
+
+    own = {"cases_caseevent", "cases_deadline", "cases_caseapplicant", "cases_appeal",
+           "cases_casesearch"}
+    found = []
+    for model in apps.get_models():
+        table = model._meta.db_table
+        if table in own:
+            continue
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.related_model is Case:
+                found.append((table, field.column))
+    return found

@@ -64,7 +64,7 @@ def on_answer_signed(*, case_id: int, answer_id: int | None = None, **_ignored) 
 
 
 def on_cases_erased(*, case_ids: list[int], **_ignored) -> None:
-    """An erasure (``intake.erasure``) of people in ``case_ids``: their notices lose the
+    """An erasure (``people.lifecycle.erasure``) of people in ``case_ids``: their notices lose the
     sealed access code, and those still to send are given up (there is no address left
     to write to, and the code they would carry is revoked)."""
     outbox.outbox_forget(case_ids=case_ids)
