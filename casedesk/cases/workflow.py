@@ -146,6 +146,8 @@ ACTIONS: dict[str, Action] = {
     "case_letter": Action(STAFF, "make a letter to the applicant from the case page"),
     "commission_sit": Action(frozenset({Role.COMMISSION_MEMBER}),
                              "sit on a commission: its agenda, votes and decisions"),
+    "session_move": Action(SUPERVISOR, "move a commission's session to another date, "
+                                       "besides its chair (their office's commissions)"),
     "letter": Action(READERS, "generate a letter (the commission's chair: the decision)"),
     "answer_draft": Action(WORKERS, "write and submit the answer on the merits"),
     "answer_approve": Action(SUPERVISOR, "approve or return a submitted answer"),

@@ -16,9 +16,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from casedesk import rulebook
-from casedesk.accounts.roles import Role
 from casedesk.audit.services import audit_record, audit_record_many
-from casedesk.cases import events
+from casedesk.cases import events, permissions
 from casedesk.cases.models import Case, Document
 from casedesk.cases.services import case_transition_inner
 from casedesk.cases.services import local_date as day_of
@@ -57,8 +56,7 @@ def _text(value: str, code: str, message) -> str:
 
 def _membership(actor, commission: Commission) -> CommissionMember:
     member = None
-    if actor is not None and getattr(actor, "is_active", False) \
-            and actor.role == Role.COMMISSION_MEMBER:
+    if permissions.can(actor, "commission_sit"):
         member = CommissionMember.objects.filter(commission=commission, user=actor).first()
     if member is None:
         raise ApplicationError("forbidden", _("Only members of this commission can do this."))
@@ -107,9 +105,8 @@ def _require_open(session: Session, at: dt.datetime, message) -> None:
 
 def _chair_or_supervisor(actor, commission: Commission) -> None:
     """The chair of the commission, or a supervisor of its office."""
-    if actor is not None and getattr(actor, "is_active", False) \
-            and actor.role == Role.SUPERVISOR \
-            and actor.offices.filter(pk=commission.office_id).exists():
+    if permissions.can(actor, "session_move") \
+            and commission.office_id in permissions.office_ids(actor):
         return
     try:
         _chair(actor, commission)
@@ -124,7 +121,7 @@ def commission_members_check(*, office, members: list[tuple[object, bool]]) -> N
     active commission member of the commission's office, and exactly one is the chair.
     ``members`` is (user, is_chair) pairs."""
     for user, _is_chair in members:
-        if not user.is_active or user.role != Role.COMMISSION_MEMBER:
+        if not permissions.can(user, "commission_sit"):
             raise ApplicationError(
                 "not_commission_member",
                 _("%(user)s is not an active user with the commission member role."),

@@ -111,14 +111,11 @@ class Table:
 def staff_offices(actor) -> list[Office]:
     """The offices whose figures ``actor`` may see: supervisors and analysts their own,
     administrators all; nobody else any."""
-    if actor is None or not getattr(actor, "is_active", False):
+    if not permissions.can(actor, "stats_read"):  # cases.workflow.ACTIONS
         return []
-    role = getattr(actor, "role", None)
-    if role == Role.ADMINISTRATOR:  # who may see what: from the primary, like the actor
+    if actor.role == Role.ADMINISTRATOR:  # who may see what: from the primary, like the actor
         return list(Office.objects.order_by("code"))
-    if role in (Role.SUPERVISOR, Role.ANALYST):
-        return list(actor.offices.order_by("code"))
-    return []
+    return list(actor.offices.order_by("code"))
 
 
 def _require_staff(actor) -> list[Office]:

@@ -161,6 +161,7 @@ MENU_LINKS = {
     "workload": "staff:supervisor",
     "stats_read": "stats:dashboard",
     "commission_sit": "staff:commission",
+    "register": "staff:import",  # and "Register an appeal" beside it
 }
 
 
