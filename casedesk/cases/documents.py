@@ -355,8 +355,8 @@ def document_add(
     An outermost action: the file is checked, encrypted and written first, with no lock
     held (``document_prepare``); then one durable transaction locks the case and writes
     the row, the event and, last, the audit entry. If that fails the file is deleted
-    again. Inside another action use ``document_add_inner`` (or, better, prepare the file
-    before that action's transaction and file it with ``document_file_inner``).
+    again. Inside another action, prepare the file before that action's transaction and
+    file it with ``document_file_inner``.
     """
     document = document_prepare(actor=actor, case=case, upload=upload, doc_type=doc_type,
                                 appeal=appeal, public=public)
@@ -371,28 +371,6 @@ def document_add(
     return document
 
 
-def document_add_inner(
-    *,
-    actor,
-    case: Case,
-    upload: UploadedFile,
-    doc_type: str,
-    appeal: Appeal | None = None,
-    public: bool = False,
-    at: dt.datetime | None = None,
-    audits: list[dict] | None = None,
-) -> Document:
-    """``document_add`` in the caller's transaction (the file is then written while the
-    caller holds its locks: prefer ``document_prepare`` before the transaction). The file
-    is deleted again if filing it fails here; a later rollback of the caller is not seen
-    (as with every upload)."""
-    document = document_prepare(actor=actor, case=case, upload=upload, doc_type=doc_type,
-                                appeal=appeal, public=public)
-    try:
-        return document_file_inner(actor=actor, document=document, at=at, audits=audits)
-    except BaseException:
-        document_discard(document)
-        raise
 def upload_prepare(*, upload: UploadedFile, doc_type: str, case_id: int, key_id: str,
                    uploaded_by=None, public: bool = False) -> Document:
     """The slow part of adding an upload, done before any lock is taken: check it

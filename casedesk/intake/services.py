@@ -52,6 +52,17 @@ class PersonData:
     unit: str = ""
     region_code: str = ""
 
+    @classmethod
+    def member_of(cls, data: dict) -> PersonData:
+        """The service member's details from a form's cleaned data (the portal's and the
+        desk's forms name those fields alike: ``member_*``)."""
+        region = data.get("member_region")
+        return cls(full_name=data.get("member_name") or "",
+                   birth_date=data.get("member_birth_date"),
+                   unit=data.get("member_unit") or "",
+                   region_code=region.code if region else "",
+                   service_type=data.get("member_service_type") or "")
+
 
 @dataclass(frozen=True)
 class Sender:

@@ -184,13 +184,7 @@ class RegisterForm(MarkErrors, forms.Form):
                           postal_address=d.get("applicant_address") or "")
 
     def service_member(self) -> PersonData:
-        d = self.cleaned_data
-        region = d.get("member_region")
-        return PersonData(full_name=d.get("member_name") or "",
-                          birth_date=d.get("member_birth_date"),
-                          unit=d.get("member_unit") or "",
-                          region_code=region.code if region else "",
-                          service_type=d.get("member_service_type") or "")
+        return PersonData.member_of(self.cleaned_data)
 
 
 class TransitionForm(forms.Form):
