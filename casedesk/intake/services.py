@@ -466,13 +466,17 @@ def repeats_flag(*, case_ids: list[int]) -> list[int]:
     ``tasks.repeats_flag`` (never on the intake path); a case flagged already is left as
     it is. The flag is a hint for staff, derived from stored rows: no event, no audit
     entry (it changes nothing the applicant is owed)."""
+    # The columns ``repeated_of_many`` reads, nothing encrypted: no data key is opened.
+    cases = list(Case.objects.filter(pk__in=case_ids, repeated_of__isnull=True)
+                 .select_related("service_member")
+                 .only("office_id", "category", "received_at",
+                       "service_member__name_birth_index",
+                       "service_member__name_unit_index"))
     flagged = []
-    for case in Case.objects.filter(pk__in=case_ids, repeated_of__isnull=True).select_related(
-            "service_member"):
-        earlier = selectors.repeated_of(case)
-        if earlier is not None and Case.objects.filter(
-                pk=case.pk, repeated_of__isnull=True).update(repeated_of=earlier):
-            flagged.append(case.pk)
+    for case_id, earlier_id in selectors.repeated_of_many(cases).items():
+        if Case.objects.filter(pk=case_id, repeated_of__isnull=True).update(
+                repeated_of_id=earlier_id):
+            flagged.append(case_id)
     return flagged
 
 
