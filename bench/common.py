@@ -47,6 +47,9 @@ def office_cases_remove(office) -> dict:
         for table, column in _case_references():
             cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({cases})",  # noqa: S608
                            [office.pk])
+        # A repeated appeal refers to an earlier case of its own office (Case.repeated_of).
+        cursor.execute(f"UPDATE cases_case SET repeated_of_id = NULL WHERE repeated_of_id"  # noqa: S608
+                       f" IN ({cases})", [office.pk])
         for table in ("cases_caseevent", "cases_deadline", "cases_caseapplicant",
                       "cases_appeal"):
             cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({cases})",  # noqa: S608
@@ -83,7 +86,7 @@ def _case_references() -> list[tuple[str, str]]:
     found = []
     for model in apps.get_models():
         table = model._meta.db_table
-        if table in own:
+        if table in own or model is Case:  # its own reference: cleared above
             continue
         for field in model._meta.concrete_fields:
             if field.is_relation and field.related_model is Case:

@@ -128,6 +128,14 @@ class Case(models.Model):
                                     choices=ForwardBody.choices, blank=True)
     forwarded_to = EncryptedCharField(_("forwarded to"), max_length=300, blank=True)
     unanswered_ground = models.CharField(_("ground for no answer"), max_length=50, blank=True)
+    # A repeated appeal (59-FZ art. 11 part 5): the earlier case of the same office, same
+    # applicant and same matter that had been answered when this one was received. Set
+    # after the receipt, never on the intake path (``intake.services.repeats_flag``).
+    # Indexed only where set (``case_repeated_of``): a new case pays no index entry.
+    repeated_of = models.ForeignKey(
+        "self", verbose_name=_("repeat of"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="+", db_index=False, editable=False,
+    )
     # The applicant's access code, as a keyed hash (casedesk.core.secrets); empty if none
     # was issued yet.
     access_code_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -158,6 +166,8 @@ class Case(models.Model):
             # and id also let a search count read the office's case ids from the index.
             models.Index(fields=["office", "next_due_on", "received_at", "id"],
                          name="case_office_order"),
+            models.Index(fields=["repeated_of"], name="case_repeated_of",
+                         condition=models.Q(repeated_of__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -92,13 +92,22 @@ class QueueFilter:
     assignee: int | None = None
 
 
+# The earlier case a repeated appeal repeats (``Case.repeated_of``, intake.selectors
+# .repeated_of), as plain columns: its number and state, and its office, so that a page
+# links it only within the case's own office (no case of another office is named). Not
+# select_related: that would decrypt the earlier case's texts for every row.
+REPEATED_OF = {"repeated_of_number": F("repeated_of__number"),
+               "repeated_of_state": F("repeated_of__state"),
+               "repeated_of_office": F("repeated_of__office_id")}
+
+
 def case_queue(*, actor, spec: QueueFilter, today: dt.date | None = None) -> QuerySet[Case]:
     """The cases of one queue, narrowed by the filters, nearest deadline first."""
     today = today or timezone.localdate()
     qs = case_list_visible(actor).filter(queue_filters(actor, today)[spec.queue])
     qs = _narrow(qs, spec)
     qs = qs.defer("forwarded_to")  # encrypted and not shown in queues: no key read per row
-    return qs.select_related("office", "assignee").order_by(
+    return qs.select_related("office", "assignee").annotate(**REPEATED_OF).order_by(
         F("next_due_on").asc(nulls_last=True), "received_at", "pk"
     )
 
@@ -154,7 +163,7 @@ def case_get(*, actor, number: str) -> Case:
         raise ApplicationError("not_found", _("No such case."))
     case = case_list_visible(actor).select_related(
         "office", "assignee", "service_member__region"
-    ).filter(number=number).first()
+    ).annotate(**REPEATED_OF).filter(number=number).first()
     if case is None:
         raise ApplicationError("not_found", _("No such case."))
     return case

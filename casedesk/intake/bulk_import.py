@@ -96,7 +96,7 @@ from casedesk.deadlines.rules import filing_limit_date, status
 from casedesk.people.models import Person, ServiceType
 
 from . import schema
-from .services import REGISTERING_ROLES
+from .services import REGISTERING_ROLES, repeats_flag_later
 
 logger = logging.getLogger(__name__)
 
@@ -669,6 +669,8 @@ class _BulkCreateEmitter:
         Person.objects.bulk_create(people, batch_size=len(people))
         cases = [Case(service_member=people[v["_member"]], **_plain(v)) for v in batch.cases]
         Case.objects.bulk_create(cases, batch_size=len(cases))
+        for values, case in zip(batch.cases, cases, strict=True):
+            values["id"] = case.pk  # as the COPY emitter fills it in
         for model, rows, related in (
                 (CaseApplicant, batch.links, {"person": ("_person", people)}),
                 (Appeal, batch.appeals, {"submitter": ("_submitter", people)}),
@@ -1038,6 +1040,8 @@ def _write(*, actor, office: Office, path: Path, batch: int, use_copy: bool,
             if result.counts["cases"] != len(todo):
                 raise ApplicationError("file_changed", FILE_CHANGED)
             result.imported = len(todo)
+            # After the commit, in the background: which new cases repeat an answered one.
+            repeats_flag_later(writer.case_ids)
             audit_record(action="appeal.import", actor=actor,
                          object_type="office", object_id=office.pk,
                          data={"count": result.imported, "format": "csv"})
@@ -1109,6 +1113,7 @@ class _Writer:
     counts: dict[str, int]
     timings: dict[str, float]
     last_case: int | None = None
+    case_ids: list[int] = field(default_factory=list)
 
     def write(self, drafts: list[_Draft]) -> None:
         started = time.perf_counter()
@@ -1121,5 +1126,6 @@ class _Writer:
         self.timings["plan"] += planned_at - started
         self.timings["keys"] += time.perf_counter() - planned_at
         self.last_case = self.emitter.emit(planned)
+        self.case_ids.extend(values["id"] for values in planned.cases)
         for name in ("people", "cases", "appeals", "events", "deadlines"):
             self.counts[name] += len(getattr(planned, name))

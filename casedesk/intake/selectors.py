@@ -6,9 +6,11 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from casedesk.cases.models import Case
+from casedesk.cases.events import EventKind
+from casedesk.cases.models import Case, CaseApplicant, CaseEvent
 from casedesk.cases.selectors import OPEN, case_list_visible
 from casedesk.core.fields import blind_value
+from casedesk.core.states import CaseState
 
 
 def possible_duplicates(*, actor, office_id: int, full_name: str,
@@ -54,3 +56,98 @@ def cases_by_contact(*, actor, office_id: int, phone: str = "", email: str = "",
                                           state__in=OPEN).values("pk")
     return Case.objects.filter(pk__in=ids).select_related("service_member").order_by(
         "-received_at")[:limit]
+
+
+# States of a case that was answered on the merits, and stays so (a reopened case loses
+# its outcome, ``cases.services.case_transition_inner``).
+ANSWERED_STATES = (CaseState.ANSWERED, CaseState.CLOSED)
+
+
+def repeated_of(case: Case) -> Case | None:
+    """The earlier case that ``case`` repeats (59-FZ art. 11 part 5), or None: a case of
+    the same office, received before it, answered on the merits (an outcome, and its
+    ``answer`` move made no later than ``case`` was received), about the same matter
+    and from the same applicant; the latest such case.
+
+    - Same matter: the same category and the same service member, by the blind indexes
+      of his name with his birth date or with his unit (as ``possible_duplicates``).
+    - Same applicant: one of the earlier case's applicants has the blind index of an
+      applicant of ``case``: email, phone (its last ten digits) or name with birth date.
+
+    Only the keyed indexes that exist are read, never a plaintext. This function (with
+    ``repeated_of_many``, its batch form) is the one definition of "a repeat":
+    ``intake.services.repeats_flag`` stores what it finds, so other indexes (a name
+    alone, a normalised unit) are switched on here."""
+    earlier = repeated_of_many([case]).get(case.pk)
+    return Case.objects.get(pk=earlier) if earlier else None
+
+
+_APPLICANT_INDEXES = ("email_index", "phone_index", "name_birth_index")
+_MEMBER_INDEXES = ("name_birth_index", "name_unit_index")
+
+
+def _applicant_indexes(case_ids) -> dict[int, set[tuple[str, str]]]:
+    """Per case, its applicants' blind indexes as (kind, value); nothing decrypted."""
+    found: dict[int, set[tuple[str, str]]] = {}
+    for case_id, *values in CaseApplicant.objects.filter(case_id__in=case_ids).values_list(
+            "case_id", *(f"person__{name}" for name in _APPLICANT_INDEXES)):
+        found.setdefault(case_id, set()).update(
+            (name, value) for name, value in zip(_APPLICANT_INDEXES, values, strict=True)
+            if value)
+    return found
+
+
+def repeated_of_many(cases: list[Case]) -> dict[int, int]:
+    """``repeated_of`` for many cases at once, in four queries whatever their number: the
+    id of the earlier case each one repeats, by the case's id (those repeating none are
+    left out). Each case needs ``office_id``, ``category``, ``received_at`` and its
+    service member's blind indexes loaded (``service_member`` selected)."""
+    members = {c.pk: {(n, getattr(c.service_member, n)) for n in _MEMBER_INDEXES
+                      if getattr(c.service_member, n)} for c in cases}
+    cases = [c for c in cases if members[c.pk]]
+    if not cases:
+        return {}
+    applicants = _applicant_indexes([c.pk for c in cases])
+    cases = [c for c in cases if applicants.get(c.pk)]
+    if not cases:
+        return {}
+    same_member = Q()
+    for name in _MEMBER_INDEXES:
+        values = {v for c in cases for n, v in members[c.pk] if n == name}
+        if values:
+            same_member |= Q(**{f"service_member__{name}__in": values})
+    candidates = list(
+        Case.objects.filter(same_member, office_id__in={c.office_id for c in cases},
+                            category__in={c.category for c in cases},
+                            state__in=ANSWERED_STATES,
+                            received_at__lt=max(c.received_at for c in cases))
+        .exclude(outcome="").values_list(
+            "pk", "office_id", "category", "received_at",
+            *(f"service_member__{name}" for name in _MEMBER_INDEXES)))
+    if not candidates:
+        return {}
+    ids = [row[0] for row in candidates]
+    their_applicants = _applicant_indexes(ids)
+    answered_at: dict[int, list] = {}
+    for case_id, at in CaseEvent.objects.filter(
+            case_id__in=ids, kind=EventKind.STATE_CHANGED,
+            data__transition="answer").values_list("case_id", "at"):
+        answered_at.setdefault(case_id, []).append(at)
+    found = {}
+    for case in cases:
+        best = None
+        for pk, office_id, category, received_at, *indexes in candidates:
+            if (pk == case.pk or office_id != case.office_id or category != case.category
+                    or received_at >= case.received_at):
+                continue
+            if not members[case.pk] & set(zip(_MEMBER_INDEXES, indexes, strict=True)):
+                continue
+            if not applicants[case.pk] & their_applicants.get(pk, set()):
+                continue
+            if not any(at <= case.received_at for at in answered_at.get(pk, ())):
+                continue
+            if best is None or (received_at, pk) > best[0]:
+                best = ((received_at, pk), pk)
+        if best is not None:
+            found[case.pk] = best[1]
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -33,7 +34,9 @@ from casedesk.core.errors import ApplicationError
 from casedesk.core.states import OPEN_STATES
 from casedesk.people.models import Person
 
-from . import schema
+from . import schema, selectors
+
+logger = logging.getLogger(__name__)
 
 REGISTERING_ROLES = permissions.roles_of("register")
 PUBLIC_CHANNELS = {Channel.WEB, Channel.API}
@@ -257,6 +260,7 @@ def appeals_open(*, actor, office: Office, drafts: list[AppealDraft],
         cases_open_many(actor=actor, office=office, openings=openings,
                         before_numbers=before_numbers)
         appeals = [opening.appeal for opening in openings]
+        repeats_flag_later([opening.case.pk for opening in openings])
         if with_appeals is not None:
             with_appeals(appeals)
         kind = "applicant" if actor is None else None
@@ -464,3 +468,46 @@ def _appeal_attach(appeal: Appeal, *, actor, office: Office, case: Case, relatio
     except BaseException:
         documents.files_discard(prepared)
         raise
+
+
+def repeats_flag(*, case_ids: list[int]) -> list[int]:
+    """Flag the cases of ``case_ids`` that repeat an answered case
+    (``selectors.repeated_of``; 59-FZ art. 11 part 5) by storing the earlier case in
+    ``Case.repeated_of``; the ids of those flagged. Run after the receipt, by the task
+    ``tasks.repeats_flag`` (never on the intake path); a case flagged already is left as
+    it is. The flag is a hint for staff, derived from stored rows: no event, no audit
+    entry (it changes nothing the applicant is owed)."""
+    # The columns ``repeated_of_many`` reads, nothing encrypted: no data key is opened.
+    cases = list(Case.objects.filter(pk__in=case_ids, repeated_of__isnull=True)
+                 .select_related("service_member")
+                 .only("office_id", "category", "received_at",
+                       "service_member__name_birth_index",
+                       "service_member__name_unit_index"))
+    flagged = []
+    for case_id, earlier_id in selectors.repeated_of_many(cases).items():
+        if Case.objects.filter(pk=case_id, repeated_of__isnull=True).update(
+                repeated_of_id=earlier_id):
+            flagged.append(case_id)
+    return flagged
+
+
+REPEATS_CHUNK = 1000
+
+
+def repeats_flag_later(case_ids: list[int]) -> None:
+    """Queue ``repeats_flag`` for new cases once the caller's transaction commits. A
+    failure to queue is logged and loses only the hint: intake never waits for it."""
+    ids = list(case_ids)
+    for start in range(0, len(ids), REPEATS_CHUNK):  # an import: tasks of bounded size
+        chunk = ids[start:start + REPEATS_CHUNK]
+        transaction.on_commit(lambda chunk=chunk: _repeats_enqueue(chunk))
+
+
+def _repeats_enqueue(case_ids: list[int]) -> None:
+    from . import tasks
+
+    try:
+        tasks.repeats_flag.enqueue(case_ids=case_ids)
+    except Exception as exc:  # noqa: BLE001 - the appeals are stored whatever happens here
+        logger.warning("repeated appeals not checked: count=%s error=%s", len(case_ids),
+                       type(exc).__name__)

@@ -31,6 +31,7 @@ from casedesk.cases.access import access_code_issue
 from casedesk.cases.models import DocumentType
 from casedesk.cases.workflow import TRANSITIONS, allowed_for
 from casedesk.core.errors import ApplicationError
+from casedesk.core.states import CaseState
 from casedesk.deadlines.rules import days_left
 from casedesk.intake.selectors import cases_by_contact, possible_duplicates
 from casedesk.intake.services import appeal_register
@@ -198,14 +199,17 @@ def _case_context(request, file, **extra):
          "extendable": d.closed_on is None and book.rules[d.rule].max_extension_days > 0}
         for d in file.deadlines
     ]
+    repeated = _repeated_context(case, book, language)
     return {
         "nav": "queues",
         "file": file,
+        "repeated": repeated,
         "case": case,
         "category": book.classification_label(case.category, case.subcategory, language),
         "deadlines": deadlines,
         "transitions": [
-            (t, forms.TransitionForm(initial={"transition": t.name}, prefix=t.name))
+            (t, forms.TransitionForm(initial=_transition_initial(t.name, repeated),
+                                     prefix=t.name))
             for t in transitions
         ],
         "can_extend": permissions.can(user, "deadline_extend"),
@@ -235,6 +239,29 @@ def _case_context(request, file, **extra):
         "guide_answers": _guide_answers(file, language),
         "guide_available": getattr(rulebook.current(), "guide", None) is not None,
     }
+
+
+def _repeated_context(case, book, language: str) -> dict | None:
+    """The repeated-appeal flag of ``case`` for its page (``Case.repeated_of``, set after
+    the receipt by ``intake.services.repeats_flag``): the earlier case, linked only when
+    it is of the same office, and the rulebook's grounds the head of the office decides
+    on a repeated appeal (59-FZ art. 11 part 5: ``head_decides``), offered when leaving
+    it unanswered."""
+    number = getattr(case, "repeated_of_number", None)
+    if not number or getattr(case, "repeated_of_office", None) != case.office_id:
+        return None
+    grounds = [{"code": g.code, "label": g.label.get(language),
+                "citation": book.citation(g.citation, language), "verify": g.verify}
+               for g in book.grounds.values() if g.head_decides and not g.forward]
+    return {"number": number, "state": CaseState(case.repeated_of_state).label,
+            "grounds": grounds}
+
+
+def _transition_initial(name: str, repeated: dict | None) -> dict:
+    initial = {"transition": name}
+    if name == "leave_unanswered" and repeated and len(repeated["grounds"]) == 1:
+        initial["ground"] = repeated["grounds"][0]["code"]
+    return initial
 
 
 def _guide_answers(file, language: str) -> list[dict]:

@@ -82,7 +82,10 @@ def test_database_backend_queues_keys_and_the_worker_sends(smtp, submit, setting
     assert (notice.kind, notice.case_id, notice.key, notice.state) == (
         "acknowledgement", case.pk, f"acknowledgement:{case.pk}", "pending")
     assert secrets.unseal(notice.sealed) == receipt.access_code
-    [row] = DBTaskResult.objects.all()
+    # The notices' task, and intake's check for a repeated appeal (ids only).
+    [row] = DBTaskResult.objects.exclude(task_path="casedesk.intake.tasks.repeats_flag")
+    [repeats] = DBTaskResult.objects.filter(task_path="casedesk.intake.tasks.repeats_flag")
+    assert repeats.args_kwargs == {"args": [], "kwargs": {"case_ids": [case.pk]}}
     assert row.task_path == "casedesk.notifications.tasks.send_notices"
     assert row.status == "READY"
     assert row.args_kwargs == {"args": [], "kwargs": {"keys": [notice.key]}}
