@@ -17,7 +17,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 
 from casedesk.accounts.models import Office
 from casedesk.core import similarity
@@ -25,6 +24,7 @@ from casedesk.core import similarity
 from .models import Appeal, Campaign, CampaignAppeal
 
 THRESHOLD = 0.8
+BUCKET = 8
 
 
 @dataclass
@@ -55,16 +55,23 @@ class _Sets:
 
 def similar_groups(signatures: list[bytes], threshold: float = THRESHOLD) -> list[list[int]]:
     """The groups (lists of indices into ``signatures``, decoded) of two or more
-    signatures joined by pairs at least ``threshold`` alike. A bucket of a band keeps only
-    the signatures that matched nobody in it, so a campaign of a thousand identical
-    letters costs a thousand comparisons, not half a million."""
+    signatures joined by pairs at least ``threshold`` alike.
+
+    A bucket of a band keeps only the signatures that matched nobody in it, so a campaign
+    of a thousand identical letters costs a thousand comparisons, not half a million; and
+    it stops growing at :data:`BUCKET` such signatures: a band that many different texts
+    share is a stock phrase, as a stop word is to search, and comparing every new text
+    with all of them would make the grouping quadratic."""
     sets = _Sets(len(signatures))
     buckets: dict[bytes, list[int]] = {}
-    jaccard = similarity.jaccard
+    alike = similarity.jaccard_prepared
+    ready = [similarity.prepared(raw) for raw in signatures]
+    find = sets.find
     for i, raw in enumerate(signatures):
         if not raw:
             continue
-        compared: set[int] = set()
+        mine = ready[i]
+        compared: dict[int, bool] = {}  # j: whether i is like j
         for band in similarity.bands(raw):
             bucket = buckets.get(band)
             if bucket is None:
@@ -72,21 +79,19 @@ def similar_groups(signatures: list[bytes], threshold: float = THRESHOLD) -> lis
                 continue
             matched = False
             for j in bucket:
-                if sets.find(j) == sets.find(i):
-                    matched = True
-                    continue
-                if j in compared:
-                    continue
-                compared.add(j)
-                if jaccard(raw, signatures[j]) >= threshold:
-                    sets.union(i, j)
-                    matched = True
-            if not matched:
+                like = compared.get(j)
+                if like is None:
+                    like = compared[j] = (find(j) == find(i)
+                                          or alike(mine, ready[j]) >= threshold)
+                    if like:
+                        sets.union(i, j)
+                matched = matched or like
+            if not matched and len(bucket) < BUCKET:
                 bucket.append(i)
     groups: dict[int, list[int]] = {}
     for i, raw in enumerate(signatures):
         if raw:
-            groups.setdefault(sets.find(i), []).append(i)
+            groups.setdefault(find(i), []).append(i)
     return [g for g in groups.values() if len(g) > 1]
 
 
@@ -94,12 +99,21 @@ def campaigns_group(*, office: Office, since: dt.datetime | None = None,
                     threshold: float = THRESHOLD, min_size: int = 2) -> Grouping:
     """Group the office's appeals received since ``since`` (all, if None) that are alike,
     together with the appeals already in its campaigns, into campaigns."""
-    wanted = Q(case__office=office)
+    members = dict(CampaignAppeal.objects.filter(campaign__office=office)
+                   .values_list("appeal_id", "campaign_id"))
+    recent = Appeal.objects.filter(case__office=office).exclude(similarity="")
     if since is not None:
-        wanted &= Q(received_at__gte=since)
-    rows = list(Appeal.objects.filter(wanted | Q(campaign_of__campaign__office=office))
-                .exclude(similarity="").order_by("received_at", "pk")
-                .values_list("pk", "case_id", "similarity", "campaign_of__campaign_id"))
+        recent = recent.filter(received_at__gte=since)
+    rows = [(pk, case_id, signature, members.get(pk)) for pk, case_id, signature
+            in recent.order_by("received_at", "pk").values_list("pk", "case_id", "similarity")]
+    if since is not None and members:
+        # The appeals already in campaigns, however old, so that new ones can join them.
+        seen = {row[0] for row in rows}
+        older = [pk for pk in members if pk not in seen]
+        rows[:0] = [(pk, case_id, signature, members[pk]) for pk, case_id, signature in
+                    Appeal.objects.filter(pk__in=older).exclude(similarity="")
+                    .order_by("received_at", "pk")
+                    .values_list("pk", "case_id", "similarity")]
     signatures = [similarity.decode(row[2]) for row in rows]
     result = Grouping(appeals=len(rows))
     groups = similar_groups(signatures, threshold)

@@ -31,6 +31,8 @@ import base64
 import hashlib
 import html
 import re
+import struct
+from operator import eq
 
 from .crypto import _blind, subkey
 
@@ -49,6 +51,7 @@ _SHIFT = PERMS.bit_length() - 1
 _NONE = 1 << 64
 EMPTY = 0xFFFF
 _EMPTY = EMPTY.to_bytes(2, "big")
+_UNPACK = struct.Struct(f">{PERMS}H").unpack
 
 
 class _Keyed:
@@ -154,3 +157,25 @@ def jaccard(a: bytes, b: bytes) -> float:
         used += 1
         same += x == y
     return same / used if used else 0.0
+
+
+def prepared(raw: bytes) -> tuple[tuple[int, ...], int] | None:
+    """A decoded signature in the form :func:`jaccard_prepared` compares fast: its values
+    and the bit mask of its empty positions (None for no signature)."""
+    if not raw:
+        return None
+    found = _UNPACK(raw)
+    empty = 0
+    for i, value in enumerate(found):
+        if value == EMPTY:
+            empty |= 1 << i
+    return found, empty
+
+
+def jaccard_prepared(a: tuple[tuple[int, ...], int], b: tuple[tuple[int, ...], int]) -> float:
+    """:func:`jaccard` of two :func:`prepared` signatures, a few times faster."""
+    both_empty = (a[1] & b[1]).bit_count()
+    used = PERMS - both_empty
+    if not used:
+        return 0.0
+    return (sum(map(eq, a[0], b[0])) - both_empty) / used
