@@ -17,11 +17,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count, F, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from casedesk.accounts.models import Office
 from casedesk.core import similarity
+from casedesk.core.errors import ApplicationError
 
-from .models import Appeal, Campaign, CampaignAppeal
+from . import permissions
+from .models import Appeal, Campaign, CampaignAppeal, Case
 
 THRESHOLD = 0.8
 BUCKET = 8
@@ -138,3 +142,27 @@ def campaigns_group(*, office: Office, since: dt.datetime | None = None,
                  for i in new], ignore_conflicts=True)
             result.joined += len(new)
     return result
+
+
+# ---------------------------------------------------------------------------- selectors
+
+
+def campaign_list(*, actor) -> QuerySet[Campaign]:
+    """The campaigns of the offices ``actor`` may see, newest first, with their size."""
+    return (Campaign.objects.filter(office_id__in=permissions.office_ids(actor))
+            .select_related("office").annotate(size=Count("members"))
+            .order_by("-created_at", "-pk"))
+
+
+def campaign_get(*, actor, campaign_id: int) -> Campaign:
+    campaign = campaign_list(actor=actor).filter(pk=campaign_id).first()
+    if campaign is None:
+        raise ApplicationError("not_found", _("No such campaign."))
+    return campaign
+
+
+def campaign_cases(*, campaign: Campaign) -> QuerySet[Case]:
+    """The campaign's cases, the nearest deadline first."""
+    return (Case.objects.filter(campaign_links__campaign=campaign)
+            .select_related("office", "assignee")
+            .order_by(F("next_due_on").asc(nulls_last=True), "received_at", "pk"))
