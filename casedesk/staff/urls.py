@@ -21,6 +21,8 @@ urlpatterns = [
     path("supervisor/reassign/", views.bulk_assign, name="bulk_assign"),
     path("campaigns/", campaign_views.campaigns, name="campaigns"),
     path("campaigns/<int:campaign_id>/", campaign_views.campaign, name="campaign"),
+    path("campaigns/<int:campaign_id>/answer/", campaign_views.campaign_answer,
+         name="campaign_answer"),
     path("cases/<str:number>/", views.case_detail, name="case"),
     path("cases/<str:number>/refer/", review_views.refer, name="refer"),
     path("commission/", review_views.commission_home, name="commission"),

@@ -61,3 +61,17 @@ def test_a_case_page_links_to_its_campaign_and_another_office_sees_none(
     assert reverse("staff:campaign", args=[found.pk]) in page
     client.force_login(make_user(Role.SUPERVISOR, other_office))
     assert client.get(reverse("staff:campaign", args=[found.pk])).status_code == 404
+
+
+def test_one_answer_for_the_campaign_is_a_draft_in_each_case(client, staff, campaign):
+    from casedesk.letters.models import Answer
+
+    found, cases = campaign
+    client.force_login(staff[Role.CASEWORKER])
+    page = client.get(reverse("staff:campaign", args=[found.pk])).content.decode()
+    assert reverse("staff:campaign_answer", args=[found.pk]) in page
+    response = client.post(reverse("staff:campaign_answer", args=[found.pk]),
+                           {"text": "Ответ всем.", "outcome": ""}, follow=True)
+    assert response.status_code == 200
+    assert {a.text for a in Answer.objects.filter(case__in=cases)} == {"Ответ всем."}
+    assert Answer.objects.filter(case__in=cases).count() == 3
