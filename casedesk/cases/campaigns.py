@@ -17,11 +17,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from casedesk.accounts.models import Office
-from casedesk.core import similarity
+from casedesk.core import crypto, similarity
 from casedesk.core.errors import ApplicationError
 
 from . import permissions
@@ -142,6 +143,31 @@ def campaigns_group(*, office: Office, since: dt.datetime | None = None,
                  for i in new], ignore_conflicts=True)
             result.joined += len(new)
     return result
+
+
+def similarity_backfill(*, batch: int = 2000) -> int:
+    """Compute the signature of the appeals stored before signatures existed (or with
+    one blanked), in batches by id, decrypting their texts; returns how many got one.
+    Erased appeals (no text) are skipped, and a text too short keeps ""."""
+    field = Appeal._meta.get_field("text")
+    # The ciphertexts as stored (Cast skips the field's decryption on load), so that the
+    # batch's keys are unwrapped in one query, not one per appeal.
+    raw = Cast("text", output_field=TextField())
+    done = last = 0
+    while True:
+        rows = list(Appeal.objects.filter(pk__gt=last, similarity="").exclude(text="")
+                    .order_by("pk").values_list("pk", raw)[:batch])
+        if not rows:
+            return done
+        last = rows[-1][0]
+        crypto.keys_prefetch({crypto.text_key_id(token) for _pk, token in rows})
+        changed = []
+        for pk, token in rows:
+            value = similarity.signature(field.from_db_value(token, None, None))
+            if value:
+                changed.append(Appeal(pk=pk, similarity=value))
+        Appeal.objects.bulk_update(changed, ["similarity"])
+        done += len(changed)
 
 
 # ---------------------------------------------------------------------------- selectors

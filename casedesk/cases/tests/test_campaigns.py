@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 
 import pytest
 
 from casedesk.cases.campaigns import campaigns_group
-from casedesk.cases.models import CampaignAppeal
+from casedesk.cases.models import Appeal, CampaignAppeal
 from casedesk.core.tests.test_dump import pg_dump
 from casedesk.core.tests.test_similarity import LETTER
 
@@ -72,3 +73,17 @@ def test_the_dump_holds_no_shingle_of_the_text(register):
     assert shingles
     assert not [s for s in shingles if s in dump]
     assert "местонахождении" not in dump
+
+
+def test_appeals_stored_before_signatures_are_backfilled_then_grouped(register, office):
+    from django.core.management import call_command
+
+    from casedesk.cases.campaigns import similarity_backfill
+
+    cases = [write(register, a, m, LETTER.format(applicant=a, member=m)) for a, m in FAMILIES]
+    short = register(text="Прошу помочь.")
+    Appeal.objects.filter(case__in=cases).update(similarity="")
+    assert similarity_backfill(batch=2) == 3
+    assert Appeal.objects.get(case=short).similarity == ""
+    call_command("campaigns_group", "--backfill", stdout=io.StringIO())
+    assert len({campaign_of(c) for c in cases}) == 1 and campaign_of(cases[0]) is not None

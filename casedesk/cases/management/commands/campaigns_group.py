@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from casedesk.accounts.models import Office
-from casedesk.cases.campaigns import THRESHOLD, campaigns_group
+from casedesk.cases.campaigns import THRESHOLD, campaigns_group, similarity_backfill
 
 
 class Command(BaseCommand):
@@ -19,8 +19,13 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=None,
                             help="only appeals received in the last N days (default: all)")
         parser.add_argument("--threshold", type=float, default=THRESHOLD)
+        parser.add_argument("--backfill", action="store_true",
+                            help="first compute the signatures of appeals stored without one")
 
-    def handle(self, *args, office=None, days=None, threshold=THRESHOLD, **options):
+    def handle(self, *args, office=None, days=None, threshold=THRESHOLD, backfill=False,
+               **options):
+        if backfill:
+            self.stdout.write(f"signatures computed: {similarity_backfill()}")
         offices = Office.objects.all() if office is None else Office.objects.filter(code=office)
         since = timezone.now() - dt.timedelta(days=days) if days else None
         for each in offices.order_by("code"):
