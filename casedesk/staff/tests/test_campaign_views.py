@@ -75,3 +75,21 @@ def test_one_answer_for_the_campaign_is_a_draft_in_each_case(client, staff, camp
     assert response.status_code == 200
     assert {a.text for a in Answer.objects.filter(case__in=cases)} == {"Ответ всем."}
     assert Answer.objects.filter(case__in=cases).count() == 3
+
+
+def test_the_campaign_page_costs_the_same_queries_for_more_cases(
+        client, staff, campaign, register, office, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    found, _cases = campaign
+    client.force_login(staff[Role.SUPERVISOR])
+    url = reverse("staff:campaign", args=[found.pk])
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    for applicant, member in [("Петрова Нина", "Петрова Олега"), ("Орлова Вера", "Орлова Ивана")]:
+        register(text=LETTER.format(applicant=applicant, member=member))
+    campaigns_group(office=office)
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        page = client.get(url).content.decode()
+    assert page.count('name="cases"') == 5
