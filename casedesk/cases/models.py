@@ -11,6 +11,7 @@ from casedesk.core.fields import (
     EncryptedJSONField,
     EncryptedTextField,
     SearchTokensField,
+    SimilarityField,
 )
 from casedesk.core.models import WriteOnce
 from casedesk.core.states import CaseState
@@ -210,6 +211,9 @@ class Appeal(WriteOnce):
     text = EncryptedTextField(_("text of the appeal"))
     request = EncryptedTextField(_("what the applicant asks for"), blank=True)
     search_tokens = SearchTokensField(sources=("text", "request"))
+    # A keyed MinHash of the text (core.similarity): groups near-identical appeals into
+    # campaigns without a readable fingerprint of the words.
+    similarity = SimilarityField(sources=("text",))
     submitter = models.ForeignKey(
         "people.Person", verbose_name=_("submitted by"), on_delete=models.PROTECT,
         related_name="appeals",
@@ -470,3 +474,39 @@ class ExtensionRequest(models.Model):
 
     def data_key_id(self) -> str:
         return self.case.service_member.data_key_id()
+
+
+class Campaign(models.Model):
+    """A group of near-identical appeals in one office (the same letter signed by many
+    families, or a template passed among them), found by their similarity signatures
+    (cases.campaigns). Each appeal stays its own case with its own applicant and
+    deadline; the campaign only lets staff see, assign and answer them together."""
+
+    office = models.ForeignKey("accounts.Office", verbose_name=_("office"),
+                               on_delete=models.PROTECT, related_name="campaigns")
+    created_at = models.DateTimeField(_("found"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        return f"campaign {self.pk}"
+
+
+class CampaignAppeal(models.Model):
+    """An appeal's place in a campaign (one campaign at most). The appeal is write-once,
+    so its membership is this row; ``case`` is the appeal's case, copied so the campaign
+    page lists cases without reading the appeals."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="members")
+    appeal = models.OneToOneField(Appeal, on_delete=models.CASCADE, related_name="campaign_of")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="campaign_links")
+    similarity = models.FloatField(_("similarity"), default=1.0)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.appeal_id}"

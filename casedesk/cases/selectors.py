@@ -186,8 +186,10 @@ def case_file(*, actor, number: str) -> CaseFile:
     return CaseFile(
         case=case,
         applicants=list(case.applicant_links.select_related("person")),
-        appeals=list(case.appeals.select_related("submitter", "incoming").prefetch_related(
-            Prefetch("documents", queryset=Document.objects.order_by("created_at")))),
+        appeals=list(
+            case.appeals.select_related("submitter", "incoming", "campaign_of")
+            .prefetch_related(
+                Prefetch("documents", queryset=Document.objects.order_by("created_at")))),
         documents=list(case.documents.select_related("uploaded_by")),
         notes=list(case.notes.select_related("author")),
         events=list(case.events.select_related("actor").order_by("at", "id")),

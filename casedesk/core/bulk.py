@@ -5,9 +5,10 @@ value through its field's ``pre_save``, ``get_db_prep_save`` and psycopg's quoti
 3 µs a value, which for the ~120 values of one public appeal costs more than everything
 else the batch does in Python. :func:`create` writes the same rows with one COPY per
 table, computing in Python only what a field computes itself (encryption, blind indexes,
-search tokens, ``auto_now`` dates: the fields whose ``pre_save`` is their own) and taking
-every other value as the instance holds it. Ids come from the table's sequence first, in
-one query, so the instances have their primary keys as after ``bulk_create``.
+search tokens, similarity signatures, ``auto_now`` dates: the fields whose ``pre_save``
+is their own) and taking every other value as the instance holds it. Ids come from the
+table's sequence first, in one query, so the instances have their primary keys as after
+``bulk_create``.
 
 Like ``bulk_create``: no ``save()`` and no model signals; triggers in the database fire
 (COPY fires INSERT triggers). On another database (SQLite) :func:`create` is
@@ -31,7 +32,15 @@ from django.db import connections, models, router
 from django.utils import timezone
 
 from .crypto import is_sealed_text, key_new, seal_text
-from .fields import BlindIndexField, DataKeyField, SearchTokensField, _Encrypted, blind_value
+from .fields import (
+    BlindIndexField,
+    DataKeyField,
+    SearchTokensField,
+    SimilarityField,
+    _Encrypted,
+    blind_value,
+)
+from .similarity import signature as similarity_signature
 from .tokens import tokens as search_tokens
 
 _PLAIN_PRE_SAVE = models.Field.pre_save
@@ -116,6 +125,12 @@ class CopyTable:
                 out[i] = search_tokens(*texts)
                 if obj is not None:
                     values[name] = out[i]
+            elif kind == "similarity":
+                texts = [values.get(s) or "" for s in extra]
+                if obj is None or not any(map(is_sealed_text, texts)):
+                    out[i] = similarity_signature(*texts)
+                    if obj is not None:
+                        values[name] = out[i]
             elif kind == "json":
                 value = values[name] if name in values else extra.get_default()
                 out[i] = None if value is None else self.json(value, extra.encoder)
@@ -165,6 +180,8 @@ def _column(f) -> tuple[str, object, object]:
         return "blind", (f.purpose, f.sources), None
     if isinstance(f, SearchTokensField):
         return "tokens", f.sources, None
+    if isinstance(f, SimilarityField):
+        return "similarity", f.sources, None
     if isinstance(f, DataKeyField):
         return "key", None, None
     if isinstance(f, models.JSONField):

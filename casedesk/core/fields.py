@@ -166,6 +166,32 @@ class SearchTokensField(models.TextField):
         return value
 
 
+class SimilarityField(models.TextField):
+    """A keyed MinHash signature of the plaintext of ``sources`` (casedesk.core.similarity),
+    computed when the row is saved (``save()``, ``bulk_create()`` or core.bulk's COPY)."""
+
+    def __init__(self, *args, sources: tuple[str, ...] = (), **kwargs):
+        self.sources = tuple(sources)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["sources"] = self.sources
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        from . import similarity
+
+        texts = [getattr(model_instance, s) or "" for s in self.sources]
+        if any(crypto.is_sealed_text(t) for t in texts):
+            return getattr(model_instance, self.attname)
+        value = similarity.signature(*texts)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class BlindIndexField(models.CharField):
     """A keyed hash of the plaintext of ``sources`` (all must be non-empty, else "")."""
 

@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import attention_views, deadline_views, export_views, import_views, review_views, views
+from . import (
+    attention_views,
+    campaign_views,
+    deadline_views,
+    export_views,
+    import_views,
+    review_views,
+    views,
+)
 
 app_name = "staff"
 urlpatterns = [
@@ -11,6 +19,10 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("supervisor/", views.supervisor, name="supervisor"),
     path("supervisor/reassign/", views.bulk_assign, name="bulk_assign"),
+    path("campaigns/", campaign_views.campaigns, name="campaigns"),
+    path("campaigns/<int:campaign_id>/", campaign_views.campaign, name="campaign"),
+    path("campaigns/<int:campaign_id>/answer/", campaign_views.campaign_answer,
+         name="campaign_answer"),
     path("cases/<str:number>/", views.case_detail, name="case"),
     path("cases/<str:number>/refer/", review_views.refer, name="refer"),
     path("commission/", review_views.commission_home, name="commission"),

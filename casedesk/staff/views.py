@@ -238,6 +238,9 @@ def _case_context(request, file, **extra):
         "access_code": _access_code_context(user, file),
         "guide_answers": _guide_answers(file, language),
         "guide_available": getattr(rulebook.current(), "guide", None) is not None,
+        # The campaign of one of its appeals (selected with them: no query of its own).
+        "campaign_id": next((a.campaign_of.campaign_id for a in file.appeals
+                             if hasattr(a, "campaign_of")), None),
     }
 
 

@@ -114,3 +114,23 @@ def test_search_tokens_are_those_bulk_create_computes(register):
     a, b = (Appeal.objects.get(pk=m.pk) for m in made)
     assert a.search_tokens == b.search_tokens and a.search_tokens
     assert (a.text, a.request) == (b.text, b.request)
+
+
+def test_similarity_signatures_are_those_the_orm_computes_and_dict_rows_get_them(register):
+    from casedesk.core import similarity
+    from casedesk.core.tests.test_similarity import LETTER
+
+    text = LETTER.format(applicant="Иванова Анна", member="Иванова Петра")
+    case = register()
+    submitter = case.appeals.get().submitter
+    made = [Appeal(case=case, channel="api", received_at=timezone.now(), text=text,
+                   submitter=submitter) for _ in range(2)]
+    bulk.create(made[:1])
+    Appeal.objects.bulk_create(made[1:])
+    a, b = (Appeal.objects.get(pk=m.pk) for m in made)
+    assert a.similarity == b.similarity == similarity.signature(text) != ""
+    # The CSV import's rows: plain dicts through the same column rules.
+    table = bulk.copy_table(Appeal, using="default", ids=True)
+    row = table.row({"text": text, "case_id": case.pk, "submitter_id": submitter.pk},
+                    submitter.data_key_id(), timezone.now())
+    assert row[table.names.index("similarity")] == similarity.signature(text)

@@ -130,8 +130,8 @@ def person_erase(*, actor, person: Person, reason_code: str,
         destroyed = crypto.keys_destroy([locked.key_id])
         _outside_the_key_store([pk for pk, _number in about])
         appeals = Appeal.objects.filter(submitter_id=locked.pk).update(
-            text="", request="", search_tokens="", sender_body="", sender_number="",
-            sender_date=None, guide_answers="")
+            text="", request="", search_tokens="", similarity="", sender_body="",
+            sender_number="", sender_date=None, guide_answers="")
         cases = Case.objects.filter(service_member_id=locked.pk).values("pk")
         case_count = cases.count()
         texts = 0

@@ -20,12 +20,13 @@ from django.db import connection
 from casedesk.accounts.roles import Role
 from casedesk.audit.models import AuditEntry
 from casedesk.cases.documents import document_add, file_read
-from casedesk.cases.models import Case, CaseEvent, CaseNote
+from casedesk.cases.models import Appeal, Case, CaseEvent, CaseNote
 from casedesk.cases.search import case_search
 from casedesk.cases.services import case_transition, note_add
 from casedesk.core import crypto
 from casedesk.core.errors import ApplicationError
 from casedesk.core.models import DataKey
+from casedesk.core.tests.test_similarity import LETTER
 from casedesk.intake.selectors import cases_by_contact, possible_duplicates
 from casedesk.intake.services import PersonData
 from casedesk.people.lifecycle.erasure import person_erase
@@ -330,3 +331,11 @@ def test_erasures_from_before_revoking_are_revoked_by_the_data_migration(own_cas
 
     migration.revoke(apps, Editor())
     assert Case.objects.get(pk=own_case.pk).access_code_hash == ""
+
+
+def test_erasure_blanks_the_similarity_signature_of_their_appeals(register):
+    case = register(text=LETTER.format(applicant="Иванова Анна", member="Иванова Петра"))
+    appeal = Appeal.objects.get(case=case)
+    assert appeal.similarity
+    person_erase(actor=None, person=appeal.submitter, reason_code="request")
+    assert Appeal.objects.get(pk=appeal.pk).similarity == ""
