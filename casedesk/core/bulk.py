@@ -31,7 +31,15 @@ from django.db import connections, models, router
 from django.utils import timezone
 
 from .crypto import is_sealed_text, key_new, seal_text
-from .fields import BlindIndexField, DataKeyField, SearchTokensField, _Encrypted, blind_value
+from .fields import (
+    BlindIndexField,
+    DataKeyField,
+    PersonKeysField,
+    SearchTokensField,
+    _Encrypted,
+    blind_value,
+)
+from .tokens import person_tokens
 from .tokens import tokens as search_tokens
 
 _PLAIN_PRE_SAVE = models.Field.pre_save
@@ -116,6 +124,12 @@ class CopyTable:
                 out[i] = search_tokens(*texts)
                 if obj is not None:
                     values[name] = out[i]
+            elif kind == "person":
+                parts = [values.get(s) for s in extra]
+                if obj is None or not any(map(is_sealed_text, parts)):
+                    out[i] = person_tokens(*parts)
+                    if obj is not None:
+                        values[name] = out[i]
             elif kind == "json":
                 value = values[name] if name in values else extra.get_default()
                 out[i] = None if value is None else self.json(value, extra.encoder)
@@ -163,6 +177,8 @@ def _column(f) -> tuple[str, object, object]:
         return "seal", (f, f._aad(), None if f.null else ""), None
     if isinstance(f, BlindIndexField):
         return "blind", (f.purpose, f.sources), None
+    if isinstance(f, PersonKeysField):
+        return "person", f.sources, None
     if isinstance(f, SearchTokensField):
         return "tokens", f.sources, None
     if isinstance(f, DataKeyField):

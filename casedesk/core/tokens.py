@@ -91,3 +91,95 @@ def tokens(*texts: str) -> str:
 def query_tokens(query: str, limit: int = 10) -> list[str]:
     """The tokens every one of which a matching text must contain."""
     return [token(stem) for stem in words(query)[:limit]]
+
+
+# Person search (issue 18): keyed hashes of the normal forms of a person's name, birth
+# date, unit, phone and email (casedesk.core.names), stored beside the encrypted fields.
+# Each term is "<kind>:<normal form>"; kinds: n (name lemma), f (phonetic code of a name
+# lemma), d (birth date, ISO), u (unit number), p (phone, E.164), e (email).
+PERSON_PURPOSE = "person-search"
+
+
+def person_key(term: str) -> str:
+    return _person_key(_blind_key(), term)
+
+
+@lru_cache(maxsize=200_000)
+def _person_key(key: bytes, term: str) -> str:
+    return "k" + blind_index(PERSON_PURPOSE, term)[:TOKEN_CHARS - 1]
+
+
+def person_terms(full_name: str = "", birth_date=None, unit: str = "", phone: str = "",
+                 email: str = "") -> list[str]:
+    """The terms (not hashed) a person is found by."""
+    from . import names
+
+    terms: dict[str, None] = {}
+    for lemma in names.name_words(full_name or ""):
+        for part in dict.fromkeys([lemma, *lemma.split("-")]):
+            terms["n:" + part] = None
+            code = names.phonetic(part)
+            if code:
+                terms["f:" + code] = None
+    for kind, value in (("d", names.date_key(birth_date)), ("u", names.unit_key(unit)),
+                        ("p", names.phone_e164(phone)), ("e", names.email_key(email))):
+        if value:
+            terms[f"{kind}:{value}"] = None
+    return list(terms)
+
+
+def person_tokens(full_name: str = "", birth_date=None, unit: str = "", phone: str = "",
+                  email: str = "") -> str:
+    """The token string stored in a person's ``search_keys``."""
+    key = _blind_key()
+    return " ".join(_person_key(key, term) for term in
+                    person_terms(full_name, birth_date, unit, phone, email))
+
+
+_UNIT_QUERY = re.compile(
+    r"(?:в\s*/\s*ч|в\.\s*ч\.?|вч|войсков\w*\s+част\w*)\s*[-№#]?\s*(\d{3,6})(?!\d)")
+_PHONE_QUERY = re.compile(r"\+?\d[\d\s()\-]{8,}\d")
+_EMAIL_QUERY = re.compile(r"\S+@\S+")
+_DATE_QUERY = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{4}\b")
+_NAME_QUERY = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_NUMBER_QUERY = re.compile(r"(?<![\d.])(\d{3,6})(?![\d.])")
+
+
+def person_query_terms(query: str) -> list[list[str]]:
+    """The terms (not hashed) a query asks for: groups of alternatives, every group must
+    match the person (a name word: its lemma or a phonetic code; a number alone: a unit).
+    No groups: the query names nothing a person is found by."""
+    from . import names
+
+    text = normalise(query)
+    groups: list[list[str]] = []
+
+    def take(pattern, make):
+        nonlocal text
+        for match in pattern.finditer(text):
+            value = make(match)
+            if value:
+                groups.append([value])
+        text = pattern.sub(" ", text)
+
+    take(_EMAIL_QUERY, lambda m: "e:" + names.email_key(m.group()) if names.email_key(
+        m.group()) else "")
+    take(_DATE_QUERY, lambda m: "d:" + names.date_key(m.group()) if names.date_key(
+        m.group()) else "")
+    take(_UNIT_QUERY, lambda m: "u:" + m.group(1))
+    take(_PHONE_QUERY, lambda m: "p:" + names.phone_e164(m.group()) if names.phone_e164(
+        m.group()) else "")
+    take(_NUMBER_QUERY, lambda m: "u:" + m.group(1))
+    for word in _NAME_QUERY.findall(text):
+        if len(word) < 2:
+            continue
+        lemma = names.name_lemma(word)
+        alternatives = ["n:" + lemma]
+        alternatives += ["f:" + code for code in sorted(names.phonetic_codes(word))]
+        groups.append(alternatives)
+    return groups[:10]
+
+
+def person_query(query: str) -> list[list[str]]:
+    """:func:`person_query_terms`, hashed as ``search_keys`` holds them."""
+    return [[person_key(term) for term in group] for group in person_query_terms(query)]
