@@ -10,8 +10,8 @@ query:
   for a sequence typed without leading zeros, as the short form of one number
   (``MSK-2026-123`` finds ``MSK-2026-000123``); digits alone name the sequence number
   (``123`` and ``000123`` find ``MSK-2026-000123`` and ``SPB-2025-000123``). Such a query
-  does not search the texts, so a unit number such as ``12345`` is looked up as a case
-  number, not in the appeals.
+  does not search the texts; digits alone are also a unit number (``12345`` finds the
+  case number and the cases of a person of unit 12345, see below).
 - **An incoming number** (вх. №, ``MSK/2026/00012`` or ``msk/2026/12``): the cases with
   an appeal entered under it in the office's incoming register (``IncomingEntry``).
 - **Anything else**: the texts, which are encrypted at rest, so never in plaintext. Each
@@ -37,6 +37,16 @@ query:
   SQLite the table stays empty and each hashed word is a substring condition on the
   texts; the same words match on both.
 
+- **People** (issue 18), beside the texts: the cases whose service member or one of
+  whose applicants the query names. Each person carries ``search_keys`` (keyed hashes of
+  the lemmas of the name's words and their phonetic codes, the birth date, unit number,
+  phone in E.164 and email: casedesk.core.names, casedesk.core.tokens.person_tokens);
+  the query is read the same way (casedesk.core.tokens.person_query): every name word
+  (its lemma or a phonetic code), date, unit, phone or email in it must be a key of one
+  person, in any order. A query of common words alone («госпиталь») is not searched in
+  the people. On PostgreSQL the people are looked up in a GIN index
+  (people.0004_person_search_keys); a case matches if its texts or its people do.
+
 Who may search: the callers (staff queues) pass only cases the actor may read in full,
 and only roles that may read appeal texts reach the queues (``selectors.can_read_cases``).
 
@@ -50,14 +60,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQueryField
+from django.contrib.postgres.search import SearchQueryField, SearchVectorField
 from django.db import connections
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 
 from casedesk.core import tokens
+from casedesk.people.models import Person
 
-from .models import Appeal, Case, CaseNote, CaseSearch, IncomingEntry
+from .models import Appeal, Case, CaseApplicant, CaseNote, CaseSearch, IncomingEntry
 
 # Longest query taken into account; the rest is ignored.
 MAX_QUERY = 200
@@ -100,13 +111,21 @@ def case_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
         return queryset
     number = _number_filter(query)
     if number is not None:
+        if _SEQUENCE.match(query):
+            # Digits alone are also a unit number: try both.
+            people = _people_condition(query)
+            if people is not None:
+                number |= people
         return queryset.filter(number)
     words = _text_words(query)
+    people = _people_condition(query)
     if not words:
-        return queryset.none()
+        return queryset.filter(people) if people is not None else queryset.none()
     if not _on_postgresql():
-        return queryset.filter(_in_texts(words))
-    return queryset.filter(Exists(_rows(words).filter(case=OuterRef("pk"))))
+        texts = _in_texts(words)
+    else:
+        texts = Q(Exists(_rows(words).filter(case=OuterRef("pk"))))
+    return queryset.filter(texts | people if people is not None else texts)
 
 
 def case_search_count(queryset: QuerySet[Case], query: str, *,
@@ -133,6 +152,8 @@ def case_search_count(queryset: QuerySet[Case], query: str, *,
     words = []
     if query and _number_filter(query) is None and _on_postgresql():
         words = _text_words(query)
+    if words and tokens.person_query(query):
+        words = []  # people match too: counted through the cases
     if not words or offices is None:
         return case_search(queryset, query).count()
     ids = sorted(offices.ids)
@@ -184,6 +205,34 @@ def _number_filter(query: str) -> Q | None:
         # typed with leading zeros ("MSK-2026-0001") is only a prefix.
         condition |= Q(number=f"{prefix}-{int(sequence):06d}")
     return condition
+
+
+def _people_condition(query: str) -> Q | None:
+    """The cases whose service member or one of whose applicants the (normalized)
+    ``query`` names (casedesk.core.tokens.person_query: every name word, date, unit,
+    phone or email of it matches one person's keys); None if it names nothing a person
+    is found by."""
+    groups = tokens.person_query(query)
+    if not groups:
+        return None
+    if _on_postgresql():
+        # The expression of the GIN index (people.models.PERSON_SEARCH_EXPRESSION).
+        expression = "(" + ") & (".join(
+            " | ".join("'" + key + "'" for key in group) for group in groups) + ")"
+        people = Person.objects.filter(_Matches(
+            Cast(Coalesce(F("search_keys"), Value("")), output_field=SearchVectorField()),
+            Cast(Value(expression), output_field=SearchQueryField())))
+    else:
+        condition = Q()
+        for group in groups:
+            either = Q()
+            for key in group:
+                either |= Q(search_keys__contains=key)
+            condition &= either
+        people = Person.objects.filter(condition)
+    ids = people.values("pk")
+    applicants = CaseApplicant.objects.filter(case=OuterRef("pk"), person_id__in=ids)
+    return Q(service_member_id__in=ids) | Q(Exists(applicants))
 
 
 def _tsquery(words: list[str], operator: str) -> Cast:

@@ -66,6 +66,22 @@ def name_lemma(word: str) -> str:
     return lemma.replace("ё", "е")
 
 
+@lru_cache(maxsize=200_000)
+def may_be_name(word: str) -> bool:
+    """Whether a typed word may be part of a name: the dictionary reads it as a surname,
+    first name or patronymic, or does not know it (a rare surname, a misspelling). A
+    common word («госпиталь», «выплата») is not: a query of such words alone searches
+    the texts only. (Surnames that are only common words to the dictionary, «Волк»,
+    are found with another part of the name, «Волк Иван».)"""
+    word = _fold(word)
+    if not _CYRILLIC.search(word):
+        return False
+    morph = _morph()
+    parts = [part for part in word.split("-") if part]
+    return any(not morph.word_is_known(part) or any(
+        tag in p.tag for p in morph.parse(part) for tag in _NAME_TAGS) for part in parts)
+
+
 def name_words(full_name: str) -> list[str]:
     """The lemmas of the words of ``full_name``, in order, without repeats."""
     return list(dict.fromkeys(name_lemma(w) for w in _NAME_WORD.findall(_fold(full_name))))

@@ -148,7 +148,8 @@ _NUMBER_QUERY = re.compile(r"(?<![\d.])(\d{3,6})(?![\d.])")
 def person_query_terms(query: str) -> list[list[str]]:
     """The terms (not hashed) a query asks for: groups of alternatives, every group must
     match the person (a name word: its lemma or a phonetic code; a number alone: a unit).
-    No groups: the query names nothing a person is found by."""
+    No groups: the query names nothing a person is found by (no date, unit, phone or
+    email, and no word that may be a name: names.may_be_name)."""
     from . import names
 
     text = normalise(query)
@@ -170,14 +171,17 @@ def person_query_terms(query: str) -> list[list[str]]:
     take(_PHONE_QUERY, lambda m: "p:" + names.phone_e164(m.group()) if names.phone_e164(
         m.group()) else "")
     take(_NUMBER_QUERY, lambda m: "u:" + m.group(1))
+    personal = bool(groups)
     for word in _NAME_QUERY.findall(text):
         if len(word) < 2:
             continue
+        personal = personal or names.may_be_name(word)
         lemma = names.name_lemma(word)
         alternatives = ["n:" + lemma]
         alternatives += ["f:" + code for code in sorted(names.phonetic_codes(word))]
         groups.append(alternatives)
-    return groups[:10]
+    # A query of common words alone («госпиталь») is not about a person.
+    return groups[:10] if personal else []
 
 
 def person_query(query: str) -> list[list[str]]:

@@ -84,4 +84,5 @@ class Person(models.Model):
 
 # The expression the GIN index of ``Person.search_keys`` is built on (PostgreSQL only);
 # a query must use the same expression to be answered from it.
-PERSON_SEARCH_EXPRESSION = "to_tsvector('simple'::regconfig, COALESCE(search_keys, ''))"
+# The keys are cast, not parsed: each is one lexeme as stored.
+PERSON_SEARCH_EXPRESSION = "(COALESCE(search_keys, ''))::tsvector"

@@ -89,3 +89,12 @@ def test_an_email_is_lower_case_and_trimmed():
 ])
 def test_dates(written, iso):
     assert names.date_key(written) == iso
+
+
+@pytest.mark.parametrize(("word", "name"), [
+    ("Кузнецов", True), ("Андрей", True), ("Сергеевна", True), ("Кузнецав", True),
+    ("Кузмин", True), ("Римский-Корсаков", True),
+    ("госпитале", False), ("выплата", False), ("довольствие", False), ("Moscow", False),
+])
+def test_may_be_name(word, name):
+    assert names.may_be_name(word) is name

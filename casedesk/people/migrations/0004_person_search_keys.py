@@ -7,7 +7,8 @@ import casedesk.core.fields
 from django.db import migrations
 
 INDEX = "person_search_keys"
-EXPRESSION = "to_tsvector('simple'::regconfig, COALESCE(search_keys, ''))"
+# people.models.PERSON_SEARCH_EXPRESSION: the keys cast, not parsed (one lexeme each).
+EXPRESSION = "(COALESCE(search_keys, ''))::tsvector"
 
 
 def index_create(apps, schema_editor):
