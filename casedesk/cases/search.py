@@ -19,7 +19,10 @@ query:
   stems of its words (Snowball: «госпитале» and «госпиталь», "hospitals" and "hospital"
   meet), each as a keyed hash (casedesk.core.tokens). The query is cut and hashed the
   same way; every word must occur in the same appeal or the same note. Word order,
-  phrases, prefixes and ``or`` are not supported: a hash matches a whole stem only.
+  phrases and ``or`` are not supported: a hash matches a whole stem only, except that a
+  word typed with ``*`` and at least six letters (``водоснабж*``) matches every word
+  beginning with its first six letters (tokens.PREFIX). HTML markup is not searched;
+  surnames of the -ов/-ев/-ин kind meet in all their forms (tokens._searchable).
 
   On PostgreSQL each case has one row in ``cases_casesearch`` (:class:`CaseSearch`,
   migration ``cases.0007_case_search``): a ``tsvector`` of the search words of all its

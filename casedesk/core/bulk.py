@@ -40,7 +40,7 @@ from .fields import (
     blind_value,
 )
 from .tokens import person_tokens
-from .tokens import tokens as search_tokens
+from .tokens import text_tokens as search_tokens
 
 _PLAIN_PRE_SAVE = models.Field.pre_save
 

@@ -161,7 +161,7 @@ class SearchTokensField(models.TextField):
         """The stored value for the plaintexts of ``sources``, in order."""
         from . import tokens
 
-        return tokens.tokens(*texts)
+        return tokens.text_tokens(*texts)
 
     def pre_save(self, model_instance, add):
         texts = [getattr(model_instance, s) or "" for s in self.sources]

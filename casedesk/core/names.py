@@ -67,6 +67,22 @@ def name_lemma(word: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
+def is_surname(word: str) -> bool:
+    """Whether ``word`` may be a form of a surname of the -ов/-ев/-ин kind («Кузнецова»,
+    «Иванов», «Зайцев», whose forms Snowball cuts apart: «кузнец», «кузнецов»); not
+    «Иван», «отцов», «госпиталь». (A word that is also such a surname, «пальцев», is
+    then read as the surname.)"""
+    word = _fold(word)
+    if not _CYRILLIC.search(word):
+        return False
+    return any("Surn" in p.tag and p.normal_form.replace("ё", "е").endswith(_SURNAME_ENDS)
+               for p in _morph().parse(word))
+
+
+_SURNAME_ENDS = ("ов", "ев", "ин", "ын")
+
+
+@lru_cache(maxsize=200_000)
 def may_be_name(word: str) -> bool:
     """Whether a typed word may be part of a name: the dictionary reads it as a surname,
     first name or patronymic, or does not know it (a rare surname, a misspelling). A

@@ -98,3 +98,13 @@ def test_dates(written, iso):
 ])
 def test_may_be_name(word, name):
     assert names.may_be_name(word) is name
+
+
+@pytest.mark.parametrize(("word", "surname"), [
+    ("Кузнецов", True), ("Кузнецовой", True), ("Иванов", True), ("Зайцев", True),
+    ("Голубева", True), ("Никитин", True),
+    ("Иван", False), ("отцов", False), ("домов", False), ("госпиталь", False),
+    ("белых", False), ("документов", False), ("Moscow", False),
+])
+def test_is_surname(word, surname):
+    assert names.is_surname(word) is surname
