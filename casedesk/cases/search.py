@@ -166,6 +166,36 @@ def case_search_count(queryset: QuerySet[Case], query: str, *,
         case=OuterRef("pk"), office_id__in=ids))).count()
 
 
+def case_search_where(case_ids: list[int], query: str) -> dict[int, list[str]]:
+    """Where ``query`` matched each of ``case_ids`` (the cases of one page that
+    :func:`case_search` found): some of "number", "service_member", "applicant", "text",
+    in that order. A few queries over the page's cases only; nothing is decrypted."""
+    query = _normalized(query)
+    if not query or not case_ids:
+        return {}
+    cases = Case.objects.filter(pk__in=case_ids)
+    where: dict[int, list[str]] = {pk: [] for pk in case_ids}
+    checks: list[tuple[str, Q]] = []
+    number = _number_filter(query)
+    if number is not None:
+        checks.append(("number", number))
+    if number is None or _SEQUENCE.match(query):
+        groups = tokens.person_query(query)
+        if groups:
+            people = _people(groups).values("pk")
+            checks.append(("service_member", Q(service_member_id__in=people)))
+            checks.append(("applicant", Q(Exists(CaseApplicant.objects.filter(
+                case=OuterRef("pk"), person_id__in=people)))))
+    if number is None:
+        words = _text_words(query)
+        if words:
+            checks.append(("text", _in_texts(words)))
+    for code, condition in checks:
+        for pk in cases.filter(condition).values_list("pk", flat=True):
+            where[pk].append(code)
+    return {pk: codes for pk, codes in where.items() if codes}
+
+
 def _normalized(query: str) -> str:
     """``query`` with its spaces collapsed, cut to ``MAX_QUERY``."""
     return " ".join((query or "").split())[:MAX_QUERY]
@@ -218,24 +248,28 @@ def _people_condition(query: str) -> Q | None:
     groups = tokens.person_query(query)
     if not groups:
         return None
+    people = _people(groups)
+    ids = people.values("pk")
+    applicants = CaseApplicant.objects.filter(case=OuterRef("pk"), person_id__in=ids)
+    return Q(service_member_id__in=ids) | Q(Exists(applicants))
+
+
+def _people(groups: list[list[str]]) -> QuerySet[Person]:
+    """The people having a key of every group (tokens.person_query)."""
     if _on_postgresql():
         # The expression of the GIN index (people.models.PERSON_SEARCH_EXPRESSION).
         expression = "(" + ") & (".join(
             " | ".join("'" + key + "'" for key in group) for group in groups) + ")"
-        people = Person.objects.filter(_Matches(
+        return Person.objects.filter(_Matches(
             Cast(Coalesce(F("search_keys"), Value("")), output_field=SearchVectorField()),
             Cast(Value(expression), output_field=SearchQueryField())))
-    else:
-        condition = Q()
-        for group in groups:
-            either = Q()
-            for key in group:
-                either |= Q(search_keys__contains=key)
-            condition &= either
-        people = Person.objects.filter(condition)
-    ids = people.values("pk")
-    applicants = CaseApplicant.objects.filter(case=OuterRef("pk"), person_id__in=ids)
-    return Q(service_member_id__in=ids) | Q(Exists(applicants))
+    condition = Q()
+    for group in groups:
+        either = Q()
+        for key in group:
+            either |= Q(search_keys__contains=key)
+        condition &= either
+    return Person.objects.filter(condition)
 
 
 def _tsquery(words: list[str], operator: str) -> Cast:

@@ -158,3 +158,15 @@ def test_the_people_are_looked_up_in_the_gin_index(cases):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "person_search_keys" in plan, plan
+
+
+def test_where_the_search_matched(cases, register):
+    from casedesk.cases.search import case_search_where
+
+    noted = register(text="Кузнецов Андрей пропал без вести.")
+    ids = [cases["A"].pk, cases["B"].pk, noted.pk]
+    assert case_search_where(ids, "Кузнецов Андрей") == {
+        cases["A"].pk: ["service_member"], noted.pk: ["text"]}
+    assert case_search_where(ids, "Кузнецова Мария") == {cases["A"].pk: ["applicant"]}
+    assert case_search_where(ids, "2") == {cases["B"].pk: ["number"]}
+    assert case_search_where(ids, "") == {}
