@@ -65,7 +65,19 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQueryField, SearchVectorField
 from django.db import connections
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models import Case as DbCase
 from django.db.models.functions import Cast, Coalesce
 
 from casedesk.core import tokens
@@ -129,6 +141,28 @@ def case_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     else:
         texts = Q(Exists(_rows(words).filter(case=OuterRef("pk"))))
     return queryset.filter(texts | people if people is not None else texts)
+
+
+def case_search_ranked(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
+    """:func:`case_search`, best match first: when the query names a person, the cases
+    whose service member it names, then those of whose applicants it names, then the
+    cases whose texts match; within each, the caller's order. (Text matches are not
+    ranked among themselves: ordering every match of a common word by a score would
+    read them all, where the queue reads one page.)"""
+    found = case_search(queryset, query)
+    query = _normalized(query)
+    if not query or (_number_filter(query) is not None and not _SEQUENCE.match(query)):
+        return found
+    groups = tokens.person_query(query)
+    if not groups:
+        return found
+    people = _people(groups).values("pk")
+    applicants = CaseApplicant.objects.filter(case=OuterRef("pk"), person_id__in=people)
+    rank = DbCase(When(Q(service_member_id__in=people), then=Value(2)),
+                  When(Q(Exists(applicants)), then=Value(1)),
+                  default=Value(0), output_field=IntegerField())
+    return found.alias(search_rank=rank).order_by(
+        F("search_rank").desc(), *found.query.order_by)
 
 
 def case_search_count(queryset: QuerySet[Case], query: str, *,

@@ -82,7 +82,7 @@ def queues(request):
     cases = selectors.case_queue(actor=request.user, spec=spec, today=today)
     if query:
         paginator = _CountedPaginator(
-            search.case_search(cases, query), PAGE_SIZE,
+            search.case_search_ranked(cases, query), PAGE_SIZE,
             count=lambda: search.case_search_count(
                 cases, query, offices=selectors.case_queue_offices(actor=request.user,
                                                                    spec=spec)))

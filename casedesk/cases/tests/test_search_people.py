@@ -170,3 +170,19 @@ def test_where_the_search_matched(cases, register):
     assert case_search_where(ids, "Кузнецова Мария") == {cases["A"].pk: ["applicant"]}
     assert case_search_where(ids, "2") == {cases["B"].pk: ["number"]}
     assert case_search_where(ids, "") == {}
+
+
+def test_ranked_the_person_named_first_then_applicants_then_texts(cases, register,
+                                                                   person_data):
+    from casedesk.cases.search import case_search_ranked
+
+    texted = register(text="Кузнецов Андрей пропал без вести.")
+    applied = register(text=TEXT, applicant=person_data(
+        full_name="Кузнецов Андрей Сергеевич", postal_address="Москва"), relation="father")
+    queryset = Case.objects.order_by("-received_at", "-pk")  # the text match comes first
+    ranked = list(case_search_ranked(queryset, "Кузнецов Андрей").values_list(
+        "pk", flat=True))
+    assert ranked == [cases["A"].pk, applied.pk, texted.pk]
+    # A query of common words keeps the caller's order.
+    plain = case_search_ranked(queryset, "пропал")
+    assert list(plain.values_list("pk", flat=True)) == [texted.pk]
