@@ -67,3 +67,14 @@ def test_the_rebuild_command_fills_old_rows_and_is_idempotent():
     out = io.StringIO()
     call_command("person_search_rebuild", stdout=out)
     assert "0 row(s) rebuilt" in out.getvalue()
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_erasure_empties_the_keys_and_the_rebuild_leaves_them_empty():
+    from casedesk.people.lifecycle.erasure import person_erase
+
+    person = Person.objects.create(**KUZNETSOV)
+    person_erase(actor=None, person=person, reason_code="request")
+    assert Person.objects.values_list("search_keys", flat=True).get(pk=person.pk) == ""
+    call_command("person_search_rebuild", stdout=io.StringIO())
+    assert Person.objects.values_list("search_keys", flat=True).get(pk=person.pk) == ""
