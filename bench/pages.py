@@ -93,6 +93,18 @@ def run(requests: int = REQUESTS) -> dict:
     assert "answer-text" in check.get(f"/ru/staff/cases/{drafted[0]}/").content.decode(), \
         "the case page shows no answer draft"
 
+    # Person search (issue 18): names and units of the office's own service members, as
+    # staff type them (surname; surname and first name in the genitive-free order typed;
+    # "в/ч" and the number), read once here.
+    from urllib.parse import quote
+
+    from casedesk.core import names as person_names
+
+    members = [c.service_member for c in Case.objects.filter(office__code="MSK")
+               .select_related("service_member").order_by("?")[:requests]]
+    name_queries = [" ".join(m.full_name.split()[:1 + i % 2]) for i, m in enumerate(members)]
+    unit_queries = [f"в/ч {person_names.unit_key(m.unit)}" for m in members if m.unit]
+
     pages = {
         "queue with names (caseworker, mine)":
             ("caseworker", lambda i: f"/ru/staff/?queue=mine&page={1 + i % 3}"),
@@ -114,6 +126,12 @@ def run(requests: int = REQUESTS) -> dict:
         # The same words within a narrower queue: the caseworker's own cases.
         "full-text search (caseworker, mine)":
             ("caseworker", lambda i: f"/ru/staff/?queue=mine&q={words[i % len(words)]}"),
+        "person search (name)":
+            ("supervisor", lambda i: "/ru/staff/?queue=all&q="
+                                     + quote(name_queries[i % len(name_queries)])),
+        "person search (unit)":
+            ("supervisor", lambda i: "/ru/staff/?queue=all&q="
+                                     + quote(unit_queries[i % len(unit_queries)])),
     }
     results = {}
     for name, (username, url_for) in pages.items():

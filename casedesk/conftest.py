@@ -126,6 +126,12 @@ def staff(office, make_user):
 
 
 @pytest.fixture
+def person_data():
+    """The intake's ``PersonData``, for tests of lower layers that cannot import it."""
+    return PersonData
+
+
+@pytest.fixture
 def register(staff, office):
     """Register an appeal through the intake service; returns its case."""
 

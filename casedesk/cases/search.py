@@ -10,8 +10,8 @@ query:
   for a sequence typed without leading zeros, as the short form of one number
   (``MSK-2026-123`` finds ``MSK-2026-000123``); digits alone name the sequence number
   (``123`` and ``000123`` find ``MSK-2026-000123`` and ``SPB-2025-000123``). Such a query
-  does not search the texts, so a unit number such as ``12345`` is looked up as a case
-  number, not in the appeals.
+  does not search the texts; digits alone are also a unit number (``12345`` finds the
+  case number and the cases of a person of unit 12345, see below).
 - **An incoming number** (вх. №, ``MSK/2026/00012`` or ``msk/2026/12``): the cases with
   an appeal entered under it in the office's incoming register (``IncomingEntry``).
 - **Anything else**: the texts, which are encrypted at rest, so never in plaintext. Each
@@ -19,7 +19,10 @@ query:
   stems of its words (Snowball: «госпитале» and «госпиталь», "hospitals" and "hospital"
   meet), each as a keyed hash (casedesk.core.tokens). The query is cut and hashed the
   same way; every word must occur in the same appeal or the same note. Word order,
-  phrases, prefixes and ``or`` are not supported: a hash matches a whole stem only.
+  phrases and ``or`` are not supported: a hash matches a whole stem only, except that a
+  word typed with ``*`` and at least six letters (``водоснабж*``) matches every word
+  beginning with its first six letters (tokens.PREFIX). HTML markup is not searched;
+  surnames of the -ов/-ев/-ин kind meet in all their forms (tokens._searchable).
 
   On PostgreSQL each case has one row in ``cases_casesearch`` (:class:`CaseSearch`,
   migration ``cases.0007_case_search``): a ``tsvector`` of the search words of all its
@@ -37,6 +40,16 @@ query:
   SQLite the table stays empty and each hashed word is a substring condition on the
   texts; the same words match on both.
 
+- **People** (issue 18), beside the texts: the cases whose service member or one of
+  whose applicants the query names. Each person carries ``search_keys`` (keyed hashes of
+  the lemmas of the name's words and their phonetic codes, the birth date, unit number,
+  phone in E.164 and email: casedesk.core.names, casedesk.core.tokens.person_tokens);
+  the query is read the same way (casedesk.core.tokens.person_query): every name word
+  (its lemma or a phonetic code), date, unit, phone or email in it must be a key of one
+  person, in any order. A query of common words alone («госпиталь») is not searched in
+  the people. On PostgreSQL the people are looked up in a GIN index
+  (people.0004_person_search_keys); a case matches if its texts or its people do.
+
 Who may search: the callers (staff queues) pass only cases the actor may read in full,
 and only roles that may read appeal texts reach the queues (``selectors.can_read_cases``).
 
@@ -50,14 +63,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQueryField
+from django.contrib.postgres.search import SearchQueryField, SearchVectorField
 from django.db import connections
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models import Case as DbCase
+from django.db.models.functions import Cast, Coalesce
 
 from casedesk.core import tokens
+from casedesk.people.models import Person
 
-from .models import Appeal, Case, CaseNote, CaseSearch, IncomingEntry
+from .models import Appeal, Case, CaseApplicant, CaseNote, CaseSearch, IncomingEntry
 
 # Longest query taken into account; the rest is ignored.
 MAX_QUERY = 200
@@ -100,13 +126,43 @@ def case_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
         return queryset
     number = _number_filter(query)
     if number is not None:
+        if _SEQUENCE.match(query):
+            # Digits alone are also a unit number: try both.
+            people = _people_condition(query)
+            if people is not None:
+                number |= people
         return queryset.filter(number)
     words = _text_words(query)
+    people = _people_condition(query)
     if not words:
-        return queryset.none()
+        return queryset.filter(people) if people is not None else queryset.none()
     if not _on_postgresql():
-        return queryset.filter(_in_texts(words))
-    return queryset.filter(Exists(_rows(words).filter(case=OuterRef("pk"))))
+        texts = _in_texts(words)
+    else:
+        texts = Q(Exists(_rows(words).filter(case=OuterRef("pk"))))
+    return queryset.filter(texts | people if people is not None else texts)
+
+
+def case_search_ranked(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
+    """:func:`case_search`, best match first: when the query names a person, the cases
+    whose service member it names, then those of whose applicants it names, then the
+    cases whose texts match; within each, the caller's order. (Text matches are not
+    ranked among themselves: ordering every match of a common word by a score would
+    read them all, where the queue reads one page.)"""
+    found = case_search(queryset, query)
+    query = _normalized(query)
+    if not query or (_number_filter(query) is not None and not _SEQUENCE.match(query)):
+        return found
+    groups = tokens.person_query(query)
+    if not groups:
+        return found
+    people = _people(groups).values("pk")
+    applicants = CaseApplicant.objects.filter(case=OuterRef("pk"), person_id__in=people)
+    rank = DbCase(When(Q(service_member_id__in=people), then=Value(2)),
+                  When(Q(Exists(applicants)), then=Value(1)),
+                  default=Value(0), output_field=IntegerField())
+    return found.alias(search_rank=rank).order_by(
+        F("search_rank").desc(), *found.query.order_by)
 
 
 def case_search_count(queryset: QuerySet[Case], query: str, *,
@@ -133,6 +189,8 @@ def case_search_count(queryset: QuerySet[Case], query: str, *,
     words = []
     if query and _number_filter(query) is None and _on_postgresql():
         words = _text_words(query)
+    if words and tokens.person_query(query):
+        words = []  # people match too: counted through the cases
     if not words or offices is None:
         return case_search(queryset, query).count()
     ids = sorted(offices.ids)
@@ -140,6 +198,36 @@ def case_search_count(queryset: QuerySet[Case], query: str, *,
         return _rows(words).filter(office_id__in=ids).count()
     return queryset.filter(Exists(_rows(words).filter(
         case=OuterRef("pk"), office_id__in=ids))).count()
+
+
+def case_search_where(case_ids: list[int], query: str) -> dict[int, list[str]]:
+    """Where ``query`` matched each of ``case_ids`` (the cases of one page that
+    :func:`case_search` found): some of "number", "service_member", "applicant", "text",
+    in that order. A few queries over the page's cases only; nothing is decrypted."""
+    query = _normalized(query)
+    if not query or not case_ids:
+        return {}
+    cases = Case.objects.filter(pk__in=case_ids)
+    where: dict[int, list[str]] = {pk: [] for pk in case_ids}
+    checks: list[tuple[str, Q]] = []
+    number = _number_filter(query)
+    if number is not None:
+        checks.append(("number", number))
+    if number is None or _SEQUENCE.match(query):
+        groups = tokens.person_query(query)
+        if groups:
+            people = _people(groups).values("pk")
+            checks.append(("service_member", Q(service_member_id__in=people)))
+            checks.append(("applicant", Q(Exists(CaseApplicant.objects.filter(
+                case=OuterRef("pk"), person_id__in=people)))))
+    if number is None:
+        words = _text_words(query)
+        if words:
+            checks.append(("text", _in_texts(words)))
+    for code, condition in checks:
+        for pk in cases.filter(condition).values_list("pk", flat=True):
+            where[pk].append(code)
+    return {pk: codes for pk, codes in where.items() if codes}
 
 
 def _normalized(query: str) -> str:
@@ -184,6 +272,38 @@ def _number_filter(query: str) -> Q | None:
         # typed with leading zeros ("MSK-2026-0001") is only a prefix.
         condition |= Q(number=f"{prefix}-{int(sequence):06d}")
     return condition
+
+
+def _people_condition(query: str) -> Q | None:
+    """The cases whose service member or one of whose applicants the (normalized)
+    ``query`` names (casedesk.core.tokens.person_query: every name word, date, unit,
+    phone or email of it matches one person's keys); None if it names nothing a person
+    is found by."""
+    groups = tokens.person_query(query)
+    if not groups:
+        return None
+    people = _people(groups)
+    ids = people.values("pk")
+    applicants = CaseApplicant.objects.filter(case=OuterRef("pk"), person_id__in=ids)
+    return Q(service_member_id__in=ids) | Q(Exists(applicants))
+
+
+def _people(groups: list[list[str]]) -> QuerySet[Person]:
+    """The people having a key of every group (tokens.person_query)."""
+    if _on_postgresql():
+        # The expression of the GIN index (people.models.PERSON_SEARCH_EXPRESSION).
+        expression = "(" + ") & (".join(
+            " | ".join("'" + key + "'" for key in group) for group in groups) + ")"
+        return Person.objects.filter(_Matches(
+            Cast(Coalesce(F("search_keys"), Value("")), output_field=SearchVectorField()),
+            Cast(Value(expression), output_field=SearchQueryField())))
+    condition = Q()
+    for group in groups:
+        either = Q()
+        for key in group:
+            either |= Q(search_keys__contains=key)
+        condition &= either
+    return Person.objects.filter(condition)
 
 
 def _tsquery(words: list[str], operator: str) -> Cast:

@@ -35,13 +35,15 @@ from .crypto import is_sealed_text, key_new, seal_text
 from .fields import (
     BlindIndexField,
     DataKeyField,
+    PersonKeysField,
     SearchTokensField,
     SimilarityField,
     _Encrypted,
     blind_value,
 )
 from .similarity import signature as similarity_signature
-from .tokens import tokens as search_tokens
+from .tokens import person_tokens
+from .tokens import text_tokens as search_tokens
 
 _PLAIN_PRE_SAVE = models.Field.pre_save
 
@@ -131,6 +133,12 @@ class CopyTable:
                     out[i] = similarity_signature(*texts)
                     if obj is not None:
                         values[name] = out[i]
+            elif kind == "person":
+                parts = [values.get(s) for s in extra]
+                if obj is None or not any(map(is_sealed_text, parts)):
+                    out[i] = person_tokens(*parts)
+                    if obj is not None:
+                        values[name] = out[i]
             elif kind == "json":
                 value = values[name] if name in values else extra.get_default()
                 out[i] = None if value is None else self.json(value, extra.encoder)
@@ -178,6 +186,8 @@ def _column(f) -> tuple[str, object, object]:
         return "seal", (f, f._aad(), None if f.null else ""), None
     if isinstance(f, BlindIndexField):
         return "blind", (f.purpose, f.sources), None
+    if isinstance(f, PersonKeysField):
+        return "person", f.sources, None
     if isinstance(f, SearchTokensField):
         return "tokens", f.sources, None
     if isinstance(f, SimilarityField):

@@ -157,11 +157,36 @@ class SearchTokensField(models.TextField):
         kwargs["sources"] = self.sources
         return name, path, args, kwargs
 
-    def pre_save(self, model_instance, add):
+    def compute(self, *texts) -> str:
+        """The stored value for the plaintexts of ``sources``, in order."""
         from . import tokens
 
+        return tokens.text_tokens(*texts)
+
+    def pre_save(self, model_instance, add):
         texts = [getattr(model_instance, s) or "" for s in self.sources]
-        value = tokens.tokens(*[t for t in texts if not crypto.is_sealed_text(t)])
+        value = self.compute(*[t for t in texts if not crypto.is_sealed_text(t)])
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class PersonKeysField(SearchTokensField):
+    """Keyed hashes of the normal forms a person is found by (name lemmas and their
+    phonetic codes, birth date, unit number, phone in E.164, email:
+    casedesk.core.tokens.person_tokens). ``sources`` name, in this order, the fields of
+    the full name, birth date, unit, phone and email. A source whose value is still
+    sealed (not read) leaves the stored value as it is."""
+
+    def compute(self, *values) -> str:
+        from . import tokens
+
+        return tokens.person_tokens(*values)
+
+    def pre_save(self, model_instance, add):
+        values = [getattr(model_instance, s) for s in self.sources]
+        if any(crypto.is_sealed_text(v) for v in values):
+            return getattr(model_instance, self.attname)
+        value = self.compute(*values)
         setattr(model_instance, self.attname, value)
         return value
 

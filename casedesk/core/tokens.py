@@ -6,12 +6,19 @@ and each stem is replaced by a short keyed hash (a blind index, casedesk.core.cr
 The stored token string ("t3f9a… 81c0d…") says nothing without the key; a query is
 tokenised the same way and matched word by word.
 
+HTML markup is stripped before the words are read (the stored text stays as received). A
+surname is its lemma rather than its Snowball stem (casedesk.core.names), so its forms
+meet. Each word of at least PREFIX letters also gives the hashed token of its first
+PREFIX letters, for a query word ending in ``*``.
+
 What it gives away, by design and documented in docs/security.md: that two texts share a
-word, and how often a hashed word occurs. Phrase, prefix and fuzzy search are not offered.
+word (or the first PREFIX letters of one), and how often a hashed word occurs. Phrase and
+fuzzy search are not offered.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 
@@ -54,17 +61,47 @@ def _stem(word: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _searchable(word: str) -> str | None:
-    """The stem of a normalised word, or None for a word not searched for."""
+    """The stem of a normalised word, or None for a word not searched for. A surname
+    (the dictionary's likeliest reading of the word) is its lemma instead
+    (casedesk.core.names), so that «Кузнецов» and «Кузнецова» meet, which Snowball
+    cuts to «кузнец» and «кузнецов», and «Иванов» does not meet «Иван»."""
     if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
         return None
+    if _CYRILLIC.search(word):
+        from . import names
+
+        if names.is_surname(word):
+            return names.name_lemma(word)
     return _stem(word)
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(text: str) -> str:
+    """``text`` without HTML markup: tags become spaces, entities (``&nbsp;``) their
+    characters. Only what is searched is stripped; the stored text stays as received."""
+    if "<" in text or "&" in text:
+        text = html.unescape(_TAG.sub(" ", text))
+    return text
 
 
 def words(text: str) -> list[str]:
     """The stems of the searchable words of ``text``, in order, without repeats."""
-    stems = dict.fromkeys(map(_searchable, _WORD.findall(normalise(text))))
+    stems = dict.fromkeys(map(_searchable, _WORD.findall(normalise(plain_text(text)))))
     stems.pop(None, None)
     return list(stems)[:MAX_TOKENS]
+
+
+# A word typed with a star (``водоснабж*``) is looked up by its first PREFIX letters:
+# each text also carries the keyed hash of the first PREFIX letters of each of its words
+# of at least PREFIX letters. A shorter word with a star is an ordinary word.
+PREFIX = 6
+
+
+def _prefixes(text: str) -> list[str]:
+    return [w[:PREFIX] for w in _WORD.findall(normalise(plain_text(text)))
+            if len(w) >= PREFIX and not w.isdigit()]
 
 
 def token(stem: str) -> str:
@@ -79,7 +116,7 @@ def _token(key: bytes, stem: str) -> str:
 
 
 def tokens(*texts: str) -> str:
-    """The token string stored beside encrypted ``texts``."""
+    """The word tokens of ``texts``: the hashed stems of their words."""
     stems: dict[str, None] = {}
     for text in texts:
         for stem in words(text or ""):
@@ -88,6 +125,143 @@ def tokens(*texts: str) -> str:
     return " ".join(_token(key, stem) for stem in list(stems)[:MAX_TOKENS])
 
 
+def text_tokens(*texts: str) -> str:
+    """The token string stored beside encrypted ``texts`` (SearchTokensField): the word
+    tokens of :func:`tokens`, then the prefix tokens of their long words, as far as
+    MAX_TOKENS allows."""
+    stems: dict[str, None] = {}
+    prefixes: dict[str, None] = {}
+    for text in texts:
+        for stem in words(text or ""):
+            stems[stem] = None
+        for prefix in _prefixes(text or ""):
+            prefixes[prefix] = None
+    key = _blind_key()
+    out = [_token(key, stem) for stem in list(stems)[:MAX_TOKENS]]
+    room = MAX_TOKENS - len(out)
+    out += [_prefix_token(key, prefix) for prefix in list(prefixes)[:max(room, 0)]]
+    return " ".join(out)
+
+
+@lru_cache(maxsize=200_000)
+def _prefix_token(key: bytes, prefix: str) -> str:
+    # The same purpose as the words, marked as a prefix inside the hashed input: a
+    # prefix never has the token of the word it spells.
+    return "t" + blind_index("search-word", prefix + "*")[:TOKEN_CHARS - 1]
+
+
+_QUERY_WORD = re.compile(r"(\w+)(\*?)")
+
+
 def query_tokens(query: str, limit: int = 10) -> list[str]:
-    """The tokens every one of which a matching text must contain."""
-    return [token(stem) for stem in words(query)[:limit]]
+    """The tokens every one of which a matching text must contain. A word ending in
+    ``*`` with at least PREFIX letters stands for every word beginning with its first
+    PREFIX letters."""
+    key = _blind_key()
+    out: dict[str, None] = {}
+    for word, star in _QUERY_WORD.findall(normalise(plain_text(query))):
+        if star and len(word) >= PREFIX and not word.isdigit():
+            out[_prefix_token(key, word[:PREFIX])] = None
+            continue
+        stem = _searchable(word)
+        if stem is not None:
+            out[_token(key, stem)] = None
+    return list(out)[:limit]
+
+
+# Person search (issue 18): keyed hashes of the normal forms of a person's name, birth
+# date, unit, phone and email (casedesk.core.names), stored beside the encrypted fields.
+# Each term is "<kind>:<normal form>"; kinds: n (name lemma), f (phonetic code of a name
+# lemma), d (birth date, ISO), u (unit number), p (phone, E.164), e (email).
+PERSON_PURPOSE = "person-search"
+
+
+def person_key(term: str) -> str:
+    return _person_key(_blind_key(), term)
+
+
+@lru_cache(maxsize=200_000)
+def _person_key(key: bytes, term: str) -> str:
+    return "k" + blind_index(PERSON_PURPOSE, term)[:TOKEN_CHARS - 1]
+
+
+def person_terms(full_name: str = "", birth_date=None, unit: str = "", phone: str = "",
+                 email: str = "") -> list[str]:
+    """The terms (not hashed) a person is found by."""
+    from . import names
+
+    terms: dict[str, None] = {}
+    for lemma in names.name_words(full_name or ""):
+        for part in dict.fromkeys([lemma, *lemma.split("-")]):
+            terms["n:" + part] = None
+            code = names.phonetic(part)
+            if code:
+                terms["f:" + code] = None
+    for kind, value in (("d", names.date_key(birth_date)), ("u", names.unit_key(unit)),
+                        ("p", names.phone_e164(phone)), ("e", names.email_key(email))):
+        if value:
+            terms[f"{kind}:{value}"] = None
+    return list(terms)
+
+
+def person_tokens(full_name: str = "", birth_date=None, unit: str = "", phone: str = "",
+                  email: str = "") -> str:
+    """The token string stored in a person's ``search_keys``."""
+    key = _blind_key()
+    return " ".join(_person_key(key, term) for term in
+                    person_terms(full_name, birth_date, unit, phone, email))
+
+
+_UNIT_QUERY = re.compile(
+    r"(?:в\s*/\s*ч|в\.\s*ч\.?|вч|войсков\w*\s+част\w*)\s*[-№#]?\s*(\d{3,6})(?!\d)")
+_PHONE_QUERY = re.compile(r"\+?\d[\d\s()\-]{8,}\d")
+_EMAIL_QUERY = re.compile(r"\S+@\S+")
+_DATE_QUERY = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{4}\b")
+_STARRED = re.compile(r"\w+\*")
+_NAME_QUERY = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_NUMBER_QUERY = re.compile(r"(?<![\d.])(\d{3,6})(?![\d.])")
+
+
+def person_query_terms(query: str) -> list[list[str]]:
+    """The terms (not hashed) a query asks for: groups of alternatives, every group must
+    match the person (a name word: its lemma or a phonetic code; a number alone: a unit).
+    No groups: the query names nothing a person is found by (no date, unit, phone or
+    email, and no word that may be a name: names.may_be_name)."""
+    from . import names
+
+    text = normalise(query)
+    groups: list[list[str]] = []
+
+    def take(pattern, make):
+        nonlocal text
+        for match in pattern.finditer(text):
+            value = make(match)
+            if value:
+                groups.append([value])
+        text = pattern.sub(" ", text)
+
+    take(_EMAIL_QUERY, lambda m: "e:" + names.email_key(m.group()) if names.email_key(
+        m.group()) else "")
+    take(_DATE_QUERY, lambda m: "d:" + names.date_key(m.group()) if names.date_key(
+        m.group()) else "")
+    take(_UNIT_QUERY, lambda m: "u:" + m.group(1))
+    take(_PHONE_QUERY, lambda m: "p:" + names.phone_e164(m.group()) if names.phone_e164(
+        m.group()) else "")
+    take(_NUMBER_QUERY, lambda m: "u:" + m.group(1))
+    text = _STARRED.sub(" ", text)  # a prefix searches the texts only
+    personal = bool(groups)
+    for word in _NAME_QUERY.findall(text):
+        if len(word) < 2:
+            continue
+        personal = personal or names.may_be_name(word)
+        lemma = names.name_lemma(word)
+        alternatives = ["n:" + lemma]
+        alternatives += ["f:" + code for code in sorted(names.phonetic_codes(word))]
+        groups.append(alternatives)
+    # A query of common words alone («госпиталь») is not about a person.
+    return groups[:10] if personal else []
+
+
+def person_query(query: str) -> list[list[str]]:
+    """:func:`person_query_terms`, hashed as ``search_keys`` holds them."""
+    return [[person_key(term) for term in group] for group in person_query_terms(query)]

@@ -8,6 +8,7 @@ from casedesk.core.fields import (
     EncryptedCharField,
     EncryptedDateField,
     EncryptedTextField,
+    PersonKeysField,
 )
 
 
@@ -50,6 +51,12 @@ class Person(models.Model):
                                       db_index=False)
     phone_index = BlindIndexField(sources=("phone",), purpose="phone", db_index=False)
     email_index = BlindIndexField(sources=("email",), purpose="email", db_index=False)
+    # The person search (staff queues): keyed hashes of the name lemmas and their
+    # phonetic codes, the birth date, unit number, phone (E.164) and email
+    # (casedesk.core.tokens.person_tokens). On PostgreSQL a GIN index over its words
+    # (migration people.0004_person_search_keys, PERSON_SEARCH_EXPRESSION).
+    search_keys = PersonKeysField(
+        sources=("full_name", "birth_date", "unit", "phone", "email"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
@@ -73,3 +80,9 @@ class Person(models.Model):
                 raise ValueError("the data of an erased person cannot be written")
             self.key_id = key_new()
         return self.key_id
+
+
+# The expression the GIN index of ``Person.search_keys`` is built on (PostgreSQL only);
+# a query must use the same expression to be answered from it.
+# The keys are cast, not parsed: each is one lexeme as stored.
+PERSON_SEARCH_EXPRESSION = "(COALESCE(search_keys, ''))::tsvector"

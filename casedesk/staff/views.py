@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from casedesk import rulebook
@@ -83,7 +83,7 @@ def queues(request):
     cases = selectors.case_queue(actor=request.user, spec=spec, today=today)
     if query:
         paginator = _CountedPaginator(
-            search.case_search(cases, query), PAGE_SIZE,
+            search.case_search_ranked(cases, query), PAGE_SIZE,
             count=lambda: search.case_search_count(
                 cases, query, offices=selectors.case_queue_offices(actor=request.user,
                                                                    spec=spec)))
@@ -99,6 +99,7 @@ def queues(request):
                      object_id=queue, data={"filters": _filter_codes(spec),
                                             "count": paginator.count})
     context = {
+        "matched": _search_where(rows, query),
         "form": form,
         "queue": queue,
         "queues": selectors.queue_labels(),
@@ -120,6 +121,25 @@ def queues(request):
     if request.htmx:  # the address bar shows the queue the filters led to
         response["HX-Push-Url"] = request.get_full_path()
     return response
+
+
+# What a search matched in a case, as the queue row says it.
+SEARCH_WHERE = {
+    "number": gettext_lazy("case number"),
+    "service_member": gettext_lazy("service member"),
+    "applicant": gettext_lazy("applicant"),
+    "text": gettext_lazy("appeal text or note"),
+}
+
+
+def _search_where(rows, query: str) -> dict[int, str]:
+    """Per case of the page, where the search matched it (``search.case_search_where``:
+    a few queries over the page's cases, nothing decrypted)."""
+    if not query:
+        return {}
+    where = search.case_search_where([case.pk for case, _left in rows], query)
+    return {pk: ", ".join(str(SEARCH_WHERE[code]) for code in codes)
+            for pk, codes in where.items()}
 
 
 def _search_redirect(request):

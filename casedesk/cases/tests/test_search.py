@@ -89,9 +89,13 @@ def test_case_number_whole_or_part(numbered, query, expected):
     assert found(query) == expected
 
 
-def test_a_number_in_the_text_is_not_a_case_number_match(register):
-    # Digits alone are a case number query: they do not search the appeals.
-    case = register(text="Сын служит в в/ч 12345, ответа нет.")
+def test_a_number_in_the_text_is_not_a_case_number_match(register, person_data):
+    # Digits alone are a case number query (and a unit's, issue 18): they do not search
+    # the appeals. The service member's unit is another number here, so that only the
+    # text has 12345 in it.
+    case = register(text="Сын служит в в/ч 12345, ответа нет.",
+                    service_member=person_data(full_name="Иванов Пётр Сергеевич",
+                                               unit="54321", service_type="mobilized"))
     assert case.number == "MSK-" + case.number.split("-")[1] + "-000001"
     assert found("12345") == set()
 

@@ -1,0 +1,188 @@
+"""Finding cases by the people in them (issue 18): the service member's or an applicant's
+name in any case and either gender, parts in any order, patronymic missing, one letter
+written as it sounds; birth date; unit however written; phone in any format; email. All
+through Person.search_keys (keyed hashes), never plaintext."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from casedesk.accounts.roles import Role
+from casedesk.cases.models import Case
+from casedesk.cases.search import Offices, case_search, case_search_count
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "Прошу разобраться и ответить письменно."
+
+
+def people(PersonData):  # noqa: N803 (the class, given by the fixture person_data)
+    return {
+        "A": dict(
+            service_member=PersonData(full_name="Кузнецов Андрей Сергеевич",
+                                      birth_date=dt.date(1990, 2, 1), unit="в/ч 74814",
+                                      service_type="mobilized"),
+            applicant=PersonData(full_name="Кузнецова Мария Ивановна", phone="8 (916) 123-45-67",
+                                 email="Maria.K@Example.ru", postal_address="Москва"),
+            relation="mother"),
+        "B": dict(
+            service_member=PersonData(full_name="Кузьмин Олег Петрович",
+                                      birth_date=dt.date(1985, 7, 15),
+                                      unit="войсковая часть 55123", service_type="contract"),
+            applicant=PersonData(full_name="Кузьмина Ольга", phone="+7 903 555 44 33",
+                                 postal_address="Тверь"),
+            relation="wife"),
+        "C": dict(
+            service_member=PersonData(full_name="Сидоров Иван Петрович", unit="ВЧ 31415",
+                                      service_type="conscript"),
+            applicant=PersonData(full_name="Сидорова Елена Викторовна", email="elena@sid.ru",
+                                 postal_address="Тула"),
+            relation="mother"),
+        "D": dict(
+            service_member=PersonData(full_name="Петровская Анастасия Игоревна",
+                                      unit="в/ч 27182", service_type="contract"),
+            applicant=PersonData(full_name="Петровский Игорь Николаевич",
+                                 postal_address="Казань"),
+            relation="father"),
+    }
+
+
+@pytest.fixture
+def cases(register, person_data):
+    return {key: register(text=TEXT, **details)
+            for key, details in people(person_data).items()}
+
+
+def found(cases, query, queryset=None) -> set[str]:
+    queryset = Case.objects.all() if queryset is None else queryset
+    numbers = set(case_search(queryset, query).values_list("number", flat=True))
+    return {key for key, case in cases.items() if case.number in numbers}
+
+
+FOUND = [
+    # The service member's name: any case, any order, patronymic missing, either gender.
+    ("Кузнецов", "A"), ("кузнецов", "A"), ("КУЗНЕЦОВ", "A"), ("Кузнецова", "A"),
+    ("Кузнецову", "A"), ("Кузнецовым", "A"), ("Кузнецовой", "A"), ("кузнецов андрей", "A"),
+    ("андрей кузнецов", "A"), ("Кузнецов Андрей Сергеевич", "A"),
+    ("Андрей Сергеевич Кузнецов", "A"), ("Кузнецова Андрея", "A"),
+    ("кузнецову андрею сергеевичу", "A"), ("кузнецов сергеевич", "A"),
+    # The applicant's name.
+    ("Кузнецова Мария", "A"), ("Мария Ивановна Кузнецова", "A"), ("Кузнецовой Марии", "A"),
+    ("Кузнецов Мария", "A"),
+    # One letter written as it sounds.
+    ("Кузницов", "A"), ("Кузнецоф", "A"), ("Кузнецав андрей", "A"), ("Кузмин", "B"),
+    ("Сидаров", "C"), ("Сидоров Иван Петравич", "C"),
+    # Birth date, alone or with a name.
+    ("01.02.1990", "A"), ("1.2.1990", "A"), ("Кузнецов 01.02.1990", "A"), ("15.07.1985", "B"),
+    # Unit however written.
+    ("в/ч 74814", "A"), ("ВЧ74814", "A"), ("вч 74814", "A"), ("войсковая часть 74814", "A"),
+    ("войсковой части 74814", "A"), ("74814", "A"), ("в.ч. 74814", "A"),
+    ("Кузнецов в/ч 74814", "A"), ("55123", "B"), ("в/ч 55123", "B"), ("ВЧ55123", "B"),
+    ("31415", "C"), ("ВЧ 31415", "C"), ("в/ч31415", "C"), ("27182", "D"),
+    ("войсковая часть 27182", "D"),
+    # Phone in any format.
+    ("8 (916) 123-45-67", "A"), ("+79161234567", "A"), ("89161234567", "A"),
+    ("9161234567", "A"), ("+7 916 123 45 67", "A"), ("+7 (903) 555-44-33", "B"),
+    ("8-903-555-44-33", "B"),
+    # Email, any case.
+    ("maria.k@example.ru", "A"), ("MARIA.K@EXAMPLE.RU", "A"), ("elena@sid.ru", "C"),
+    ("Elena@Sid.RU", "C"),
+    # Other people, other forms.
+    ("Кузьмин", "B"), ("Кузьмину", "B"), ("Кузьмина", "B"), ("Кузьминой", "B"),
+    ("олег кузьмин", "B"), ("Кузьмин Олег Петрович", "B"), ("Кузьмина Ольга", "B"),
+    ("Сидоров", "C"), ("Сидорову", "C"), ("Сидорова Елена", "C"), ("Иван Сидоров", "C"),
+    ("Иван", "C"), ("Петровская", "D"), ("Петровский", "D"), ("Петровской", "D"),
+    ("Петровскому", "D"), ("Петровская Анастасия", "D"), ("Анастасия Игоревна", "D"),
+    ("Петровский Игорь Николаевич", "D"), ("петровская анастасия игоревна", "D"),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), FOUND)
+def test_a_person_is_found_by_any_usual_form(cases, query, expected):
+    assert found(cases, query) == {expected}
+
+
+def test_the_table_holds_at_least_sixty_variants():
+    assert len(FOUND) >= 60
+
+
+@pytest.mark.parametrize("query", [
+    "Иванов",  # not the first name Иван (C), nor the patronymic Ивановна (A)
+    "Петров",  # not the patronymic Петрович
+    "74815", "Кузнецов Олег",  # parts of two different people
+    "Кузнецов 55123", "Кузнецов 15.07.1985", "+7 916 000 00 00", "nobody@example.ru",
+])
+def test_near_misses_find_nothing(cases, query):
+    assert found(cases, query) == set()
+
+
+def test_kuznetsova_does_not_find_kuzmin(cases):
+    assert found(cases, "Кузнецова") == {"A"}
+    assert found(cases, "Кузьмин") == {"B"}
+
+
+def test_a_number_alone_is_tried_as_a_case_number_and_as_a_unit(cases):
+    first = cases["A"].number.split("-")[-1]  # 000001
+    assert found(cases, first) == {"A"}
+    assert found(cases, "2") == {"B"}
+    assert found(cases, "74814") == {"A"}
+
+
+def test_the_count_agrees_with_the_search(cases, office):
+    queryset = Case.objects.filter(office=office)
+    for query in ("Кузнецова", "74814", "Кузнецов андрей", "Иванов"):
+        assert case_search_count(queryset, query, offices=Offices(
+            ids=frozenset({office.pk}), only=True)) == len(found(cases, query, queryset))
+
+
+def test_only_the_cases_the_queryset_allows(cases, register, person_data, other_office,
+                                            make_user):
+    clerk = make_user(Role.INTAKE_CLERK, other_office, username="spb-clerk")
+    elsewhere = register(actor=clerk, office=other_office, text=TEXT,
+                         **people(person_data)["A"])
+    everywhere = set(case_search(Case.objects.all(), "Кузнецов").values_list("pk", flat=True))
+    assert everywhere == {cases["A"].pk, elsewhere.pk}
+    mine = case_search(Case.objects.exclude(office=other_office), "Кузнецов")
+    assert set(mine.values_list("pk", flat=True)) == {cases["A"].pk}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL GIN index")
+def test_the_people_are_looked_up_in_the_gin_index(cases):
+    queryset = case_search(Case.objects.all(), "Кузнецов андрей")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "person_search_keys" in plan, plan
+
+
+def test_where_the_search_matched(cases, register):
+    from casedesk.cases.search import case_search_where
+
+    noted = register(text="Кузнецов Андрей пропал без вести.")
+    ids = [cases["A"].pk, cases["B"].pk, noted.pk]
+    assert case_search_where(ids, "Кузнецов Андрей") == {
+        cases["A"].pk: ["service_member"], noted.pk: ["text"]}
+    assert case_search_where(ids, "Кузнецова Мария") == {cases["A"].pk: ["applicant"]}
+    assert case_search_where(ids, "2") == {cases["B"].pk: ["number"]}
+    assert case_search_where(ids, "") == {}
+
+
+def test_ranked_the_person_named_first_then_applicants_then_texts(cases, register,
+                                                                   person_data):
+    from casedesk.cases.search import case_search_ranked
+
+    texted = register(text="Кузнецов Андрей пропал без вести.")
+    applied = register(text=TEXT, applicant=person_data(
+        full_name="Кузнецов Андрей Сергеевич", postal_address="Москва"), relation="father")
+    queryset = Case.objects.order_by("-received_at", "-pk")  # the text match comes first
+    ranked = list(case_search_ranked(queryset, "Кузнецов Андрей").values_list(
+        "pk", flat=True))
+    assert ranked == [cases["A"].pk, applied.pk, texted.pk]
+    # A query of common words keeps the caller's order.
+    plain = case_search_ranked(queryset, "пропал")
+    assert list(plain.values_list("pk", flat=True)) == [texted.pk]

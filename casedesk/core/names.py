@@ -1,0 +1,197 @@
+"""Normal forms of the things people are searched by: names, units, phones, emails, dates.
+
+Each function turns what a person or a caseworker typed into the form that is compared,
+so that the ways one value is usually written meet:
+
+- **Names** (:func:`name_words`): each word of a Russian name is replaced by its lemma in
+  the masculine nominative, read by pymorphy3 with its OpenCorpora dictionary
+  (pymorphy3-dicts-ru, shipped inside the installed package, nothing downloaded):
+  «Кузнецову», «Кузнецовой» and «Кузнецова» all become «кузнецов», «Петровская»
+  becomes «петровский», the patronymic «Сергеевна» becomes «сергеевич». Of a word's
+  readings the likeliest one tagged as a surname, first name or patronymic wins, so
+  «Иванов» stays «иванов» (not the plural genitive of «Иван»). ё is written е.
+- **A phonetic code** of each lemma (:func:`phonetic`), so that one letter written as it
+  sounds («Кузницов», «Кузнецав», «Кузнецоф») still meets its name: the Russian
+  Metaphone described by Petr Kankowski (vowels folded to А, И, У; voiced consonants
+  made voiceless before a voiceless one and at the end; ТС and ДС read as Ц; Ь and Ъ
+  dropped; a doubled letter written once), implemented here from that description.
+- **Units** (:func:`unit_key`): the number of a military unit however it is written
+  («в/ч 74814», «ВЧ74814», «войсковая часть 74814», «74814» → ``"74814"``).
+- **Phones** (:func:`phone_e164`): E.164 through phonenumbers, region RU
+  («8 (916) 123-45-67» → ``"+79161234567"``).
+- **Emails** (:func:`email_key`): trimmed and lower-cased.
+- **Dates** (:func:`date_key`): ``dd.mm.yyyy`` (or a ``date``) → ISO ``yyyy-mm-dd``.
+
+Nothing here is stored or logged: the forms are hashed with the blind-index key before
+they reach the database (casedesk.core.tokens.person_tokens).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from functools import lru_cache
+
+import phonenumbers
+
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_NAME_TAGS = ("Surn", "Name", "Patr")
+_CYRILLIC = re.compile(r"[а-яё]")
+
+
+@lru_cache(maxsize=1)
+def _morph():
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").casefold().replace("ё", "е")
+
+
+@lru_cache(maxsize=200_000)
+def name_lemma(word: str) -> str:
+    """The lemma of one word of a name (lower case, ё as е); a Latin word as it is."""
+    word = _fold(word)
+    if not _CYRILLIC.search(word):
+        return word
+    if "-" in word:  # a double surname: each part on its own
+        return "-".join(name_lemma(part) for part in word.split("-") if part)
+    parses = _morph().parse(word)
+    named = [p for p in parses if any(tag in p.tag for tag in _NAME_TAGS)]
+    best = max(named or parses, key=lambda p: p.score, default=None)
+    lemma = best.normal_form if best is not None else word
+    return lemma.replace("ё", "е")
+
+
+@lru_cache(maxsize=200_000)
+def is_surname(word: str) -> bool:
+    """Whether ``word`` may be a form of a surname of the -ов/-ев/-ин kind («Кузнецова»,
+    «Иванов», «Зайцев», whose forms Snowball cuts apart: «кузнец», «кузнецов»); not
+    «Иван», «отцов», «госпиталь». (A word that is also such a surname, «пальцев», is
+    then read as the surname.)"""
+    word = _fold(word)
+    if not _CYRILLIC.search(word):
+        return False
+    return any("Surn" in p.tag and p.normal_form.replace("ё", "е").endswith(_SURNAME_ENDS)
+               for p in _morph().parse(word))
+
+
+_SURNAME_ENDS = ("ов", "ев", "ин", "ын")
+
+
+@lru_cache(maxsize=200_000)
+def may_be_name(word: str) -> bool:
+    """Whether a typed word may be part of a name: the dictionary reads it as a surname,
+    first name or patronymic, or does not know it (a rare surname, a misspelling). A
+    common word («госпиталь», «выплата») is not: a query of such words alone searches
+    the texts only. (Surnames that are only common words to the dictionary, «Волк»,
+    are found with another part of the name, «Волк Иван».)"""
+    word = _fold(word)
+    if not _CYRILLIC.search(word):
+        return False
+    morph = _morph()
+    parts = [part for part in word.split("-") if part]
+    return any(not morph.word_is_known(part) or any(
+        tag in p.tag for p in morph.parse(part) for tag in _NAME_TAGS) for part in parts)
+
+
+def name_words(full_name: str) -> list[str]:
+    """The lemmas of the words of ``full_name``, in order, without repeats."""
+    return list(dict.fromkeys(name_lemma(w) for w in _NAME_WORD.findall(_fold(full_name))))
+
+
+_VOWELS = {"о": "а", "ы": "а", "я": "а", "е": "и", "э": "и", "ю": "у", "й": "и"}
+_DEVOICE = {"б": "п", "з": "с", "д": "т", "в": "ф", "г": "к", "ж": "ш"}
+_VOICELESS = frozenset("пстфкшчцхщ")
+
+
+@lru_cache(maxsize=200_000)
+def phonetic(word: str) -> str:
+    """The Russian Metaphone code of ``word`` (Cyrillic letters only; "" if none)."""
+    letters = [ch for ch in _fold(word) if "а" <= ch <= "я"]
+    text = "".join(letters)
+    for pair in ("йо", "ио", "йе", "ие"):
+        text = text.replace(pair, "и")
+    text = "".join(_VOWELS.get(ch, ch) for ch in text).replace("ь", "").replace("ъ", "")
+    out = []
+    for i, ch in enumerate(text):
+        following = text[i + 1] if i + 1 < len(text) else None
+        if ch in _DEVOICE and (following is None or following in _VOICELESS):
+            ch = _DEVOICE[ch]
+        out.append(ch)
+    code = "".join(out).replace("тс", "ц").replace("дс", "ц")
+    collapsed = []
+    for ch in code:
+        if not collapsed or collapsed[-1] != ch:
+            collapsed.append(ch)
+    return "".join(collapsed)
+
+
+def phonetic_codes(word: str) -> set[str]:
+    """The phonetic codes a typed word may stand for: of its lemma and of the word as
+    typed (a misspelt word is often read as some other lemma)."""
+    codes = {phonetic(name_lemma(word)), phonetic(word)}
+    codes.discard("")
+    return codes
+
+
+# "в/ч", "вч", "в.ч.", "войсковая часть", "войсковой части" ... before the number; a
+# letter suffix after it ("74814-А") is not part of the number.
+_UNIT_NUMBER = re.compile(r"(?<!\d)(\d{3,6})(?!\d)")
+
+
+def unit_key(unit: str) -> str:
+    """The number of a military unit as digits (``"74814"``); for a unit written without
+    a number (a name), its folded text; "" for nothing."""
+    folded = " ".join(_fold(unit).split())
+    numbers = _UNIT_NUMBER.findall(folded)
+    if numbers:
+        return numbers[0]
+    return folded
+
+
+def phone_e164(phone: str) -> str:
+    """``phone`` in E.164 (``+79161234567``), read as Russian unless it says otherwise;
+    "" for something that is not a possible phone number."""
+    text = (phone or "").strip()
+    if not text or not any(ch.isdigit() for ch in text):
+        return ""
+    try:
+        number = phonenumbers.parse(text, "RU")
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email_key(email: str) -> str:
+    """``email`` trimmed and lower-cased; "" unless it looks like an address."""
+    text = (email or "").strip().lower()
+    return text if "@" in text.strip("@") else ""
+
+
+_DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def date_key(value) -> str:
+    """A date (or ``dd.mm.yyyy``, ``yyyy-mm-dd``) in ISO form; "" if it is not one."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = (value or "").strip()
+    match = _DATE.match(text)
+    if match is not None:
+        day, month, year = match.groups()
+    else:
+        match = _ISO.match(text)
+        if match is None:
+            return ""
+        year, month, day = match.groups()
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return ""

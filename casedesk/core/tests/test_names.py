@@ -1,0 +1,110 @@
+"""The normal forms people are searched by (casedesk.core.names): no database."""
+
+import datetime as dt
+
+import pytest
+
+from casedesk.core import names
+
+
+@pytest.mark.parametrize(("written", "lemmas"), [
+    ("Кузнецов", ["кузнецов"]),
+    ("Кузнецова", ["кузнецов"]),
+    ("Кузнецову", ["кузнецов"]),
+    ("Кузнецовой", ["кузнецов"]),
+    ("Кузнецовым", ["кузнецов"]),
+    ("КУЗНЕЦОВ АНДРЕЙ СЕРГЕЕВИЧ", ["кузнецов", "андрей", "сергеевич"]),
+    ("Кузнецовой Марии Сергеевны", ["кузнецов", "мария", "сергеевич"]),
+    ("Петровская", ["петровский"]),
+    ("Петровской", ["петровский"]),
+    ("Ковалёва", ["ковалев"]),
+    ("Ковалева", ["ковалев"]),
+    ("Шевчуку", ["шевчук"]),
+    ("Иванов", ["иванов"]),
+    ("Андрея", ["андрей"]),
+])
+def test_name_words_are_lemmas_of_either_gender_and_any_case(written, lemmas):
+    assert names.name_words(written) == lemmas
+
+
+def test_a_surname_is_not_taken_for_the_first_name_it_comes_from():
+    assert names.name_words("Иванов") != names.name_words("Иван")
+    assert names.name_lemma("Кузнецова") != names.name_lemma("Кузьмин")
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("Кузницов", "Кузнецов"),
+    ("Кузнецав", "Кузнецов"),
+    ("Кузнецоф", "Кузнецов"),
+    ("Сергеевичь", "Сергеевич"),
+    ("Ковалёв", "Ковалев"),
+    ("Петроф", "Петров"),
+])
+def test_one_letter_written_as_it_sounds_keeps_the_phonetic_code(typed, meant):
+    assert names.phonetic(names.name_lemma(meant)) in names.phonetic_codes(typed)
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("Иванов", "Иван"), ("Кузнецов", "Кузьмин"), ("Петров", "Петраков"),
+])
+def test_different_names_keep_different_phonetic_codes(one, other):
+    assert names.phonetic(names.name_lemma(one)) != names.phonetic(names.name_lemma(other))
+
+
+@pytest.mark.parametrize("written", [
+    "в/ч 74814", "В/Ч 74814", "ВЧ74814", "вч-74814", "в.ч. 74814", "войсковая часть 74814",
+    "Войсковой части № 74814", "74814", "в/ч 74814-А", " 74814 ",
+])
+def test_a_unit_is_its_number_however_written(written):
+    assert names.unit_key(written) == "74814"
+
+
+def test_a_unit_without_a_number_is_its_folded_text():
+    assert names.unit_key("  Штаб  Округа ") == "штаб округа"
+    assert names.unit_key("") == ""
+
+
+@pytest.mark.parametrize("written", [
+    "8 (916) 123-45-67", "+7 916 123 45 67", "+79161234567", "79161234567", "89161234567",
+    "9161234567", "8-916-123-45-67", "+7(916)1234567",
+])
+def test_a_phone_is_e164_however_written(written):
+    assert names.phone_e164(written) == "+79161234567"
+
+
+@pytest.mark.parametrize("written", ["", "abc", "12", "в/ч 74814"])
+def test_not_a_phone(written):
+    assert names.phone_e164(written) == ""
+
+
+def test_an_email_is_lower_case_and_trimmed():
+    assert names.email_key("  Maria.Kuz@Example.RU ") == "maria.kuz@example.ru"
+    assert names.email_key("not an address") == ""
+
+
+@pytest.mark.parametrize(("written", "iso"), [
+    ("01.02.1990", "1990-02-01"), ("1.2.1990", "1990-02-01"), ("01/02/1990", "1990-02-01"),
+    ("1990-02-01", "1990-02-01"), (dt.date(1990, 2, 1), "1990-02-01"),
+    ("31.02.1990", ""), ("1990", ""), ("", ""),
+])
+def test_dates(written, iso):
+    assert names.date_key(written) == iso
+
+
+@pytest.mark.parametrize(("word", "name"), [
+    ("Кузнецов", True), ("Андрей", True), ("Сергеевна", True), ("Кузнецав", True),
+    ("Кузмин", True), ("Римский-Корсаков", True),
+    ("госпитале", False), ("выплата", False), ("довольствие", False), ("Moscow", False),
+])
+def test_may_be_name(word, name):
+    assert names.may_be_name(word) is name
+
+
+@pytest.mark.parametrize(("word", "surname"), [
+    ("Кузнецов", True), ("Кузнецовой", True), ("Иванов", True), ("Зайцев", True),
+    ("Голубева", True), ("Никитин", True),
+    ("Иван", False), ("отцов", False), ("домов", False), ("госпиталь", False),
+    ("белых", False), ("документов", False), ("Moscow", False),
+])
+def test_is_surname(word, surname):
+    assert names.is_surname(word) is surname

@@ -1,0 +1,46 @@
+"""Fill or recompute ``Person.search_keys`` (the person search, issue 18) for every person:
+after the migration that added it (people.0004_person_search_keys), or after a change to
+how names are normalised (casedesk.core.names).
+
+Each person is decrypted with its data key and only that column written again
+(``bulk_update``, in batches, one transaction each). An erased person keeps an empty
+value. Running it twice changes nothing the second time. ``blind_index_rebuild`` (after
+a change of the blind-index key) recomputes this column too, with every other index.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from casedesk.people.models import Person
+
+
+class Command(BaseCommand):
+    help = "Fill or recompute the person search keys of every person."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch", type=int, default=1000)
+
+    def handle(self, *args, batch=1000, **options):
+        if batch < 1:
+            raise CommandError("--batch must be at least 1")
+        field = Person._meta.get_field("search_keys")
+        changed = last = 0
+        while True:
+            with transaction.atomic():
+                rows = list(Person.objects.select_for_update().filter(pk__gt=last)
+                            .order_by("pk")[:batch])
+                if not rows:
+                    break
+                dirty = []
+                for row in rows:
+                    before = row.search_keys
+                    after = "" if row.erased_at is not None else field.pre_save(row, False)
+                    if before != after:
+                        row.search_keys = after
+                        dirty.append(row)
+                Person.objects.bulk_update(dirty, ["search_keys"])
+            changed += len(dirty)
+            last = rows[-1].pk
+        self.stdout.write(f"people.Person: {changed} row(s) rebuilt")

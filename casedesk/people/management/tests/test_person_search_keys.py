@@ -1,0 +1,80 @@
+"""Person.search_keys (issue 18): written wherever a person is written, keyed, never
+plaintext, filled for old rows by person_search_rebuild, emptied by erasure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from casedesk.core import bulk, tokens
+from casedesk.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+KUZNETSOV = dict(full_name="Кузнецов Андрей Сергеевич", birth_date=dt.date(1990, 2, 1),
+                 unit="в/ч 74814", phone="8 (916) 123-45-67", email="A.Kuz@Example.ru")
+
+
+def expected() -> str:
+    return tokens.person_tokens(*[KUZNETSOV[k] for k in
+                                  ("full_name", "birth_date", "unit", "phone", "email")])
+
+
+def test_save_writes_the_keys_of_the_normal_forms():
+    person = Person.objects.create(**KUZNETSOV)
+    stored = Person.objects.values_list("search_keys", flat=True).get(pk=person.pk)
+    assert stored == expected()
+    assert len(stored.split()) == 10  # 3 lemmas, 3 phonetic codes, date, unit, phone, email
+    for term in ("n:кузнецов", "f:кузницаф", "u:74814", "p:+79161234567", "e:a.kuz@example.ru",
+                 "d:1990-02-01"):
+        assert tokens.person_key(term) in stored.split()
+
+
+def test_the_copy_writer_writes_the_same_keys():
+    (person,) = bulk.create([Person(**KUZNETSOV)])
+    assert Person.objects.values_list("search_keys", flat=True).get(pk=person.pk) == expected()
+
+
+def test_a_row_read_back_and_saved_keeps_its_keys():
+    person = Person.objects.create(**KUZNETSOV)
+    again = Person.objects.get(pk=person.pk)
+    again.region = None
+    again.save()
+    assert Person.objects.values_list("search_keys", flat=True).get(pk=person.pk) == expected()
+
+
+def test_no_plaintext_of_the_inputs_in_the_row():
+    person = Person.objects.create(**KUZNETSOV)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM people_person WHERE id = %s", [person.pk])
+        row = " ".join(str(v) for v in cursor.fetchone()).casefold()
+    for plain in ("кузнецов", "андрей", "кузницаф", "74814", "9161234567", "example",
+                  "1990-02-01"):
+        assert plain not in row
+
+
+def test_the_rebuild_command_fills_old_rows_and_is_idempotent():
+    person = Person.objects.create(**KUZNETSOV)
+    Person.objects.filter(pk=person.pk).update(search_keys="")
+    out = io.StringIO()
+    call_command("person_search_rebuild", stdout=out)
+    assert "1 row(s) rebuilt" in out.getvalue()
+    assert Person.objects.values_list("search_keys", flat=True).get(pk=person.pk) == expected()
+    out = io.StringIO()
+    call_command("person_search_rebuild", stdout=out)
+    assert "0 row(s) rebuilt" in out.getvalue()
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_erasure_empties_the_keys_and_the_rebuild_leaves_them_empty():
+    from casedesk.people.lifecycle.erasure import person_erase
+
+    person = Person.objects.create(**KUZNETSOV)
+    person_erase(actor=None, person=person, reason_code="request")
+    assert Person.objects.values_list("search_keys", flat=True).get(pk=person.pk) == ""
+    call_command("person_search_rebuild", stdout=io.StringIO())
+    assert Person.objects.values_list("search_keys", flat=True).get(pk=person.pk) == ""
