@@ -142,9 +142,9 @@ class EncryptedJSONField(_Encrypted):
         return json.loads(text)
 
 
-class SearchTokensField(models.TextField):
-    """Keyed-hash search words of the plaintext of ``sources`` (casedesk.core.tokens),
-    computed when the row is saved (``save()`` or ``bulk_create()``)."""
+class _DerivedTextField(models.TextField):
+    """A column computed from the plaintext of other fields (``sources``) when the row is
+    saved, never edited."""
 
     def __init__(self, *args, sources: tuple[str, ...] = (), **kwargs):
         self.sources = tuple(sources)
@@ -156,6 +156,11 @@ class SearchTokensField(models.TextField):
         name, path, args, kwargs = super().deconstruct()
         kwargs["sources"] = self.sources
         return name, path, args, kwargs
+
+
+class SearchTokensField(_DerivedTextField):
+    """Keyed-hash search words of the plaintext of ``sources`` (casedesk.core.tokens),
+    computed when the row is saved (``save()`` or ``bulk_create()``)."""
 
     def compute(self, *texts) -> str:
         """The stored value for the plaintexts of ``sources``, in order."""
@@ -191,20 +196,9 @@ class PersonKeysField(SearchTokensField):
         return value
 
 
-class SimilarityField(models.TextField):
+class SimilarityField(_DerivedTextField):
     """A keyed MinHash signature of the plaintext of ``sources`` (casedesk.core.similarity),
     computed when the row is saved (``save()``, ``bulk_create()`` or core.bulk's COPY)."""
-
-    def __init__(self, *args, sources: tuple[str, ...] = (), **kwargs):
-        self.sources = tuple(sources)
-        kwargs.setdefault("blank", True)
-        kwargs.setdefault("editable", False)
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        kwargs["sources"] = self.sources
-        return name, path, args, kwargs
 
     def pre_save(self, model_instance, add):
         from . import similarity

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import re
 import struct
 from operator import eq
 
 from .crypto import _blind, subkey
+from .tokens import plain_text
 
 SHINGLE = 3
 PERMS = 64
@@ -43,7 +43,6 @@ BANDS = PERMS // ROWS
 MIN_SHINGLES = 6
 MAX_WORDS = 3000
 
-_TAG = re.compile(r"<[^>]*>")
 _PIECE = re.compile(r"[^\W_]+|[.!?\n]")
 _LENGTH = PERMS * 2  # bytes of a decoded signature
 _MASK = PERMS - 1
@@ -81,7 +80,7 @@ def words(text: str) -> list[str]:
     template passed among families changes) left out."""
     found = []
     starts = True
-    for match in _PIECE.finditer(html.unescape(_TAG.sub(" ", text or ""))):
+    for match in _PIECE.finditer(plain_text(text or "")):
         piece = match.group()
         if piece in ".!?\n":
             starts = True
