@@ -59,6 +59,7 @@ migrate: $(VENV)/.installed
 # production, docs/deployment.md).
 run: system-run migrate
 	$(PY) manage.py seed_demo --cases $(DEMO_CASES) --if-empty
+	$(PY) manage.py campaigns_group  # the demo's letters sent by several families
 	$(PY) manage.py stats_refresh
 	(trap 'kill $$child 2>/dev/null; wait $$child; exit 0' INT TERM; \
 	 while :; do $(PY) manage.py worker & child=$$!; wait $$child; \
@@ -81,6 +82,7 @@ smoke: system-run $(VENV)/.installed
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py migrate --noinput -v 0 --database keys
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py seed_demo --cases 40
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py stats_refresh
+	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py campaigns_group
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py sweep_deadlines
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= $(PY) manage.py check
 	CASEDESK_VAR_DIR=var/smoke DATABASE_URL= DJANGO_ENV=test $(VENV)/bin/pytest -m smoke -p no:cacheprovider
