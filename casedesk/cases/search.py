@@ -153,7 +153,7 @@ def case_search_ranked(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     query = _normalized(query)
     if not query or (_number_filter(query) is not None and not _SEQUENCE.match(query)):
         return found
-    groups = tokens.person_query(query)
+    groups = _person_groups(query)
     if not groups:
         return found
     people = _people(groups).values("pk")
@@ -189,7 +189,7 @@ def case_search_count(queryset: QuerySet[Case], query: str, *,
     words = []
     if query and _number_filter(query) is None and _on_postgresql():
         words = _text_words(query)
-    if words and tokens.person_query(query):
+    if words and _person_groups(query):
         words = []  # people match too: counted through the cases
     if not words or offices is None:
         return case_search(queryset, query).count()
@@ -279,13 +279,25 @@ def _people_condition(query: str) -> Q | None:
     ``query`` names (casedesk.core.tokens.person_query: every name word, date, unit,
     phone or email of it matches one person's keys); None if it names nothing a person
     is found by."""
-    groups = tokens.person_query(query)
+    groups = _person_groups(query)
     if not groups:
         return None
     people = _people(groups)
     ids = people.values("pk")
     applicants = CaseApplicant.objects.filter(case=OuterRef("pk"), person_id__in=ids)
     return Q(service_member_id__in=ids) | Q(Exists(applicants))
+
+
+def _person_groups(query: str) -> list[list[str]]:
+    """``tokens.person_query(query)``, but only if somebody has those keys. A word that
+    could be a name but names nobody ("СОЧ", "ВВК") then leaves the search to the texts:
+    an OR with the people's subqueries makes PostgreSQL read every case of the queue
+    (at 1M cases, 680 ms instead of 40 for "СОЧ"), and one look in the people's GIN index
+    (a few ms) avoids it."""
+    groups = tokens.person_query(query)
+    if groups and not _people(groups).exists():
+        return []
+    return groups
 
 
 def _people(groups: list[list[str]]) -> QuerySet[Person]:

@@ -186,3 +186,13 @@ def test_ranked_the_person_named_first_then_applicants_then_texts(cases, registe
     # A query of common words keeps the caller's order.
     plain = case_search_ranked(queryset, "пропал")
     assert list(plain.values_list("pk", flat=True)) == [texted.pk]
+
+
+def test_a_name_like_word_naming_nobody_searches_the_texts_only(db):
+    """"СОЧ" could be a surname: when nobody has its keys the search reads the texts only
+    (an OR with the people's subqueries makes PostgreSQL read every case of the queue)."""
+    from casedesk.cases.search import case_search
+    from casedesk.core import tokens
+
+    assert tokens.person_query("СОЧ")  # it does look like a name
+    assert "people_person" not in str(case_search(Case.objects.all(), "СОЧ").query)
