@@ -15,7 +15,7 @@ from casedesk.cases.models import Case
 from casedesk.cases.services import case_transition
 from casedesk.letters import services as letter_services
 from casedesk.letters.tests.helpers import audit_chain_free_while_rendering
-from casedesk.review.models import Commission, CommissionMember, Decision
+from casedesk.review.models import Decision
 from casedesk.review.services import (
     decision_correct,
     decision_sign,
@@ -23,23 +23,6 @@ from casedesk.review.services import (
     session_schedule,
     vote_cast,
 )
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def commission(office, make_user):
-    commission = Commission.objects.create(office=office, name_ru="Комиссия",
-                                           name_en="Commission")
-    members = [make_user(Role.COMMISSION_MEMBER, office, username=f"member{i}")
-               for i in range(3)]
-    for i, user in enumerate(members):
-        CommissionMember.objects.create(commission=commission, user=user, is_chair=i == 0)
-    commission.people = members
-    return commission
 
 
 def _in_review(register, staff):

@@ -13,7 +13,7 @@ from casedesk.audit.models import AuditEntry
 from casedesk.cases.models import Case
 from casedesk.cases.services import case_transition
 from casedesk.core.errors import ApplicationError
-from casedesk.review.models import Commission, CommissionMember, Decision, ReferralStatus
+from casedesk.review.models import Decision, ReferralStatus
 from casedesk.review.services import (
     decision_correct,
     decision_sign,
@@ -23,21 +23,9 @@ from casedesk.review.services import (
 )
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
-def commission(office, make_user):
-    commission = Commission.objects.create(office=office, name_ru="Комиссия",
-                                           name_en="Commission")
-    members = [make_user(Role.COMMISSION_MEMBER, office, username=f"member{i}")
-               for i in range(5)]
-    for i, user in enumerate(members):
-        CommissionMember.objects.create(commission=commission, user=user, is_chair=i == 0)
-    commission.people = members
-    return commission
+def commission(make_commission):
+    return make_commission(5)
 
 
 def in_review(register, staff, **kwargs):

@@ -17,8 +17,6 @@ from casedesk.cases.models import Case
 from casedesk.cases.services import case_transition
 from casedesk.core.errors import ApplicationError
 from casedesk.review.models import (
-    Commission,
-    CommissionMember,
     Decision,
     ReferralStatus,
     Session,
@@ -36,21 +34,7 @@ from casedesk.review.services import (
 REASON = "Председатель Петров в командировке до пятницы."
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
-
-@pytest.fixture
-def commission(office, make_user):
-    commission = Commission.objects.create(office=office, name_ru="Комиссия",
-                                           name_en="Commission")
-    people = [make_user(Role.COMMISSION_MEMBER, office, username=f"member{i}")
-              for i in range(3)]
-    for i, user in enumerate(people):
-        CommissionMember.objects.create(commission=commission, user=user, is_chair=i == 0)
-    commission.people = people
-    return commission
 
 
 def referred(register, staff, commission):
