@@ -15,6 +15,11 @@ so that the ways one value is usually written meet:
   Metaphone described by Petr Kankowski (vowels folded to А, И, У; voiced consonants
   made voiceless before a voiceless one and at the end; ТС and ДС read as Ц; Ь and Ъ
   dropped; a doubled letter written once), implemented here from that description.
+- **One letter wrong** (:func:`one_letter_variants`): a lemma of five letters or more
+  with each of its letters left out in turn, so that a name typed with one letter
+  wrong, missing or extra («Кузнуцов», «Кузнецв», «Кузнецовв») still meets it (the
+  deletion neighbourhood of SymSpell, Wolf Garbe's spelling corrector, built here from
+  that idea).
 - **Units** (:func:`unit_key`): the number of a military unit however it is written
   («в/ч 74814», «ВЧ74814», «войсковая часть 74814», «74814» → ``"74814"``).
 - **Phones** (:func:`phone_e164`): E.164 through phonenumbers, region RU
@@ -47,8 +52,12 @@ def _morph():
     return pymorphy3.MorphAnalyzer(lang="ru")
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """``text`` in the form names are compared in: NFKC, case-folded, ё as е."""
     return unicodedata.normalize("NFKC", text or "").casefold().replace("ё", "е")
+
+
+_fold = fold
 
 
 @lru_cache(maxsize=200_000)
@@ -128,6 +137,21 @@ def phonetic(word: str) -> str:
         if not collapsed or collapsed[-1] != ch:
             collapsed.append(ch)
     return "".join(collapsed)
+
+
+# Names of at least this many letters are also found with one letter wrong, missing or
+# extra (:func:`one_letter_variants`); shorter ones would meet too many other names.
+TYPO_MIN = 5
+
+
+def one_letter_variants(word: str) -> list[str]:
+    """``word`` and each form of it with one letter left out, for a word of at least
+    ``TYPO_MIN`` letters (else none). Two words one edit apart (a letter wrong, missing or
+    extra) always share one of these: «кузнецов» and «кузнуцов» share «кузнцов»,
+    «кузнецов» and «кузнецв» share «кузнецв»."""
+    if len(word) < TYPO_MIN:
+        return []
+    return list(dict.fromkeys([word, *(word[:i] + word[i + 1:] for i in range(len(word)))]))
 
 
 def phonetic_codes(word: str) -> set[str]:

@@ -191,12 +191,22 @@ def person_terms(full_name: str = "", birth_date=None, unit: str = "", phone: st
     from . import names
 
     terms: dict[str, None] = {}
-    for lemma in names.name_words(full_name or ""):
+    typos: dict[str, None] = {}
+    lemmas = names.name_words(full_name or "")
+    for lemma in lemmas:
         for part in dict.fromkeys([lemma, *lemma.split("-")]):
             terms["n:" + part] = None
             code = names.phonetic(part)
             if code:
                 terms["f:" + code] = None
+            for variant in names.one_letter_variants(part):
+                typos["t:" + variant] = None
+    # The one-letter keys are padded to a multiple of TYPO_PAD with keys no query asks
+    # for, so that their number tells little about the length of the name.
+    padding = -len(typos) % TYPO_PAD if typos else 0
+    for i in range(padding):
+        typos[f"x:{' '.join(lemmas)}:{i}"] = None
+    terms.update(typos)
     for kind, value in (("d", names.date_key(birth_date)), ("u", names.unit_key(unit)),
                         ("p", names.phone_e164(phone)), ("e", names.email_key(email))):
         if value:
@@ -204,12 +214,17 @@ def person_terms(full_name: str = "", birth_date=None, unit: str = "", phone: st
     return list(terms)
 
 
+# See person_terms.
+TYPO_PAD = 16
+
+
 def person_tokens(full_name: str = "", birth_date=None, unit: str = "", phone: str = "",
                   email: str = "") -> str:
-    """The token string stored in a person's ``search_keys``."""
+    """The token string stored in a person's ``search_keys``: sorted, so that the place
+    of a token does not tell what kind of term it is."""
     key = _blind_key()
-    return " ".join(_person_key(key, term) for term in
-                    person_terms(full_name, birth_date, unit, phone, email))
+    return " ".join(sorted(_person_key(key, term) for term in
+                           person_terms(full_name, birth_date, unit, phone, email)))
 
 
 _UNIT_QUERY = re.compile(
@@ -222,9 +237,10 @@ _NAME_QUERY = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _NUMBER_QUERY = re.compile(r"(?<![\d.])(\d{3,6})(?![\d.])")
 
 
-def person_query_terms(query: str) -> list[list[str]]:
+def person_query_terms(query: str, *, typos: bool = False) -> list[list[str]]:
     """The terms (not hashed) a query asks for: groups of alternatives, every group must
-    match the person (a name word: its lemma or a phonetic code; a number alone: a unit).
+    match the person (a name word: its lemma or a phonetic code, and with ``typos`` also
+    the forms of it one letter apart; a number alone: a unit).
     No groups: the query names nothing a person is found by (no date, unit, phone or
     email, and no word that may be a name: names.may_be_name)."""
     from . import names
@@ -257,11 +273,16 @@ def person_query_terms(query: str) -> list[list[str]]:
         lemma = names.name_lemma(word)
         alternatives = ["n:" + lemma]
         alternatives += ["f:" + code for code in sorted(names.phonetic_codes(word))]
-        groups.append(alternatives)
+        if typos:
+            # The lemma, and the word as typed: a misspelt word's lemma is a guess.
+            for form in dict.fromkeys([lemma, names.fold(word)]):
+                alternatives += ["t:" + v for v in names.one_letter_variants(form)]
+        groups.append(list(dict.fromkeys(alternatives)))
     # A query of common words alone («госпиталь») is not about a person.
     return groups[:10] if personal else []
 
 
-def person_query(query: str) -> list[list[str]]:
+def person_query(query: str, *, typos: bool = False) -> list[list[str]]:
     """:func:`person_query_terms`, hashed as ``search_keys`` holds them."""
-    return [[person_key(term) for term in group] for group in person_query_terms(query)]
+    return [[person_key(term) for term in group]
+            for group in person_query_terms(query, typos=typos)]
