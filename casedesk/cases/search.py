@@ -46,9 +46,14 @@ query:
   phone in E.164 and email: casedesk.core.names, casedesk.core.tokens.person_tokens);
   the query is read the same way (casedesk.core.tokens.person_query): every name word
   (its lemma or a phonetic code), date, unit, phone or email in it must be a key of one
-  person, in any order. A query of common words alone («госпиталь») is not searched in
-  the people. On PostgreSQL the people are looked up in a GIN index
-  (people.0004_person_search_keys); a case matches if its texts or its people do.
+  person, in any order; if nobody has them, the name words are tried once more with
+  their forms one letter apart («Кузнуцов» finds Кузнецов). A query of common words
+  alone («госпиталь») is not searched in the people. On PostgreSQL the people are looked
+  up in a GIN index (people.0004_person_search_keys); a case matches if its texts or its
+  people do. The case's search row also holds its people's keys (cases.0017: the
+  service member's at one position with weight A, each applicant's at another with
+  weight B), so a person is found by the same one GIN lookup as a word, and counted
+  from the office's rows as words are.
 
 Who may search: the callers (staff queues) pass only cases the actor may read in full,
 and only roles that may read appeal texts reach the queues (``selectors.can_read_cases``).
@@ -125,22 +130,21 @@ def case_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     if not query:
         return queryset
     number = _number_filter(query)
+    groups = _person_groups(query) if number is None or _SEQUENCE.match(query) else []
     if number is not None:
-        if _SEQUENCE.match(query):
-            # Digits alone are also a unit number: try both.
-            people = _people_condition(query)
-            if people is not None:
-                number |= people
+        if groups:  # digits alone are also a unit number: try both
+            number |= _people_condition(groups)
         return queryset.filter(number)
     words = _text_words(query)
-    people = _people_condition(query)
+    if not words and not groups:
+        return queryset.none()
+    if _on_postgresql():
+        return queryset.filter(Exists(_matching_rows(words, groups).filter(
+            case=OuterRef("pk"))))
     if not words:
-        return queryset.filter(people) if people is not None else queryset.none()
-    if not _on_postgresql():
-        texts = _in_texts(words)
-    else:
-        texts = Q(Exists(_rows(words).filter(case=OuterRef("pk"))))
-    return queryset.filter(texts | people if people is not None else texts)
+        return queryset.filter(_people_condition(groups))
+    texts = _in_texts(words)
+    return queryset.filter(texts | _people_condition(groups) if groups else texts)
 
 
 def case_search_ranked(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
@@ -156,10 +160,8 @@ def case_search_ranked(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     groups = _person_groups(query)
     if not groups:
         return found
-    people = _people(groups).values("pk")
-    applicants = CaseApplicant.objects.filter(case=OuterRef("pk"), person_id__in=people)
-    rank = DbCase(When(Q(service_member_id__in=people), then=Value(2)),
-                  When(Q(Exists(applicants)), then=Value(1)),
+    rank = DbCase(When(_member_condition(groups), then=Value(2)),
+                  When(_applicant_condition(groups), then=Value(1)),
                   default=Value(0), output_field=IntegerField())
     return found.alias(search_rank=rank).order_by(
         F("search_rank").desc(), *found.query.order_by)
@@ -186,18 +188,17 @@ def case_search_count(queryset: QuerySet[Case], query: str, *,
     is ``case_search(queryset, query).count()``.
     """
     query = _normalized(query)
-    words = []
-    if query and _number_filter(query) is None and _on_postgresql():
-        words = _text_words(query)
-    if words and _person_groups(query):
-        words = []  # people match too: counted through the cases
-    if not words or offices is None:
+    if not query or _number_filter(query) is not None or not _on_postgresql() \
+            or offices is None:
         return case_search(queryset, query).count()
+    words, groups = _text_words(query), _person_groups(query)
+    if not words and not groups:
+        return 0
+    rows = _matching_rows(words, groups)
     ids = sorted(offices.ids)
     if offices.only:
-        return _rows(words).filter(office_id__in=ids).count()
-    return queryset.filter(Exists(_rows(words).filter(
-        case=OuterRef("pk"), office_id__in=ids))).count()
+        return rows.filter(office_id__in=ids).count()
+    return queryset.filter(Exists(rows.filter(case=OuterRef("pk"), office_id__in=ids))).count()
 
 
 def case_search_where(case_ids: list[int], query: str) -> dict[int, list[str]]:
@@ -216,10 +217,8 @@ def case_search_where(case_ids: list[int], query: str) -> dict[int, list[str]]:
     if number is None or _SEQUENCE.match(query):
         groups = _person_groups(query)
         if groups:
-            people = _people(groups).values("pk")
-            checks.append(("service_member", Q(service_member_id__in=people)))
-            checks.append(("applicant", Q(Exists(CaseApplicant.objects.filter(
-                case=OuterRef("pk"), person_id__in=people)))))
+            checks.append(("service_member", _member_condition(groups)))
+            checks.append(("applicant", _applicant_condition(groups)))
     if number is None:
         words = _text_words(query)
         if words:
@@ -257,7 +256,10 @@ def _number_filter(query: str) -> Q | None:
         return Q(Exists(IncomingEntry.objects.filter(number=number,
                                                      appeal__case_id=OuterRef("pk"))))
     if _SEQUENCE.match(query):
-        return Q(number__endswith=f"-{int(query):06d}")
+        # The sequence part of the number (zero-padded to six digits in ``number``):
+        # the (office, year, sequence) index answers it, where a LIKE '%-000123' reads
+        # every case.
+        return Q(sequence=int(query))
     match = _NUMBER.match(query)
     if match is None:
         return None
@@ -274,18 +276,62 @@ def _number_filter(query: str) -> Q | None:
     return condition
 
 
-def _people_condition(query: str) -> Q | None:
-    """The cases whose service member or one of whose applicants the (normalized)
-    ``query`` names (casedesk.core.tokens.person_query: every name word, date, unit,
-    phone or email of it matches one person's keys); None if it names nothing a person
-    is found by."""
-    groups = _person_groups(query)
-    if not groups:
-        return None
-    people = _people(groups)
-    ids = people.values("pk")
-    applicants = CaseApplicant.objects.filter(case=OuterRef("pk"), person_id__in=ids)
-    return Q(service_member_id__in=ids) | Q(Exists(applicants))
+def _people_condition(groups: list[list[str]]) -> Q:
+    """The cases whose service member or one of whose applicants the person ``groups``
+    name (:func:`_person_groups`: every name word, date, unit, phone or email of the
+    query matches one person's keys)."""
+    return _member_condition(groups) | _applicant_condition(groups)
+
+
+def _member_condition(groups: list[list[str]]) -> Q:
+    """The cases whose service member ``groups`` name: on PostgreSQL, by the keys at his
+    place in the case's search row (weight A, cases.0017)."""
+    if _on_postgresql():
+        return Q(Exists(CaseSearch.objects.filter(_people_rows_condition(groups, "A"),
+                                                  case=OuterRef("pk"))))
+    return Q(service_member_id__in=_people(groups).values("pk"))
+
+
+def _applicant_condition(groups: list[list[str]]) -> Q:
+    """The cases one of whose applicants ``groups`` name (weight B on PostgreSQL)."""
+    if _on_postgresql():
+        return Q(Exists(CaseSearch.objects.filter(_people_rows_condition(groups, "B"),
+                                                  case=OuterRef("pk"))))
+    return Q(Exists(CaseApplicant.objects.filter(
+        case=OuterRef("pk"), person_id__in=_people(groups).values("pk"))))
+
+
+def _people_tsquery(groups: list[list[str]], operator: str, weight: str = "") -> Cast:
+    """The tsquery of person ``groups`` (each a set of alternative keys) joined by
+    ``operator``; ``weight`` "A" keeps to the service member's keys, "B" to the
+    applicants' (cases.0017)."""
+    suffix = f":{weight}" if weight else ""
+    text = f" {operator} ".join(
+        "(" + " | ".join(f"'{key}'{suffix}" for key in group) + ")" for group in groups)
+    return Cast(Value(text), output_field=SearchQueryField())
+
+
+def _people_rows_condition(groups: list[list[str]], weight: str = "") -> Q:
+    """For a ``CaseSearch`` row: the keys of every group, of one person (one position:
+    cases.0017 puts each person's keys at a position of their own)."""
+    condition = Q(_Matches(F("vector"), _people_tsquery(groups, "&", weight)))
+    if len(groups) > 1:
+        condition &= Q(_Matches(F("vector"), _people_tsquery(groups, "<0>", weight)))
+    return condition
+
+
+def _matching_rows(words: list[str], groups: list[list[str]]) -> QuerySet[CaseSearch]:
+    """The search rows of the cases whose texts have ``words`` (every word in one text)
+    or whose people ``groups`` name: one GIN lookup (PostgreSQL)."""
+    conditions = []
+    if words:
+        conditions.append(_text_rows_condition(words))
+    if groups:
+        conditions.append(_people_rows_condition(groups))
+    either = conditions[0]
+    for condition in conditions[1:]:
+        either |= condition
+    return CaseSearch.objects.filter(either)
 
 
 def _person_groups(query: str) -> list[list[str]]:
@@ -368,13 +414,18 @@ def _in_texts_of_large_cases(words: list[str]) -> Q:
     return Q(case_id__in=appeals) | Q(case_id__in=notes)
 
 
-def _rows(words: list[str]) -> QuerySet[CaseSearch]:
-    """The search rows of the cases having every word in one text."""
+def _text_rows_condition(words: list[str]) -> Q:
+    """For a ``CaseSearch`` row: every word in one text of the case."""
     # The GIN index finds the cases that have every word ...
-    rows = CaseSearch.objects.filter(_Matches(F("vector"), _tsquery(words, "&")))
+    condition = Q(_Matches(F("vector"), _tsquery(words, "&")))
     if len(words) > 1:
         # ... and the vector's positions tell whether they are in one text.
-        one_text = Q(documents__lte=POSITIONS) & Q(
-            _Matches(F("vector"), _tsquery(words, "<0>")))
-        rows = rows.filter(one_text | _in_texts_of_large_cases(words))
-    return rows
+        condition &= (Q(documents__lte=POSITIONS)
+                      & Q(_Matches(F("vector"), _tsquery(words, "<0>")))) \
+            | _in_texts_of_large_cases(words)
+    return condition
+
+
+def _rows(words: list[str]) -> QuerySet[CaseSearch]:
+    """The search rows of the cases having every word in one text."""
+    return CaseSearch.objects.filter(_text_rows_condition(words))

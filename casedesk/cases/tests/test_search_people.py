@@ -154,13 +154,21 @@ def test_only_the_cases_the_queryset_allows(cases, register, person_data, other_
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL GIN index")
 def test_the_people_are_looked_up_in_the_gin_index(cases):
-    queryset = case_search(Case.objects.all(), "Кузнецов андрей")
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "person_search_keys" in plan, plan
+    """A person is found through the keys of the case's search row (cases.0017), by the
+    same GIN index as the words of the texts."""
+    from casedesk.cases import search
+
+    def plan(queryset) -> str:
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    query = "Кузнецов андрей"
+    assert "people_person" not in plan(case_search(Case.objects.all(), query))
+    rows = search._matching_rows([], search._person_groups(query))
+    assert "vector_idx" in plan(rows)
 
 
 def test_where_the_search_matched(cases, register):
@@ -199,3 +207,31 @@ def test_a_name_like_word_naming_nobody_searches_the_texts_only(db):
 
     assert tokens.person_query("СОЧ")  # it does look like a name
     assert "people_person" not in str(case_search(Case.objects.all(), "СОЧ").query)
+
+
+def test_the_search_follows_changes_of_the_people(cases, person_data):
+    """The case's search row holds its people's keys (cases.0017): triggers keep it when
+    an applicant is added or removed, the service member is replaced, a person's name
+    changes, or a person is erased (the keys blanked)."""
+    from casedesk.cases.models import CaseApplicant
+    from casedesk.people.models import Person
+
+    case = cases["C"]
+    newcomer = Person.objects.create(full_name="Громова Вера Павловна", phone="+7 901 111 22 33")
+    assert found(cases, "Громова Вера") == set()
+    link = CaseApplicant.objects.create(case=case, person=newcomer, relation="sibling")
+    assert found(cases, "Громова Вера") == found(cases, "+79011112233") == {"C"}
+    link.delete()
+    assert found(cases, "Громова Вера") == set()
+
+    Case.objects.filter(pk=case.pk).update(service_member=newcomer)
+    assert found(cases, "Громова") == {"C"}
+    assert found(cases, "ВЧ 31415") == set()  # the former service member's unit
+
+    newcomer.full_name = "Громова-Сидорова Вера Павловна"
+    newcomer.save()
+    assert found(cases, "Сидорова Вера") == {"C"}
+
+    Person.objects.filter(pk=newcomer.pk).update(search_keys="")  # as erasure blanks them
+    assert found(cases, "Сидорова Вера") == found(cases, "Громова") == set()
+    assert found(cases, "Сидорова Елена") == {"C"}  # the applicant is still there
