@@ -195,3 +195,24 @@ def date_key(value) -> str:
         return dt.date(int(year), int(month), int(day)).isoformat()
     except ValueError:
         return ""
+
+
+_PARTS = (("Patr", "patronymic"), ("Name", "first_name"), ("Surn", "surname"))
+
+
+@lru_cache(maxsize=200_000)
+def name_part(lemma: str) -> str:
+    """Which part of a name the word ``lemma`` (a :func:`name_lemma`) most likely is, as
+    the dictionary reads it: "surname", "first_name" or "patronymic"; "" when it does not
+    say (a Latin word, a word it reads as no name). «Петров» is a surname (its reading as
+    the plural of «Пётр» is far less likely), «Андрей» a first name, «Петрович» a
+    patronymic; an unknown word is read by its ending («Кузницов»: a surname)."""
+    word = _fold(lemma).split("-")[0]
+    if not _CYRILLIC.search(word):
+        return ""
+    best: dict[str, float] = {}
+    for parse in _morph().parse(word):
+        for tag, part in _PARTS:
+            if tag in parse.tag:
+                best[part] = max(best.get(part, 0.0), parse.score)
+    return max(best, key=best.get) if best else ""
