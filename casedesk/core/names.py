@@ -54,14 +54,16 @@ def _fold(text: str) -> str:
 @lru_cache(maxsize=200_000)
 def name_lemma(word: str) -> str:
     """The lemma of one word of a name (lower case, ё as е); a Latin word as it is."""
-    word = _fold(word)
+    original, word = word, _fold(word)
     if not _CYRILLIC.search(word):
         return word
     if "-" in word:  # a double surname: each part on its own
-        return "-".join(name_lemma(part) for part in word.split("-") if part)
-    parses = _morph().parse(word)
+        return "-".join(name_lemma(part) for part in original.split("-") if part)
+    # Read with its ё, if typed (the dictionary knows «Артёму» is of «Артём», where
+    # «Артему» may also be of «Артема»); of readings equally likely, the masculine one.
+    parses = _morph().parse(unicodedata.normalize("NFKC", original).casefold())
     named = [p for p in parses if any(tag in p.tag for tag in _NAME_TAGS)]
-    best = max(named or parses, key=lambda p: p.score, default=None)
+    best = max(named or parses, key=lambda p: (p.score, "masc" in p.tag), default=None)
     lemma = best.normal_form if best is not None else word
     return lemma.replace("ё", "е")
 
@@ -100,7 +102,9 @@ def may_be_name(word: str) -> bool:
 
 def name_words(full_name: str) -> list[str]:
     """The lemmas of the words of ``full_name``, in order, without repeats."""
-    return list(dict.fromkeys(name_lemma(w) for w in _NAME_WORD.findall(_fold(full_name))))
+    # Cut before ё is folded: name_lemma reads a word with its ё.
+    text = unicodedata.normalize("NFKC", full_name or "").casefold()
+    return list(dict.fromkeys(name_lemma(w) for w in _NAME_WORD.findall(text)))
 
 
 _VOWELS = {"о": "а", "ы": "а", "я": "а", "е": "и", "э": "и", "ю": "у", "й": "и"}
