@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from casedesk.cases.campaigns import campaigns_group
-from casedesk.cases.models import Case, CampaignAppeal
+from casedesk.cases.models import CampaignAppeal, Case
 from casedesk.intake.models import DuplicateFlag
 from casedesk.intake.public import appeal_submit
 from casedesk.intake.services import PersonData
