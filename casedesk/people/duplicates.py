@@ -45,6 +45,8 @@ date takes 25 off.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -93,15 +95,22 @@ class _Asked:
         return lemma | sound
 
 
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
 def _asked(full_name: str, birth_date=None, unit: str = "", phone: str = "",
            email: str = "", region_id: int | None = None, exclude=()) -> _Asked:
-    words = names.name_words(full_name or "")
+    typed: dict[str, set[str]] = {}  # lemma -> the phonetic codes of it and as typed
+    for word in _NAME_WORD.findall(unicodedata.normalize("NFKC", full_name or "").casefold()):
+        lemma = names.name_lemma(word)
+        typed.setdefault(lemma, set()).update(
+            names.phonetic(p) for p in [word, *word.split("-")])
     parts: dict[str, str] = {}
-    for lemma in words:
+    for lemma in typed:
         part = names.name_part(lemma)
         if part and part not in parts:
             parts[part] = lemma
-    rest = [lemma for lemma in words if lemma not in parts.values()]
+    rest = [lemma for lemma in typed if lemma not in parts.values()]
     for part in _PARTS:
         if part not in parts and rest:
             parts[part] = rest.pop(0)
@@ -109,8 +118,8 @@ def _asked(full_name: str, birth_date=None, unit: str = "", phone: str = "",
     for part, lemma in parts.items():
         pieces = list(dict.fromkeys([lemma, *lemma.split("-")]))
         lemmas = frozenset(tokens.person_key("n:" + p) for p in pieces)
-        sounds = frozenset(tokens.person_key("f:" + code) for code in
-                           (names.phonetic(p) for p in pieces) if code)
+        codes = {names.phonetic(p) for p in pieces} | typed[lemma]
+        sounds = frozenset(tokens.person_key("f:" + code) for code in codes if code)
         keyed[part] = (lemmas, sounds)
 
     def key(kind: str, value: str) -> str:
