@@ -26,7 +26,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-import pages  # noqa: E402 - sets the environment for Django before it is set up
+import pages  # noqa: E402, F401 - sets the environment for Django before it is set up
 from common import machine  # noqa: E402
 
 CASES = int(os.environ.get("BENCH_DUPLICATE_CASES", "300"))
