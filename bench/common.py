@@ -47,6 +47,9 @@ def office_cases_remove(office) -> dict:
         for table, column in _case_references():
             cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({cases})",  # noqa: S608
                            [office.pk])
+        # A duplicate flag on a case of another office may name one of these people.
+        cursor.execute("DELETE FROM intake_duplicateflag WHERE person_id = ANY(%s)",
+                       [[p[0] for p in people]])
         # A repeated appeal refers to an earlier case of its own office (Case.repeated_of).
         cursor.execute(f"UPDATE cases_case SET repeated_of_id = NULL WHERE repeated_of_id"  # noqa: S608
                        f" IN ({cases})", [office.pk])

@@ -9,6 +9,8 @@
 3. bench/intake.py: appeals/s through the public API under concurrent clients, with a
    multi-process server on loopback.
 4. bench/import_csv.py: rows/s of a CSV import and the raw COPY rate of the same rows.
+5. bench/duplicates.py: CPU and database time of the duplicate flag per new appeal
+   (rolled back: writes nothing).
 
 Prints a table and writes bench/results.json (or bench/$BENCH_RESULTS; commit it after the
 1M run) with the number of cases, the machine (CPU count), the date and one entry per
@@ -48,6 +50,10 @@ def main() -> None:
         import import_csv
 
         results["import"] = import_csv.run(int(os.environ.get("BENCH_IMPORT_ROWS", "100000")))
+    if "duplicates" not in skip:  # issue 18: the duplicate check's CPU per appeal
+        import duplicates
+
+        results["duplicates"] = duplicates.run()
     info = {"cases": loaded["cases"], **pages.database_info(), **machine(),
             "date": time.strftime("%Y-%m-%d"),
             "bench_seconds": round(time.perf_counter() - started)}
@@ -56,7 +62,7 @@ def main() -> None:
     print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8}")
     for name, r in results["pages"].items():
         print(f"{name:<40} {r['p50_ms']:>8} {r['p95_ms']:>8}")
-    for part in ("intake", "import"):
+    for part in ("intake", "import", "duplicates"):
         if part in results:
             print(part, json.dumps(results[part], ensure_ascii=False))
     out = BENCH / os.environ.get("BENCH_RESULTS", "results.json")

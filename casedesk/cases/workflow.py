@@ -158,6 +158,9 @@ ACTIONS: dict[str, Action] = {
                            "erase a person's data (a supervisor: of a case of their offices)"),
     "subject_export": Action(SUPERVISOR, "export a person's data for them (their offices' "
                                          "cases)"),
+    # Duplicates (issue 18): dismiss a flagged candidate as "not the same person".
+    "duplicate_dismiss": Action(STAFF, "dismiss a possible duplicate person as not the "
+                                       "same person"),
 }
 
 

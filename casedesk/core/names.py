@@ -63,14 +63,16 @@ _fold = fold
 @lru_cache(maxsize=200_000)
 def name_lemma(word: str) -> str:
     """The lemma of one word of a name (lower case, ё as е); a Latin word as it is."""
-    word = _fold(word)
+    original, word = word, _fold(word)
     if not _CYRILLIC.search(word):
         return word
     if "-" in word:  # a double surname: each part on its own
-        return "-".join(name_lemma(part) for part in word.split("-") if part)
-    parses = _morph().parse(word)
+        return "-".join(name_lemma(part) for part in original.split("-") if part)
+    # Read with its ё, if typed (the dictionary knows «Артёму» is of «Артём», where
+    # «Артему» may also be of «Артема»); of readings equally likely, the masculine one.
+    parses = _morph().parse(unicodedata.normalize("NFKC", original).casefold())
     named = [p for p in parses if any(tag in p.tag for tag in _NAME_TAGS)]
-    best = max(named or parses, key=lambda p: p.score, default=None)
+    best = max(named or parses, key=lambda p: (p.score, "masc" in p.tag), default=None)
     lemma = best.normal_form if best is not None else word
     return lemma.replace("ё", "е")
 
@@ -109,7 +111,9 @@ def may_be_name(word: str) -> bool:
 
 def name_words(full_name: str) -> list[str]:
     """The lemmas of the words of ``full_name``, in order, without repeats."""
-    return list(dict.fromkeys(name_lemma(w) for w in _NAME_WORD.findall(_fold(full_name))))
+    # Cut before ё is folded: name_lemma reads a word with its ё.
+    text = unicodedata.normalize("NFKC", full_name or "").casefold()
+    return list(dict.fromkeys(name_lemma(w) for w in _NAME_WORD.findall(text)))
 
 
 _VOWELS = {"о": "а", "ы": "а", "я": "а", "е": "и", "э": "и", "ю": "у", "й": "и"}
@@ -219,3 +223,24 @@ def date_key(value) -> str:
         return dt.date(int(year), int(month), int(day)).isoformat()
     except ValueError:
         return ""
+
+
+_PARTS = (("Patr", "patronymic"), ("Name", "first_name"), ("Surn", "surname"))
+
+
+@lru_cache(maxsize=200_000)
+def name_part(lemma: str) -> str:
+    """Which part of a name the word ``lemma`` (a :func:`name_lemma`) most likely is, as
+    the dictionary reads it: "surname", "first_name" or "patronymic"; "" when it does not
+    say (a Latin word, a word it reads as no name). «Петров» is a surname (its reading as
+    the plural of «Пётр» is far less likely), «Андрей» a first name, «Петрович» a
+    patronymic; an unknown word is read by its ending («Кузницов»: a surname)."""
+    word = _fold(lemma).split("-")[0]
+    if not _CYRILLIC.search(word):
+        return ""
+    best: dict[str, float] = {}
+    for parse in _morph().parse(word):
+        for tag, part in _PARTS:
+            if tag in parse.tag:
+                best[part] = max(best.get(part, 0.0), parse.score)
+    return max(best, key=best.get) if best else ""

@@ -96,7 +96,7 @@ from casedesk.deadlines.rules import filing_limit_date, status
 from casedesk.people.models import Person, ServiceType
 
 from . import schema
-from .services import REGISTERING_ROLES, repeats_flag_later
+from .services import REGISTERING_ROLES, duplicates_flag_later, repeats_flag_later
 
 logger = logging.getLogger(__name__)
 
@@ -1042,6 +1042,7 @@ def _write(*, actor, office: Office, path: Path, batch: int, use_copy: bool,
             result.imported = len(todo)
             # After the commit, in the background: which new cases repeat an answered one.
             repeats_flag_later(writer.case_ids)
+            duplicates_flag_later(writer.case_ids)  # and who may be a known person
             audit_record(action="appeal.import", actor=actor,
                          object_type="office", object_id=office.pk,
                          data={"count": result.imported, "format": "csv"})

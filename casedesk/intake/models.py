@@ -66,3 +66,39 @@ class ImportJob(models.Model):
 
     def data_key_id(self) -> str:
         return self.key_id
+
+
+class DuplicateFlag(models.Model):
+    """A person who may be the service member of ``case`` under another record (issue 18,
+    duplicates): found after the receipt by ``intake.services.duplicates_flag`` through
+    the keyed search index (casedesk.people.duplicates), scored, never acted upon. Staff
+    see it on the case page and dismiss it ("not the same person") or link the records.
+
+    Nothing personal is stored: ids, a score, a level and reason codes."""
+
+    class Level(models.TextChoices):
+        LIKELY = "likely", _("likely the same person")
+        POSSIBLE = "possible", _("possibly the same person")
+
+    # Indexed by the constraint (case first).
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, db_index=False,
+                             related_name="duplicate_flags")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    # The candidate's latest case in the office of ``case``, if any (shown only if the
+    # reader may see it; the page lists the candidate's other cases itself).
+    candidate_case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True,
+                                       blank=True, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=10, choices=Level.choices)
+    reasons = models.JSONField(default=list)  # codes of casedesk.people.duplicates.REASONS
+    created_at = models.DateTimeField(default=timezone.now)
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+")
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "person"],
+                                               name="duplicate_flag_once")]
+
+    def __str__(self) -> str:
+        return f"duplicate flag {self.pk}"

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
+from casedesk.cases import permissions
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import Case, CaseApplicant, CaseEvent
 from casedesk.cases.selectors import OPEN, case_list_visible
 from casedesk.core.fields import blind_value
 from casedesk.core.states import CaseState
+from casedesk.people import duplicates
+
+from .models import DuplicateFlag
 
 
 def possible_duplicates(*, actor, office_id: int, full_name: str,
@@ -151,3 +157,97 @@ def repeated_of_many(cases: list[Case]) -> dict[int, int]:
         if best is not None:
             found[case.pk] = best[1]
     return found
+
+
+# Duplicates (issue 18): the flags stored after the receipt (``services.duplicates_flag``)
+# and the desk's check, both scored by casedesk.people.duplicates.
+
+REASON_LABELS = {
+    "surname": _("the same surname"),
+    "surname_sounds_alike": _("a surname that sounds alike (a typo?)"),
+    "first_name": _("the same first name"),
+    "patronymic": _("the same patronymic"),
+    "birth_date": _("the same birth date"),
+    "birth_date_differs": _("a different birth date"),
+    "unit": _("the same military unit"),
+    "region": _("the same region"),
+    "phone": _("the same phone"),
+    "email": _("the same email"),
+}
+
+
+def reasons_in_words(codes) -> list[str]:
+    return [str(REASON_LABELS.get(code, code)) for code in codes]
+
+
+@dataclass(frozen=True)
+class DuplicateShown:
+    """A flag of a case as its page shows it to one reader: the candidate's cases the
+    reader may see (numbers, latest first) and how many others there are."""
+
+    flag_id: int
+    person_id: int
+    level: str
+    score: int
+    reasons: list[str]  # in words
+    cases: list[str]
+    hidden: int
+
+
+def duplicates_of_case(*, actor, case: Case) -> list[DuplicateShown]:
+    """The open (not dismissed) duplicate flags of ``case``, likely first, each with the
+    candidate's cases: numbers of those of the reader's offices, a count of the others.
+    Two queries; nothing decrypted (the candidate's name is on their case's page)."""
+    flags = list(DuplicateFlag.objects.filter(
+        case=case, dismissed_at__isnull=True, person__erased_at__isnull=True)
+        .order_by("level", "-score", "-person_id"))
+    if not flags:
+        return []
+    offices = set(permissions.office_ids(actor))
+    theirs: dict[int, tuple[list[str], list[int]]] = {}
+    for number, office_id, person_id in Case.objects.filter(
+            service_member_id__in={f.person_id for f in flags}).exclude(pk=case.pk) \
+            .order_by("-received_at", "-pk").values_list("number", "office_id",
+                                                         "service_member_id"):
+        shown, hidden = theirs.setdefault(person_id, ([], []))
+        (shown if office_id in offices else hidden).append(number)
+    return [DuplicateShown(flag_id=f.pk, person_id=f.person_id, level=f.level,
+                           score=f.score, reasons=reasons_in_words(f.reasons),
+                           cases=theirs.get(f.person_id, ([], []))[0],
+                           hidden=len(theirs.get(f.person_id, ([], []))[1]))
+            for f in flags]
+
+
+def cases_flagged(case_ids) -> set[int]:
+    """Which of ``case_ids`` (a queue page) have an open duplicate flag: one query."""
+    return set(DuplicateFlag.objects.filter(case_id__in=list(case_ids),
+                                            dismissed_at__isnull=True)
+               .values_list("case_id", flat=True).distinct())
+
+
+def desk_duplicates(*, actor, office_id: int, full_name: str,
+                    birth_date: dt.date | None = None, unit: str = "", phone: str = "",
+                    email: str = "", region_id: int | None = None,
+                    limit: int = 10) -> list[Case]:
+    """The open cases of the office (visible to ``actor``) whose service member may be
+    the one described at the desk (casedesk.people.duplicates: by name in any form and
+    order, a typo, birth date, unit, region, the member's own contacts), likely first;
+    each case carries its ``candidate`` (level, score, reason codes). The clerk decides."""
+    if not " ".join((full_name or "").split()):
+        return []
+    among = Q(Exists(Case.objects.filter(service_member=OuterRef("pk"))))
+    candidates = duplicates.person_candidates(
+        full_name=full_name, birth_date=birth_date, unit=unit or "", phone=phone or "",
+        email=email or "", region_id=region_id, among=among, limit=limit)
+    if not candidates:
+        return []
+    by_person = {c.person_id: c for c in candidates}
+    rank = {c.person_id: i for i, c in enumerate(candidates)}
+    cases = list(case_list_visible(actor).filter(
+        office_id=office_id, state__in=OPEN, service_member_id__in=list(by_person))
+        .select_related("service_member").order_by("-received_at")[:limit * 3])
+    cases.sort(key=lambda c: rank[c.service_member_id])
+    for case in cases:
+        case.candidate = by_person[case.service_member_id]
+        case.reasons = reasons_in_words(case.candidate.reasons)
+    return cases[:limit]

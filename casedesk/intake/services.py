@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
@@ -32,9 +33,11 @@ from casedesk.cases.services import (
 from casedesk.core import bulk, crypto
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import OPEN_STATES
+from casedesk.people import duplicates
 from casedesk.people.models import Person
 
 from . import schema, selectors
+from .models import DuplicateFlag
 
 logger = logging.getLogger(__name__)
 
@@ -261,6 +264,7 @@ def appeals_open(*, actor, office: Office, drafts: list[AppealDraft],
                         before_numbers=before_numbers)
         appeals = [opening.appeal for opening in openings]
         repeats_flag_later([opening.case.pk for opening in openings])
+        duplicates_flag_later([opening.case.pk for opening in openings])
         if with_appeals is not None:
             with_appeals(appeals)
         kind = "applicant" if actor is None else None
@@ -511,3 +515,97 @@ def _repeats_enqueue(case_ids: list[int]) -> None:
     except Exception as exc:  # noqa: BLE001 - the appeals are stored whatever happens here
         logger.warning("repeated appeals not checked: count=%s error=%s", len(case_ids),
                        type(exc).__name__)
+
+
+# Duplicates (issue 18): people who may be the service member of a new case under another
+# record, flagged after the receipt, never on the intake path.
+
+def duplicates_flag(*, case_ids: list[int]) -> list[DuplicateFlag]:
+    """Store, for each new case of ``case_ids``, the people who may be its service member
+    under another record (``casedesk.people.duplicates``: found through the keyed search
+    index, scored on name, birth date, unit, region and contacts); the flags stored. Run
+    after the receipt by the task ``tasks.duplicates_flag``.
+
+    Only service members of a case are candidates, of any office (the page shows each
+    reader what their offices allow). Each flag names the candidate's latest case of the
+    same office, if any, and is mirrored on the candidate's latest case (naming the new
+    case), so that the earlier case shows the later one too. A pair flagged already is
+    left as it is (a dismissal stays). A handful of queries per batch, whatever its size:
+    the new cases and their members' keys, two searches of the index, the candidates'
+    cases, the insert. Only the new members are decrypted; a hint derived from stored
+    rows, no event and no audit entry (as ``repeats_flag``)."""
+    cases = list(Case.objects.filter(pk__in=case_ids).select_related("service_member"))
+    members = {c.service_member_id: c.service_member for c in cases
+               if c.service_member.erased_at is None}
+    crypto.keys_prefetch(m.key_id for m in members.values())
+    among = Q(Exists(Case.objects.filter(service_member=OuterRef("pk"))))
+    found = duplicates.candidates_of_many(list(members.values()), among=among)
+    candidate_ids = {c.person_id for one in found.values() for c in one}
+    their: dict[int, list[tuple[int, int]]] = {}  # person -> [(case, office)], latest first
+    for pk, person_id, office_id in Case.objects.filter(
+            service_member_id__in=candidate_ids).order_by("-received_at", "-pk").values_list(
+            "pk", "service_member_id", "office_id"):
+        their.setdefault(person_id, []).append((pk, office_id))
+    flags: dict[tuple[int, int], DuplicateFlag] = {}
+    for case in cases:
+        for candidate in found.get(case.service_member_id, ()):
+            others = their.get(candidate.person_id, [])
+            same_office = next((pk for pk, office in others if office == case.office_id), None)
+            common = dict(score=candidate.score, level=candidate.level,
+                          reasons=list(candidate.reasons))
+            flags.setdefault((case.pk, candidate.person_id), DuplicateFlag(
+                case_id=case.pk, person_id=candidate.person_id,
+                candidate_case_id=same_office, **common))
+            if others:  # the mirror, on the candidate's latest case
+                latest, office_id = others[0]
+                flags.setdefault((latest, case.service_member_id), DuplicateFlag(
+                    case_id=latest, person_id=case.service_member_id,
+                    candidate_case_id=case.pk if office_id == case.office_id else None,
+                    **common))
+    return DuplicateFlag.objects.bulk_create(list(flags.values()), ignore_conflicts=True)
+
+
+DUPLICATES_CHUNK = 500
+
+
+def duplicates_flag_later(case_ids: list[int]) -> None:
+    """Queue ``duplicates_flag`` for new cases once the caller's transaction commits (an
+    import: in tasks of at most DUPLICATES_CHUNK cases). A failure to queue is logged and
+    loses only the hint: intake never waits for it."""
+    ids = list(case_ids)
+    for start in range(0, len(ids), DUPLICATES_CHUNK):
+        chunk = ids[start:start + DUPLICATES_CHUNK]
+        transaction.on_commit(lambda chunk=chunk: _duplicates_enqueue(chunk))
+
+
+def _duplicates_enqueue(case_ids: list[int]) -> None:
+    from . import tasks
+
+    try:
+        tasks.duplicates_flag.enqueue(case_ids=case_ids)
+    except Exception as exc:  # noqa: BLE001 - the appeals are stored whatever happens here
+        logger.warning("duplicates not checked: count=%s error=%s", len(case_ids),
+                       type(exc).__name__)
+
+
+def duplicate_dismiss(*, actor, flag: DuplicateFlag) -> int:
+    """Record that the person of ``flag`` is not the service member of its case ("not the
+    same person"): this flag and its mirror (the same two people the other way round) are
+    dismissed, with who and when; the number dismissed. Needs ``duplicate_dismiss`` on
+    the flag's case. Audited (ids only)."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=flag.case_id)
+        permissions.require(actor, case, "duplicate_dismiss")
+        member = case.service_member_id
+        pair = (Q(case__service_member_id=member, person_id=flag.person_id)
+                | Q(case__service_member_id=flag.person_id, person_id=member))
+        ids = list(DuplicateFlag.objects.filter(pair, dismissed_at__isnull=True)
+                   .values_list("pk", flat=True))
+        if not ids:
+            return 0
+        DuplicateFlag.objects.filter(pk__in=ids).update(dismissed_by=actor,
+                                                         dismissed_at=timezone.now())
+        audit_record_many([dict(action="duplicate.dismiss", actor=actor,
+                                object_type="case", object_id=case.pk,
+                                data={"ids": sorted(ids)})])
+    return len(ids)

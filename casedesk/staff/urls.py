@@ -5,6 +5,7 @@ from . import (
     attention_views,
     campaign_views,
     deadline_views,
+    duplicate_views,
     export_views,
     import_views,
     review_views,
@@ -38,6 +39,9 @@ urlpatterns = [
     path("cases/<str:number>/move/<slug:transition>/", views.case_transition, name="transition"),
     path("cases/<str:number>/extend/", views.case_extend, name="extend"),
     path("cases/<str:number>/category/", views.case_reclassify, name="reclassify"),
+    # Duplicates (issue 18): "not the same person".
+    path("cases/<str:number>/duplicates/<int:flag_id>/dismiss/",
+         duplicate_views.duplicate_dismiss, name="duplicate_dismiss"),
     path("cases/<str:number>/extension/", deadline_views.extension_request,
          name="extension_request"),
     path("cases/<str:number>/extension/<int:request_id>/approve/",

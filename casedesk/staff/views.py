@@ -33,7 +33,12 @@ from casedesk.cases.workflow import TRANSITIONS, allowed_for
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
 from casedesk.deadlines.rules import days_left
-from casedesk.intake.selectors import cases_by_contact, possible_duplicates
+from casedesk.intake.selectors import (
+    cases_by_contact,
+    cases_flagged,
+    desk_duplicates,
+    duplicates_of_case,
+)
 from casedesk.intake.services import appeal_register
 from casedesk.letters import notices
 from casedesk.letters import staff as staff_letters
@@ -107,6 +112,8 @@ def queues(request):
         "page": page,
         "rows": rows,
         **attention_views.queue_rows(request, [case for case, _left in rows], queue=queue),
+        # A marker on the rows with a possible duplicate (one query for the page).
+        "duplicate_ids": cases_flagged([case.pk for case, _left in rows]),
         "query": query,
         "book": rulebook.current(),
         "is_supervisor": permissions.can(request.user, "assign"),
@@ -261,6 +268,9 @@ def _case_context(request, file, **extra):
         # The campaign of one of its appeals (selected with them: no query of its own).
         "campaign_id": next((a.campaign_of.campaign_id for a in file.appeals
                              if hasattr(a, "campaign_of")), None),
+        # Duplicates (issue 18): who may be this service member under another record.
+        "duplicates": duplicates_of_case(actor=user, case=case),
+        "can_dismiss_duplicate": permissions.can(user, "duplicate_dismiss", case),
     }
 
 
@@ -554,11 +564,15 @@ def _register_page(request, user, office, offices):
     choice = request.POST.get("attach_to", "").replace("\x00", "").strip()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        matches = list(possible_duplicates(
+        own = data["relation"] == "self"  # the applicant's contacts are the member's
+        region = data.get("member_region")
+        matches = desk_duplicates(
             actor=user, office_id=office.pk,
-            full_name=data["applicant_name"] if data["relation"] == "self"
-            else data["member_name"],
-            birth_date=data.get("member_birth_date"), unit=data.get("member_unit", "")))
+            full_name=data["applicant_name"] if own else data["member_name"],
+            birth_date=data.get("member_birth_date"), unit=data.get("member_unit", ""),
+            phone=(data.get("applicant_phone") or "") if own else "",
+            email=(data.get("applicant_email") or "") if own else "",
+            region_id=region.pk if region else None)
         known = {case.pk for case in matches}
         matches += [case for case in cases_by_contact(
             actor=user, office_id=office.pk, phone=data.get("applicant_phone") or "",

@@ -110,9 +110,9 @@ def test_a_batch_writes_what_one_at_a_time_writes(office, django_capture_on_comm
                            [case.service_member_id])
             assert "Петров" not in cursor.fetchone()[0]
     # Each applicant gets an acknowledgement, queued after the commit, all in one go;
-    # and the check for repeated appeals is queued once for the batch.
+    # and the checks for repeated appeals and for duplicates are queued once for the batch.
     kinds = sorted(c.__qualname__.split(".")[0] for c in callbacks)
-    assert kinds == ["_kick", "repeats_flag_later"]
+    assert kinds == ["_kick", "duplicates_flag_later", "repeats_flag_later"]
     assert verify_chain()[0]
 
 

@@ -1,0 +1,94 @@
+"""The duplicate check: CPU and database time of the flag task per new appeal (issue 18:
+at most 5 ms of CPU per appeal).
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/casedesk_bench \\
+        BENCH_DUPLICATE_CASES=300 python bench/duplicates.py
+
+Takes the latest BENCH_DUPLICATE_CASES cases of the seeded database as if they had just
+been received and runs ``intake.services.duplicates_flag`` on them: once as one batch (an
+import's task), then one case at a time (the web's batches of one), each timed with
+``time.process_time`` (the CPU of this process: scoring, hashing, decrypting the new
+member) and ``time.perf_counter`` (wall; the difference is mostly the database). Nothing
+lasts: everything runs in one transaction that is rolled back (the flags' table too, if
+the database predates it), and run alone it neither migrates nor seeds, so it may run
+against a database others measure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+import pages  # noqa: E402, F401 - sets the environment for Django before it is set up
+from common import machine  # noqa: E402
+
+CASES = int(os.environ.get("BENCH_DUPLICATE_CASES", "300"))
+
+
+def _p(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def run(count: int = CASES) -> dict:
+    from django.db import connection, transaction
+
+    from casedesk.cases.models import Case
+    from casedesk.core import crypto
+    from casedesk.intake import services
+    from casedesk.intake.models import DuplicateFlag
+
+    ids = list(Case.objects.order_by("-pk").values_list("pk", flat=True)[:count])
+    cpu: list[float] = []
+    wall: list[float] = []
+    with transaction.atomic():
+        if DuplicateFlag._meta.db_table not in connection.introspection.table_names():
+            with connection.schema_editor() as editor:  # rolled back with the rest
+                editor.create_model(DuplicateFlag)
+        crypto.cache_clear()
+        began_cpu, began = time.process_time(), time.perf_counter()
+        batch_flags = len(services.duplicates_flag(case_ids=ids))
+        batch_cpu = time.process_time() - began_cpu
+        batch_wall = time.perf_counter() - began
+        DuplicateFlag.objects.all().delete()
+        crypto.cache_clear()
+        flags = 0
+        for pk in ids:
+            began_cpu, began = time.process_time(), time.perf_counter()
+            flags += len(services.duplicates_flag(case_ids=[pk]))
+            cpu.append(time.process_time() - began_cpu)
+            wall.append(time.perf_counter() - began)
+        transaction.set_rollback(True)
+    return {
+        "cases": len(ids),
+        "flags_per_case": round(flags / max(len(ids), 1), 2),
+        "one_cpu_ms_p50": round(statistics.median(cpu) * 1000, 2),
+        "one_cpu_ms_p95": round(_p(cpu, 0.95) * 1000, 2),
+        "one_wall_ms_p50": round(statistics.median(wall) * 1000, 2),
+        "one_wall_ms_p95": round(_p(wall, 0.95) * 1000, 2),
+        "one_db_ms_p50": round(statistics.median(
+            [w - c for w, c in zip(wall, cpu, strict=True)]) * 1000, 2),
+        "batch_cpu_ms_per_case": round(batch_cpu / max(len(ids), 1) * 1000, 2),
+        "batch_wall_ms_per_case": round(batch_wall / max(len(ids), 1) * 1000, 2),
+        "batch_flags": batch_flags,
+    }
+
+
+def main() -> None:
+    import django
+
+    # Django only: no migration, no seeding (make bench does those, bench/run.py).
+    django.setup()
+    result = {**run(), "machine": machine()}
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,303 @@
+"""Candidate duplicates of a person: people who may be the same service member.
+
+Found through the keyed search index (``Person.search_keys``: hashed name lemmas and their
+phonetic codes, birth date, unit number, phone and email, casedesk.core.tokens), never by
+decrypting anyone but the person asked about. Scored in Python from which of the asked
+person's hashed keys each candidate's keys hold; nothing of a candidate is decrypted.
+A suggestion for staff, never a decision: nothing is linked or merged here.
+
+**Who is fetched.** The asked person's name words are read in the order the dictionary
+gives them a part (casedesk.core.names.name_part: surname, first name, patronymic; the
+words it cannot place fill the parts left, in the order written), so «Андрей Кузнецов» is
+asked as «Кузнецов Андрей». Each part is matched by its lemma («Кузнецовой» = «Кузнецов»,
+ё = е) or, failing that, by its phonetic code (a typo: «Кузницов»). Two queries, whatever
+the number of people asked about (the batch of the flag task), each capped at
+``FETCH_PER_PERSON`` rows per person asked:
+
+- *strong*: the surname (lemma or sound) with the birth date or the unit; or the first
+  name, patronymic and birth date (a surname changed or garbled); or the phone; or the
+  email;
+- *weak*: the surname (lemma or sound) with the first name.
+
+A common surname alone never fetches anyone, and a unit alone (thousands serve in one)
+neither. Erased people are never candidates (their keys are gone with their data, and
+``erased_at`` is checked too).
+
+**Reasons** (codes, in this order): ``surname`` (the same surname lemma) or
+``surname_sounds_alike`` (only its phonetic code), ``first_name``, ``patronymic``,
+``birth_date``, ``birth_date_differs`` (both have a birth date and they differ: the
+candidate has one, ``name_birth_index`` is not empty, and it is not ours), ``unit``,
+``region`` (the same region, a plain column), ``phone``, ``email``.
+
+**Score** (0-100, for ordering): surname 30 (sounding alike 20), first name 20,
+patronymic 10, birth date 25, unit 15, phone 25, email 25, region 5; a differing birth
+date takes 25 off.
+
+**Levels**, decided by rules rather than by the score alone:
+
+- ``likely``: the same surname and first name with the same birth date or unit; or the
+  same phone or email with the surname (or its sound);
+- ``possible``: the surname (or its sound) with the first name, or with the birth date or
+  unit; the first name, patronymic and birth date; the same phone or email alone;
+- a differing birth date makes a ``likely`` at most ``possible``;
+- anything less (a surname alone, a first name and a unit) is no candidate.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQueryField, SearchVectorField
+from django.db import connections
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
+from django.db.models.functions import Cast, Coalesce
+
+from casedesk.core import names, tokens
+
+from .models import Person
+
+LIKELY = "likely"
+POSSIBLE = "possible"
+REASONS = ("surname", "surname_sounds_alike", "first_name", "patronymic", "birth_date",
+           "birth_date_differs", "unit", "region", "phone", "email")
+WEIGHTS = {"surname": 30, "surname_sounds_alike": 20, "first_name": 20, "patronymic": 10,
+           "birth_date": 25, "birth_date_differs": -25, "unit": 15, "region": 5,
+           "phone": 25, "email": 25}
+FETCH_PER_PERSON = 200
+_PARTS = ("surname", "first_name", "patronymic")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person_id: int
+    score: int
+    level: str  # LIKELY or POSSIBLE
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class _Asked:
+    """One person asked about, as hashed keys by kind."""
+
+    names: dict[str, tuple[frozenset[str], frozenset[str]]]  # part -> (lemma, sound) keys
+    date: str = ""
+    unit: str = ""
+    phone: str = ""
+    email: str = ""
+    region_id: int | None = None
+    exclude: frozenset[int] = field(default_factory=frozenset)
+
+    def part(self, name: str) -> frozenset[str]:
+        lemma, sound = self.names.get(name, (frozenset(), frozenset()))
+        return lemma | sound
+
+
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def _asked(full_name: str, birth_date=None, unit: str = "", phone: str = "",
+           email: str = "", region_id: int | None = None, exclude=()) -> _Asked:
+    typed: dict[str, set[str]] = {}  # lemma -> the phonetic codes of it and as typed
+    for word in _NAME_WORD.findall(unicodedata.normalize("NFKC", full_name or "").casefold()):
+        lemma = names.name_lemma(word)
+        typed.setdefault(lemma, set()).update(
+            names.phonetic(p) for p in [word, *word.split("-")])
+    parts: dict[str, str] = {}
+    for lemma in typed:
+        part = names.name_part(lemma)
+        if part and part not in parts:
+            parts[part] = lemma
+    rest = [lemma for lemma in typed if lemma not in parts.values()]
+    for part in _PARTS:
+        if part not in parts and rest:
+            parts[part] = rest.pop(0)
+    keyed = {}
+    for part, lemma in parts.items():
+        pieces = list(dict.fromkeys([lemma, *lemma.split("-")]))
+        lemmas = frozenset(tokens.person_key("n:" + p) for p in pieces)
+        codes = {names.phonetic(p) for p in pieces} | typed[lemma]
+        sounds = frozenset(tokens.person_key("f:" + code) for code in codes if code)
+        keyed[part] = (lemmas, sounds)
+
+    def key(kind: str, value: str) -> str:
+        return tokens.person_key(f"{kind}:{value}") if value else ""
+
+    return _Asked(names=keyed, date=key("d", names.date_key(birth_date)),
+                  unit=key("u", names.unit_key(unit or "")),
+                  phone=key("p", names.phone_e164(phone or "")),
+                  email=key("e", names.email_key(email or "")),
+                  region_id=region_id, exclude=frozenset(exclude))
+
+
+def _conditions(asked: _Asked) -> tuple[list[list[list[str]]], list[list[list[str]]]]:
+    """The strong and weak conditions of one person asked about: each a list of
+    conjunctions, each conjunction a list of alternatives (keys)."""
+    surname, first, patronymic = (sorted(asked.part(p)) for p in _PARTS)
+    ids = [k for k in (asked.date, asked.unit) if k]
+    strong: list[list[list[str]]] = []
+    if surname and ids:
+        strong.append([surname, ids])
+    if first and patronymic and asked.date:
+        strong.append([first, patronymic, [asked.date]])
+    strong += [[[k]] for k in (asked.phone, asked.email) if k]
+    weak = [[surname, first]] if surname and first else []
+    return strong, weak
+
+
+class _Matches(Func):
+    """``vector @@ query``."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _fetch(conjunctions: list[list[list[str]]], limit: int, among: Q | None) -> list[tuple]:
+    """The people (not erased) matching any of ``conjunctions``: (pk, search_keys,
+    region_id, has a birth date), at most ``limit``."""
+    if not conjunctions:
+        return []
+    people = Person.objects.filter(erased_at__isnull=True)
+    if connections[people.db].vendor == "postgresql":
+        # The expression of the GIN index (people.models.PERSON_SEARCH_EXPRESSION), as
+        # cases.search reads it.
+        query = " | ".join("(" + " & ".join(
+            "(" + " | ".join(f"'{key}'" for key in alternatives) + ")"
+            for alternatives in conjunction) + ")" for conjunction in conjunctions)
+        people = people.filter(_Matches(
+            Cast(Coalesce(F("search_keys"), Value("")), output_field=SearchVectorField()),
+            Cast(Value(query), output_field=SearchQueryField())))
+    else:
+        either = Q()
+        for conjunction in conjunctions:
+            every = Q()
+            for alternatives in conjunction:
+                one = Q()
+                for key in alternatives:
+                    one |= Q(search_keys__contains=key)
+                every &= one
+            either |= every
+        people = people.filter(either)
+    if among is not None:
+        people = people.filter(among)
+    dated = ExpressionWrapper(~Q(name_birth_index=""), output_field=BooleanField())
+    return list(people.annotate(dated=dated).values_list(
+        "pk", "search_keys", "region_id", "dated")[:limit])
+
+
+def _score(asked: _Asked, keys: set[str], region_id, dated: bool) -> Candidate | None:
+    reasons = []
+    lemma, sound = asked.names.get("surname", (frozenset(), frozenset()))
+    if lemma & keys:
+        reasons.append("surname")
+    elif sound & keys:
+        reasons.append("surname_sounds_alike")
+    for part in ("first_name", "patronymic"):
+        if asked.part(part) & keys:
+            reasons.append(part)
+    if asked.date and asked.date in keys:
+        reasons.append("birth_date")
+    elif asked.date and dated:
+        reasons.append("birth_date_differs")
+    if asked.unit and asked.unit in keys:
+        reasons.append("unit")
+    if asked.region_id is not None and asked.region_id == region_id:
+        reasons.append("region")
+    for kind in ("phone", "email"):
+        if getattr(asked, kind) and getattr(asked, kind) in keys:
+            reasons.append(kind)
+    level = _level(set(reasons))
+    if level is None:
+        return None
+    score = max(0, min(100, sum(WEIGHTS[r] for r in reasons)))
+    return Candidate(person_id=0, score=score, level=level, reasons=tuple(reasons))
+
+
+def _level(reasons: set[str]) -> str | None:
+    named = bool(reasons & {"surname", "surname_sounds_alike"})
+    first = "first_name" in reasons
+    held = bool(reasons & {"birth_date", "unit"})
+    contact = bool(reasons & {"phone", "email"})
+    level = None
+    if ("surname" in reasons and first and held) or (contact and named):
+        level = LIKELY
+    elif (named and (first or held)) or contact or (
+            first and "patronymic" in reasons and "birth_date" in reasons):
+        level = POSSIBLE
+    if level == LIKELY and "birth_date_differs" in reasons:
+        level = POSSIBLE
+    return level
+
+
+def _order(candidate: Candidate):
+    return (candidate.level != LIKELY, -candidate.score, -candidate.person_id)
+
+
+def _find(asked: Sequence[_Asked], *, among: Q | None, limit: int) -> list[list[Candidate]]:
+    """The candidates of each of ``asked``, in two queries whatever their number."""
+    strong, weak = [], []
+    for one in asked:
+        s, w = _conditions(one)
+        strong += s
+        weak += w
+    cap = FETCH_PER_PERSON * max(len(asked), 1)
+    rows = {row[0]: row for row in _fetch(strong, cap, among)}
+    for row in _fetch(weak, cap, among):
+        rows.setdefault(row[0], row)
+    # Which of the asked share a key with a row: scored against those only.
+    by_key: dict[str, list[int]] = {}
+    for i, one in enumerate(asked):
+        for key in _keys(one):
+            by_key.setdefault(key, []).append(i)
+    found: list[dict[int, Candidate]] = [{} for _one in asked]
+    for pk, search_keys, region_id, dated in rows.values():
+        keys = set((search_keys or "").split())
+        for i in {i for key in keys for i in by_key.get(key, ())}:
+            if pk in asked[i].exclude:
+                continue
+            candidate = _score(asked[i], keys, region_id, dated)
+            if candidate is not None:
+                found[i][pk] = Candidate(person_id=pk, score=candidate.score,
+                                         level=candidate.level, reasons=candidate.reasons)
+    return [sorted(one.values(), key=_order)[:limit] for one in found]
+
+
+def _keys(asked: _Asked) -> Iterable[str]:
+    for lemma, sound in asked.names.values():
+        yield from lemma
+        yield from sound
+    yield from (k for k in (asked.date, asked.unit, asked.phone, asked.email) if k)
+
+
+def person_candidates(*, full_name: str, birth_date=None, unit: str = "", phone: str = "",
+                      email: str = "", region_id: int | None = None, exclude_ids=(),
+                      among: Q | None = None, limit: int = 10) -> list[Candidate]:
+    """The people who may be the person described (likely first, then by score). ``among``:
+    a condition on ``Person`` narrowing who may be a candidate (e.g. service members)."""
+    asked = _asked(full_name, birth_date, unit, phone, email, region_id, exclude_ids)
+    return _find([asked], among=among, limit=limit)[0]
+
+
+def candidates_of(person: Person, *, exclude_ids=(), among: Q | None = None,
+                  limit: int = 10) -> list[Candidate]:
+    """:func:`person_candidates` of an existing person (decrypted: the caller's read),
+    never the person itself."""
+    return candidates_of_many([person], exclude_ids=exclude_ids, among=among,
+                              limit=limit)[person.pk]
+
+
+def candidates_of_many(people: Sequence[Person], *, exclude_ids=(), among: Q | None = None,
+                       limit: int = 10) -> dict[int, list[Candidate]]:
+    """:func:`candidates_of` for many people at once, in two queries whatever their
+    number (each person's data decrypted here: load their keys first,
+    ``core.crypto.keys_prefetch``). Erased people have no candidates."""
+    living = [p for p in people if p.erased_at is None]
+    asked = [_asked(p.full_name, p.birth_date, p.unit, p.phone, p.email, p.region_id,
+                    {p.pk, *exclude_ids}) for p in living]
+    found = dict(zip((p.pk for p in living), _find(asked, among=among, limit=limit),
+                     strict=True))
+    return {p.pk: found.get(p.pk, []) for p in people}
+
