@@ -158,6 +158,11 @@ ACTIONS: dict[str, Action] = {
                            "erase a person's data (a supervisor: of a case of their offices)"),
     "subject_export": Action(SUPERVISOR, "export a person's data for them (their offices' "
                                          "cases)"),
+    # The person page and merging two records of one man (issue 18; people.lifecycle.merge).
+    "person_view": Action(READERS, "see a person's page: all their cases of the user's "
+                                   "offices together"),
+    "person_merge": Action(WORKERS, "merge two records of one person, link a case to a "
+                                    "person (every case of both in their offices)"),
 }
 
 
