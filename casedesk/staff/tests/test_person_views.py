@@ -97,7 +97,7 @@ def test_roles_that_read_no_cases_are_refused(client, staff, his_cases, role):
 
 @pytest.mark.parametrize(("language", "confirm_text", "done"), [
     ("en", "Merge two records", "The records are merged"),
-    ("ru", "Объединить две записи", "Записи объединены")])
+    ("ru", "Объединение двух записей", "Записи объединены")])
 def test_merge_from_the_page_with_a_confirmation_step(client, staff, his_cases, office,
                                                       make_user, language, confirm_text,
                                                       done):
