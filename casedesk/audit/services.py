@@ -90,6 +90,9 @@ ALLOWED_DATA_KEYS = frozenset({
     # the admin (issue 15, accounts): the rows an admin list showed (integer ids), a
     # password reset request's id and the user id of the administrator who asked for it
     "ids", "request", "requested_by",
+    # issue 18, merging people: the merged-away person's id and how many cases, applicant
+    # links and appeals moved (integers only)
+    "person", "cases", "applicants", "appeals",
 })
 MAX_VALUE_LENGTH = 100
 MAX_LIST_LENGTH = 100

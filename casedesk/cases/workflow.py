@@ -161,6 +161,11 @@ ACTIONS: dict[str, Action] = {
     # Duplicates (issue 18): dismiss a flagged candidate as "not the same person".
     "duplicate_dismiss": Action(STAFF, "dismiss a possible duplicate person as not the "
                                        "same person"),
+    # The person page and merging two records of one man (issue 18; people.lifecycle.merge).
+    "person_view": Action(READERS, "see a person's page: all their cases of the user's "
+                                   "offices together"),
+    "person_merge": Action(WORKERS, "merge two records of one person, link a case to a "
+                                    "person (every case of both in their offices)"),
 }
 
 

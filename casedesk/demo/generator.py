@@ -90,7 +90,8 @@ STAFF = [
     ("clerk", Role.INTAKE_CLERK, "MSK", False),
     ("caseworker", Role.CASEWORKER, "MSK", False),
     ("caseworker2", Role.CASEWORKER, "MSK", False),
-    ("supervisor", Role.SUPERVISOR, "MSK", False),
+    # Moscow and St Petersburg: the demo's man with cases in both is merged by her (issue 18).
+    ("supervisor", Role.SUPERVISOR, "MSK+SPB", False),
     ("commission", Role.COMMISSION_MEMBER, "MSK", False),
     ("commission2", Role.COMMISSION_MEMBER, "MSK", False),
     ("commission3", Role.COMMISSION_MEMBER, "MSK", False),
@@ -254,7 +255,8 @@ def ensure_reference(*, password: str = DEMO_PASSWORD) -> list[tuple[str, str, s
                         is_superuser=superuser, **person)
             user.set_password(password)
             user.save()
-            user.offices.set(offices.values() if office_code == "*" else [offices[office_code]])
+            user.offices.set(offices.values() if office_code == "*"
+                             else [offices[code] for code in office_code.split("+")])
         else:
             _fill_person(user, person)
         logins.append((username, str(role.label), office_code))
@@ -771,3 +773,52 @@ def _rows_for_case(ctx, case, d, path, times, details, web, book, links, appeals
     else:
         case.next_due_on = None
         case.deadline_flag = DeadlineFlag.OK
+
+
+# Issue 18: one service member with cases in two offices (his mother wrote to Moscow, his
+# wife to St Petersburg) and a second record of him from his father, left unmerged for the
+# demo of the person page and the merge.
+ONE_MAN = "Кузнецов Андрей Викторович"
+
+
+def one_man_in_two_offices(*, now: dt.datetime | None = None) -> dict[str, str] | None:
+    """Register the three appeals through the intake service and merge the first two
+    records as the supervisor would; returns {name: case number}, None if already there
+    or if the offices are missing."""
+    from casedesk.intake.services import PersonData, appeal_register
+    from casedesk.people.lifecycle.merge import person_merge
+
+    offices = {o.code: o for o in Office.objects.filter(code__in=["MSK", "SPB"])}
+    users = {u.username: u for u in User.objects.filter(
+        username__in=["clerk", "spb_clerk", "supervisor"])}
+    if len(offices) < 2 or len(users) < 3:
+        return None
+    now = now or timezone.now()
+    member = dict(full_name=ONE_MAN, birth_date=dt.date(1994, 3, 2), unit="в/ч 74814",
+                  service_type="mobilized", region_code="RU-MOW")
+    mother = appeal_register(
+        actor=users["clerk"], office=offices["MSK"], channel="letter", relation="mother",
+        text="Мой сын Андрей мобилизован осенью, в части его записали в СОЧ, хотя он лежит "
+             "в госпитале с контузией. Прошу помочь исправить запись.",
+        applicant=PersonData(full_name="Кузнецова Мария Ивановна", phone="+7 903 000-11-22",
+                             postal_address="Москва, ул. Садовая, 3"),
+        service_member=PersonData(**member), category="record_error_awol",
+        received_at=now - dt.timedelta(days=40)).case
+    wife = appeal_register(
+        actor=users["spb_clerk"], office=offices["SPB"], channel="letter", relation="wife",
+        text="Мужу не выплатили страховую выплату за ранение, документы поданы три месяца "
+             "назад.",
+        applicant=PersonData(full_name="Кузнецова Ольга Петровна", email="olga@example.org"),
+        service_member=PersonData(full_name="Кузнецов Андрей", unit="12345",
+                                  phone="+7 916 123-45-67", service_type="mobilized"),
+        category="insurance_payment", received_at=now - dt.timedelta(days=12)).case
+    person_merge(actor=users["supervisor"], keep=mother.service_member,
+                 other=wife.service_member)
+    father = appeal_register(
+        actor=users["clerk"], office=offices["MSK"], channel="email", relation="father",
+        text="Сын Андрей Викторович до сих пор не уволен, хотя контракт закончился.",
+        applicant=PersonData(full_name="Кузнецов Виктор Семёнович", phone="+7 903 555-44-33"),
+        service_member=PersonData(full_name="Кузнецов Андрей Викторович",
+                                  birth_date=dt.date(1994, 3, 2)),
+        category="demobilization_term", received_at=now - dt.timedelta(days=3)).case
+    return {"mother": mother.number, "wife": wife.number, "father": father.number}

@@ -59,6 +59,10 @@ class Person(models.Model):
         sources=("full_name", "birth_date", "unit", "phone", "email"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
+    # A duplicate record merged into another (people.lifecycle.merge): it keeps only this
+    # link, its personal columns blank and its data key destroyed; never shown again.
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    editable=False, related_name="+", db_index=False)
 
     class Meta:
         verbose_name = _("person")
@@ -69,6 +73,9 @@ class Person(models.Model):
             models.Index(fields=["name_unit_index"], name="person_name_unit"),
             models.Index(fields=["phone_index"], name="person_phone"),
             models.Index(fields=["email_index"], name="person_email"),
+            # Only the few merged-away records: a new person pays no index entry.
+            models.Index(fields=["merged_into"], name="person_merged_into",
+                         condition=models.Q(merged_into__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -80,6 +87,32 @@ class Person(models.Model):
                 raise ValueError("the data of an erased person cannot be written")
             self.key_id = key_new()
         return self.key_id
+
+
+class PersonUnit(models.Model):
+    """A unit a service member was stated to serve in, and when: the units over time
+    beside the current ``Person.unit``. Written when a unit is recorded that differs from
+    the person's current one (merging two records, linking a case to a person).
+    Encrypted with the person's data key; erasure blanks it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="units")
+    unit = EncryptedCharField(_("military unit"), max_length=100)
+    # The day the unit was stated: the receipt of the case that stated it.
+    seen_on = models.DateField(_("stated on"))
+    case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+", db_index=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seen_on", "id"]
+        verbose_name = _("unit over time")
+        verbose_name_plural = _("units over time")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.seen_on}"
+
+    def data_key_id(self) -> str:
+        return self.person.data_key_id()
 
 
 # The expression the GIN index of ``Person.search_keys`` is built on (PostgreSQL only);

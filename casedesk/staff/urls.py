@@ -70,3 +70,11 @@ urlpatterns += [
     path("to-post/", answer_views.to_post, name="to_post"),
     path("to-post/<int:answer_id>/posted/", answer_views.mark_posted, name="mark_posted"),
 ]
+
+# The person page and merging two records of one man (issue 18, person_views).
+from . import person_views  # noqa: E402
+
+urlpatterns += [
+    path("people/<int:pk>/", person_views.person, name="person"),
+    path("people/<int:pk>/merge/", person_views.person_merge_view, name="person_merge"),
+]

@@ -178,3 +178,42 @@ def test_stored_files_hold_no_plaintext(walked_case, media):
         # No personal data in the path either.
         relative = str(path.relative_to(media))
         assert leaks(relative) == [] and "эпикриз" not in relative
+
+
+# Issue 18: two records of one man, merged. Neither the people's new indexes (name lemmas,
+# phonetic codes, unit number, E.164 phone, ISO date: people.Person.search_keys) nor the
+# units over time (people.PersonUnit) nor the merge may put a plaintext in the dump.
+MERGED_NAMES = ["Кузнецов Андрей Викторович", "Кузнецова Мария Ивановна"]
+MERGED_UNIT, MERGED_OTHER_UNIT = "войсковая часть 74814", "в/ч 58231"
+MERGED_PHONE, MERGED_EMAIL = "8 (916) 123-45-67", "kuznetsova.maria@example.org"
+MERGED_BIRTH = dt.date(1994, 3, 2)
+
+
+def test_the_dump_after_a_merge_holds_none_of_their_values(register, staff, office, media):
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_dump needs PostgreSQL")
+    from casedesk.core.names import phone_e164
+    from casedesk.people.lifecycle.merge import person_merge
+    from casedesk.people.models import PersonUnit
+
+    first = register(
+        applicant=PersonData(full_name=MERGED_NAMES[1], phone=MERGED_PHONE,
+                             email=MERGED_EMAIL),
+        service_member=PersonData(full_name=MERGED_NAMES[0], birth_date=MERGED_BIRTH,
+                                  unit=MERGED_UNIT, service_type="mobilized"))
+    second = register(
+        applicant=PersonData(full_name="Кузнецова Ольга Петровна"), relation="wife",
+        service_member=PersonData(full_name="Кузнецов Андрей", unit=MERGED_OTHER_UNIT,
+                                  phone=MERGED_PHONE))
+    person_merge(actor=staff[Role.CASEWORKER], keep=first.service_member,
+                 other=second.service_member)
+    assert PersonUnit.objects.count() == 2  # control: the units over time are there
+    assert phone_e164(MERGED_PHONE) == "+79161234567"
+    dump = pg_dump("default")
+    assert first.number in dump and "ck1." in dump  # controls
+    needles = [*MERGED_NAMES, "Кузнецов", "кузнецов", "кузнецова", "Ольга Петровна",
+               MERGED_UNIT, MERGED_OTHER_UNIT, "74814", "58231", "+79161234567",
+               "9161234567", "916) 123-45-67", MERGED_EMAIL, "kuznetsova.maria",
+               MERGED_BIRTH.isoformat(), "02.03.1994"]
+    folded = dump.casefold()
+    assert [n for n in needles if n.casefold() in folded] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 
 import pytest
@@ -67,7 +68,7 @@ def test_seed_command_is_idempotent_with_if_empty(db, capsys):
     assert "Added 25 cases" in out and "supervisor" in out and "casedesk-demo-2026" in out
     call_command("seed_demo", "--cases", "25", "--if-empty")
     assert "already has cases" in capsys.readouterr().out
-    assert Case.objects.count() == 25
+    assert Case.objects.count() == 25 + 3  # and the three of one man in two offices
     assert CaseEvent.objects.count() > 25 and Deadline.objects.count() >= 25
 
 
@@ -130,3 +131,28 @@ def test_some_demo_web_appeals_were_filed_through_the_pathways_guide(db):
         # The answers read back and give the result the staff case page shows.
         result = book.guide.result(appeal.guide_answers)
         assert any(result.sections.values())
+
+
+
+def test_the_demo_has_one_man_in_two_offices_and_a_second_record_of_him(db):
+    """Issue 18: his mother wrote to Moscow and his wife to St Petersburg (one record,
+    merged), his father to Moscow under a second record left for the demo to merge."""
+    from django.core.management import call_command
+
+    from casedesk.cases.models import Case
+    from casedesk.demo.generator import ONE_MAN
+    from casedesk.people.models import Person
+
+    out = io.StringIO()
+    call_command("seed_demo", cases=5, letters=0, replies=0, stdout=out)
+    assert "One man in two offices" in out.getvalue()
+    records = [p for p in Person.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
+               if p.full_name.startswith("Кузнецов Андрей")]
+    assert len(records) == 2
+    main = next(p for p in records if Case.objects.filter(service_member=p).count() == 2)
+    assert main.full_name == ONE_MAN
+    cases = Case.objects.filter(service_member=main)
+    assert {c.office.code for c in cases} == {"MSK", "SPB"}
+    assert {link.relation for c in cases for link in c.applicant_links.all()} == {
+        "mother", "wife"}
+    assert Person.objects.filter(merged_into=main).count() == 1

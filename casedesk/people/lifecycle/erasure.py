@@ -4,7 +4,7 @@ in :mod:`.retention`.
 :func:`person_erase` destroys the person's data key in the key store
 (casedesk.core.crypto). Everything sealed with that key becomes unreadable in every copy
 at once: the live database, replicas and backups of the data database. That covers
-their details, the appeals they wrote, and the notes, timeline texts, documents,
+their details and units over time, the appeals they wrote, and the notes, timeline texts, documents,
 commission papers and answers of the cases about them as service member. What the data database
 still holds is then blanked, since it can no longer be read anyway: the encrypted
 columns, the blind indexes, and the search words of those appeals and notes. The
@@ -55,7 +55,7 @@ from casedesk.core import crypto, hooks, mail_spool
 from casedesk.core.errors import ApplicationError
 from casedesk.intake.models import PublicSubmission
 from casedesk.letters.models import Answer
-from casedesk.people.models import Person
+from casedesk.people.models import Person, PersonUnit
 from casedesk.review.models import Decision, Referral, Vote
 
 # Why a person is erased (the audit entry holds the code, nothing else).
@@ -150,6 +150,8 @@ def person_erase(*, actor, person: Person, reason_code: str,
             texts += Decision.objects.filter(item__referral__case__in=cases).update(
                 reasoning="")
             texts += Answer.objects.filter(case__in=cases).update(text="", return_comment="")
+        # Their units over time (people.lifecycle.merge), sealed with the same key.
+        PersonUnit.objects.filter(person_id=locked.pk).update(unit="")
         Person.objects.filter(pk=locked.pk).update(**_PERSON_BLANK, erased_at=at)
         audit_record(action="person.erased", actor=actor, object_type="person",
                      object_id=locked.pk, data={"ground": reason_code})

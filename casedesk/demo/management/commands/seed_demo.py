@@ -12,6 +12,7 @@ from casedesk.demo.generator import (
     applicant_replies,
     ensure_reference,
     generate,
+    one_man_in_two_offices,
 )
 
 
@@ -48,6 +49,7 @@ class Command(BaseCommand):
                               progress=self._progress(cases))
             made = answer_letters(limit=letters)
             replied = applicant_replies(limit=replies)
+            one_man = one_man_in_two_offices() if cases else None
             seconds = time.perf_counter() - started
             rate = counts.get("cases", 0) / seconds if seconds else 0
             self.stdout.write(
@@ -58,6 +60,11 @@ class Command(BaseCommand):
                 f"{seconds:.1f} s ({rate:.0f} cases/s on {os.cpu_count()} CPUs, "
                 f"{platform.machine()})."
             )
+            if one_man:
+                self.stdout.write(
+                    "One man in two offices (the person page; his father's case {father} "
+                    "is a second record of him, to merge): cases {mother} and {wife}."
+                    .format(**one_man))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, office in ensure_reference():
             self.stdout.write(f"  {username:<16} {role:<20} office {office}")
