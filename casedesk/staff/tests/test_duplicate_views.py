@@ -166,3 +166,29 @@ def test_the_desk_finds_the_man_in_another_grammatical_form_with_a_typo(
     assert WORDS[language][1] in section  # possibly: the surname only sounds alike
     assert {"en": "a surname that sounds alike",
             "ru": "фамилия звучит похоже"}[language] in section
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_flag_leads_to_the_merge_and_the_merged_record_is_no_longer_flagged(
+        client, staff, three, language):
+    """From the section: the candidate's record, and "compare and merge" into this case's
+    service member (the person page's confirmation step); once merged, the candidate is
+    gone from the section and both cases are about one person."""
+    earlier, _elsewhere, new = three
+    client.force_login(staff[Role.CASEWORKER])
+    content = client.get(f"/{language}/staff/cases/{new.number}/").content.decode()
+    section = content.split('id="duplicates"')[1].split("</section>")[0]
+    assert f'href="/{language}/staff/people/{earlier.service_member_id}/"' in section
+    merge = f"/{language}/staff/people/{new.service_member_id}/merge/?case={earlier.number}"
+    assert f'href="{merge}"' in section.replace("&amp;", "&")
+
+    step = client.get(merge)
+    assert step.status_code == 200 and earlier.number in step.content.decode()
+    done = client.post(merge.split("?")[0], {"case": earlier.number, "confirm": "1"})
+    assert done.status_code == 302
+
+    earlier.refresh_from_db()
+    assert earlier.service_member_id == new.service_member_id
+    content = client.get(f"/{language}/staff/cases/{new.number}/").content.decode()
+    assert f"/staff/people/{earlier.service_member_id}/merge/?case={earlier.number}" \
+        not in content
