@@ -147,12 +147,18 @@ def case_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     return queryset.filter(texts | _people_condition(groups) if groups else texts)
 
 
-def case_search_ranked(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
+def case_search_ranked(queryset: QuerySet[Case], query: str, *,
+                       offices: Offices | None = None) -> QuerySet[Case]:
     """:func:`case_search`, best match first: when the query names a person, the cases
     whose service member it names, then those of whose applicants it names, then the
-    cases whose texts match; within each, the caller's order. (Text matches are not
-    ranked among themselves: ordering every match of a common word by a score would
-    read them all, where the queue reads one page.)"""
+    cases whose texts match; within each, the caller's order. ``offices``: as for
+    :func:`case_search_count`.
+
+    On PostgreSQL the ids of the matching cases (of ``offices``) are read from the search
+    rows first; when there are more than ``RANKED`` of them the result keeps the caller's
+    order instead (ranking would read and sort them all, where the queue reads one page;
+    such a query asks for a narrower one: a first name, a date, a unit). Text matches are
+    not ranked among themselves, for the same reason."""
     found = case_search(queryset, query)
     query = _normalized(query)
     if not query or (_number_filter(query) is not None and not _SEQUENCE.match(query)):
@@ -160,11 +166,39 @@ def case_search_ranked(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     groups = _person_groups(query)
     if not groups:
         return found
-    rank = DbCase(When(_member_condition(groups), then=Value(2)),
-                  When(_applicant_condition(groups), then=Value(1)),
+    if not _on_postgresql():
+        rank = DbCase(When(_member_condition(groups), then=Value(2)),
+                      When(_applicant_condition(groups), then=Value(1)),
+                      default=Value(0), output_field=IntegerField())
+        return found.alias(search_rank=rank).order_by(
+            F("search_rank").desc(), *found.query.order_by)
+    if _number_filter(query) is not None:
+        return found  # digits alone: a case number or a unit, few either way
+    everyone = _case_ids(_matching_rows(_text_words(query), groups), offices)
+    if everyone is None:
+        return found
+    members = _case_ids(CaseSearch.objects.filter(_people_rows_condition(groups, MEMBER)),
+                        offices)
+    applicants = _case_ids(CaseSearch.objects.filter(
+        _people_rows_condition(groups, APPLICANT)), offices)
+    rank = DbCase(When(pk__in=members or [0], then=Value(2)),
+                  When(pk__in=applicants or [0], then=Value(1)),
                   default=Value(0), output_field=IntegerField())
-    return found.alias(search_rank=rank).order_by(
-        F("search_rank").desc(), *found.query.order_by)
+    return queryset.filter(pk__in=everyone).alias(search_rank=rank).order_by(
+        F("search_rank").desc(), *queryset.query.order_by)
+
+
+# The most matches a search ranks (case_search_ranked).
+RANKED = 3000
+
+
+def _case_ids(rows: QuerySet[CaseSearch], offices: Offices | None) -> list[int] | None:
+    """The case ids of ``rows`` (of ``offices``' rows if given), or None if more than
+    ``RANKED``."""
+    if offices is not None:
+        rows = rows.filter(office_id__in=sorted(offices.ids))
+    ids = list(rows.values_list("case_id", flat=True)[:RANKED + 1])
+    return ids if len(ids) <= RANKED else None
 
 
 def case_search_count(queryset: QuerySet[Case], query: str, *,
@@ -284,39 +318,45 @@ def _people_condition(groups: list[list[str]]) -> Q:
 
 
 def _member_condition(groups: list[list[str]]) -> Q:
-    """The cases whose service member ``groups`` name: on PostgreSQL, by the keys at his
-    place in the case's search row (weight A, cases.0017)."""
+    """The cases whose service member ``groups`` name: on PostgreSQL, by his keys in the
+    case's search row (marked "m", cases.0017)."""
     if _on_postgresql():
-        return Q(Exists(CaseSearch.objects.filter(_people_rows_condition(groups, "A"),
+        return Q(Exists(CaseSearch.objects.filter(_people_rows_condition(groups, MEMBER),
                                                   case=OuterRef("pk"))))
     return Q(service_member_id__in=_people(groups).values("pk"))
 
 
 def _applicant_condition(groups: list[list[str]]) -> Q:
-    """The cases one of whose applicants ``groups`` name (weight B on PostgreSQL)."""
+    """The cases one of whose applicants ``groups`` name (marked "a" on PostgreSQL)."""
     if _on_postgresql():
-        return Q(Exists(CaseSearch.objects.filter(_people_rows_condition(groups, "B"),
+        return Q(Exists(CaseSearch.objects.filter(_people_rows_condition(groups, APPLICANT),
                                                   case=OuterRef("pk"))))
     return Q(Exists(CaseApplicant.objects.filter(
         case=OuterRef("pk"), person_id__in=_people(groups).values("pk"))))
 
 
-def _people_tsquery(groups: list[list[str]], operator: str, weight: str = "") -> Cast:
+# How a case's search row marks its people's keys (cases.0017): "m" + the key's digits
+# for the service member's, "a" for an applicant's.
+MEMBER, APPLICANT = "m", "a"
+
+
+def _people_tsquery(groups: list[list[str]], operator: str,
+                    marks: str = MEMBER + APPLICANT) -> Cast:
     """The tsquery of person ``groups`` (each a set of alternative keys) joined by
-    ``operator``; ``weight`` "A" keeps to the service member's keys, "B" to the
-    applicants' (cases.0017)."""
-    suffix = f":{weight}" if weight else ""
+    ``operator``, as the search rows hold them: the service member's keys (mark "m"),
+    the applicants' ("a") or either."""
     text = f" {operator} ".join(
-        "(" + " | ".join(f"'{key}'{suffix}" for key in group) + ")" for group in groups)
+        "(" + " | ".join(f"'{mark}{key[1:]}'" for key in group for mark in marks) + ")"
+        for group in groups)
     return Cast(Value(text), output_field=SearchQueryField())
 
 
-def _people_rows_condition(groups: list[list[str]], weight: str = "") -> Q:
+def _people_rows_condition(groups: list[list[str]], marks: str = MEMBER + APPLICANT) -> Q:
     """For a ``CaseSearch`` row: the keys of every group, of one person (one position:
     cases.0017 puts each person's keys at a position of their own)."""
-    condition = Q(_Matches(F("vector"), _people_tsquery(groups, "&", weight)))
+    condition = Q(_Matches(F("vector"), _people_tsquery(groups, "&", marks)))
     if len(groups) > 1:
-        condition &= Q(_Matches(F("vector"), _people_tsquery(groups, "<0>", weight)))
+        condition &= Q(_Matches(F("vector"), _people_tsquery(groups, "<0>", marks)))
     return condition
 
 

@@ -102,7 +102,9 @@ def may_be_name(word: str) -> bool:
     are found with another part of the name, «Волк Иван».)"""
     word = _fold(word)
     if not _CYRILLIC.search(word):
-        return False
+        # A name in Latin letters (a transliterated or foreign name): the dictionary
+        # knows no such names, so any word may be one.
+        return word.replace("-", "").isalpha()
     morph = _morph()
     parts = [part for part in word.split("-") if part]
     return any(not morph.word_is_known(part) or any(

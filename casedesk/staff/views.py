@@ -87,11 +87,10 @@ def queues(request):
     today = timezone.localdate()
     cases = selectors.case_queue(actor=request.user, spec=spec, today=today)
     if query:
+        offices = selectors.case_queue_offices(actor=request.user, spec=spec)
         paginator = _CountedPaginator(
-            search.case_search_ranked(cases, query), PAGE_SIZE,
-            count=lambda: search.case_search_count(
-                cases, query, offices=selectors.case_queue_offices(actor=request.user,
-                                                                   spec=spec)))
+            search.case_search_ranked(cases, query, offices=offices), PAGE_SIZE,
+            count=lambda: search.case_search_count(cases, query, offices=offices))
     else:
         paginator = Paginator(cases, PAGE_SIZE)
     page = paginator.get_page(data.get("page") or 1)

@@ -5,15 +5,16 @@ index and then the cases whose service member or applicant they are. A surname s
 tens of thousands of people made that a hash of all of them, and the queue then tested
 every case against it: 0.5 to 4 s at 1M cases. Now each case's search row holds, beside
 the words of its texts, the ``search_keys`` of its service member (at position
-``MEMBER``, weight A) and of each applicant (at ``MEMBER + n``, weight B), so a person
-search is one lookup in the same GIN index as a text search, counted from the office's
-rows as a text search is:
+``MEMBER``, each key marked ``m`` instead of ``k``) and of each applicant (at
+``MEMBER + n``, marked ``a``), so a person search is one lookup in the same GIN index as
+a text search, counted from the office's rows as a text search is:
 
 - every group of the query (a name word with its alternatives, a date, a unit…) must be
   a key of one person: ``g1 & g2`` finds the rows, ``g1 <0> g2`` (at one position)
   checks they are one person's, as ``<0>`` checks the words of one text;
-- weight A or B tells whether the service member or an applicant matched (ranking, and
-  "where it matched" on the queue).
+- the mark tells whether the service member or an applicant matched (ranking, and
+  "where it matched" on the queue), from the index alone (a weight would need every
+  matching row's vector read).
 
 Text positions stay 1..256 (cases.0007); people take 16000..16383, the last positions a
 tsvector has. The rows are rebuilt by one function, ``cases_casesearch_rebuild(ids)``,
@@ -38,7 +39,7 @@ LAST = 16383  # the last position a tsvector keeps
 
 # The rows of cases_casesearch for the cases chosen by {where} (a condition on case_id):
 # the words of each text at its position (cases.0007), the service member's keys at
-# MEMBER with weight A, the n-th applicant's at MEMBER + n with weight B.
+# MEMBER marked "m" (for "k"), the n-th applicant's at MEMBER + n marked "a".
 VECTORS = r"""
 SELECT case_id, string_agg(part, ' ')::tsvector AS vector, sum(docs)::integer AS documents
 FROM (
@@ -56,7 +57,7 @@ FROM (
         ) AS texts
     ) AS numbered
     UNION ALL
-    SELECT case_id, regexp_replace(search_keys, '(\S+)', '\1:%(member)sA', 'g'), 0
+    SELECT case_id, regexp_replace(search_keys, 'k(\S+)', 'm\1:%(member)s', 'g'), 0
     FROM (
         SELECT c.id AS case_id, p.search_keys
         FROM cases_case AS c JOIN people_person AS p ON p.id = c.service_member_id
@@ -64,8 +65,8 @@ FROM (
     WHERE search_keys <> '' AND {where}
     UNION ALL
     SELECT case_id,
-           regexp_replace(search_keys, '(\S+)',
-                          '\1:' || (%(member)s + LEAST(n, %(room)s)) || 'B', 'g'), 0
+           regexp_replace(search_keys, 'k(\S+)',
+                          'a\1:' || (%(member)s + LEAST(n, %(room)s)), 'g'), 0
     FROM (
         SELECT case_id, search_keys,
                row_number() OVER (PARTITION BY case_id ORDER BY id) AS n

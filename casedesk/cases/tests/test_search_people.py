@@ -235,3 +235,15 @@ def test_the_search_follows_changes_of_the_people(cases, person_data):
     Person.objects.filter(pk=newcomer.pk).update(search_keys="")  # as erasure blanks them
     assert found(cases, "Сидорова Вера") == found(cases, "Громова") == set()
     assert found(cases, "Сидорова Елена") == {"C"}  # the applicant is still there
+
+
+def test_a_name_in_latin_letters_is_found_too(cases, register, person_data):
+    """A transliterated or foreign name: no dictionary knows it, any Latin word may be
+    one (and a query of common English words that names nobody searches the texts)."""
+    latin = register(text=TEXT, service_member=person_data(
+        full_name="Zakharov Dmitriy", unit="в/ч 11111"), applicant=person_data(
+        full_name="Zakharova Anna", postal_address="Riga"), relation="mother")
+    cases = {**cases, "L": latin}
+    assert found(cases, "Zakharov") == found(cases, "dmitriy zakharov") == {"L"}
+    assert found(cases, "Zakharova Anna") == {"L"}
+    assert found(cases, "hospital") == set()
