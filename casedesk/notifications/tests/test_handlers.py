@@ -82,10 +82,13 @@ def test_database_backend_queues_keys_and_the_worker_sends(smtp, submit, setting
     assert (notice.kind, notice.case_id, notice.key, notice.state) == (
         "acknowledgement", case.pk, f"acknowledgement:{case.pk}", "pending")
     assert secrets.unseal(notice.sealed) == receipt.access_code
-    # The notices' task, and intake's check for a repeated appeal (ids only).
-    [row] = DBTaskResult.objects.exclude(task_path="casedesk.intake.tasks.repeats_flag")
-    [repeats] = DBTaskResult.objects.filter(task_path="casedesk.intake.tasks.repeats_flag")
-    assert repeats.args_kwargs == {"args": [], "kwargs": {"case_ids": [case.pk]}}
+    # The notices' task, and intake's checks for a repeated appeal and for duplicate
+    # people (ids only).
+    checks = ("casedesk.intake.tasks.repeats_flag", "casedesk.intake.tasks.duplicates_flag")
+    [row] = DBTaskResult.objects.exclude(task_path__in=checks)
+    for path in checks:
+        [check] = DBTaskResult.objects.filter(task_path=path)
+        assert check.args_kwargs == {"args": [], "kwargs": {"case_ids": [case.pk]}}
     assert row.task_path == "casedesk.notifications.tasks.send_notices"
     assert row.status == "READY"
     assert row.args_kwargs == {"args": [], "kwargs": {"keys": [notice.key]}}
