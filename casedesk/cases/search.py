@@ -385,23 +385,38 @@ def _person_groups(query: str) -> list[list[str]]:
     forms one letter apart (tokens.person_query with ``typos``): «Кузнуцов» then finds
     Кузнецов. Only then, so that a name typed right finds that name only."""
     groups = tokens.person_query(query)
-    if not groups or _people(groups).exists():
+    if not groups or _anybody(groups):
         return groups
     groups = tokens.person_query(query, typos=True)
-    if not _people(groups).exists():
+    if not _anybody(groups):
         return []
     return groups
+
+
+def _anybody(groups: list[list[str]]) -> bool:
+    """Whether any person has a key of every group: on PostgreSQL always a lookup in the
+    GIN index (cases.0018: as ``EXISTS`` PostgreSQL may read every person instead)."""
+    if not _on_postgresql():
+        return _people(groups).exists()
+    with connections[Person.objects.db].cursor() as cursor:
+        cursor.execute("SELECT people_search_keys_exist(%s::tsquery)",
+                       [_people_expression(groups)])
+        return cursor.fetchone()[0]
+
+
+def _people_expression(groups: list[list[str]]) -> str:
+    """The tsquery text of ``groups``: every group, one key of each."""
+    return "(" + ") & (".join(" | ".join("'" + key + "'" for key in group)
+                              for group in groups) + ")"
 
 
 def _people(groups: list[list[str]]) -> QuerySet[Person]:
     """The people having a key of every group (tokens.person_query)."""
     if _on_postgresql():
         # The expression of the GIN index (people.models.PERSON_SEARCH_EXPRESSION).
-        expression = "(" + ") & (".join(
-            " | ".join("'" + key + "'" for key in group) for group in groups) + ")"
         return Person.objects.filter(_Matches(
             Cast(Coalesce(F("search_keys"), Value("")), output_field=SearchVectorField()),
-            Cast(Value(expression), output_field=SearchQueryField())))
+            Cast(Value(_people_expression(groups)), output_field=SearchQueryField())))
     condition = Q()
     for group in groups:
         either = Q()
