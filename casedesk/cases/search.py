@@ -174,13 +174,10 @@ def case_search_ranked(queryset: QuerySet[Case], query: str, *,
             F("search_rank").desc(), *found.query.order_by)
     if _number_filter(query) is not None:
         return found  # digits alone: a case number or a unit, few either way
-    everyone = _case_ids(_matching_rows(_text_words(query), groups), offices)
-    if everyone is None:
+    found_ids = _ranked_ids(query, groups, offices)
+    if found_ids is None:
         return found
-    members = _case_ids(CaseSearch.objects.filter(_people_rows_condition(groups, MEMBER)),
-                        offices)
-    applicants = _case_ids(CaseSearch.objects.filter(
-        _people_rows_condition(groups, APPLICANT)), offices)
+    everyone, members, applicants = found_ids
     rank = DbCase(When(pk__in=members or [0], then=Value(2)),
                   When(pk__in=applicants or [0], then=Value(1)),
                   default=Value(0), output_field=IntegerField())
@@ -190,6 +187,30 @@ def case_search_ranked(queryset: QuerySet[Case], query: str, *,
 
 # The most matches a search ranks (case_search_ranked).
 RANKED = 3000
+
+
+def _ranked_ids(query: str, groups: list[list[str]], offices: Offices | None
+                ) -> tuple[set[int], list[int], list[int]] | None:
+    """The ids of the cases (of ``offices``) the query matches, those whose service
+    member it names and those one of whose applicants it names; None if more than
+    ``RANKED`` match. Each part is one lookup in the search rows' GIN index. A
+    :class:`Prepared` query keeps them, so that its count is their number."""
+    members = _case_ids(CaseSearch.objects.filter(_people_rows_condition(groups, MEMBER)),
+                        offices)
+    applicants = _case_ids(CaseSearch.objects.filter(
+        _people_rows_condition(groups, APPLICANT)), offices) if members is not None else None
+    words = _text_words(query)
+    texts = _case_ids(_rows(words), offices) if words and applicants is not None else []
+    if members is None or applicants is None or texts is None:
+        return None
+    everyone = {*members, *applicants, *texts}
+    if len(everyone) > RANKED:
+        return None
+    if isinstance(query, Prepared):
+        query.counted = (offices, len(everyone))
+        query.matched = {"service_member": set(members), "applicant": set(applicants),
+                         "text": set(texts)}
+    return everyone, members, applicants
 
 
 def _case_ids(rows: QuerySet[CaseSearch], offices: Offices | None) -> list[int] | None:
@@ -228,6 +249,9 @@ def case_search_count(queryset: QuerySet[Case], query: str, *,
     words, groups = _text_words(query), _person_groups(query)
     if not words and not groups:
         return 0
+    if offices.only and isinstance(query, Prepared) and query.counted is not None \
+            and query.counted[0] == offices:
+        return query.counted[1]  # the ranking read every match of these offices
     rows = _matching_rows(words, groups)
     ids = sorted(offices.ids)
     if offices.only:
@@ -242,10 +266,15 @@ def case_search_where(case_ids: list[int], query: str) -> dict[int, list[str]]:
     query = _normalized(query)
     if not query or not case_ids:
         return {}
-    cases = Case.objects.filter(pk__in=case_ids)
     where: dict[int, list[str]] = {pk: [] for pk in case_ids}
-    checks: list[tuple[str, Q]] = []
     number = _number_filter(query)
+    if number is None and isinstance(query, Prepared) and query.matched is not None:
+        # The ranking read every match of the page's offices: no query needed.
+        for pk in case_ids:
+            where[pk] = [code for code, ids in query.matched.items() if pk in ids]
+        return {pk: codes for pk, codes in where.items() if codes}
+    cases = Case.objects.filter(pk__in=case_ids)
+    checks: list[tuple[str, Q]] = []
     if number is not None:
         checks.append(("number", number))
     if number is None or _SEQUENCE.match(query):
@@ -263,8 +292,27 @@ def case_search_where(case_ids: list[int], query: str) -> dict[int, list[str]]:
     return {pk: codes for pk, codes in where.items() if codes}
 
 
+class Prepared(str):
+    """A query read once for the several calls of one page (the results, their count,
+    where each matched): normalised, and the people it names looked up once
+    (:func:`prepared`). Any function here takes it where it takes a query."""
+
+    groups: list[list[str]] | None = None
+    # (offices, how many cases of theirs match), once the ranking has read their ids,
+    # and those ids by where they matched ("service_member", "applicant", "text").
+    counted: tuple | None = None
+    matched: dict[str, set[int]] | None = None
+
+
+def prepared(query: str) -> Prepared:
+    """``query`` normalised, remembering what it names for the calls that follow."""
+    return Prepared(_normalized(query))
+
+
 def _normalized(query: str) -> str:
     """``query`` with its spaces collapsed, cut to ``MAX_QUERY``."""
+    if isinstance(query, Prepared):
+        return query
     return " ".join((query or "").split())[:MAX_QUERY]
 
 
@@ -383,7 +431,12 @@ def _person_groups(query: str) -> list[list[str]]:
 
     When nobody has the keys as typed, the name words are looked up once more with the
     forms one letter apart (tokens.person_query with ``typos``): «Кузнуцов» then finds
-    Кузнецов. Only then, so that a name typed right finds that name only."""
+    Кузнецов. Only then, so that a name typed right finds that name only. A
+    :class:`Prepared` query is looked up once."""
+    if isinstance(query, Prepared):
+        if query.groups is None:
+            query.groups = _person_groups(str(query))
+        return query.groups
     groups = tokens.person_query(query)
     if not groups or _anybody(groups):
         return groups

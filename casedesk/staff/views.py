@@ -87,6 +87,7 @@ def queues(request):
     today = timezone.localdate()
     cases = selectors.case_queue(actor=request.user, spec=spec, today=today)
     if query:
+        query = search.prepared(query)  # read once for the page, its count and "where"
         offices = selectors.case_queue_offices(actor=request.user, spec=spec)
         paginator = _CountedPaginator(
             search.case_search_ranked(cases, query, offices=offices), PAGE_SIZE,

@@ -247,3 +247,24 @@ def test_a_name_in_latin_letters_is_found_too(cases, register, person_data):
     assert found(cases, "Zakharov") == found(cases, "dmitriy zakharov") == {"L"}
     assert found(cases, "Zakharova Anna") == {"L"}
     assert found(cases, "hospital") == set()
+
+
+@pytest.mark.parametrize("query", ["Кузнецов", "Кузнецова Мария", "кузнецов андрей",
+                                   "в/ч 74814", "Кузнуцов", "Сидоров", "пропал"])
+def test_a_prepared_query_gives_what_the_plain_one_gives(cases, register, office, query):
+    """The queue reads a query once (search.prepared) and reuses what its ranking read
+    for the count and for "where it matched": the same answers as asking afresh."""
+    from casedesk.cases.search import case_search_ranked, case_search_where, prepared
+
+    register(text="Кузнецов Андрей пропал без вести.")
+    queryset = Case.objects.filter(office=office).order_by("-received_at", "-pk")
+    offices = Offices(ids=frozenset({office.pk}), only=True)
+    plain = list(case_search_ranked(queryset, query, offices=offices).values_list(
+        "pk", flat=True))
+    ready = prepared(query)
+    ranked = list(case_search_ranked(queryset, ready, offices=offices).values_list(
+        "pk", flat=True))
+    assert ranked == plain and plain
+    assert case_search_count(queryset, ready, offices=offices) == len(plain) \
+        == case_search_count(queryset, query, offices=offices)
+    assert case_search_where(ranked, ready) == case_search_where(ranked, query)
