@@ -96,7 +96,7 @@ from casedesk.deadlines.rules import filing_limit_date, status
 from casedesk.people.models import Person, ServiceType
 
 from . import schema
-from .services import REGISTERING_ROLES, duplicates_flag_later, repeats_flag_later
+from .services import REGISTERING_ROLES, after_receipt
 
 logger = logging.getLogger(__name__)
 
@@ -1040,9 +1040,9 @@ def _write(*, actor, office: Office, path: Path, batch: int, use_copy: bool,
             if result.counts["cases"] != len(todo):
                 raise ApplicationError("file_changed", FILE_CHANGED)
             result.imported = len(todo)
-            # After the commit, in the background: which new cases repeat an answered one.
-            repeats_flag_later(writer.case_ids)
-            duplicates_flag_later(writer.case_ids)  # and who may be a known person
+            # After the commit, in the background: which new cases repeat an answered one,
+            # whether it is a known person, and the other apps' checks (after_receipt).
+            after_receipt(writer.case_ids)
             audit_record(action="appeal.import", actor=actor,
                          object_type="office", object_id=office.pk,
                          data={"count": result.imported, "format": "csv"})

@@ -30,7 +30,7 @@ from casedesk.cases.services import (
     case_transition_inner,
     cases_open_many,
 )
-from casedesk.core import bulk, crypto
+from casedesk.core import bulk, crypto, hooks
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import OPEN_STATES
 from casedesk.people import duplicates
@@ -263,8 +263,7 @@ def appeals_open(*, actor, office: Office, drafts: list[AppealDraft],
         cases_open_many(actor=actor, office=office, openings=openings,
                         before_numbers=before_numbers)
         appeals = [opening.appeal for opening in openings]
-        repeats_flag_later([opening.case.pk for opening in openings])
-        duplicates_flag_later([opening.case.pk for opening in openings])
+        after_receipt([opening.case.pk for opening in openings])
         if with_appeals is not None:
             with_appeals(appeals)
         kind = "applicant" if actor is None else None
@@ -566,6 +565,17 @@ def duplicates_flag(*, case_ids: list[int]) -> list[DuplicateFlag]:
 
 
 DUPLICATES_CHUNK = 500
+
+
+def after_receipt(case_ids: list[int]) -> None:
+    """What runs in the background once new cases are stored (the caller's transaction
+    commits), never on the intake path: the check for a repeated appeal, the one for a
+    known person, and whatever other apps subscribed to the hook ``cases_opened``
+    (core.hooks; its handlers get ``case_ids`` only and queue their own tasks)."""
+    repeats_flag_later(case_ids)
+    duplicates_flag_later(case_ids)
+    for start in range(0, len(case_ids), DUPLICATES_CHUNK):
+        hooks.emit("cases_opened", case_ids=list(case_ids[start:start + DUPLICATES_CHUNK]))
 
 
 def duplicates_flag_later(case_ids: list[int]) -> None:
