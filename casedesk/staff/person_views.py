@@ -15,7 +15,12 @@ from casedesk.audit.services import audit_record
 from casedesk.cases import permissions, selectors
 from casedesk.cases.people import TIMELINE_LIMIT, person_file, person_get
 from casedesk.core.errors import ApplicationError
-from casedesk.people.lifecycle.merge import merge_check, merge_preview, person_merge
+from casedesk.people.lifecycle.merge import (
+    case_member_link,
+    merge_check,
+    merge_preview,
+    person_merge,
+)
 
 from .views import _refuse
 
@@ -87,6 +92,12 @@ def person_merge_view(request, pk: int):
                 raise ApplicationError(
                     "unconfirmed", _("Tick the box to confirm that both records are the "
                                      "same man."))
+            if request.POST.get("only"):
+                # Only this case is about him; the other record keeps its other cases.
+                case_member_link(actor=request.user, case=case, person=keep)
+                messages.success(request, _("Case %(number)s is now about this person.") % {
+                    "number": case.number})
+                return redirect("staff:person", pk=keep.pk)
             done = person_merge(actor=request.user, keep=keep, other=other)
             messages.success(request, ngettext(
                 "The records are merged: %(count)s case moved to this person.",

@@ -136,3 +136,26 @@ def test_merge_refused_for_a_caseworker_who_cannot_see_every_case(client, staff,
     assert "offices you do not work for" in step and 'name="confirm"' not in step
     assert "No case SPB-2026-999999 among the cases you can see" in unknown
     assert Person.objects.get(pk=wife.service_member_id).merged_into_id is None
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_only_one_case_of_a_record_with_several_linked_to_this_person(
+        client, his_cases, office, register, make_user, language):
+    """The other record has two cases and only one is about this man: "only case N" moves
+    that case alone; the other record stays with its other case."""
+    mother, wife, spb = his_cases
+    member, second = mother.service_member, wife.service_member
+    also = register(applicant=PersonData(full_name="Кузнецова Ольга Петровна"),
+                    relation="wife", service_member=PersonData(full_name="Кузнецов Андрей"))
+    Case.objects.filter(pk=also.pk).update(service_member=second)  # the second record's 2nd
+    client.force_login(make_user(Role.CASEWORKER, office, spb.office))
+    with translation.override(language):
+        url = reverse("staff:person_merge", args=[member.pk])
+        step = client.get(url, {"case": wife.number}).content.decode()
+        assert 'name="only"' in step and wife.number in step
+        done = client.post(url, {"case": wife.number, "confirm": "1", "only": "1"})
+    assert done.status_code == 302
+    assert Case.objects.get(pk=wife.pk).service_member_id == member.pk
+    assert Case.objects.get(pk=also.pk).service_member_id == second.pk
+    assert Person.objects.get(pk=second.pk).merged_into_id is None
+    assert AuditEntry.objects.filter(action="case.member_linked", object_id=wife.pk).exists()
