@@ -356,6 +356,27 @@ class CaseSearch(models.Model):
         return f"{self.case_id}: {self.documents} texts"
 
 
+class CasePeople(models.Model):
+    """The search keys of one case's people, for the person search on PostgreSQL
+    (cases.search): ``keys`` holds the ``search_keys`` of its service member, each key
+    marked ``m`` instead of ``k``, at position 1, and of its n-th applicant, marked ``a``,
+    at position n + 1, so that one GIN lookup finds the cases whose people a query names,
+    ``<0>`` tells the keys are one person's, and the mark whose. ``office`` is the case's
+    office, as in :class:`CaseSearch`. Apart from the texts' words (a second lookup of the
+    same kind), so that the texts' vectors stay as small as before. Written only by
+    PostgreSQL triggers on cases, applicants and people (migration
+    cases.0017_case_people); empty on SQLite, where the search reads the people's keys."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True,
+                                related_name="+")
+    office = models.ForeignKey("accounts.Office", on_delete=models.DO_NOTHING,
+                               db_constraint=False, db_index=False, related_name="+")
+    keys = SearchVectorField()
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: people"
+
+
 class Deadline(models.Model):
     """One deadline rule applied to one case (recomputed at each transition)."""
 

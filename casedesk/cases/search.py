@@ -50,10 +50,11 @@ query:
   their forms one letter apart («Кузнуцов» finds Кузнецов). A query of common words
   alone («госпиталь») is not searched in the people. On PostgreSQL the people are looked
   up in a GIN index (people.0004_person_search_keys); a case matches if its texts or its
-  people do. The case's search row also holds its people's keys (cases.0017: the
-  service member's at one position with weight A, each applicant's at another with
-  weight B), so a person is found by the same one GIN lookup as a word, and counted
-  from the office's rows as words are.
+  people do. Each case also has a people row (``CasePeople``, cases.0017_case_people:
+  the service member's keys at one position marked "m", each applicant's at another
+  marked "a"), so a person is found by one GIN lookup yielding case ids, and counted from
+  the office's rows as words are. A misspelt name (the one-letter keys, in
+  ``Person.typo_keys`` only) finds the few people first, then their cases.
 
 Who may search: the callers (staff queues) pass only cases the actor may read in full,
 and only roles that may read appeal texts reach the queues (``selectors.can_read_cases``).
@@ -88,7 +89,15 @@ from django.db.models.functions import Cast, Coalesce
 from casedesk.core import tokens
 from casedesk.people.models import Person
 
-from .models import Appeal, Case, CaseApplicant, CaseNote, CaseSearch, IncomingEntry
+from .models import (
+    Appeal,
+    Case,
+    CaseApplicant,
+    CaseNote,
+    CasePeople,
+    CaseSearch,
+    IncomingEntry,
+)
 
 # Longest query taken into account; the rest is ignored.
 MAX_QUERY = 200
@@ -138,13 +147,16 @@ def case_search(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     words = _text_words(query)
     if not words and not groups:
         return queryset.none()
-    if _on_postgresql():
-        return queryset.filter(Exists(_matching_rows(words, groups).filter(
-            case=OuterRef("pk"))))
-    if not words:
-        return queryset.filter(_people_condition(groups))
-    texts = _in_texts(words)
-    return queryset.filter(texts | _people_condition(groups) if groups else texts)
+    conditions = []
+    if words:
+        conditions.append(Q(Exists(_rows(words).filter(case=OuterRef("pk"))))
+                          if _on_postgresql() else _in_texts(words))
+    if groups:
+        conditions.append(_people_condition(groups))
+    either = conditions[0]
+    for condition in conditions[1:]:
+        either |= condition
+    return queryset.filter(either)
 
 
 def case_search_ranked(queryset: QuerySet[Case], query: str, *,
@@ -166,7 +178,7 @@ def case_search_ranked(queryset: QuerySet[Case], query: str, *,
     groups = _person_groups(query)
     if not groups:
         return found
-    if not _on_postgresql():
+    if not _on_postgresql() or _typo(groups):
         rank = DbCase(When(_member_condition(groups), then=Value(2)),
                       When(_applicant_condition(groups), then=Value(1)),
                       default=Value(0), output_field=IntegerField())
@@ -195,10 +207,9 @@ def _ranked_ids(query: str, groups: list[list[str]], offices: Offices | None
     member it names and those one of whose applicants it names; None if more than
     ``RANKED`` match. Each part is one lookup in the search rows' GIN index. A
     :class:`Prepared` query keeps them, so that its count is their number."""
-    members = _case_ids(CaseSearch.objects.filter(_people_rows_condition(groups, MEMBER)),
-                        offices)
-    applicants = _case_ids(CaseSearch.objects.filter(
-        _people_rows_condition(groups, APPLICANT)), offices) if members is not None else None
+    members = _case_ids(_people_rows(groups, MEMBER), offices)
+    applicants = _case_ids(_people_rows(groups, APPLICANT), offices) \
+        if members is not None else None
     words = _text_words(query)
     texts = _case_ids(_rows(words), offices) if words and applicants is not None else []
     if members is None or applicants is None or texts is None:
@@ -213,7 +224,7 @@ def _ranked_ids(query: str, groups: list[list[str]], offices: Offices | None
     return everyone, members, applicants
 
 
-def _case_ids(rows: QuerySet[CaseSearch], offices: Offices | None) -> list[int] | None:
+def _case_ids(rows: QuerySet, offices: Offices | None) -> list[int] | None:
     """The case ids of ``rows`` (of ``offices``' rows if given), or None if more than
     ``RANKED``."""
     if offices is not None:
@@ -249,14 +260,25 @@ def case_search_count(queryset: QuerySet[Case], query: str, *,
     words, groups = _text_words(query), _person_groups(query)
     if not words and not groups:
         return 0
+    if _typo(groups):
+        return case_search(queryset, query).count()  # a misspelt name: few people
     if offices.only and isinstance(query, Prepared) and query.counted is not None \
             and query.counted[0] == offices:
         return query.counted[1]  # the ranking read every match of these offices
-    rows = _matching_rows(words, groups)
     ids = sorted(offices.ids)
+    parts = []
+    if words:
+        parts.append(_rows(words).filter(office_id__in=ids))
+    if groups:
+        parts.append(_people_rows(groups).filter(office_id__in=ids))
     if offices.only:
-        return rows.filter(office_id__in=ids).count()
-    return queryset.filter(Exists(rows.filter(case=OuterRef("pk"), office_id__in=ids))).count()
+        if len(parts) == 1:
+            return parts[0].count()
+        return parts[0].values("case_id").union(parts[1].values("case_id")).count()
+    either = Q(Exists(parts[0].filter(case=OuterRef("pk"))))
+    for part in parts[1:]:
+        either |= Q(Exists(part.filter(case=OuterRef("pk"))))
+    return queryset.filter(either).count()
 
 
 def case_search_where(case_ids: list[int], query: str) -> dict[int, list[str]]:
@@ -362,36 +384,43 @@ def _people_condition(groups: list[list[str]]) -> Q:
     """The cases whose service member or one of whose applicants the person ``groups``
     name (:func:`_person_groups`: every name word, date, unit, phone or email of the
     query matches one person's keys)."""
+    if _on_postgresql() and not _typo(groups):
+        return Q(Exists(_people_rows(groups).filter(case=OuterRef("pk"))))
     return _member_condition(groups) | _applicant_condition(groups)
 
 
 def _member_condition(groups: list[list[str]]) -> Q:
     """The cases whose service member ``groups`` name: on PostgreSQL, by his keys in the
-    case's search row (marked "m", cases.0017)."""
-    if _on_postgresql():
-        return Q(Exists(CaseSearch.objects.filter(_people_rows_condition(groups, MEMBER),
-                                                  case=OuterRef("pk"))))
+    case's people row (marked "m", cases.0017_case_people)."""
+    if _on_postgresql() and not _typo(groups):
+        return Q(Exists(_people_rows(groups, MEMBER).filter(case=OuterRef("pk"))))
     return Q(service_member_id__in=_people(groups).values("pk"))
 
 
 def _applicant_condition(groups: list[list[str]]) -> Q:
     """The cases one of whose applicants ``groups`` name (marked "a" on PostgreSQL)."""
-    if _on_postgresql():
-        return Q(Exists(CaseSearch.objects.filter(_people_rows_condition(groups, APPLICANT),
-                                                  case=OuterRef("pk"))))
+    if _on_postgresql() and not _typo(groups):
+        return Q(Exists(_people_rows(groups, APPLICANT).filter(case=OuterRef("pk"))))
     return Q(Exists(CaseApplicant.objects.filter(
         case=OuterRef("pk"), person_id__in=_people(groups).values("pk"))))
 
 
-# How a case's search row marks its people's keys (cases.0017): "m" + the key's digits
-# for the service member's, "a" for an applicant's.
+# How a case's people row marks its people's keys (cases.0017_case_people): "m" + the
+# key's digits for the service member's, "a" for an applicant's.
 MEMBER, APPLICANT = "m", "a"
+
+
+def _typo(groups: list[list[str]]) -> bool:
+    """Whether ``groups`` ask for the one-letter forms of a misspelt name (keys "q…",
+    tokens.person_query with ``typos``): those are in ``Person.typo_keys`` only, not in
+    the case people rows, so such a search finds the (few) people first."""
+    return any(key.startswith("q") for group in groups for key in group)
 
 
 def _people_tsquery(groups: list[list[str]], operator: str,
                     marks: str = MEMBER + APPLICANT) -> Cast:
     """The tsquery of person ``groups`` (each a set of alternative keys) joined by
-    ``operator``, as the search rows hold them: the service member's keys (mark "m"),
+    ``operator``, as the people rows hold them: the service member's keys (mark "m"),
     the applicants' ("a") or either."""
     text = f" {operator} ".join(
         "(" + " | ".join(f"'{mark}{key[1:]}'" for key in group for mark in marks) + ")"
@@ -399,27 +428,14 @@ def _people_tsquery(groups: list[list[str]], operator: str,
     return Cast(Value(text), output_field=SearchQueryField())
 
 
-def _people_rows_condition(groups: list[list[str]], marks: str = MEMBER + APPLICANT) -> Q:
-    """For a ``CaseSearch`` row: the keys of every group, of one person (one position:
-    cases.0017 puts each person's keys at a position of their own)."""
-    condition = Q(_Matches(F("vector"), _people_tsquery(groups, "&", marks)))
+def _people_rows(groups: list[list[str]], marks: str = MEMBER + APPLICANT
+                 ) -> QuerySet[CasePeople]:
+    """The people rows having the keys of every group, of one person (one position:
+    cases.0017_case_people puts each person's keys at a position of their own)."""
+    rows = CasePeople.objects.filter(_Matches(F("keys"), _people_tsquery(groups, "&", marks)))
     if len(groups) > 1:
-        condition &= Q(_Matches(F("vector"), _people_tsquery(groups, "<0>", marks)))
-    return condition
-
-
-def _matching_rows(words: list[str], groups: list[list[str]]) -> QuerySet[CaseSearch]:
-    """The search rows of the cases whose texts have ``words`` (every word in one text)
-    or whose people ``groups`` name: one GIN lookup (PostgreSQL)."""
-    conditions = []
-    if words:
-        conditions.append(_text_rows_condition(words))
-    if groups:
-        conditions.append(_people_rows_condition(groups))
-    either = conditions[0]
-    for condition in conditions[1:]:
-        either |= condition
-    return CaseSearch.objects.filter(either)
+        rows = rows.filter(_Matches(F("keys"), _people_tsquery(groups, "<0>", marks)))
+    return rows
 
 
 def _person_groups(query: str) -> list[list[str]]:
@@ -448,13 +464,22 @@ def _person_groups(query: str) -> list[list[str]]:
 
 def _anybody(groups: list[list[str]]) -> bool:
     """Whether any person has a key of every group: on PostgreSQL always a lookup in the
-    GIN index (cases.0018: as ``EXISTS`` PostgreSQL may read every person instead)."""
+    GIN indexes (cases.0018: as ``EXISTS`` PostgreSQL may read every person instead)."""
     if not _on_postgresql():
         return _people(groups).exists()
+    keys, typos = _split(groups)
     with connections[Person.objects.db].cursor() as cursor:
-        cursor.execute("SELECT people_search_keys_exist(%s::tsquery)",
-                       [_people_expression(groups)])
+        cursor.execute("SELECT people_search_keys_exist(%s::tsquery, %s::tsquery)",
+                       [_people_expression(keys) if keys else None,
+                        _people_expression(typos) if typos else None])
         return cursor.fetchone()[0]
+
+
+def _split(groups: list[list[str]]) -> tuple[list[list[str]], list[list[str]]]:
+    """``groups`` looked up in ``search_keys`` and those in ``typo_keys`` (keys "q…"):
+    a group is all of one kind (tokens.person_query_terms)."""
+    keys = [group for group in groups if not group[0].startswith("q")]
+    return keys, [group for group in groups if group[0].startswith("q")]
 
 
 def _people_expression(groups: list[list[str]]) -> str:
@@ -465,16 +490,23 @@ def _people_expression(groups: list[list[str]]) -> str:
 
 def _people(groups: list[list[str]]) -> QuerySet[Person]:
     """The people having a key of every group (tokens.person_query)."""
+    keys, typos = _split(groups)
     if _on_postgresql():
-        # The expression of the GIN index (people.models.PERSON_SEARCH_EXPRESSION).
-        return Person.objects.filter(_Matches(
-            Cast(Coalesce(F("search_keys"), Value("")), output_field=SearchVectorField()),
-            Cast(Value(_people_expression(groups)), output_field=SearchQueryField())))
+        # The expressions of the GIN indexes (people.models.PERSON_SEARCH_EXPRESSION,
+        # PERSON_TYPO_EXPRESSION).
+        people = Person.objects.all()
+        for column, part in (("search_keys", keys), ("typo_keys", typos)):
+            if part:
+                people = people.filter(_Matches(
+                    Cast(Coalesce(F(column), Value("")), output_field=SearchVectorField()),
+                    Cast(Value(_people_expression(part)), output_field=SearchQueryField())))
+        return people
     condition = Q()
     for group in groups:
         either = Q()
         for key in group:
-            either |= Q(search_keys__contains=key)
+            column = "typo_keys" if key.startswith("q") else "search_keys"
+            either |= Q(**{f"{column}__contains": key})
         condition &= either
     return Person.objects.filter(condition)
 

@@ -42,7 +42,6 @@ from .fields import (
     blind_value,
 )
 from .similarity import signature as similarity_signature
-from .tokens import person_tokens
 from .tokens import text_tokens as search_tokens
 
 _PLAIN_PRE_SAVE = models.Field.pre_save
@@ -134,9 +133,10 @@ class CopyTable:
                     if obj is not None:
                         values[name] = out[i]
             elif kind == "person":
-                parts = [values.get(s) for s in extra]
+                sources, compute = extra
+                parts = [values.get(s) for s in sources]
                 if obj is None or not any(map(is_sealed_text, parts)):
-                    out[i] = person_tokens(*parts)
+                    out[i] = compute(*parts)
                     if obj is not None:
                         values[name] = out[i]
             elif kind == "json":
@@ -187,7 +187,7 @@ def _column(f) -> tuple[str, object, object]:
     if isinstance(f, BlindIndexField):
         return "blind", (f.purpose, f.sources), None
     if isinstance(f, PersonKeysField):
-        return "person", f.sources, None
+        return "person", (f.sources, f.compute), None
     if isinstance(f, SearchTokensField):
         return "tokens", f.sources, None
     if isinstance(f, SimilarityField):

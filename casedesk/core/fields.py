@@ -196,6 +196,18 @@ class PersonKeysField(SearchTokensField):
         return value
 
 
+class PersonTypoKeysField(PersonKeysField):
+    """Keyed hashes of the forms one letter apart of a person's name words
+    (casedesk.core.tokens.person_typo_tokens), for the search of a misspelt name; apart
+    from ``PersonKeysField`` so that the case search rows, which copy those keys, stay
+    small. ``sources``: the field of the full name."""
+
+    def compute(self, *values) -> str:
+        from . import tokens
+
+        return tokens.person_typo_tokens(*values)
+
+
 class SimilarityField(_DerivedTextField):
     """A keyed MinHash signature of the plaintext of ``sources`` (casedesk.core.similarity),
     computed when the row is saved (``save()``, ``bulk_create()`` or core.bulk's COPY)."""

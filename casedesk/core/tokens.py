@@ -191,22 +191,12 @@ def person_terms(full_name: str = "", birth_date=None, unit: str = "", phone: st
     from . import names
 
     terms: dict[str, None] = {}
-    typos: dict[str, None] = {}
-    lemmas = names.name_words(full_name or "")
-    for lemma in lemmas:
+    for lemma in names.name_words(full_name or ""):
         for part in dict.fromkeys([lemma, *lemma.split("-")]):
             terms["n:" + part] = None
             code = names.phonetic(part)
             if code:
                 terms["f:" + code] = None
-            for variant in names.one_letter_variants(part):
-                typos["t:" + variant] = None
-    # The one-letter keys are padded to a multiple of TYPO_PAD with keys no query asks
-    # for, so that their number tells little about the length of the name.
-    padding = -len(typos) % TYPO_PAD if typos else 0
-    for i in range(padding):
-        typos[f"x:{' '.join(lemmas)}:{i}"] = None
-    terms.update(typos)
     for kind, value in (("d", names.date_key(birth_date)), ("u", names.unit_key(unit)),
                         ("p", names.phone_e164(phone)), ("e", names.email_key(email))):
         if value:
@@ -214,7 +204,26 @@ def person_terms(full_name: str = "", birth_date=None, unit: str = "", phone: st
     return list(terms)
 
 
-# See person_terms.
+def person_typo_terms(full_name: str = "") -> list[str]:
+    """The terms (not hashed) a misspelt name finds the person by: each lemma of five
+    letters or more and its forms with one letter left out (names.one_letter_variants),
+    padded to a multiple of TYPO_PAD with terms no query asks for, so that their number
+    tells little about the length of the name."""
+    from . import names
+
+    lemmas = names.name_words(full_name or "")
+    typos: dict[str, None] = {}
+    for lemma in lemmas:
+        for part in dict.fromkeys([lemma, *lemma.split("-")]):
+            for variant in names.one_letter_variants(part):
+                typos["t:" + variant] = None
+    padding = -len(typos) % TYPO_PAD if typos else 0
+    for i in range(padding):
+        typos[f"x:{' '.join(lemmas)}:{i}"] = None
+    return list(typos)
+
+
+# See person_typo_terms.
 TYPO_PAD = 16
 
 
@@ -225,6 +234,18 @@ def person_tokens(full_name: str = "", birth_date=None, unit: str = "", phone: s
     key = _blind_key()
     return " ".join(sorted(_person_key(key, term) for term in
                            person_terms(full_name, birth_date, unit, phone, email)))
+
+
+def person_typo_tokens(full_name: str = "") -> str:
+    """The token string stored in a person's ``typo_keys`` (sorted, as above): each
+    ``"q"`` + the keyed hash, so that a query's typo keys are told from the others."""
+    key = _blind_key()
+    return " ".join(sorted(_typo_key(key, term) for term in person_typo_terms(full_name)))
+
+
+@lru_cache(maxsize=200_000)
+def _typo_key(key: bytes, term: str) -> str:
+    return "q" + _person_key(key, term)[1:]
 
 
 _UNIT_QUERY = re.compile(
@@ -274,15 +295,21 @@ def person_query_terms(query: str, *, typos: bool = False) -> list[list[str]]:
         alternatives = ["n:" + lemma]
         alternatives += ["f:" + code for code in sorted(names.phonetic_codes(word))]
         if typos:
-            # The lemma, and the word as typed: a misspelt word's lemma is a guess.
-            for form in dict.fromkeys([lemma, names.fold(word)]):
-                alternatives += ["t:" + v for v in names.one_letter_variants(form)]
+            # The forms one letter apart of the lemma and of the word as typed (a
+            # misspelt word's lemma is a guess), which include the lemma itself: such a
+            # word is then looked up in the one-letter keys alone (a shorter word, as
+            # before).
+            variants = ["t:" + v for form in dict.fromkeys([lemma, names.fold(word)])
+                        for v in names.one_letter_variants(form)]
+            alternatives = variants or alternatives
         groups.append(list(dict.fromkeys(alternatives)))
     # A query of common words alone («госпиталь») is not about a person.
     return groups[:10] if personal else []
 
 
 def person_query(query: str, *, typos: bool = False) -> list[list[str]]:
-    """:func:`person_query_terms`, hashed as ``search_keys`` holds them."""
-    return [[person_key(term) for term in group]
-            for group in person_query_terms(query, typos=typos)]
+    """:func:`person_query_terms`, hashed as ``search_keys`` holds them (the one-letter
+    forms as ``typo_keys`` holds them: starting with "q")."""
+    key = _blind_key()
+    return [[_typo_key(key, term) if term.startswith("t:") else person_key(term)
+             for term in group] for group in person_query_terms(query, typos=typos)]

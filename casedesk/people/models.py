@@ -9,6 +9,7 @@ from casedesk.core.fields import (
     EncryptedDateField,
     EncryptedTextField,
     PersonKeysField,
+    PersonTypoKeysField,
 )
 
 
@@ -57,6 +58,10 @@ class Person(models.Model):
     # (migration people.0004_person_search_keys, PERSON_SEARCH_EXPRESSION).
     search_keys = PersonKeysField(
         sources=("full_name", "birth_date", "unit", "phone", "email"))
+    # The forms one letter apart of the name's words, keyed, for a misspelt name
+    # (casedesk.core.tokens.person_typo_tokens); apart from ``search_keys`` because the
+    # case search rows copy those (cases.0017_case_people). GIN index: people.0006.
+    typo_keys = PersonTypoKeysField(sources=("full_name",))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
     # A duplicate record merged into another (people.lifecycle.merge): it keeps only this
@@ -119,3 +124,4 @@ class PersonUnit(models.Model):
 # a query must use the same expression to be answered from it.
 # The keys are cast, not parsed: each is one lexeme as stored.
 PERSON_SEARCH_EXPRESSION = "(COALESCE(search_keys, ''))::tsvector"
+PERSON_TYPO_EXPRESSION = "(COALESCE(typo_keys, ''))::tsvector"

@@ -21,7 +21,7 @@ from casedesk.testing import at
 
 # The migration's backfill: the case vectors made from the texts.
 VECTORS_SQL = importlib.import_module(
-    "casedesk.cases.migrations.0017_case_search_people").VECTORS.format(where="true")
+    "casedesk.cases.migrations.0007_case_search").VECTORS.format(where="true")
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the triggers are PostgreSQL's"
@@ -115,11 +115,9 @@ def test_not_found_after_erasure_blanks_the_words(register, other, worker):
         text="", search_tokens="")
     assert found("военкомат") == set()
     if connection.vendor == "postgresql":
-        # No texts with words left: the row holds only its people's keys (cases.0017).
-        row = CaseSearch.objects.get(case=case)
-        assert row.documents == 0
-        assert all(":16" in lexeme for lexeme in _lexemes(row))
-        assert CaseSearch.objects.filter(case=other, documents__gt=0).exists()
+        # No texts with words left: no vector, no words of theirs.
+        assert not CaseSearch.objects.filter(case=case).exists()
+        assert CaseSearch.objects.filter(case=other).exists()
 
 
 def test_not_found_after_its_note_is_deleted(register, other, worker):
@@ -183,13 +181,6 @@ def test_every_word_in_one_text_however_many_texts_a_case_has(register, other, w
 
 
 @postgres_only
-def _lexemes(row) -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT vector::text FROM cases_casesearch WHERE case_id = %s",
-                       [row.case_id])
-        return cursor.fetchone()[0].split()
-
-
 def test_the_triggers_keep_what_the_backfill_would_make(register, other, worker):
     cases = [register(text=WARD, request="Прошу выплатить страховку."), register(text=WARD)]
     register(attach_to=cases[0], text="Повторно: не выплатили страховку.")
@@ -202,9 +193,7 @@ def test_the_triggers_keep_what_the_backfill_would_make(register, other, worker)
                        "created_at) SELECT %s, author_id, text, search_tokens, created_at "
                        "FROM cases_casenote", [cases[0].pk])
     stored = vectors()
-    # Every case has a row (its people's keys), ``other`` with no words of its texts.
-    assert set(stored) == {c.pk for c in cases} | {other.pk}
-    assert stored[other.pk][1] == 0
+    assert set(stored) == {c.pk for c in cases}
     assert stored == vectors_rebuilt()
     # Appeals first, then notes, one position each.
     assert stored[cases[0].pk][1] == 3 and stored[cases[1].pk][1] == 2

@@ -69,7 +69,7 @@ ERASING_ROLES = permissions.roles_of("person_erase")  # a view of cases.workflow
 _PERSON_BLANK = {
     "key_id": "", "full_name": "", "birth_date": None, "email": "", "phone": "",
     "postal_address": "", "unit": "", "name_birth_index": "", "name_unit_index": "",
-    "phone_index": "", "email_index": "", "search_keys": "",
+    "phone_index": "", "email_index": "", "search_keys": "", "typo_keys": "",
 }
 
 

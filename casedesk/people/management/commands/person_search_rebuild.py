@@ -1,4 +1,5 @@
-"""Fill or recompute ``Person.search_keys`` (the person search, issue 18) for every person:
+"""Fill or recompute ``Person.search_keys`` and ``typo_keys`` (the person search, issue 18)
+for every person:
 after the migration that added it (people.0004_person_search_keys), or after a change to
 how names are normalised (casedesk.core.names).
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, batch=1000, **options):
         if batch < 1:
             raise CommandError("--batch must be at least 1")
-        field = Person._meta.get_field("search_keys")
+        fields = [Person._meta.get_field(name) for name in ("search_keys", "typo_keys")]
         changed = last = 0
         while True:
             with transaction.atomic():
@@ -35,12 +36,14 @@ class Command(BaseCommand):
                     break
                 dirty = []
                 for row in rows:
-                    before = row.search_keys
-                    after = "" if row.erased_at is not None else field.pre_save(row, False)
+                    before = [getattr(row, f.attname) for f in fields]
+                    after = [("" if row.erased_at is not None else f.pre_save(row, False))
+                             for f in fields]
                     if before != after:
-                        row.search_keys = after
+                        for f, value in zip(fields, after, strict=True):
+                            setattr(row, f.attname, value)
                         dirty.append(row)
-                Person.objects.bulk_update(dirty, ["search_keys"])
+                Person.objects.bulk_update(dirty, [f.attname for f in fields])
             changed += len(dirty)
             last = rows[-1].pk
         self.stdout.write(f"people.Person: {changed} row(s) rebuilt")
