@@ -145,7 +145,7 @@ def test_a_person_is_not_their_own_candidate_and_exclude_ids_are_left_out():
     assert {c.person_id for c in candidates_of(me, exclude_ids=[third.pk])} == {twin.pk}
 
 
-def test_many_people_are_scored_in_two_queries_without_decrypting_the_candidates():
+def test_each_person_is_scored_in_two_capped_queries_without_decrypting_the_candidates():
     stored = [person(f"Кузнецов Андрей {p}", birth_date=BORN)
               for p in ("Петрович", "Иванович", "Олегович")]
     asked = [person("Кузнецов Андрей", birth_date=BORN), person("Иванов Пётр", unit="1")]
@@ -156,6 +156,10 @@ def test_many_people_are_scored_in_two_queries_without_decrypting_the_candidates
     with CaptureQueriesContext(connection) as queries:
         result = duplicates.candidates_of_many(asked)
 
-    assert len(queries) == 2  # the strong and the weak search of the index, nothing else
+    # Per person asked, the strong and the weak search of the index (each capped, so a
+    # common name stops early), nothing else.
+    assert len(queries) == 2 * len(asked)
+    assert all("LIMIT" in q["sql"] and "people_person" in q["sql"]
+               for q in queries.captured_queries)
     assert {c.person_id for c in result[asked[0].pk]} == {p.pk for p in stored}
     assert result[asked[1].pk] == []
