@@ -46,10 +46,12 @@ def _refusal(folder: Path) -> RulebookError:
     return caught.value
 
 
-SUICIDE_REASON = ('''    reason:
-      ru: "В обращении есть слова о суициде или нежелании жить: нужна немедленная помощь и связь с заявителем."
-      en: "The appeal mentions suicide or not wanting to live: immediate help and contact with the applicant are needed."
-''')
+SUICIDE_REASON = (
+    "    reason:\n"
+    '      ru: "В обращении есть слова о суициде или нежелании жить: нужна немедленная '
+    'помощь и связь с заявителем."\n'
+    '      en: "The appeal mentions suicide or not wanting to live: immediate help and '
+    'contact with the applicant are needed."\n')
 
 
 def test_a_rule_without_a_reason_is_refused(folder):
