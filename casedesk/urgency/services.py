@@ -80,7 +80,7 @@ def cases_evaluate(*, case_ids: list[int]) -> list[int]:
                                            rulebook_version=case.rulebook_version)
             else:
                 known = set(flag.codes)
-                if flag.urgent and codes <= known or not flag.urgent and codes <= known:
+                if codes <= known:
                     continue  # nothing new (a cleared flag stays cleared)
                 flag.reasons = {"codes": [c for c in _order(case.rulebook_version)
                                           if c in known | codes]}
