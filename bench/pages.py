@@ -105,6 +105,10 @@ def run(requests: int = REQUESTS) -> dict:
     name_queries = [" ".join(m.full_name.split()[:1 + i % 2]) for i, m in enumerate(members)]
     unit_queries = [f"в/ч {person_names.unit_key(m.unit)}" for m in members if m.unit]
 
+    # Urgency (issue 19): about one case in a hundred flagged urgent (made here once, as
+    # the task stores them); the queue's marker on every page, and the urgent filter.
+    _urgent_flags()
+
     pages = {
         "queue with names (caseworker, mine)":
             ("caseworker", lambda i: f"/ru/staff/?queue=mine&page={1 + i % 3}"),
@@ -116,6 +120,8 @@ def run(requests: int = REQUESTS) -> dict:
             ("supervisor", lambda i: f"/ru/staff/cases/{numbers[i % len(numbers)]}/"),
         "case page with the answer draft (caseworker)":
             ("caseworker", lambda i: f"/ru/staff/cases/{drafted[i % len(drafted)]}/"),
+        "queue (supervisor, open, urgent only)":
+            ("supervisor", lambda i: f"/ru/staff/?queue=open&urgent=1&page={1 + i % 5}"),
         "queue (clerk, to register)":
             ("clerk", lambda i: f"/ru/staff/?queue=to_register&page={1 + i % 3}"),
         "supervisor workload": ("supervisor", lambda i: "/ru/staff/supervisor/"),
@@ -216,6 +222,26 @@ def _answer_drafts(count: int) -> list[str]:
                               text="Уважаемая заявительница! По вашему обращению сообщаем, "
                                    "что направлен запрос в воинскую часть. " * 8)
     return [case.number for case in cases]
+
+
+def _urgent_flags(share: int = 100) -> int:
+    """Flag one case in ``share`` urgent where fewer are (the reasons sealed under each
+    case's key, as ``urgency.services.cases_evaluate`` stores them); how many exist."""
+    from casedesk.cases.models import Case
+    from casedesk.urgency.models import UrgencyFlag
+
+    want = Case.objects.count() // share
+    have = UrgencyFlag.objects.count()
+    if have >= want:
+        return have
+    flagged = UrgencyFlag.objects.values("case_id")
+    cases = (Case.objects.exclude(pk__in=flagged).select_related("service_member")
+             .order_by("?")[:want - have])
+    UrgencyFlag.objects.bulk_create(
+        [UrgencyFlag(case=case, reasons={"codes": ["threat_to_life"]},
+                     rulebook_version=case.rulebook_version) for case in cases],
+        batch_size=1000)
+    return want
 
 
 def database_info() -> dict:

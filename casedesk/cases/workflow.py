@@ -166,6 +166,8 @@ ACTIONS: dict[str, Action] = {
                                    "offices together"),
     "person_merge": Action(WORKERS, "merge two records of one person, link a case to a "
                                     "person (every case of both in their offices)"),
+    # Urgency (issue 19, casedesk.urgency): clear a case's urgency flag ("Not urgent").
+    "urgency_clear": Action(WORKERS, "clear a case's urgency flag: it is not urgent"),
 }
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "casedesk.cases",
     "casedesk.letters",
     "casedesk.intake",
+    "casedesk.urgency",  # issue 19: urgent appeals flagged by the rulebook's rules
     "casedesk.review",
     "casedesk.demo",
     "axes",

@@ -45,6 +45,7 @@ from casedesk.letters.answers import paragraph_fill
 from casedesk.letters.models import Answer, AnswerState, LetterKind
 from casedesk.letters.services import letter_generate
 from casedesk.people.models import Person, ServiceType
+from casedesk.urgency import services as urgency_services
 
 from . import texts
 
@@ -546,6 +547,10 @@ def _write_batch(ctx: Context, plans, categories, cat_weights) -> None:
         events = [build(case, **kwargs, **{name: obj.pk for name, obj in ids.items()})
                   for build, case, kwargs, ids in later]
         bulk.create(events, ids=False)
+        # Urgency (issue 19): the appeals the rulebook's urgency rules meet, flagged as the
+        # task does after a real receipt, so that the queues and the supervisor show them.
+        ctx.counts["urgent"] += len(urgency_services.cases_evaluate(
+            case_ids=[case.pk for case in cases]))
         for name, rows in (("cases", cases), ("people", people), ("appeals", appeals),
                            ("events", events), ("deadlines", deadlines), ("answers", answers)):
             ctx.counts[name] += len(rows)

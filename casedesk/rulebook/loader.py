@@ -39,6 +39,8 @@ from .schema import (
     Retention,
     Review,
     RollForwardBasis,
+    Urgency,
+    UrgencyRule,
 )
 
 FILES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -89,6 +91,8 @@ class Rulebook:
     guide: guide_engine.Guide | None = None
     # deadlines.yaml: why the rules do or do not move a last day off a non-working day.
     roll_forward_basis: RollForwardBasis | None = None
+    # urgency.yaml: what makes an appeal urgent (casedesk.urgency), in the file's order.
+    urgency: dict[str, UrgencyRule] = field(default_factory=dict)
 
     def paragraphs_for(self, category: str) -> list[AnswerParagraph]:
         """The answer paragraphs offered for ``category`` (those for every category too)."""
@@ -284,10 +288,12 @@ def load_version(folder: Path) -> Rulebook:
     answer_paragraphs = _load_answers(folder / "answers.yaml", set(categories_by_code))
     guide = _load_guide(folder / "guide.yaml", manifest.version, acts.acts,
                         set(categories_by_code))
+    urgency = _load_urgency(folder / "urgency.yaml")
 
     return Rulebook(
         answer_paragraphs=answer_paragraphs,
         guide=guide,
+        urgency=urgency,
         path=folder,
         review=review,
         retention=retention,
@@ -354,6 +360,28 @@ def _load_answers(path: Path, categories: set[str]) -> dict[str, AnswerParagraph
                              if number >= (line or 1) and token in text), line)
                 raise RulebookError(path, f"unknown placeholder '{{{unknown[0]}}}'", line,
                                     paragraph.code)
+    return by_code
+
+
+# A reason that names a law (then the rule needs a citation or ``verify: true``).
+_URGENCY_LEGAL = re.compile(r"(?i)(\bУК\b|\bст\. ?\d|стать\w* \d|кодекс|федеральн\w* закон)")
+
+
+def _load_urgency(path: Path) -> dict[str, UrgencyRule]:
+    """urgency.yaml (optional: a version without it flags nothing): each code once, a
+    reason in both languages (the schema), and a citation or ``verify: true`` where the
+    reason names a law."""
+    if not path.exists():
+        return {}
+    data, node = _read(path)
+    urgency = _validate(path, Urgency, data, node)
+    by_code = _unique(path, node, ("rules",), urgency.rules)
+    for index, rule in enumerate(urgency.rules):
+        legal = _URGENCY_LEGAL.search(rule.reason.ru) or _URGENCY_LEGAL.search(rule.reason.en)
+        if legal and rule.citation is None and not rule.verify:
+            line, _ = _locate(node, ("rules", index))
+            raise RulebookError(path, "the reason refers to a law: give its citation or "
+                                "'verify: true'", line, rule.code)
     return by_code
 
 

@@ -361,6 +361,44 @@ class Answers(Strict):
 Category.model_rebuild()
 
 
+# --- urgency.yaml: what makes an appeal urgent (casedesk.urgency) ------------------------
+
+
+class UrgencyRule(Strict):
+    """One reason an appeal is urgent: the phrases that show it (any one is enough; each
+    a few Russian words in any form, matched by lemma and stem, words may stand up to
+    two apart; ``word*`` matches words that begin so), and the words one of which must
+    also be in the appeal (``requires``: "не лечат" is urgent only for a wounded man)."""
+
+    code: Code = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Text
+    reason: Text  # why staff should act at once; shown on the case page
+    patterns: list[str] = Field(min_length=1)
+    requires: list[str] = []
+    citation: str | None = Field(default=None, min_length=3)
+    verify: bool = False
+
+    @field_validator("patterns", "requires")
+    @classmethod
+    def _words(cls, value: list[str]) -> list[str]:
+        for phrase in value:
+            words = phrase.split()
+            if not words:
+                raise ValueError("an empty phrase")
+            if len(words) > 6:
+                raise ValueError(f"'{phrase}': at most six words")
+            parts = [part for word in words for part in word.split("~")]
+            if any(part.strip("*") == "" or "*" in part[:-1] for part in parts):
+                raise ValueError(f"'{phrase}': '*' goes only at the end of a word, '~' "
+                                 "only between two words")
+        return value
+
+
+class Urgency(Strict):
+    rules: list[UrgencyRule] = Field(min_length=1)
+
+
+
 # --- guide.yaml: the pathways guide (casedesk.rulebook.guide) ----------------------------
 
 GUIDE_KEY = r"^[a-z][a-z0-9_]*$"

@@ -47,6 +47,7 @@ class QueueForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     category = forms.ChoiceField(label=_("Category"), required=False)
     state = forms.ChoiceField(label=_("State"), required=False)
+    urgent = forms.BooleanField(label=_("Urgent only"), required=False)  # issue 19
     page = forms.IntegerField(required=False, min_value=1)
 
     def __init__(self, *args, **kwargs):

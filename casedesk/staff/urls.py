@@ -9,6 +9,7 @@ from . import (
     export_views,
     import_views,
     review_views,
+    urgency_views,
     views,
 )
 
@@ -42,6 +43,9 @@ urlpatterns = [
     # Duplicates (issue 18): "not the same person".
     path("cases/<str:number>/duplicates/<int:flag_id>/dismiss/",
          duplicate_views.duplicate_dismiss, name="duplicate_dismiss"),
+    # Urgency (issue 19): "Not urgent".
+    path("cases/<str:number>/urgency/clear/", urgency_views.urgency_clear_view,
+         name="urgency_clear"),
     path("cases/<str:number>/extension/", deadline_views.extension_request,
          name="extension_request"),
     path("cases/<str:number>/extension/<int:request_id>/approve/",

@@ -44,6 +44,7 @@ from casedesk.letters import notices
 from casedesk.letters import staff as staff_letters
 from casedesk.notifications.attention import attention_seen
 from casedesk.review.selectors import commissions_for_case
+from casedesk.urgency import selectors as urgency
 
 from . import attention_views, forms, searches
 
@@ -86,9 +87,13 @@ def queues(request):
     query = searches.search_words(request) or (data.get("q") or "").strip()
     today = timezone.localdate()
     cases = selectors.case_queue(actor=request.user, spec=spec, today=today)
+    if data.get("urgent"):  # issue 19: the urgent cases of the queue only
+        cases = urgency.only_urgent(cases)
     if query:
         query = search.prepared(query)  # read once for the page, its count and "where"
         offices = selectors.case_queue_offices(actor=request.user, spec=spec)
+        if offices is not None and data.get("urgent"):  # the urgent filter narrows it
+            offices = search.Offices(ids=offices.ids, only=False)
         paginator = _CountedPaginator(
             search.case_search_ranked(cases, query, offices=offices), PAGE_SIZE,
             count=lambda: search.case_search_count(cases, query, offices=offices))
@@ -114,6 +119,9 @@ def queues(request):
         **attention_views.queue_rows(request, [case for case, _left in rows], queue=queue),
         # A marker on the rows with a possible duplicate (one query for the page).
         "duplicate_ids": cases_flagged([case.pk for case, _left in rows]),
+        # Urgency (issue 19): the urgent rows' marker (one query for the page).
+        "urgent_ids": urgency.cases_urgent([case.pk for case, _left in rows]),
+        "urgent_only": bool(data.get("urgent")),
         "query": query,
         "book": rulebook.current(),
         "is_supervisor": permissions.can(request.user, "assign"),
@@ -155,6 +163,8 @@ def _search_redirect(request):
     form = forms.QueueForm(request.POST)
     data = form.cleaned_data if form.is_valid() else {}
     params = {name: data[name] for name in ("queue", "category", "state") if data.get(name)}
+    if data.get("urgent"):
+        params["urgent"] = "1"
     words = (data.get("q") or "").strip()
     if words:
         params["s"] = searches.search_remember(request, words)
@@ -271,6 +281,9 @@ def _case_context(request, file, **extra):
         # Duplicates (issue 18): who may be this service member under another record.
         "duplicates": duplicates_of_case(actor=user, case=case),
         "can_dismiss_duplicate": permissions.can(user, "duplicate_dismiss", case),
+        # Urgency (issue 19): the standing flag's reasons, and "Not urgent".
+        "urgency": urgency.case_urgency(case, language),
+        "can_clear_urgency": permissions.can(user, "urgency_clear", case),
     }
 
 
@@ -631,7 +644,10 @@ def supervisor(request):
         data = selectors.workload(actor=request.user)
     except ApplicationError as error:
         return _refuse(error)
-    return render(request, "staff/supervisor.html", {"data": data, "nav": "supervisor"})
+    return render(request, "staff/supervisor.html", {
+        "data": data, "nav": "supervisor",
+        # Urgency (issue 19): the open urgent cases of their offices.
+        "urgent_count": urgency.urgent_open_count(actor=request.user)})
 
 
 @login_required

@@ -57,6 +57,7 @@ from casedesk.intake.models import PublicSubmission
 from casedesk.letters.models import Answer
 from casedesk.people.models import Person, PersonUnit
 from casedesk.review.models import Decision, Referral, Vote
+from casedesk.urgency.models import UrgencyFlag
 
 # Why a person is erased (the audit entry holds the code, nothing else).
 REASONS = {
@@ -150,6 +151,8 @@ def person_erase(*, actor, person: Person, reason_code: str,
             texts += Decision.objects.filter(item__referral__case__in=cases).update(
                 reasoning="")
             texts += Answer.objects.filter(case__in=cases).update(text="", return_comment="")
+            # Urgency (issue 19): which rules matched (sensitive) goes; "urgent" stays.
+            texts += UrgencyFlag.objects.filter(case__in=cases).update(reasons={})
         # Their units over time (people.lifecycle.merge), sealed with the same key.
         PersonUnit.objects.filter(person_id=locked.pk).update(unit="")
         Person.objects.filter(pk=locked.pk).update(**_PERSON_BLANK, erased_at=at)

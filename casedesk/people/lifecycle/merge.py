@@ -56,6 +56,7 @@ from casedesk.core.names import unit_key
 from casedesk.letters.models import Answer
 from casedesk.people.models import Person, PersonUnit
 from casedesk.review.models import Decision, Referral, Vote
+from casedesk.urgency.models import UrgencyFlag
 
 from .erasure import _PERSON_BLANK, cases_about
 
@@ -77,6 +78,7 @@ _CASE_TEXTS = (
     (Referral, "case__in", ("summary", "question")),
     (Vote, "item__referral__case__in", ("reason",)),
     (Decision, "item__referral__case__in", ("reasoning",)),
+    (UrgencyFlag, "case__in", ("reasons",)),  # issue 19, casedesk.urgency
 )
 _APPEAL_TEXTS = ("text", "request", "sender_body", "sender_number", "sender_date",
                  "guide_answers")

@@ -318,3 +318,19 @@ def test_a_merged_record_cannot_be_merged_again(two_records, both):
     with pytest.raises(ApplicationError) as refused:
         person_merge(actor=both, keep=keep, other=keep)
     assert refused.value.code == "same_person"
+
+
+def test_a_merge_seals_the_urgency_reasons_under_the_kept_key(two_records, both):
+    """Urgency (issue 19): which rules flagged the case is sealed with the member's key."""
+    from casedesk.urgency.models import UrgencyFlag
+
+    first, second = two_records
+    keep, other = first.service_member, second.service_member
+    UrgencyFlag.objects.create(case=second, reasons={"codes": ["suicide"]},
+                               rulebook_version=second.rulebook_version)
+    other_key = other.key_id
+
+    person_merge(actor=both, keep=keep, other=other)
+
+    assert other_key not in _ciphertexts()
+    assert UrgencyFlag.objects.get(case=second).codes == ["suicide"]

@@ -1,0 +1,69 @@
+"""What the staff pages read of the urgency flags: the marker of a queue page (one
+query), the banner of a case page, the count of a supervisor's offices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from casedesk import rulebook
+from casedesk.cases import permissions
+from casedesk.cases.models import Case
+from casedesk.core.states import OPEN_STATES
+
+from .models import UrgencyFlag
+
+
+def cases_urgent(case_ids) -> set[int]:
+    """Which of ``case_ids`` (a queue page) are flagged urgent: one query, nothing
+    decrypted (the reasons stay sealed)."""
+    return set(UrgencyFlag.objects.filter(case_id__in=list(case_ids), urgent=True)
+               .values_list("case_id", flat=True))
+
+
+def only_urgent(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """``cases`` narrowed to the ones flagged urgent (the queues' filter)."""
+    return cases.filter(Exists(UrgencyFlag.objects.filter(case_id=OuterRef("pk"),
+                                                          urgent=True)))
+
+
+def urgent_open_count(*, actor) -> int:
+    """How many open cases of ``actor``'s offices are flagged urgent."""
+    return UrgencyFlag.objects.filter(
+        urgent=True, case__office_id__in=permissions.office_ids(actor),
+        case__state__in=OPEN_STATES).count()
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    label: str
+    reason: str
+    citation: str
+    verify: bool
+
+
+def case_urgency(case: Case, language: str | None) -> dict | None:
+    """The standing flag of ``case`` for its page: the reasons in ``language`` from the
+    rulebook version that set it (a code it no longer knows is shown as the code); None
+    when the case is not flagged or the flag was cleared."""
+    flag = UrgencyFlag.objects.filter(case_id=case.pk, urgent=True).first()
+    if flag is None:
+        return None
+    flag.case = case  # the key is the case's service member's
+    try:
+        rules = rulebook.get(flag.rulebook_version).urgency
+    except rulebook.RulebookError:
+        rules = {}
+    book = rulebook.get(case.rulebook_version)
+    reasons = []
+    for code in flag.codes:
+        rule = rules.get(code)
+        if rule is None:
+            reasons.append(Reason(code, code, "", "", False))
+            continue
+        reasons.append(Reason(code, rule.label.get(language), rule.reason.get(language),
+                              book.citation(rule.citation, language) if rule.citation
+                              else "", rule.verify))
+    return {"flag": flag, "reasons": reasons}
