@@ -166,6 +166,10 @@ ACTIONS: dict[str, Action] = {
                                    "offices together"),
     "person_merge": Action(WORKERS, "merge two records of one person, link a case to a "
                                     "person (every case of both in their offices)"),
+    # Facts from the text (issue 19, casedesk.facts): fill an empty field of the service
+    # member from a fact found in an appeal (a click on the case page, never automatic).
+    "fact_apply": Action(WORKERS, "fill an empty field of the service member from a fact "
+                                  "found in the appeal's text"),
 }
 
 

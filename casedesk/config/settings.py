@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "casedesk.cases",
     "casedesk.letters",
     "casedesk.intake",
+    "casedesk.facts",
     "casedesk.review",
     "casedesk.demo",
     "axes",

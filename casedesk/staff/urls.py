@@ -7,6 +7,7 @@ from . import (
     deadline_views,
     duplicate_views,
     export_views,
+    fact_views,
     import_views,
     review_views,
     views,
@@ -42,6 +43,9 @@ urlpatterns = [
     # Duplicates (issue 18): "not the same person".
     path("cases/<str:number>/duplicates/<int:flag_id>/dismiss/",
          duplicate_views.duplicate_dismiss, name="duplicate_dismiss"),
+    # Facts from the text (issue 19): fill an empty field of the service member.
+    path("cases/<str:number>/facts/<int:fact_id>/apply/", fact_views.fact_apply,
+         name="fact_apply"),
     path("cases/<str:number>/extension/", deadline_views.extension_request,
          name="extension_request"),
     path("cases/<str:number>/extension/<int:request_id>/approve/",

@@ -33,6 +33,7 @@ from casedesk.cases.workflow import TRANSITIONS, allowed_for
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
 from casedesk.deadlines.rules import days_left
+from casedesk.facts.selectors import case_facts
 from casedesk.intake.selectors import (
     cases_by_contact,
     cases_flagged,
@@ -271,6 +272,8 @@ def _case_context(request, file, **extra):
         # Duplicates (issue 18): who may be this service member under another record.
         "duplicates": duplicates_of_case(actor=user, case=case),
         "can_dismiss_duplicate": permissions.can(user, "duplicate_dismiss", case),
+        # Facts from the text (issue 19): the appeals' texts marked, fields to fill.
+        "facts": case_facts(case=case, appeals=file.appeals),
     }
 
 

@@ -53,6 +53,7 @@ from casedesk.cases.models import (
 from casedesk.core import crypto
 from casedesk.core.errors import ApplicationError
 from casedesk.core.names import unit_key
+from casedesk.facts.models import Fact
 from casedesk.letters.models import Answer
 from casedesk.people.models import Person, PersonUnit
 from casedesk.review.models import Decision, Referral, Vote
@@ -77,6 +78,7 @@ _CASE_TEXTS = (
     (Referral, "case__in", ("summary", "question")),
     (Vote, "item__referral__case__in", ("reason",)),
     (Decision, "item__referral__case__in", ("reasoning",)),
+    (Fact, "case__in", ("text", "normal")),  # facts from the text (casedesk.facts)
 )
 _APPEAL_TEXTS = ("text", "request", "sender_body", "sender_number", "sender_date",
                  "guide_answers")
