@@ -99,7 +99,7 @@ _FORMATION_LEMMAS = {"полк", "бригада", "батальон", "диви
 def _units(text: str) -> list[Span]:
     spans = []
     for match in _UNIT.finditer(text):
-        groups = [g for g in match.groups()]
+        groups = match.groups()
         number, letter = next(
             ((groups[i], groups[i + 1]) for i in range(0, len(groups), 2) if groups[i]),
             ("", None))

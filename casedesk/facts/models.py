@@ -1,19 +1,20 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casedesk.core.fields import EncryptedCharField
 
 
 class FactType(models.TextChoices):
-    PER = "PER", _("person")
-    LOC = "LOC", _("place")
-    ORG = "ORG", _("organisation")
-    UNIT = "UNIT", _("military unit")
-    RANK = "RANK", _("rank")
-    DATE = "DATE", _("date")
-    MONEY = "MONEY", _("sum of money")
-    FITNESS = "FITNESS", _("fitness category")
-    LAW = "LAW", _("law cited")
+    PER = "PER", pgettext_lazy("fact kind", "person")
+    LOC = "LOC", pgettext_lazy("fact kind", "place")
+    ORG = "ORG", pgettext_lazy("fact kind", "organisation")
+    UNIT = "UNIT", pgettext_lazy("fact kind", "military unit")
+    RANK = "RANK", pgettext_lazy("fact kind", "rank")
+    DATE = "DATE", pgettext_lazy("fact kind", "date")
+    MONEY = "MONEY", pgettext_lazy("fact kind", "sum of money")
+    FITNESS = "FITNESS", pgettext_lazy("fact kind", "fitness category")
+    LAW = "LAW", pgettext_lazy("fact kind", "law cited")
 
 
 class Fact(models.Model):

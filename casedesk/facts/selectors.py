@@ -3,9 +3,10 @@ marked, built from escaped pieces (never the raw text marked safe)."""
 
 from __future__ import annotations
 
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy as _
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import pgettext_lazy
 
 from casedesk.cases.models import Case
 
@@ -14,15 +15,15 @@ from .services import offers
 
 # The kinds in the legend's order, with their CSS class and explanation (the title).
 KINDS = [
-    (FactType.UNIT, "fact-unit", _("military unit")),
-    (FactType.RANK, "fact-rank", _("rank")),
-    (FactType.DATE, "fact-date", _("date or period")),
-    (FactType.PER, "fact-per", _("person")),
-    (FactType.LOC, "fact-loc", _("place")),
-    (FactType.ORG, "fact-org", _("organisation")),
-    (FactType.MONEY, "fact-money", _("sum of money")),
-    (FactType.FITNESS, "fact-fitness", _("fitness category")),
-    (FactType.LAW, "fact-law", _("law cited")),
+    (FactType.UNIT, "fact-unit", pgettext_lazy("fact kind", "military unit")),
+    (FactType.RANK, "fact-rank", pgettext_lazy("fact kind", "rank")),
+    (FactType.DATE, "fact-date", pgettext_lazy("fact kind", "date or period")),
+    (FactType.PER, "fact-per", pgettext_lazy("fact kind", "person")),
+    (FactType.LOC, "fact-loc", pgettext_lazy("fact kind", "place")),
+    (FactType.ORG, "fact-org", pgettext_lazy("fact kind", "organisation")),
+    (FactType.MONEY, "fact-money", pgettext_lazy("fact kind", "sum of money")),
+    (FactType.FITNESS, "fact-fitness", pgettext_lazy("fact kind", "fitness category")),
+    (FactType.LAW, "fact-law", pgettext_lazy("fact kind", "law cited")),
 ]
 _CLASS = {kind: (css, title) for kind, css, title in KINDS}
 
@@ -42,11 +43,11 @@ def highlighted(text: str, facts: list[Fact]) -> SafeString:
                                   title_text, _lines(text[fact.start:fact.end])))
         at = fact.end
     pieces.append(_lines(text[at:]))
-    return mark_safe("".join(str(p) for p in pieces))  # every piece escaped above
+    return format_html_join("", "{}", ((piece,) for piece in pieces))
 
 
 def _lines(value: str) -> SafeString:
-    return mark_safe(conditional_escape(value).replace("\n", "<br>"))  # escaped first
+    return linebreaksbr(value, autoescape=True)  # escaped, then <br> for each line break
 
 
 def case_facts(*, case: Case, appeals: list) -> dict:

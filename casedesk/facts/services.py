@@ -13,6 +13,7 @@ import re
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casedesk.audit.services import audit_record
 from casedesk.cases import permissions
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 # What a fact of a kind may fill on the service member, when that field is empty:
 # (fact type, Person field). The unit number is what Person.unit holds («74814»).
 FILLS = {FactType.UNIT: "unit"}
-FIELD_LABELS = {"unit": _("military unit")}
+FIELD_LABELS = {"unit": pgettext_lazy("fact kind", "military unit")}
 CHUNK = 200  # cases per task
 
 
