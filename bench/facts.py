@@ -104,8 +104,9 @@ def run(count: int = APPEALS) -> dict:
     """Measure in a fresh process on one core (OMP/MKL threads 1): cold load, RSS."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, str(Path(__file__)), "--child", str(count)],  # noqa: S603 - this file, an int
-                         env=env, capture_output=True, text=True, check=True)
+    command = [sys.executable, str(Path(__file__)), "--child", str(int(count))]
+    out = subprocess.run(command, env=env, capture_output=True, text=True,  # noqa: S603 - ours
+                         check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
