@@ -168,6 +168,10 @@ ACTIONS: dict[str, Action] = {
                                     "person (every case of both in their offices)"),
     # Urgency (issue 19, casedesk.urgency): clear a case's urgency flag ("Not urgent").
     "urgency_clear": Action(WORKERS, "clear a case's urgency flag: it is not urgent"),
+    # Facts from the text (issue 19, casedesk.facts): fill an empty field of the service
+    # member from a fact found in an appeal (a click on the case page, never automatic).
+    "fact_apply": Action(WORKERS, "fill an empty field of the service member from a fact "
+                                  "found in the appeal's text"),
 }
 
 

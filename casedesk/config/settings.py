@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "casedesk.letters",
     "casedesk.intake",
     "casedesk.urgency",  # issue 19: urgent appeals flagged by the rulebook's rules
+    "casedesk.facts",
     "casedesk.review",
     "casedesk.demo",
     "axes",

@@ -827,3 +827,37 @@ def one_man_in_two_offices(*, now: dt.datetime | None = None) -> dict[str, str] 
                                   birth_date=dt.date(1994, 3, 2)),
         category="demobilization_term", received_at=now - dt.timedelta(days=3)).case
     return {"mother": mother.number, "wife": wife.number, "father": father.number}
+
+
+# Facts from the text (issue 19, casedesk.facts): the demo's newest appeals get their
+# facts (what the background task does after a receipt), and one new case names a unit
+# its service member's record lacks, so the case page offers to fill it.
+FACTS_CASES = 200
+UNIT_IN_TEXT = (
+    "Здравствуйте. Мой сын, рядовой Соколов Илья Андреевич, мобилизован 23 сентября 2022 "
+    "года и служит в войсковой части 51460 (64-я отдельная мотострелковая бригада). С 12 "
+    "марта по 5 апреля 2024 года он лежал в госпитале в Ростове-на-Дону, ВВК определила "
+    "категорию годности «В», но командир снова отправляет его на фронт. Единовременная "
+    "выплата 195 000 руб. по ст. 51 Федерального закона № 53-ФЗ не получена. "
+    "Прошу провести проверку.")
+
+
+def facts_demo(*, now: dt.datetime | None = None) -> dict | None:
+    """Register the appeal above (MSK, by the clerk) and extract the facts of it and of the
+    newest FACTS_CASES cases; {"case": its number, "facts": how many stored}."""
+    from casedesk.facts.services import facts_extract
+    from casedesk.intake.services import PersonData, appeal_register
+
+    office = Office.objects.filter(code="MSK").first()
+    clerk = User.objects.filter(username="clerk").first()
+    if office is None or clerk is None:
+        return None
+    case = appeal_register(
+        actor=clerk, office=office, channel="letter", relation="mother", text=UNIT_IN_TEXT,
+        applicant=PersonData(full_name="Соколова Марина Викторовна", phone="+7 903 000-22-33",
+                             postal_address="Москва, ул. Садовая, 7"),
+        service_member=PersonData(full_name="Соколов Илья Андреевич",
+                                  service_type="mobilized"),
+        category="other", received_at=(now or timezone.now()) - dt.timedelta(days=1)).case
+    newest = list(Case.objects.order_by("-pk").values_list("pk", flat=True)[:FACTS_CASES])
+    return {"case": case.number, "facts": facts_extract(case_ids=newest)}

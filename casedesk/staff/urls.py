@@ -7,6 +7,7 @@ from . import (
     deadline_views,
     duplicate_views,
     export_views,
+    fact_views,
     import_views,
     review_views,
     urgency_views,
@@ -46,6 +47,9 @@ urlpatterns = [
     # Urgency (issue 19): "Not urgent".
     path("cases/<str:number>/urgency/clear/", urgency_views.urgency_clear_view,
          name="urgency_clear"),
+    # Facts from the text (issue 19): fill an empty field of the service member.
+    path("cases/<str:number>/facts/<int:fact_id>/apply/", fact_views.fact_apply,
+         name="fact_apply"),
     path("cases/<str:number>/extension/", deadline_views.extension_request,
          name="extension_request"),
     path("cases/<str:number>/extension/<int:request_id>/approve/",

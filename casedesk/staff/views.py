@@ -33,6 +33,7 @@ from casedesk.cases.workflow import TRANSITIONS, allowed_for
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
 from casedesk.deadlines.rules import days_left
+from casedesk.facts.selectors import case_facts
 from casedesk.intake.selectors import (
     cases_by_contact,
     cases_flagged,
@@ -284,6 +285,8 @@ def _case_context(request, file, **extra):
         # Urgency (issue 19): the standing flag's reasons, and "Not urgent".
         "urgency": urgency.case_urgency(case, language),
         "can_clear_urgency": permissions.can(user, "urgency_clear", case),
+        # Facts from the text (issue 19): the appeals' texts marked, fields to fill.
+        "facts": case_facts(case=case, appeals=file.appeals),
     }
 
 

@@ -68,7 +68,8 @@ def test_seed_command_is_idempotent_with_if_empty(db, capsys):
     assert "Added 25 cases" in out and "supervisor" in out and "casedesk-demo-2026" in out
     call_command("seed_demo", "--cases", "25", "--if-empty")
     assert "already has cases" in capsys.readouterr().out
-    assert Case.objects.count() == 25 + 3  # and the three of one man in two offices
+    # and the three of one man in two offices, and the one naming a unit (issue 19, facts)
+    assert Case.objects.count() == 25 + 3 + 1
     assert CaseEvent.objects.count() > 25 and Deadline.objects.count() >= 25
 
 

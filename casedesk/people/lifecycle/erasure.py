@@ -53,6 +53,7 @@ from casedesk.cases.models import (
 )
 from casedesk.core import crypto, hooks, mail_spool
 from casedesk.core.errors import ApplicationError
+from casedesk.facts.models import Fact
 from casedesk.intake.models import PublicSubmission
 from casedesk.letters.models import Answer
 from casedesk.people.models import Person, PersonUnit
@@ -153,6 +154,10 @@ def person_erase(*, actor, person: Person, reason_code: str,
             texts += Answer.objects.filter(case__in=cases).update(text="", return_comment="")
             # Urgency (issue 19): which rules matched (sensitive) goes; "urgent" stays.
             texts += UrgencyFlag.objects.filter(case__in=cases).update(reasons={})
+        # Facts found in the texts (casedesk.facts): of the cases about them (sealed with
+        # their key) and of the appeals they wrote (quoting a text now blanked).
+        texts += Fact.objects.filter(Q(case__service_member_id=locked.pk)
+                                     | Q(appeal__submitter_id=locked.pk)).delete()[0]
         # Their units over time (people.lifecycle.merge), sealed with the same key.
         PersonUnit.objects.filter(person_id=locked.pk).update(unit="")
         Person.objects.filter(pk=locked.pk).update(**_PERSON_BLANK, erased_at=at)

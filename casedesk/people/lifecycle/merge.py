@@ -53,6 +53,7 @@ from casedesk.cases.models import (
 from casedesk.core import crypto
 from casedesk.core.errors import ApplicationError
 from casedesk.core.names import unit_key
+from casedesk.facts.models import Fact
 from casedesk.letters.models import Answer
 from casedesk.people.models import Person, PersonUnit
 from casedesk.review.models import Decision, Referral, Vote
@@ -79,6 +80,7 @@ _CASE_TEXTS = (
     (Vote, "item__referral__case__in", ("reason",)),
     (Decision, "item__referral__case__in", ("reasoning",)),
     (UrgencyFlag, "case__in", ("reasons",)),  # issue 19, casedesk.urgency
+    (Fact, "case__in", ("text", "normal")),  # facts from the text (casedesk.facts)
 )
 _APPEAL_TEXTS = ("text", "request", "sender_body", "sender_number", "sender_date",
                  "guide_answers")

@@ -11,6 +11,7 @@ from casedesk.demo.generator import (
     answer_letters,
     applicant_replies,
     ensure_reference,
+    facts_demo,
     generate,
     one_man_in_two_offices,
 )
@@ -50,6 +51,7 @@ class Command(BaseCommand):
             made = answer_letters(limit=letters)
             replied = applicant_replies(limit=replies)
             one_man = one_man_in_two_offices() if cases else None
+            facts = facts_demo() if cases else None  # issue 19: facts from the text
             seconds = time.perf_counter() - started
             rate = counts.get("cases", 0) / seconds if seconds else 0
             self.stdout.write(
@@ -65,6 +67,10 @@ class Command(BaseCommand):
                     "One man in two offices (the person page; his father's case {father} "
                     "is a second record of him, to merge): cases {mother} and {wife}."
                     .format(**one_man))
+            if facts:
+                self.stdout.write(
+                    "Facts from the text: {facts} found in the newest appeals; case {case} "
+                    "names a unit its service member's record lacks.".format(**facts))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, office in ensure_reference():
             self.stdout.write(f"  {username:<16} {role:<20} office {office}")
