@@ -365,10 +365,12 @@ class CasePeople(models.Model):
     office, as in :class:`CaseSearch`. Apart from the texts' words (a second lookup of the
     same kind), so that the texts' vectors stay as small as before. Written only by
     PostgreSQL triggers on cases, applicants and people (migration
-    cases.0017_case_people); empty on SQLite, where the search reads the people's keys."""
+    cases.0017_case_people); empty on SQLite, where the search reads the people's keys.
+    Its foreign key to the case is made by that migration, ON DELETE CASCADE in the
+    database: deleting a case's applicants makes the trigger write the row again."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True,
-                                related_name="+")
+                                related_name="+", db_constraint=False)
     office = models.ForeignKey("accounts.Office", on_delete=models.DO_NOTHING,
                                db_constraint=False, db_index=False, related_name="+")
     keys = SearchVectorField()

@@ -167,10 +167,20 @@ DROP = [
 ]
 
 
+# The row goes with its case in the database itself: deleting a case's applicants first
+# (as any delete of a case must) makes the trigger write the row again, with the service
+# member's keys, before the case is deleted.
+CASCADE = (
+    "ALTER TABLE cases_casepeople ADD CONSTRAINT cases_casepeople_case_cascade "
+    "FOREIGN KEY (case_id) REFERENCES cases_case (id) ON DELETE CASCADE "
+    "DEFERRABLE INITIALLY DEFERRED")
+
+
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     execute = schema_editor.execute
+    execute(CASCADE)
     execute(REBUILD)
     execute(APPLICANTS)
     execute(NEW_CASES)
@@ -208,7 +218,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='CasePeople',
             fields=[
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='cases.case')),
+                ('case', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='cases.case')),
                 ('office', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.office')),
                 ('keys', django.contrib.postgres.search.SearchVectorField()),
             ],

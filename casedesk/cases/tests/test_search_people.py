@@ -268,3 +268,26 @@ def test_a_prepared_query_gives_what_the_plain_one_gives(cases, register, office
     assert case_search_count(queryset, ready, offices=offices) == len(plain) \
         == case_search_count(queryset, query, offices=offices)
     assert case_search_where(ranked, ready) == case_search_where(ranked, query)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's")
+def test_a_case_deleted_with_its_applicants_takes_its_people_row_along(cases):
+    """Deleting a case's applicants first (as a delete of the case must) makes the trigger
+    write its people row again, with the service member's keys; the row then goes with
+    the case (ON DELETE CASCADE) instead of failing the commit (as bench/common.py's
+    clean-up did)."""
+    from casedesk.cases.models import CasePeople
+
+    case = cases["C"]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_casepeople WHERE case_id = %s", [case.pk])
+        cursor.execute("DELETE FROM cases_incomingentry WHERE appeal_id IN "
+                       "(SELECT id FROM cases_appeal WHERE case_id = %s)", [case.pk])
+        for table in ("cases_caseevent", "cases_deadline", "cases_caseapplicant",
+                      "cases_appeal"):
+            cursor.execute(f"DELETE FROM {table} WHERE case_id = %s", [case.pk])  # noqa: S608
+        assert CasePeople.objects.filter(case_id=case.pk).exists()  # written again
+        cursor.execute("DELETE FROM cases_case WHERE id = %s", [case.pk])
+        # What the commit checks (of this table's key; the test leaves others' rows).
+        cursor.execute("SET CONSTRAINTS cases_casepeople_case_cascade IMMEDIATE")
+    assert not CasePeople.objects.filter(case_id=case.pk).exists()
