@@ -44,6 +44,7 @@ from casedesk.letters import notices
 from casedesk.letters import staff as staff_letters
 from casedesk.notifications.attention import attention_seen
 from casedesk.review.selectors import commissions_for_case
+from casedesk.triage import services as triage
 
 from . import attention_views, forms, searches
 
@@ -271,6 +272,8 @@ def _case_context(request, file, **extra):
         # Duplicates (issue 18): who may be this service member under another record.
         "duplicates": duplicates_of_case(actor=user, case=case),
         "can_dismiss_duplicate": permissions.can(user, "duplicate_dismiss", case),
+        # Category suggestions (issue 19): the top three, their words, which engine.
+        "suggestions": triage.page_context(case=case, language=language),
     }
 
 
@@ -394,12 +397,13 @@ def case_reclassify(request, number: str):
         return _after(request, case, reclassify_form=form)
     category, subcategory = form.codes()
     try:
-        services.case_reclassify(actor=request.user, case=case, category=category,
-                                 subcategory=subcategory,
-                                 procedure=form.cleaned_data["procedure"],
-                                 reason=form.cleaned_data["reason"])
+        case = services.case_reclassify(actor=request.user, case=case, category=category,
+                                        subcategory=subcategory,
+                                        procedure=form.cleaned_data["procedure"],
+                                        reason=form.cleaned_data["reason"])
     except ApplicationError as error:
         return _after(request, case, error)
+    triage.decision_record(actor=request.user, case=case)  # issue 19: training data
     messages.success(request, _("The category is corrected."))
     return _after(request, case)
 

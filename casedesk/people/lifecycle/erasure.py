@@ -150,6 +150,11 @@ def person_erase(*, actor, person: Person, reason_code: str,
             texts += Decision.objects.filter(item__referral__case__in=cases).update(
                 reasoning="")
             texts += Answer.objects.filter(case__in=cases).update(text="", return_comment="")
+            # Category suggestions (issue 19): their reasons are words of the appeal.
+            from casedesk.triage.models import Suggestion
+
+            texts += Suggestion.objects.filter(case__in=cases).exclude(reasons="").update(
+                reasons={})
         # Their units over time (people.lifecycle.merge), sealed with the same key.
         PersonUnit.objects.filter(person_id=locked.pk).update(unit="")
         Person.objects.filter(pk=locked.pk).update(**_PERSON_BLANK, erased_at=at)
