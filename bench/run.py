@@ -11,6 +11,8 @@
 4. bench/import_csv.py: rows/s of a CSV import and the raw COPY rate of the same rows.
 5. bench/duplicates.py: CPU and database time of the duplicate flag per new appeal
    (rolled back: writes nothing).
+6. bench/triage.py: category suggestions: train time, model load time and memory, p95 per
+   appeal once loaded (issue 19: < 20 ms; rolled back: writes nothing).
 
 Prints a table and writes bench/results.json (or bench/$BENCH_RESULTS; commit it after the
 1M run) with the number of cases, the machine (CPU count), the date and one entry per
@@ -54,6 +56,10 @@ def main() -> None:
         import duplicates
 
         results["duplicates"] = duplicates.run()
+    if "triage" not in skip:  # issue 19: category suggestions (train, load, p95)
+        import triage
+
+        results["triage"] = triage.run()
     info = {"cases": loaded["cases"], **pages.database_info(), **machine(),
             "date": time.strftime("%Y-%m-%d"),
             "bench_seconds": round(time.perf_counter() - started)}
@@ -62,7 +68,7 @@ def main() -> None:
     print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8}")
     for name, r in results["pages"].items():
         print(f"{name:<40} {r['p50_ms']:>8} {r['p95_ms']:>8}")
-    for part in ("intake", "import", "duplicates"):
+    for part in ("intake", "import", "duplicates", "triage"):
         if part in results:
             print(part, json.dumps(results[part], ensure_ascii=False))
     out = BENCH / os.environ.get("BENCH_RESULTS", "results.json")

@@ -14,6 +14,7 @@ from casedesk.demo.generator import (
     generate,
     one_man_in_two_offices,
 )
+from casedesk.triage.demo import triage_demo
 
 
 class Command(BaseCommand):
@@ -50,6 +51,9 @@ class Command(BaseCommand):
             made = answer_letters(limit=letters)
             replied = applicant_replies(limit=replies)
             one_man = one_man_in_two_offices() if cases else None
+            # Issue 19: the appeals waiting to be registered get their category suggestions
+            # (a model trained on the demo's registered cases where the demo is small).
+            triaged = triage_demo(train=cases <= 20000) if cases else ""
             seconds = time.perf_counter() - started
             rate = counts.get("cases", 0) / seconds if seconds else 0
             self.stdout.write(
@@ -60,6 +64,8 @@ class Command(BaseCommand):
                 f"{seconds:.1f} s ({rate:.0f} cases/s on {os.cpu_count()} CPUs, "
                 f"{platform.machine()})."
             )
+            if triaged:
+                self.stdout.write(triaged)
             if one_man:
                 self.stdout.write(
                     "One man in two offices (the person page; his father's case {father} "
