@@ -19,10 +19,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.svm import LinearSVC
 
-from .text import lemma, lemmas, prepare
+from .text import lemmas, prepare
 
 TOP = 3
 REASONS = 5
+WORD_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of two letters or more, no digits
 
 
 @dataclass
@@ -31,12 +32,6 @@ class Guess:
     subcategory: str
     score: float  # 0..1
     reasons: list[str] = field(default_factory=list)  # words of the text
-
-
-def lemma_ngrams(prepared: str) -> list[str]:
-    """The analyser of the word features: lemmas and pairs of neighbouring lemmas."""
-    found = [item for item, _word in lemmas(prepared)]
-    return found + [f"{a} {b}" for a, b in zip(found, found[1:], strict=False)]
 
 
 def _surface(prepared: str) -> dict[str, str]:
@@ -69,15 +64,20 @@ def subcategory_texts(book) -> dict[str, dict[str, str]]:
 
 
 class Classifier:
-    """TF-IDF of lemma 1-2-grams and of character 2-5-grams (within words) of the prepared
-    text, into a logistic regression (balanced class weights: rare categories count),
-    trained on the confirmed cases and the rulebook's description of each category. Its
-    probabilities are the scores; the words of a suggestion are the lemma features of the
-    text that pushed that category up the most."""
+    """TF-IDF of word 1-2-grams and of character 2-5-grams of the prepared text (no HTML,
+    lower case, ё as е), into a logistic regression (balanced class weights: rare
+    categories count), trained on the confirmed cases and the rulebook's description of
+    each category. Its probabilities are the scores; the words of a suggestion are the
+    word features of the text that pushed that category up the most.
+
+    Measured (docs/triage.md): lemmas instead of words, and characters within word
+    boundaries (char_wb), did worse than these; min_df=2 for the words (a word seen in
+    one text only, such as most names, is dropped) costs a little accuracy and is kept
+    for privacy."""
 
     source = "model"
 
-    def __init__(self, *, c: float = 10.0, min_df: int = 2):
+    def __init__(self, *, c: float = 30.0, min_df: int = 2):
         self.c = c
         self.min_df = min_df
         self.subcentroids: dict[str, tuple[list[str], object]] = {}
@@ -93,10 +93,12 @@ class Classifier:
                 prepared += [prepare(e) for e in examples]
                 y += [label] * len(examples)
         min_df = self.min_df if len(prepared) >= 20 else 1
-        self.words = TfidfVectorizer(analyzer=lemma_ngrams, min_df=min_df,
-                                     sublinear_tf=True, dtype=np.float32)
-        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
-                                     min_df=min_df, sublinear_tf=True, max_features=300_000,
+        self.words = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True,
+                                     token_pattern=WORD_PATTERN, dtype=np.float32)
+        # Characters: every n-gram (min_df=1 measured 1-3 points better on rare classes;
+        # a 2-5 letter fragment is not a name, docs/security.md).
+        self.chars = TfidfVectorizer(analyzer="char", ngram_range=(2, 5), min_df=1,
+                                     sublinear_tf=True, max_features=300_000,
                                      dtype=np.float32)
         xw = self.words.fit_transform(prepared)
         xc = self.chars.fit_transform(prepared)
@@ -141,12 +143,11 @@ class Classifier:
         prepared = prepare(text)
         xw, x = self._x(prepared)
         proba = self.clf.predict_proba(x)[0]
-        surface = _surface(prepared)
         out = []
         for index in np.argsort(-proba)[:k]:
             category = self.classes[index]
             out.append(Guess(category, self._sub(category, xw), float(proba[index]),
-                             self._reasons(index, xw, surface)))
+                             self._reasons(index, xw)))
         return out
 
     def _coef(self, index: int) -> np.ndarray:
@@ -155,7 +156,7 @@ class Classifier:
             return coef[0] if index == 1 else -coef[0]
         return coef[index]
 
-    def _reasons(self, index: int, xw, surface: dict[str, str]) -> list[str]:
+    def _reasons(self, index: int, xw) -> list[str]:
         row = xw.tocoo()
         weights = self._coef(index)[: self.n_words]
         scored = sorted(((value * weights[col], col) for col, value in
@@ -164,8 +165,7 @@ class Classifier:
         for contribution, col in scored:
             if contribution <= 0 or len(words) >= REASONS:
                 break
-            for part in str(self.vocabulary[col]).split(" "):
-                word = surface.get(part, part)
+            for word in str(self.vocabulary[col]).split(" "):
                 if word not in words and len(words) < REASONS:
                     words.append(word)
         return words
@@ -263,8 +263,3 @@ class Baseline:
             return [[self.classes[1], self.classes[0]] if s > 0 else
                     [self.classes[0], self.classes[1]] for s in scores]
         return [[self.classes[i] for i in np.argsort(-row)] for row in scores]
-
-
-def ensure_lemma_cache_warm(words: list[str]) -> None:  # pragma: no cover - bench helper
-    for word in words:
-        lemma(word)

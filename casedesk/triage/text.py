@@ -19,6 +19,10 @@ a an the and or but of to in on at by for with from as is are was were be been h
 he she it they we i you my his her our their this that these those not no so if then than
 who which what when where why how all any some"""
 _EN_STOP = frozenset(_EN_STOP_WORDS.split())
+# Russian words too common to say anything about a category (lemmas).
+_RU_STOP_WORDS = """
+быть мочь который это весь свой такой также иметь стать год уже еще очень просить"""
+_RU_STOP = frozenset(_RU_STOP_WORDS.split())
 
 
 def prepare(text: str) -> str:
@@ -33,9 +37,8 @@ def lemma(word: str) -> str:
         return ""
     if _CYRILLIC.search(word):
         parse = _morph().parse(word)[0]
-        if parse.tag.POS in _FUNCTIONAL:
-            return ""
-        return parse.normal_form.replace("ё", "е")
+        found = parse.normal_form.replace("ё", "е")
+        return "" if parse.tag.POS in _FUNCTIONAL or found in _RU_STOP else found
     if word in _EN_STOP:
         return ""
     # English: a crude stem (plural and past forms) is enough for the features.
