@@ -71,9 +71,9 @@ class Classifier:
     word features of the text that pushed that category up the most.
 
     Measured (docs/triage.md): lemmas instead of words, and characters within word
-    boundaries (char_wb), did worse than these; min_df=2 for the words (a word seen in
-    one text only, such as most names, is dropped) costs a little accuracy and is kept
-    for privacy."""
+    boundaries (char_wb), did worse than these; min_df=2 (a feature seen in one text
+    only, such as most names, is dropped) costs about a point and is kept for
+    privacy."""
 
     source = "model"
 
@@ -95,9 +95,7 @@ class Classifier:
         min_df = self.min_df if len(prepared) >= 20 else 1
         self.words = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True,
                                      token_pattern=WORD_PATTERN, dtype=np.float32)
-        # Characters: every n-gram (min_df=1 measured 1-3 points better on rare classes;
-        # a 2-5 letter fragment is not a name, docs/security.md).
-        self.chars = TfidfVectorizer(analyzer="char", ngram_range=(2, 5), min_df=1,
+        self.chars = TfidfVectorizer(analyzer="char", ngram_range=(2, 5), min_df=min_df,
                                      sublinear_tf=True, max_features=300_000,
                                      dtype=np.float32)
         xw = self.words.fit_transform(prepared)
