@@ -115,6 +115,10 @@ def queues(request):
         **attention_views.queue_rows(request, [case for case, _left in rows], queue=queue),
         # A marker on the rows with a possible duplicate (one query for the page).
         "duplicate_ids": cases_flagged([case.pk for case, _left in rows]),
+        # The first category suggestion (issue 19) in the appeals to register.
+        "suggested": triage.top_suggestions([case.pk for case, _left in rows],
+                                            request.LANGUAGE_CODE)
+        if queue == "to_register" else {},
         "query": query,
         "book": rulebook.current(),
         "is_supervisor": permissions.can(request.user, "assign"),

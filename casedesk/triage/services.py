@@ -231,6 +231,23 @@ def page_context(*, case: Case, language: str) -> dict:
     }
 
 
+def top_suggestions(case_ids: list[int], language: str) -> dict[int, dict]:
+    """The first suggestion of each of ``case_ids`` that has one (for the queue "To
+    register": one query, no decryption): {case id: {"label", "percent"}}."""
+    rows = (Suggestion.objects.filter(case_id__in=case_ids, rank=1)
+            .values_list("case_id", "category", "subcategory", "score",
+                         "case__rulebook_version"))
+    out = {}
+    for case_id, category, subcategory, score, version in rows:
+        try:
+            label = rulebook.get(version).classification_label(category, subcategory,
+                                                               language)
+        except rulebook.RulebookError:
+            label = category
+        out[case_id] = {"label": label, "percent": max(1, round(100 * score))}
+    return out
+
+
 # ---------------------------------------------------------------------------- decisions
 
 

@@ -42,6 +42,9 @@ def test_the_clerk_accepts_a_suggested_category(live_server, new_page, register,
 
     login(page, live_server, "intake_clerk", PASSWORD, language=language)
     page.goto(url(live_server, "staff:queues", language=language, query="queue=to_register"))
+    row = main.locator("tr", has=page.get_by_role("link", name=case.number))
+    expect(row.locator(".suggested-mark")).to_contain_text(label)
+    screenshot(page, f"{name}_queue")
     with page.expect_navigation():
         main.get_by_role("link", name=case.number).click()
     card = main.locator("#suggestions")

@@ -77,8 +77,13 @@ def test_the_clerk_sees_them_and_accepts_one(client, staff, web, language):
     case = web()
     client.force_login(staff[Role.INTAKE_CLERK])
     with translation.override(language):
+        queue = client.get(reverse("staff:queues") + "?queue=to_register").content.decode()
         page = client.get(reverse("staff:case", args=[case.number])).content.decode()
         accept = reverse("staff:suggestion_accept", args=[case.number, 1])
+    # The appeals to register show each one's first suggestion.
+    first = ("Wrongful mobilization: Deferment ignored" if language == "en"
+             else "Незаконная мобилизация: Не учтена отсрочка")
+    assert "suggested-mark" in queue and first in queue
     title = "Suggested categories" if language == "en" else "Предлагаемые категории"
     rules = "rules from the rulebook" if language == "en" else "по правилам из свода правил"
     assert title in page and rules in page
