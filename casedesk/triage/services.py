@@ -209,7 +209,7 @@ def page_context(*, case: Case, language: str) -> dict:
     and which engine made them."""
     book = rulebook.get(case.rulebook_version)
     rows = list(Suggestion.objects.filter(case=case).select_related("model")
-                .order_by("rank"))
+                .defer("model__blob").order_by("rank"))  # the model's row, not the model
     for row in rows:
         row.case = case  # the reasons open with its service member's key
     items = [{
