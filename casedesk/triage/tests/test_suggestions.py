@@ -1,7 +1,8 @@
 """Category suggestions (issue 19): made in a task after the receipt (rules from the
 rulebook until a model is trained, then the model), shown on the case page with their
 words, accepted by the clerk (the case takes the category; the decision is kept),
-sealed under the service member's key so erasure removes their words, and a failure
+sealed under the service member's key (erasure: people/lifecycle/tests/
+test_triage_erasure.py), and a failure
 that leaves the case as it was and logs no personal data."""
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from django.utils import timezone, translation
 
 from casedesk.accounts.roles import Role
 from casedesk.audit.models import AuditEntry
-from casedesk.cases.models import Case
-from casedesk.people.lifecycle.erasure import person_erase
 from casedesk.triage import services, tasks
 from casedesk.triage.models import Decision, Suggestion, TriageModel
 
@@ -169,16 +168,3 @@ def test_a_failure_leaves_the_case_as_it_was_and_logs_no_personal_data(
     assert list(Suggestion.objects.filter(case=case).values_list("pk", "category")) == before
     case.refresh_from_db()
     assert case.category == "other" and case.state == "received"
-
-
-def test_erasure_makes_their_words_unreadable(web, staff):
-    case = web()
-    assert Suggestion.objects.filter(case=case).exists()
-    person_erase(actor=staff[Role.SUPERVISOR], person=case.service_member,
-                 reason_code="request")
-    for row in Suggestion.objects.filter(case=case):
-        assert row.reasons == {}
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reasons FROM triage_suggestion WHERE case_id = %s", [case.pk])
-        assert {r[0] for r in cursor.fetchall()} == {""}
-    assert Case.objects.filter(pk=case.pk).exists()
