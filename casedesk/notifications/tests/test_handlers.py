@@ -83,8 +83,9 @@ def test_database_backend_queues_keys_and_the_worker_sends(smtp, submit, setting
         "acknowledgement", case.pk, f"acknowledgement:{case.pk}", "pending")
     assert secrets.unseal(notice.sealed) == receipt.access_code
     # The notices' task, and intake's checks for a repeated appeal and for duplicate
-    # people (ids only).
-    checks = ("casedesk.intake.tasks.repeats_flag", "casedesk.intake.tasks.duplicates_flag")
+    # people, and the category suggestions (issue 19) (ids only).
+    checks = ("casedesk.intake.tasks.repeats_flag", "casedesk.intake.tasks.duplicates_flag",
+              "casedesk.triage.tasks.triage_suggest")
     [row] = DBTaskResult.objects.exclude(task_path__in=checks)
     for path in checks:
         [check] = DBTaskResult.objects.filter(task_path=path)
