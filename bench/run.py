@@ -13,6 +13,8 @@
    (rolled back: writes nothing).
 6. bench/facts.py: facts from the text (issue 19): appeals/s and characters/s per core,
    the NER model's load time and memory (a process of its own; no database).
+7. bench/triage.py: category suggestions: train time, model load time and memory, p95 per
+   appeal once loaded (issue 19: < 20 ms; rolled back: writes nothing).
 
 Prints a table and writes bench/results.json (or bench/$BENCH_RESULTS; commit it after the
 1M run) with the number of cases, the machine (CPU count), the date and one entry per
@@ -60,6 +62,10 @@ def main() -> None:
         import facts
 
         results["facts"] = facts.run()
+    if "triage" not in skip:  # issue 19: category suggestions (train, load, p95)
+        import triage
+
+        results["triage"] = triage.run()
     info = {"cases": loaded["cases"], **pages.database_info(), **machine(),
             "date": time.strftime("%Y-%m-%d"),
             "bench_seconds": round(time.perf_counter() - started)}
@@ -68,7 +74,7 @@ def main() -> None:
     print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8}")
     for name, r in results["pages"].items():
         print(f"{name:<40} {r['p50_ms']:>8} {r['p95_ms']:>8}")
-    for part in ("intake", "import", "duplicates", "facts"):
+    for part in ("intake", "import", "duplicates", "facts", "triage"):
         if part in results:
             print(part, json.dumps(results[part], ensure_ascii=False))
     out = BENCH / os.environ.get("BENCH_RESULTS", "results.json")

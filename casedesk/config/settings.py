@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "casedesk.intake",
     "casedesk.urgency",  # issue 19: urgent appeals flagged by the rulebook's rules
     "casedesk.facts",
+    "casedesk.triage",  # issue 19: category suggestions
     "casedesk.review",
     "casedesk.demo",
     "axes",
@@ -461,3 +462,11 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Triage (issue 19, docs/triage.md): a category model is trained (manage.py triage_train)
+# only when at least MIN_CLASSES categories have at least MIN_PER_CLASS confirmed cases
+# each; until then the rules drawn from the rulebook's category descriptions suggest.
+CASEDESK_TRIAGE_MIN_PER_CLASS = int(os.environ.get("CASEDESK_TRIAGE_MIN_PER_CLASS", "5"))
+CASEDESK_TRIAGE_MIN_CLASSES = int(os.environ.get("CASEDESK_TRIAGE_MIN_CLASSES", "2"))
+# At most this many confirmed cases (the latest) are read to train a model.
+CASEDESK_TRIAGE_MAX_EXAMPLES = int(os.environ.get("CASEDESK_TRIAGE_MAX_EXAMPLES", "200000"))

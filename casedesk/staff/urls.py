@@ -10,6 +10,7 @@ from . import (
     fact_views,
     import_views,
     review_views,
+    triage_views,
     urgency_views,
     views,
 )
@@ -41,6 +42,9 @@ urlpatterns = [
     path("cases/<str:number>/move/<slug:transition>/", views.case_transition, name="transition"),
     path("cases/<str:number>/extend/", views.case_extend, name="extend"),
     path("cases/<str:number>/category/", views.case_reclassify, name="reclassify"),
+    # Category suggestions (issue 19): accept one.
+    path("cases/<str:number>/suggestions/<int:rank>/accept/", triage_views.suggestion_accept,
+         name="suggestion_accept"),
     # Duplicates (issue 18): "not the same person".
     path("cases/<str:number>/duplicates/<int:flag_id>/dismiss/",
          duplicate_views.duplicate_dismiss, name="duplicate_dismiss"),

@@ -45,6 +45,7 @@ from casedesk.letters import notices
 from casedesk.letters import staff as staff_letters
 from casedesk.notifications.attention import attention_seen
 from casedesk.review.selectors import commissions_for_case
+from casedesk.triage import services as triage
 from casedesk.urgency import selectors as urgency
 
 from . import attention_views, forms, searches
@@ -123,6 +124,10 @@ def queues(request):
         # Urgency (issue 19): the urgent rows' marker (one query for the page).
         "urgent_ids": urgency.cases_urgent([case.pk for case, _left in rows]),
         "urgent_only": bool(data.get("urgent")),
+        # The first category suggestion (issue 19) in the appeals to register.
+        "suggested": triage.top_suggestions([case.pk for case, _left in rows],
+                                            request.LANGUAGE_CODE)
+        if queue == "to_register" else {},
         "query": query,
         "book": rulebook.current(),
         "is_supervisor": permissions.can(request.user, "assign"),
@@ -287,6 +292,8 @@ def _case_context(request, file, **extra):
         "can_clear_urgency": permissions.can(user, "urgency_clear", case),
         # Facts from the text (issue 19): the appeals' texts marked, fields to fill.
         "facts": case_facts(case=case, appeals=file.appeals),
+        # Category suggestions (issue 19): the top three, their words, which engine.
+        "suggestions": triage.page_context(case=case, language=language),
     }
 
 
@@ -410,12 +417,13 @@ def case_reclassify(request, number: str):
         return _after(request, case, reclassify_form=form)
     category, subcategory = form.codes()
     try:
-        services.case_reclassify(actor=request.user, case=case, category=category,
-                                 subcategory=subcategory,
-                                 procedure=form.cleaned_data["procedure"],
-                                 reason=form.cleaned_data["reason"])
+        case = services.case_reclassify(actor=request.user, case=case, category=category,
+                                        subcategory=subcategory,
+                                        procedure=form.cleaned_data["procedure"],
+                                        reason=form.cleaned_data["reason"])
     except ApplicationError as error:
         return _after(request, case, error)
+    triage.decision_record(actor=request.user, case=case)  # issue 19: training data
     messages.success(request, _("The category is corrected."))
     return _after(request, case)
 

@@ -82,9 +82,11 @@ def test_database_backend_queues_keys_and_the_worker_sends(smtp, submit, setting
     assert (notice.kind, notice.case_id, notice.key, notice.state) == (
         "acknowledgement", case.pk, f"acknowledgement:{case.pk}", "pending")
     assert secrets.unseal(notice.sealed) == receipt.access_code
-    # The notices' task, and intake's checks for a repeated appeal and for duplicate
-    # people (ids only).
-    checks = ("casedesk.intake.tasks.repeats_flag", "casedesk.intake.tasks.duplicates_flag")
+    # The notices' task, and the checks after the receipt (ids only): a repeated appeal,
+    # duplicate people, and issue 19's urgency, facts and category suggestions.
+    checks = ("casedesk.intake.tasks.repeats_flag", "casedesk.intake.tasks.duplicates_flag",
+              "casedesk.urgency.tasks.urgency_evaluate", "casedesk.facts.tasks.facts_extract",
+              "casedesk.triage.tasks.triage_suggest")
     [row] = DBTaskResult.objects.exclude(task_path__in=checks)
     for path in checks:
         [check] = DBTaskResult.objects.filter(task_path=path)

@@ -58,6 +58,7 @@ from casedesk.intake.models import PublicSubmission
 from casedesk.letters.models import Answer
 from casedesk.people.models import Person, PersonUnit
 from casedesk.review.models import Decision, Referral, Vote
+from casedesk.triage.models import Suggestion
 from casedesk.urgency.models import UrgencyFlag
 
 # Why a person is erased (the audit entry holds the code, nothing else).
@@ -154,6 +155,9 @@ def person_erase(*, actor, person: Person, reason_code: str,
             texts += Answer.objects.filter(case__in=cases).update(text="", return_comment="")
             # Urgency (issue 19): which rules matched (sensitive) goes; "urgent" stays.
             texts += UrgencyFlag.objects.filter(case__in=cases).update(reasons={})
+            # Category suggestions (issue 19): their reasons are words of the appeal.
+            texts += Suggestion.objects.filter(case__in=cases).exclude(reasons="").update(
+                reasons={})
         # Facts found in the texts (casedesk.facts): of the cases about them (sealed with
         # their key) and of the appeals they wrote (quoting a text now blanked).
         texts += Fact.objects.filter(Q(case__service_member_id=locked.pk)

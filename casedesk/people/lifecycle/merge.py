@@ -57,6 +57,7 @@ from casedesk.facts.models import Fact
 from casedesk.letters.models import Answer
 from casedesk.people.models import Person, PersonUnit
 from casedesk.review.models import Decision, Referral, Vote
+from casedesk.triage.models import Suggestion
 from casedesk.urgency.models import UrgencyFlag
 
 from .erasure import _PERSON_BLANK, cases_about
@@ -81,6 +82,7 @@ _CASE_TEXTS = (
     (Decision, "item__referral__case__in", ("reasoning",)),
     (UrgencyFlag, "case__in", ("reasons",)),  # issue 19, casedesk.urgency
     (Fact, "case__in", ("text", "normal")),  # facts from the text (casedesk.facts)
+    (Suggestion, "case__in", ("reasons",)),  # category suggestions (casedesk.triage)
 )
 _APPEAL_TEXTS = ("text", "request", "sender_body", "sender_number", "sender_date",
                  "guide_answers")

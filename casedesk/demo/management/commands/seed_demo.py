@@ -15,6 +15,7 @@ from casedesk.demo.generator import (
     generate,
     one_man_in_two_offices,
 )
+from casedesk.triage.demo import triage_demo
 
 
 class Command(BaseCommand):
@@ -52,6 +53,9 @@ class Command(BaseCommand):
             replied = applicant_replies(limit=replies)
             one_man = one_man_in_two_offices() if cases else None
             facts = facts_demo() if cases else None  # issue 19: facts from the text
+            # Issue 19: the appeals waiting to be registered get their category suggestions
+            # (a model trained on the demo's registered cases where the demo is small).
+            triaged = triage_demo(train=cases <= 20000) if cases else ""
             seconds = time.perf_counter() - started
             rate = counts.get("cases", 0) / seconds if seconds else 0
             self.stdout.write(
@@ -62,6 +66,8 @@ class Command(BaseCommand):
                 f"{seconds:.1f} s ({rate:.0f} cases/s on {os.cpu_count()} CPUs, "
                 f"{platform.machine()})."
             )
+            if triaged:
+                self.stdout.write(triaged)
             if one_man:
                 self.stdout.write(
                     "One man in two offices (the person page; his father's case {father} "
