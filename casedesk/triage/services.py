@@ -193,6 +193,12 @@ def suggest(case_ids: list[int]) -> int:
             rows.append(suggestion)
         done.append(case.pk)
     with transaction.atomic():
+        # The cases first, then the audit chain's lock (audit_record), in the order every
+        # service takes them: a staff move holds its case and then waits for the audit
+        # lock; had this taken the audit lock first, the commit's check of the new rows'
+        # keys would wait for that move: a deadlock.
+        list(Case.objects.select_for_update(no_key=True).filter(pk__in=done)
+             .order_by("pk").values_list("pk", flat=True))
         Suggestion.objects.filter(case_id__in=done).delete()
         Suggestion.objects.bulk_create(rows)
         audit_record_many([dict(action="triage.suggested", object_type="case", object_id=pk,

@@ -66,6 +66,11 @@ def cases_evaluate(*, case_ids: list[int]) -> list[int]:
                 codes.update(rules.match(text, version))
     flagged: list[int] = []
     with transaction.atomic():
+        # The cases first, then the audit chain's lock, as every service takes them (see
+        # triage.services.suggest: the other order deadlocks with a staff move).
+        list(Case.objects.select_for_update(no_key=True)
+             .filter(pk__in=[pk for pk, codes in found.items() if codes])
+             .order_by("pk").values_list("pk", flat=True))
         existing = {f.case_id: f for f in UrgencyFlag.objects.select_for_update()
                     .filter(case_id__in=[pk for pk, codes in found.items() if codes])
                     .select_related("case__service_member")}
