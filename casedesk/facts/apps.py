@@ -13,4 +13,4 @@ class FactsConfig(AppConfig):
 
         # New cases (intake.services.after_receipt): their facts are read in the
         # background, never on the intake path.
-        hooks.subscribe("cases_opened", services.facts_extract_later)
+        hooks.subscribe("cases_opened", services.facts_extract_later, in_transaction=True)

@@ -13,4 +13,4 @@ class TriageConfig(AppConfig):
 
         # New cases (intake.services.after_receipt): their suggestions are computed in a
         # task of their own, never on the intake path.
-        hooks.subscribe("cases_opened", tasks.on_cases_opened)
+        hooks.subscribe("cases_opened", tasks.on_cases_opened, in_transaction=True)

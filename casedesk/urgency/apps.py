@@ -12,4 +12,4 @@ class UrgencyConfig(AppConfig):
         from . import services
 
         # New cases (intake.services.after_receipt): read their appeals in a task of ours.
-        hooks.subscribe("cases_opened", services.evaluate_later)
+        hooks.subscribe("cases_opened", services.evaluate_later, in_transaction=True)

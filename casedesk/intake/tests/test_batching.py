@@ -111,12 +111,12 @@ def test_a_batch_writes_what_one_at_a_time_writes(office, django_capture_on_comm
                            [case.service_member_id])
             assert "Петров" not in cursor.fetchone()[0]
     # Each applicant gets an acknowledgement, queued after the commit, all in one go;
-    # and the checks for repeated appeals and for duplicates are queued once for the batch.
+    # and the checks after the receipt (repeats, duplicates and the apps subscribed to
+    # cases_opened) are queued once for the batch, in one transaction.
     kinds = sorted(c.__qualname__.split(".")[0] for c in callbacks)
-    # The hook cases_opened: once for the batch per app subscribed (issue 19).
-    assert kinds.count("emit") == len(hooks._handlers["cases_opened"])
-    assert [k for k in kinds if k != "emit"] == ["_kick", "duplicates_flag_later",
-                                                 "repeats_flag_later"]
+    assert kinds == ["_kick", "after_receipt"]
+    assert not hooks._handlers["cases_opened"]  # every subscriber runs in that transaction
+    assert len(hooks._now["cases_opened"]) >= 3  # urgency, facts, triage (issue 19)
     assert verify_chain()[0]
 
 
