@@ -459,6 +459,9 @@ def _appeal_attach(appeal: Appeal, *, actor, office: Office, case: Case, relatio
                     else permissions.ApplicantActor(case_id=case.pk),
                     document_id=document.pk, doc_type=document.doc_type,
                     public=document.public)
+            # A new letter on an open case is read like a new case's (urgency, facts; the
+            # other checks leave a case they have seen as it was).
+            after_receipt([case.pk])
             audit_record_many([
                 dict(action="appeal.register", actor=actor,
                      actor_kind=None if actor else "applicant", object_type="appeal",
@@ -547,7 +550,8 @@ DUPLICATES_CHUNK = 500
 
 
 def after_receipt(case_ids: list[int]) -> None:
-    """What runs in the background once new cases are stored, never on the intake path:
+    """What runs in the background once new cases (or a new appeal on an open case) are
+    stored, never on the intake path:
     the check for a repeated appeal, the one for a known person, and whatever other apps
     subscribed to the hook ``cases_opened`` (core.hooks, ``in_transaction=True``: their
     handlers get ``case_ids`` only and queue their own tasks). After the caller's commit,
