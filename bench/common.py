@@ -64,6 +64,12 @@ def office_cases_remove(office) -> dict:
     return {"cases": removed, "submissions": submissions, "people": len(people), "keys": keys}
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The value at fraction ``q`` of ``values`` in order (the nearest rank below)."""
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
 def machine() -> dict:
     cpu = "unknown"
     try:

@@ -27,14 +27,9 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import pages  # noqa: E402, F401 - sets the environment for Django before it is set up
-from common import machine  # noqa: E402
+from common import machine, percentile  # noqa: E402
 
 CASES = int(os.environ.get("BENCH_DUPLICATE_CASES", "300"))
-
-
-def _p(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
 
 
 def run(count: int = CASES) -> dict:
@@ -70,9 +65,9 @@ def run(count: int = CASES) -> dict:
         "cases": len(ids),
         "flags_per_case": round(flags / max(len(ids), 1), 2),
         "one_cpu_ms_p50": round(statistics.median(cpu) * 1000, 2),
-        "one_cpu_ms_p95": round(_p(cpu, 0.95) * 1000, 2),
+        "one_cpu_ms_p95": round(percentile(cpu, 0.95) * 1000, 2),
         "one_wall_ms_p50": round(statistics.median(wall) * 1000, 2),
-        "one_wall_ms_p95": round(_p(wall, 0.95) * 1000, 2),
+        "one_wall_ms_p95": round(percentile(wall, 0.95) * 1000, 2),
         "one_db_ms_p50": round(statistics.median(
             [w - c for w, c in zip(wall, cpu, strict=True)]) * 1000, 2),
         "batch_cpu_ms_per_case": round(batch_cpu / max(len(ids), 1) * 1000, 2),

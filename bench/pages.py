@@ -36,18 +36,29 @@ from common import databases_ensure, machine  # noqa: E402 - after the environme
 
 
 def _timed(client, url_for, requests: int, *, before=None) -> dict:
+    def check(i, response):
+        assert response.status_code == 200, (url_for(i), response.status_code)
+
+    return _timed_calls(lambda i: client.get(url_for(i)), requests, check=check,
+                        before=(lambda i: before(client, i)) if before else None)
+
+
+def _timed_calls(call, requests: int, *, before=None, check=None) -> dict:
+    """p50/p95 in ms of ``call(i)`` for i in 0..requests-1, after five warm-up calls;
+    ``before(i)`` runs first, untimed, and ``check(i, result)`` after."""
     for i in range(5):  # warm-up
         if before:
-            before(client, i)
-        client.get(url_for(i))
+            before(i)
+        call(i)
     times = []
     for i in range(requests):
         if before:
-            before(client, i)
+            before(i)
         started = time.perf_counter()
-        response = client.get(url_for(i))
+        result = call(i)
         times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url_for(i), response.status_code)
+        if check is not None:
+            check(i, result)
     times.sort()
     return {"p50_ms": round(statistics.median(times), 1),
             "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
@@ -190,17 +201,7 @@ def _search_alone(queries: list[str], requests: int) -> dict:
         search.case_search_count(cases, query, offices=offices)
         search.case_search_where(page, query)
 
-    for i in range(5):
-        once(i)
-    times = []
-    for i in range(requests):
-        started = time.perf_counter()
-        once(i)
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return {"p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
-            "requests": requests}
+    return _timed_calls(once, requests)
 
 
 def _answer_drafts(count: int) -> list[str]:

@@ -27,15 +27,10 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import pages  # noqa: E402, F401 - sets the environment for Django before it is set up
-from common import machine  # noqa: E402
+from common import machine, percentile  # noqa: E402
 
 TRAIN = int(os.environ.get("BENCH_TRIAGE_TRAIN", "5000"))
 SUGGEST = int(os.environ.get("BENCH_TRIAGE_SUGGEST", "300"))
-
-
-def _p(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
 
 
 def _rss() -> int:
@@ -48,7 +43,7 @@ def _rss() -> int:
 
 def _ms(values: list[float]) -> dict:
     return {"p50_ms": round(statistics.median(values) * 1000, 2),
-            "p95_ms": round(_p(values, 0.95) * 1000, 2)}
+            "p95_ms": round(percentile(values, 0.95) * 1000, 2)}
 
 
 def run(train: int = TRAIN, suggest: int = SUGGEST) -> dict:
