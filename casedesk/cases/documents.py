@@ -396,12 +396,18 @@ def upload_prepare(*, upload: UploadedFile, doc_type: str, case_id: int, key_id:
 def files_discard(prepared: list[Document]) -> None:
     """Delete the files of documents ``upload_prepare`` stored whose rows were not
     written (their transaction failed)."""
-    for document in prepared:
-        if document.file.name:
-            try:
-                document.file.storage.delete(document.file.name)
-            except Exception:
-                logger.exception("could not delete the file of a failed upload")
+    files_delete([document.file.name for document in prepared if document.file.name])
+
+
+def files_delete(names: list[str]) -> None:
+    """Delete these files of the documents' storage (best effort: a failure is logged,
+    never raised, as this cleans up after something else)."""
+    storage = Document._meta.get_field("file").storage
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.exception("could not delete a document's file")
 
 
 # Headers of every response that hands out a document's file (staff and applicants): the

@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk.audit.services import audit_defer, audit_record_many
 from casedesk.cases import permissions
-from casedesk.cases.documents import FILE_AAD
+from casedesk.cases.documents import FILE_AAD, files_delete
 from casedesk.cases.models import (
     Appeal,
     Case,
@@ -138,17 +138,24 @@ def _require_merger(actor, *people: Person) -> None:
 def person_merge(*, actor, keep: Person, other: Person, reason: str = "") -> Merge:
     """Merge ``other`` into ``keep`` (see the module's docstring); ``reason`` is not
     stored (free text could name people). Refused with ApplicationError."""
+    result = _outermost(person_merge_inner, actor=actor, keep=keep, other=other)
+    _refresh(keep, other)
+    return result
+
+
+def _outermost(inner, **kwargs):
+    """``inner(**kwargs, audits=, written=)`` as the outermost action: one durable
+    transaction, its audit entries written last; the document files it wrote are deleted
+    if it fails."""
     written: list[str] = []
     try:
         with transaction.atomic(durable=True):
             audits: list[dict] = []
-            result = person_merge_inner(actor=actor, keep=keep, other=other,
-                                        audits=audits, written=written)
+            result = inner(**kwargs, audits=audits, written=written)
             audit_record_many(audits)
     except BaseException:
-        _files_delete(written)
+        files_delete(written)
         raise
-    _refresh(keep, other)
     return result
 
 
@@ -300,7 +307,7 @@ def _files_reseal(case_ids: list[int], key_id: str, written: list[str]) -> int:
     with a destroyed key, they could not be read anyway)."""
     if not case_ids:
         return 0
-    old: list[tuple[object, str]] = []
+    old: list[str] = []
     count = 0
     for document in Document.objects.filter(case_id__in=case_ids).exclude(file="") \
             .order_by("pk"):
@@ -317,30 +324,10 @@ def _files_reseal(case_ids: list[int], key_id: str, written: list[str]) -> int:
                            save=False)
         written.append(document.file.name)
         Document.objects.filter(pk=document.pk).update(file=document.file.name)
-        old.append((storage, name))
+        old.append(name)
         count += 1
-
-    def delete_old():
-        for storage, name in old:
-            try:
-                storage.delete(name)
-            except OSError:
-                logger.exception("could not delete a re-sealed document's old file")
-
-    transaction.on_commit(delete_old)
+    transaction.on_commit(lambda: files_delete(old))
     return count
-
-
-def _files_delete(names: list[str]) -> None:
-    """The files written by a merge that did not commit."""
-    if not names:
-        return
-    storage = Document._meta.get_field("file").storage
-    for name in names:
-        try:
-            storage.delete(name)
-        except OSError:
-            logger.exception("could not delete a file of a merge that failed")
 
 
 def _linked_elsewhere(person_id: int, case_id: int) -> bool:
@@ -362,16 +349,7 @@ class Link:
 
 def case_member_link(*, actor, case: Case, person: Person) -> Link:
     """"This case is about that person": ``case``'s service member becomes ``person``."""
-    written: list[str] = []
-    try:
-        with transaction.atomic(durable=True):
-            audits: list[dict] = []
-            result = case_member_link_inner(actor=actor, case=case, person=person,
-                                            audits=audits, written=written)
-            audit_record_many(audits)
-    except BaseException:
-        _files_delete(written)
-        raise
+    result = _outermost(case_member_link_inner, actor=actor, case=case, person=person)
     case.refresh_from_db()
     person.refresh_from_db()
     return result
