@@ -69,7 +69,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQueryField, SearchVectorField
+from django.contrib.postgres.search import SearchQueryField
 from django.db import connections
 from django.db.models import (
     BooleanField,
@@ -84,10 +84,10 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as DbCase
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast
 
 from casedesk.core import tokens
-from casedesk.people.models import Person
+from casedesk.people.models import Person, keys_match, keys_tsquery
 
 from .models import (
     Appeal,
@@ -422,10 +422,8 @@ def _people_tsquery(groups: list[list[str]], operator: str,
     """The tsquery of person ``groups`` (each a set of alternative keys) joined by
     ``operator``, as the people rows hold them: the service member's keys (mark "m"),
     the applicants' ("a") or either."""
-    text = f" {operator} ".join(
-        "(" + " | ".join(f"'{mark}{key[1:]}'" for key in group for mark in marks) + ")"
-        for group in groups)
-    return Cast(Value(text), output_field=SearchQueryField())
+    marked = [[mark + key[1:] for key in group for mark in marks] for group in groups]
+    return Cast(Value(keys_tsquery(marked, operator)), output_field=SearchQueryField())
 
 
 def _people_rows(groups: list[list[str]], marks: str = MEMBER + APPLICANT
@@ -470,8 +468,8 @@ def _anybody(groups: list[list[str]]) -> bool:
     keys, typos = _split(groups)
     with connections[Person.objects.db].cursor() as cursor:
         cursor.execute("SELECT people_search_keys_exist(%s::tsquery, %s::tsquery)",
-                       [_people_expression(keys) if keys else None,
-                        _people_expression(typos) if typos else None])
+                       [keys_tsquery(keys) if keys else None,
+                        keys_tsquery(typos) if typos else None])
         return cursor.fetchone()[0]
 
 
@@ -480,12 +478,6 @@ def _split(groups: list[list[str]]) -> tuple[list[list[str]], list[list[str]]]:
     a group is all of one kind (tokens.person_query_terms)."""
     keys = [group for group in groups if not group[0].startswith("q")]
     return keys, [group for group in groups if group[0].startswith("q")]
-
-
-def _people_expression(groups: list[list[str]]) -> str:
-    """The tsquery text of ``groups``: every group, one key of each."""
-    return "(" + ") & (".join(" | ".join("'" + key + "'" for key in group)
-                              for group in groups) + ")"
 
 
 def _people(groups: list[list[str]]) -> QuerySet[Person]:
@@ -497,9 +489,7 @@ def _people(groups: list[list[str]]) -> QuerySet[Person]:
         people = Person.objects.all()
         for column, part in (("search_keys", keys), ("typo_keys", typos)):
             if part:
-                people = people.filter(_Matches(
-                    Cast(Coalesce(F(column), Value("")), output_field=SearchVectorField()),
-                    Cast(Value(_people_expression(part)), output_field=SearchQueryField())))
+                people = people.filter(keys_match(column, keys_tsquery(part)))
         return people
     condition = Q()
     for group in groups:
@@ -554,18 +544,13 @@ def _in_texts_of_large_cases(words: list[str]) -> Q:
     return Q(case_id__in=appeals) | Q(case_id__in=notes)
 
 
-def _text_rows_condition(words: list[str]) -> Q:
-    """For a ``CaseSearch`` row: every word in one text of the case."""
-    # The GIN index finds the cases that have every word ...
-    condition = Q(_Matches(F("vector"), _tsquery(words, "&")))
-    if len(words) > 1:
-        # ... and the vector's positions tell whether they are in one text.
-        condition &= (Q(documents__lte=POSITIONS)
-                      & Q(_Matches(F("vector"), _tsquery(words, "<0>")))) \
-            | _in_texts_of_large_cases(words)
-    return condition
-
-
 def _rows(words: list[str]) -> QuerySet[CaseSearch]:
     """The search rows of the cases having every word in one text."""
-    return CaseSearch.objects.filter(_text_rows_condition(words))
+    # The GIN index finds the cases that have every word ...
+    rows = CaseSearch.objects.filter(_Matches(F("vector"), _tsquery(words, "&")))
+    if len(words) > 1:
+        # ... and the vector's positions tell whether they are in one text.
+        one_text = Q(documents__lte=POSITIONS) & Q(
+            _Matches(F("vector"), _tsquery(words, "<0>")))
+        rows = rows.filter(one_text | _in_texts_of_large_cases(words))
+    return rows

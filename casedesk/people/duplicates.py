@@ -49,14 +49,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchQueryField, SearchVectorField
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from casedesk.core import names, tokens
 
-from .models import Person
+from .models import Person, keys_match, keys_tsquery
 
 LIKELY = "likely"
 POSSIBLE = "possible"
@@ -149,14 +147,6 @@ def _conditions(asked: _Asked) -> tuple[list[list[list[str]]], list[list[list[st
     return strong, weak
 
 
-class _Matches(Func):
-    """``vector @@ query``."""
-
-    arg_joiner = " @@ "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
-
-
 def _fetch(conjunctions: list[list[list[str]]], limit: int, among: Q | None) -> list[tuple]:
     """The people (not erased) matching any of ``conjunctions``: (pk, search_keys,
     region_id, has a birth date), at most ``limit``."""
@@ -166,12 +156,8 @@ def _fetch(conjunctions: list[list[list[str]]], limit: int, among: Q | None) -> 
     if connections[people.db].vendor == "postgresql":
         # The expression of the GIN index (people.models.PERSON_SEARCH_EXPRESSION), as
         # cases.search reads it.
-        query = " | ".join("(" + " & ".join(
-            "(" + " | ".join(f"'{key}'" for key in alternatives) + ")"
-            for alternatives in conjunction) + ")" for conjunction in conjunctions)
-        people = people.filter(_Matches(
-            Cast(Coalesce(F("search_keys"), Value("")), output_field=SearchVectorField()),
-            Cast(Value(query), output_field=SearchQueryField())))
+        query = " | ".join(f"({keys_tsquery(conjunction)})" for conjunction in conjunctions)
+        people = people.filter(keys_match("search_keys", query))
     else:
         either = Q()
         for conjunction in conjunctions:

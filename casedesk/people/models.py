@@ -1,4 +1,7 @@
+from django.contrib.postgres.search import SearchQueryField, SearchVectorField
 from django.db import models
+from django.db.models import BooleanField, F, Func, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from casedesk.core.crypto import key_new
@@ -125,3 +128,27 @@ class PersonUnit(models.Model):
 # The keys are cast, not parsed: each is one lexeme as stored.
 PERSON_SEARCH_EXPRESSION = "(COALESCE(search_keys, ''))::tsvector"
 PERSON_TYPO_EXPRESSION = "(COALESCE(typo_keys, ''))::tsvector"
+
+
+class _Matches(Func):
+    """``vector @@ query``."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def keys_tsquery(groups: list[list[str]], operator: str = "&") -> str:
+    """The tsquery text of key ``groups``: one key of each group, the groups joined by
+    ``operator``. Keys are hex digits after a letter (core.tokens): nothing to quote."""
+    return f" {operator} ".join(
+        "(" + " | ".join(f"'{key}'" for key in group) + ")" for group in groups)
+
+
+def keys_match(column: str, query: str) -> _Matches:
+    """On PostgreSQL: the person's keys ``column`` ("search_keys" or "typo_keys") match
+    the tsquery text ``query``, in the expression of the column's GIN index
+    (PERSON_SEARCH_EXPRESSION, PERSON_TYPO_EXPRESSION)."""
+    return _Matches(
+        Cast(Coalesce(F(column), Value("")), output_field=SearchVectorField()),
+        Cast(Value(query), output_field=SearchQueryField()))
