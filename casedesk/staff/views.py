@@ -129,6 +129,8 @@ def queues(request):
                                             request.LANGUAGE_CODE)
         if queue == "to_register" else {},
         "query": query,
+        # Too many matches to rank (a common surname alone): the newest are shown.
+        "search_broad": bool(query) and getattr(query, "broad", False),
         "book": rulebook.current(),
         "is_supervisor": permissions.can(request.user, "assign"),
         "staff": list(selectors.assignable_staff(actor=request.user))
