@@ -68,7 +68,7 @@ def case_facts(*, case: Case, appeals: list) -> dict:
     return {
         "texts": texts,
         "kinds": [(css, title) for kind, css, title in KINDS if kind in present],
-        "offers": offers(case, facts) if facts else [],
+        "offers": offers(case, facts, appeals) if facts else [],
         "count": len(facts),
     }
 

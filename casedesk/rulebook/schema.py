@@ -366,7 +366,7 @@ Category.model_rebuild()
 
 class UrgencyRule(Strict):
     """One reason an appeal is urgent: the phrases that show it (any one is enough; each
-    a few Russian words in any form, matched by lemma and stem, words may stand up to
+    a few Russian or English words in any form, matched by lemma and stem, words may stand up to
     two apart; ``word*`` matches words that begin so), and the words one of which must
     also be in the appeal (``requires``: "не лечат" is urgent only for a wounded man)."""
 

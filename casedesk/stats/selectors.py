@@ -53,6 +53,7 @@ from casedesk.core.reference import region_label
 from casedesk.core.states import OPEN_STATES, CaseState
 from casedesk.people.models import ServiceType
 from casedesk.review.models import DecisionOutcome
+from casedesk.urgency import selectors as urgency
 
 from .models import (
     AnswerTime,
@@ -337,6 +338,27 @@ def staff_figures(*, actor, spec: StatsFilter) -> list[Table]:
     offices = _chosen(_require_staff(actor), spec)
     spec = clamp(spec)
     return _cached("staff", offices, spec, lambda: figures_for(offices, spec))
+
+
+@dataclass(frozen=True)
+class UrgentCount:
+    total: int
+    by_office: list[tuple[str, int]]  # (office label, count) for every office shown
+
+
+def staff_urgent(*, actor, spec: StatsFilter) -> UrgentCount:
+    """The open cases flagged urgent (casedesk.urgency) and not cleared by staff, in the
+    offices ``actor`` may see (narrowed by ``spec.office_ids``) and of ``spec.category``.
+    Counted when asked, not by the refresh: it is the queue's filter "Urgent only" that
+    the count leads to, and an urgent case cannot wait for the next refresh. Like the
+    open cases, whatever the period. Read from the statistics' database; one query,
+    nothing decrypted."""
+    offices = _chosen(_require_staff(actor), spec)
+    counts = urgency.urgent_open_by_office(office_ids=[o.pk for o in offices],
+                                           category=spec.category,
+                                           using=settings.CASEDESK_STATS_DATABASE)
+    return UrgentCount(total=sum(counts.values()),
+                       by_office=[(office_label(o), counts.get(o.pk, 0)) for o in offices])
 
 
 MAX_MONTHS = 120  # the longest period a page computes: ten years

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
 from casedesk.audit.services import audit_record
+from casedesk.cases import permissions
 from casedesk.core import tables as table_files
 from casedesk.core.errors import ApplicationError
 
@@ -71,9 +72,17 @@ def dashboard(request):
     displays = _displays(tables, lambda key: reverse("stats:staff_csv", args=[key]) + query)
     for display in displays:
         display["xlsx_url"] = reverse("stats:staff_xlsx", args=[display["key"]]) + query
+    spec = form.spec()
     return render(request, "stats/dashboard.html", {
         "form": form,
         "tables": displays,
+        # Urgency (issue 19): counted live; the queue's "Urgent only" for those who
+        # read the case files (the queue has no office filter: it shows all of theirs).
+        "urgent": selectors.staff_urgent(actor=request.user, spec=spec),
+        "urgent_url": reverse("staff:queues") + "?" + urlencode(
+            {"queue": "open", "urgent": "1",
+             **({"category": spec.category} if spec.category else {})})
+        if permissions.can(request.user, "case_read") else "",
         "refreshed_at": selectors.refreshed_at(),
         "report_form": report_form(request),
         "nav": "stats",

@@ -5,9 +5,12 @@ dictionary form (the likeliest pymorphy3 lemma, casedesk.core.names) and by its 
 stem (casedesk.core.tokens), so word forms meet: «возвращают на передовую» and «вернуть на
 передовой». A phrase's words must come in order within one sentence, at most ``GAP``
 other words apart (side by side when joined by "~"), with no negation between them. A
-phrase with «не»/«нет»/«ни»/«никто» one or two words before it does
-not count («ничего не угрожает жизни»), unless the phrase itself begins with such a word
-(«не лечат»). Pure functions: no database, nothing logged.
+phrase with «не»/«нет»/«ни»/«никто» (in English "not", "no", "never", "nobody"…; "n't"
+is read as "not") one or two words before it does not count («ничего не угрожает
+жизни», "he is not detained"), unless the phrase itself begins with such a word («не
+лечат», "not treated"). A Latin word has no dictionary form here: it is compared as
+written and by its English Snowball stem ("detained" and "detain" meet), so one text may
+mix the two languages. Pure functions: no database, nothing logged.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from casedesk import rulebook
 from casedesk.core import names, tokens
 
 GAP = 2  # other words allowed between two words of a phrase
-NEGATIONS = frozenset({"не", "нет", "ни", "никто", "ничто", "никогда", "нисколько"})
+NEGATIONS = frozenset({"не", "нет", "ни", "никто", "ничто", "никогда", "нисколько",
+                       "not", "no", "never", "nobody", "nothing", "cannot", "neither",
+                       "nor", "none"})
 NEGATION_REACH = 2  # how many words before a phrase a negation cancels it
 SHORT = 4  # words this short are compared as written or by lemma, never by stem
 
@@ -28,6 +33,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Sentences end at ! ? ; a line break, or a full stop before a capital letter (so that
 # «ст. 337» stays one sentence).
 _SENTENCE = re.compile(r"[!?;\n]+|\.+\s+(?=[A-ZА-ЯЁ«\"])")
+_NOT = re.compile(r"(?i)n[’']t\b")  # "isn't", "doesn't": "is not", "does not"
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,7 @@ def compiled(version: str) -> tuple[Rule, ...]:
 
 
 def sentences(text: str) -> list[list[Word]]:
-    plain = tokens.plain_text(text or "")
+    plain = _NOT.sub(" not", tokens.plain_text(text or ""))
     out = []
     for part in _SENTENCE.split(plain):
         found = [word(w) for w in _WORD.findall(part)]

@@ -136,3 +136,76 @@ def test_another_office_cannot_fill_fields(case, make_user, other_office):
     unit = Fact.objects.filter(case=case, type="UNIT").first()
     with pytest.raises(ApplicationError):
         services.fact_apply(actor=make_user(Role.SUPERVISOR, other_office), fact=unit)
+
+
+BORN = ("Мой сын, рядовой Кузнецов Андрей Викторович, 01.05.1990 г.р., служит в в/ч "
+        "74814 с 01.10.2022.")
+
+
+def test_a_caseworker_fills_the_empty_birth_date_with_a_fact(staff, office):
+    import datetime as dt
+
+    case = register(staff[Role.INTAKE_CLERK], office, text=BORN)
+    services.facts_extract(case_ids=[case.pk], ner=False)
+    facts = list(Fact.objects.filter(case=case))
+    offered = {o["field"]: o for o in services.offers(case, facts)}
+    assert set(offered) == {"unit", "birth_date"}
+    born = offered["birth_date"]["fact"]
+    assert born.normal == "1990-05-01"
+    # The call-up date is a date too, but not his birth date: refused.
+    called = next(f for f in facts if f.type == "DATE" and f.normal == "2022-10-01")
+    with pytest.raises(ApplicationError) as error:
+        services.fact_apply(actor=staff[Role.CASEWORKER], fact=called)
+    assert error.value.code == "not_offered"
+
+    person = services.fact_apply(actor=staff[Role.CASEWORKER], fact=born)
+
+    person.refresh_from_db()
+    assert person.birth_date == dt.date(1990, 5, 1)
+    entry = AuditEntry.objects.get(action="person.fact_applied")
+    assert entry.data == {"case": case.pk, "appeal": born.appeal_id, "fields": ["birth_date"]}
+    case.service_member.refresh_from_db()
+    assert [o["field"] for o in services.offers(case, facts)] == ["unit"]
+    with pytest.raises(ApplicationError) as error:
+        services.fact_apply(actor=staff[Role.CASEWORKER], fact=born)
+    assert error.value.code == "already_filled"
+
+
+def test_two_different_birth_dates_are_no_answer(staff, office):
+    case = register(staff[Role.INTAKE_CLERK], office, text=BORN)
+    appeal_register(actor=staff[Role.INTAKE_CLERK], office=office, channel="letter",
+                    text="Кузнецов Андрей Викторович, 01.06.1991 г.р., не на связи.",
+                    applicant=PersonData(full_name="Кузнецова Мария Ивановна",
+                                         postal_address="Тула, ул. Мира, 1"),
+                    relation="mother", attach_to=case, category="other")
+    services.facts_extract(case_ids=[case.pk], ner=False)
+    facts = list(Fact.objects.filter(case=case))
+    assert {f.normal for f in facts if f.type == "DATE"} >= {"1990-05-01", "1991-06-01"}
+    assert [o["field"] for o in services.offers(case, facts)] == ["unit"]
+    born = next(f for f in facts if f.normal == "1990-05-01")
+    with pytest.raises(ApplicationError):
+        services.fact_apply(actor=staff[Role.CASEWORKER], fact=born)
+    case.service_member.refresh_from_db()
+    assert case.service_member.birth_date is None
+
+
+def test_the_mothers_birth_date_is_not_offered(staff, office):
+    case = register(staff[Role.INTAKE_CLERK], office,
+                    text="Я, Кузнецова Мария Ивановна, 15.04.1968 г.р., прошу помочь сыну, "
+                         "Кузнецову Андрею, он в в/ч 74814.")
+    services.facts_extract(case_ids=[case.pk], ner=False)
+    facts = list(Fact.objects.filter(case=case))
+    assert any(f.normal == "1968-04-15" for f in facts)
+    assert [o["field"] for o in services.offers(case, facts)] == ["unit"]
+
+
+@pytest.mark.parametrize("role", [Role.INTAKE_CLERK, Role.ANALYST])
+def test_only_caseworkers_and_supervisors_fill_the_birth_date(staff, office, role):
+    case = register(staff[Role.INTAKE_CLERK], office, text=BORN)
+    services.facts_extract(case_ids=[case.pk], ner=False)
+    born = next(f for f in Fact.objects.filter(case=case, type="DATE")
+                if f.normal == "1990-05-01")
+    with pytest.raises(ApplicationError):
+        services.fact_apply(actor=staff[role], fact=born)
+    case.service_member.refresh_from_db()
+    assert case.service_member.birth_date is None

@@ -14,13 +14,16 @@ from casedesk.audit.services import audit_record
 from casedesk.cases import permissions
 from casedesk.cases.models import Appeal, Case, Document
 from casedesk.core.errors import ApplicationError
+from casedesk.facts.models import Fact
 from casedesk.people.models import Person
 
 
 def subject_export(*, actor, person: Person) -> bytes:
     """A JSON file of the person's details, the cases they are in (as service member or
-    applicant), what they wrote and the documents of those cases. Only a supervisor of an
-    office holding one of those cases may make it, and it covers that office's cases."""
+    applicant), what they wrote, the documents of those cases, and the facts found in the
+    appeals (casedesk.facts) of the cases about them and of the appeals they wrote, as
+    erasure reaches them (decrypted like the rest). Only a supervisor of an office holding
+    one of those cases may make it, and it covers that office's cases."""
     if not permissions.can(actor, "subject_export"):
         raise ApplicationError("forbidden", _("Only a supervisor can export a person's data."))
     offices = permissions.office_ids(actor)
@@ -32,6 +35,11 @@ def subject_export(*, actor, person: Person) -> bytes:
         raise ApplicationError("not_found", _("No case of your offices concerns this person."))
     appeals = Appeal.objects.filter(submitter=person, case__in=cases).order_by("received_at")
     documents = Document.objects.filter(case__in=cases).order_by("created_at")
+    # Sealed with each case's service member's key (Fact.data_key_id): read with it.
+    facts = (Fact.objects.filter(Q(case__service_member=person) | Q(appeal__submitter=person),
+                                 case__in=cases)
+             .select_related("case__service_member", "appeal")
+             .order_by("appeal__received_at", "appeal_id", "start"))
     region = person.region
     export = {
         "exported_at": timezone.now().isoformat(),
@@ -59,6 +67,13 @@ def subject_export(*, actor, person: Person) -> bytes:
             "case": d.case.number, "type": d.doc_type, "name": d.original_name,
             "added": d.created_at.isoformat(), "sha256": d.sha256,
         } for d in documents.select_related("case")],
+        # Found in the appeals' texts by casedesk.facts: the words, where they stand in
+        # the appeal (character offsets), and their normal form (a unit's number, a date).
+        "facts": [{
+            "case": f.case.number, "appeal_received_at": f.appeal.received_at.isoformat(),
+            "kind": f.type, "text": f.text, "normal": f.normal or None,
+            "start": f.start, "end": f.end,
+        } for f in facts],
     }
     audit_record(action="export", actor=actor, object_type="person", object_id=person.pk,
                  data={"kind": "subject_access", "format": "json", "count": len(cases)})

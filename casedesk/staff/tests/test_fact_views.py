@@ -88,3 +88,38 @@ def test_another_office_gets_a_404(client, make_user, other_office, case):
     client.force_login(make_user(Role.CASEWORKER, other_office))
     response = client.post(f"/en/staff/cases/{case.number}/facts/{fact.pk}/apply/")
     assert response.status_code == 404
+
+
+BIRTH = {"en": "Use: 1 May 1990 → birth date", "ru": "Взять: 1 мая 1990 г. → дата рождения"}
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_one_click_fills_the_birth_date_when_the_text_says_it(client, staff, office,
+                                                             language):
+    import datetime as dt
+
+    case = appeal_register(
+        actor=staff[Role.INTAKE_CLERK], office=office, channel="letter",
+        text="Мой сын, рядовой Кузнецов Андрей Викторович, 01.05.1990 г.р., призван "
+             "01.10.2022.",
+        applicant=PersonData(full_name="Кузнецова Мария Ивановна",
+                             postal_address="Тула, ул. Мира, 1"),
+        relation="mother", service_member=PersonData(full_name="Кузнецов Андрей Викторович"),
+        category="other").case
+    facts_extract(case_ids=[case.pk])
+    client.force_login(staff[Role.CASEWORKER])
+    content = client.get(f"/{language}/staff/cases/{case.number}/").content.decode()
+    # One offer: the birth date, not the call-up date (the unit is not named).
+    assert content.count("/apply/") == 1 and BIRTH[language] in content
+    fact = next(f for f in Fact.objects.filter(case=case, type="DATE")
+                if f.normal == "1990-05-01")
+
+    response = client.post(f"/{language}/staff/cases/{case.number}/facts/{fact.pk}/apply/",
+                           follow=True)
+
+    assert response.status_code == 200 and WORDS[language][4] in response.content.decode()
+    case.service_member.refresh_from_db()
+    assert case.service_member.birth_date == dt.date(1990, 5, 1)
+    assert AuditEntry.objects.get(action="person.fact_applied").data["fields"] == ["birth_date"]
+    content = client.get(f"/{language}/staff/cases/{case.number}/").content.decode()
+    assert BIRTH[language] not in content

@@ -1,10 +1,14 @@
-"""The urgency rules of rulebook 2026.1 (urgency.yaml) on the wordings of real appeals:
-word forms meet, negations and other senses of the words do not trigger."""
+"""The urgency rules of rulebook 2026.1 (urgency.yaml) on the wordings of real appeals, in
+Russian, in English and in both at once: word forms meet, negations and other senses of
+the words do not trigger."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from casedesk import rulebook
 from casedesk.urgency.rules import match
 
 VERSION = "2026.1"
@@ -76,3 +80,74 @@ def test_one_text_may_meet_several_rules_in_the_rulebooks_order():
     text = ("Сын ранен, его не лечат. Командование угрожает расстрелом. "
             "Он пишет, что не хочет жить.")
     assert match(text, VERSION) == ["threat_to_life", "suicide", "wounded_untreated"]
+
+
+# English wordings (appeals written by relatives abroad, lawyers, translations), and
+# appeals that mix the two languages.
+URGENT_EN = [
+    ("The commander threatened to shoot him if he complains", "threat_to_life"),
+    ("There is a real threat to his life and health", "threat_to_life"),
+    ("My son was beaten by other soldiers and is held in a pit", "threat_to_life"),
+    ("His life is in danger, please help", "threat_to_life"),
+    ("He told me on the phone that he doesn't want to live any more", "suicide"),
+    ("He says he will kill himself", "suicide"),
+    ("My husband has suicidal thoughts after the injury", "suicide"),
+    ("Tomorrow they are sending him back to the front although he is not healed",
+     "return_to_combat"),
+    ("My husband is being returned to the front line without rest", "return_to_combat"),
+    ("They will send him back to the combat zone next week", "return_to_combat"),
+    ("My son was detained by the military police", "detention"),
+    ("A criminal case has been opened against my husband under Article 337 of the "
+     "Criminal Code", "detention"),
+    ("He is held in custody in a pre-trial detention centre", "detention"),
+    ("He is accused of desertion", "detention"),
+    ("My son went missing in action near Bakhmut", "missing_or_captive"),
+    ("My husband was taken prisoner in March", "missing_or_captive"),
+    ("My son hasn't been in touch for 20 days", "missing_or_captive"),
+    ("We lost contact with my husband on 3 March", "missing_or_captive"),
+    ("My son is wounded, but they don't treat him and don't evacuate him",
+     "wounded_untreated"),
+    ("He was wounded by shrapnel and is given no medical care", "wounded_untreated"),
+    ("After a concussion they refused to send him to hospital", "wounded_untreated"),
+    # Mixed
+    ("Мой сын went missing под Бахмутом", "missing_or_captive"),
+    ("Сын ранен. They do not treat him.", "wounded_untreated"),
+    ("He was wounded. Его не лечат.", "wounded_untreated"),
+    ("Сына detained военная полиция", "detention"),
+]
+
+NOT_URGENT_EN = [
+    "He is not detained, he is at home",
+    "He wasn't detained, he is at home",
+    "Nothing threatens his life, please recalculate the payments",
+    "Nobody threatens his life, but he is given no leave",
+    "There is no threat to his life",
+    "The payment of his allowance has been delayed for three months",
+    "My husband returned from the front and asks for family leave",
+    "Please send the documents back by post",
+    "Please send the documents again",
+    "His teeth have not been treated for a year, please refer him to a dentist",
+    "Some of the documents are missing from the file",
+    "He is in touch with us every day",
+    "Is a compensation for renting a flat due?",
+    "Сын не задержан, he is at home",
+]
+
+
+@pytest.mark.parametrize(("text", "code"), URGENT_EN)
+def test_an_urgent_english_or_mixed_wording_is_flagged_with_its_rule(text, code):
+    assert code in match(text, VERSION)
+
+
+@pytest.mark.parametrize("text", NOT_URGENT_EN)
+def test_an_ordinary_english_or_mixed_wording_is_not_flagged(text):
+    assert match(text, VERSION) == []
+
+
+@pytest.mark.parametrize("code", list(rulebook.get(VERSION).urgency))
+def test_every_rule_has_russian_and_english_phrases(code):
+    rule = rulebook.get(VERSION).urgency[code]
+    for phrases in (rule.patterns, rule.requires):
+        if phrases:
+            assert any(re.search("[а-яё]", p) for p in phrases)
+            assert any(re.fullmatch(r"[a-z0-9*~ ]+", p) for p in phrases)
