@@ -9,6 +9,7 @@ only, such as most names, is not kept).
 from __future__ import annotations
 
 import math
+import random
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -106,8 +107,9 @@ class Classifier:
     macro-F1."""
 
     source = "model"
-    FORMS = {"opening": 0.0, "whole": NB_SHARE}  # form -> Naive Bayes share
+    FORMS = {"whole": NB_SHARE, "opening": 0.0}  # form -> Naive Bayes share; ties: whole
     CHOOSE_MIN = 30  # fewer texts (or < 2 classes of 3): no cross-validation, whole text
+    CHOOSE_MAX = 2000  # the form is chosen on a random sample of at most so many texts
 
     def __init__(self, *, c: float = 1.0, min_df: int = 2, form: str | None = None):
         self.c = c
@@ -150,7 +152,11 @@ class Classifier:
 
     def _choose(self, texts, labels, extra) -> tuple[str, dict[str, float]]:
         """The form with the better accuracy + macro-F1 over a stratified 3-fold of the
-        training texts (the rulebook's texts added to each training part, never tested)."""
+        training texts (the rulebook's texts added to each training part, never tested);
+        of CHOOSE_MAX of them at most, so that it costs six fits of that size at most."""
+        if len(texts) > self.CHOOSE_MAX:
+            keep = sorted(random.Random(0).sample(range(len(texts)), self.CHOOSE_MAX))
+            texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
         if len(texts) < self.CHOOSE_MIN or sum(1 for n in Counter(labels).values()
                                                 if n >= 3) < 2:
             return "whole", {}
