@@ -195,6 +195,8 @@ class Classifier:
             self.subcentroids[category] = (codes, sparse.vstack(vectors).tocsr())
 
     def _scores(self, prepared: list[str], xw, xc) -> np.ndarray:
+        # getattr: a model stored before the forms (logistic regression and Naive Bayes,
+        # no opening) still suggests until the nightly training replaces it.
         blocks = [xw, xc]
         if getattr(self, "opening", None) is not None:
             blocks.append(self.opening.transform([_opening(p) for p in prepared]))
