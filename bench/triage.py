@@ -103,6 +103,7 @@ def run(train: int = TRAIN, suggest: int = SUGGEST) -> dict:
         services.suggester = original
     return {
         "train_examples": len(data.labels), "classes": len(classifier.classes),
+        "form": getattr(classifier, "form", None),
         "read_s": round(read_s, 1), "train_s": round(train_s, 1),
         "model_bytes": len(blob), "vocabulary": len(classifier.vocabulary),
         "load_ms": round(load_s * 1000), "load_rss_mb": round(rss_delta / 1024**2, 1),

@@ -2,6 +2,7 @@
 
     DATABASE_URL=... python tools/triage_csv.py demo demo.csv    # the database's cases
     DATABASE_URL=... python tools/triage_csv.py noisy noisy.csv  # a harder synthetic set
+    DATABASE_URL=... python tools/triage_csv.py anyorder any.csv  # ... in any order
 
 ``demo``: every case's text (its appeals, decrypted) and category, as ``triage_train``
 reads them. Personal data: keep the file where the database is, delete it after use.
@@ -9,7 +10,12 @@ reads them. Personal data: keep the file where the database is, delete it after 
 ``noisy``: from the demo's text per category (casedesk/demo/texts.py), a long tail of
 class sizes (120 down to 4), each text keeping about 45 % of its words with typos, a
 fifth in English, with half a text of another category mixed in and HTML around some.
-Synthetic, and not a stand-in for real appeals.
+Synthetic, and not a stand-in for real appeals. The appeal's own text always comes first,
+so a model that reads the order of a text can tell which of the two topics is the label.
+
+``anyorder``: the same, but the other category's half text comes first in half of the
+texts: the order says nothing, only the words do (a check that a model reading the
+opening, docs/triage.md, does not win on ``noisy`` by that alone).
 """
 
 from __future__ import annotations
@@ -43,7 +49,8 @@ def demo(path: str) -> int:
     return count
 
 
-def noisy(path: str, seed: int = 5) -> int:
+def noisy(path: str, seed: int = 5, before: float = 0.0) -> int:
+    """``before``: the share of texts whose other category's half comes first."""
     from casedesk.demo import texts
 
     rng = random.Random(seed)
@@ -72,7 +79,11 @@ def noisy(path: str, seed: int = 5) -> int:
                     unit="12345", date="01.02.2025", place="Курск")
                 other = texts.SITUATIONS[rng.choice(categories)][0].format(
                     unit="1", date="1", place="x")
-                body = damaged(text) + " " + damaged(other)
+                own, mixed_in = damaged(text), damaged(other)
+                if before and rng.random() < before:
+                    body = mixed_in + " " + own
+                else:
+                    body = own + " " + mixed_in
                 if rng.random() < 0.3:
                     body = f"<p>{body}</p>"
                 writer.writerow([body, category])
@@ -81,12 +92,14 @@ def noisy(path: str, seed: int = 5) -> int:
 
 
 def main() -> None:
-    if len(sys.argv) != 3 or sys.argv[1] not in ("demo", "noisy"):
+    makers = {"demo": demo, "noisy": noisy,
+              "anyorder": lambda path: noisy(path, before=0.5)}
+    if len(sys.argv) != 3 or sys.argv[1] not in makers:
         sys.exit(__doc__)
     import django
 
     django.setup()
-    made = {"demo": demo, "noisy": noisy}[sys.argv[1]](sys.argv[2])
+    made = makers[sys.argv[1]](sys.argv[2])
     print(f"{made} rows written to {sys.argv[2]}")
 
 

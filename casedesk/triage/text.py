@@ -25,9 +25,36 @@ _RU_STOP_WORDS = """
 _RU_STOP = frozenset(_RU_STOP_WORDS.split())
 
 
+# Latin and Cyrillic letters that look alike (in lower case): a word written in both
+# scripts is one typed with the wrong keyboard or copied from a scan. It is read in the
+# script of its other letters (those that look like no letter of the other script); when
+# it has none, or some of both, in the script most of its letters are in.
+_LATIN_LOOKS = "aceopxykmthb"
+_CYRILLIC_LOOKS = "асеорхукмтнв"
+_TO_CYRILLIC = str.maketrans(_LATIN_LOOKS, _CYRILLIC_LOOKS)
+_TO_LATIN = str.maketrans(_CYRILLIC_LOOKS, _LATIN_LOOKS)
+_LATIN = re.compile(r"[a-z]")
+_ONLY_LATIN = re.compile(f"[^\\W\\d_{_LATIN_LOOKS}а-я]")
+_ONLY_CYRILLIC = re.compile(f"[^\\W\\d_{_CYRILLIC_LOOKS}a-z]")
+_MIXED = re.compile(r"[^\W\d_]*(?:[a-z][^\W\d_]*[а-я]|[а-я][^\W\d_]*[a-z])[^\W\d_]*")
+
+
+def _one_script(match: re.Match) -> str:
+    word = match.group()
+    latin, cyrillic = bool(_ONLY_LATIN.search(word)), bool(_ONLY_CYRILLIC.search(word))
+    if latin == cyrillic:
+        count = len(_LATIN.findall(word))
+        cyrillic = len(word) - count >= count
+    return word.translate(_TO_CYRILLIC if cyrillic else _TO_LATIN)
+
+
 def prepare(text: str) -> str:
-    """``text`` without HTML, in lower case, ё written е."""
-    return plain_text(text or "").lower().replace("ё", "е")
+    """``text`` without HTML, in lower case, ё written е, a word mixing Latin and Cyrillic
+    look-alike letters in one script."""
+    text = plain_text(text or "").lower().replace("ё", "е")
+    if _LATIN.search(text) and _CYRILLIC.search(text):
+        text = _MIXED.sub(_one_script, text)
+    return text
 
 
 @lru_cache(maxsize=200_000)
