@@ -215,8 +215,7 @@ def person_typo_terms(full_name: str = "") -> list[str]:
     typos: dict[str, None] = {}
     for lemma in lemmas:
         for part in dict.fromkeys([lemma, *lemma.split("-")]):
-            for variant in names.one_letter_variants(part):
-                typos["t:" + variant] = None
+            typos.update(dict.fromkeys(_typo_part_terms(part)))
     padding = -len(typos) % TYPO_PAD if typos else 0
     for i in range(padding):
         typos[f"x:{' '.join(lemmas)}:{i}"] = None
@@ -225,6 +224,15 @@ def person_typo_terms(full_name: str = "") -> list[str]:
 
 # See person_typo_terms.
 TYPO_PAD = 16
+
+
+@lru_cache(maxsize=200_000)
+def _typo_part_terms(part: str) -> tuple[str, ...]:
+    """The typo terms of one lemma (surnames, first names and patronymics repeat: each
+    is worked out once per process)."""
+    from . import names
+
+    return tuple("t:" + variant for variant in names.one_letter_variants(part))
 
 
 def person_tokens(full_name: str = "", birth_date=None, unit: str = "", phone: str = "",
