@@ -29,11 +29,19 @@ class UrgencyFlag(models.Model):
     cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+")
     cleared_at = models.DateTimeField(null=True, blank=True)
+    # Whether the case is open (core.states.OPEN_STATES): kept by the database
+    # (urgency.0002_flag_open: triggers on the flags and on the cases' state, whatever
+    # writes them; on SQLite it stays true). The "urgent only" queue and the urgent counts
+    # start from the open standing flags, a few hundred at 1M cases, where the flags of
+    # closed cases pile up with the years and PostgreSQL joined them to every case.
+    open = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         # The queues' marker and the dashboard's count read the standing flags only.
         indexes = [models.Index(fields=["case"], condition=models.Q(urgent=True),
-                                name="urgency_flag_standing")]
+                                name="urgency_flag_standing"),
+                   models.Index(fields=["case"], condition=models.Q(urgent=True, open=True),
+                                name="urgency_flag_open")]
 
     def __str__(self) -> str:
         return f"urgency flag {self.pk}"

@@ -24,9 +24,11 @@ def cases_urgent(case_ids) -> set[int]:
 
 
 def only_urgent(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """``cases`` narrowed to the ones flagged urgent (the queues' filter)."""
+    """``cases`` narrowed to the open ones flagged urgent (the queues' filter: a closed
+    case waits for nobody). Through the open standing flags (``UrgencyFlag.open``,
+    urgency.0002), so that PostgreSQL starts from those few."""
     return cases.filter(Exists(UrgencyFlag.objects.filter(case_id=OuterRef("pk"),
-                                                          urgent=True)))
+                                                          urgent=True, open=True)))
 
 
 def urgent_open_count(*, actor) -> int:
@@ -40,7 +42,8 @@ def urgent_open_by_office(*, office_ids, category: str = "",
     ``category``, if given) are flagged urgent and not cleared by staff: one query,
     nothing decrypted. ``using``: the database to read (the statistics' replica)."""
     flags = UrgencyFlag.objects.using(using).filter(
-        urgent=True, case__office_id__in=list(office_ids), case__state__in=OPEN_STATES)
+        urgent=True, open=True, case__office_id__in=list(office_ids),
+        case__state__in=OPEN_STATES)
     if category:
         flags = flags.filter(case__category=category)
     return dict(flags.values("case__office_id").annotate(n=Count("pk"))

@@ -136,3 +136,19 @@ def test_the_queue_says_what_it_shows(client, staff, many, broad, language, says
     monkeypatch.setattr(search, "BROAD_ESTIMATE", 10 ** 9)
     response = client.get(url + "?queue=all&q=Кузнецов+Андрей", HTTP_ACCEPT_LANGUAGE=language)
     assert not response.context["search_broad"] and says not in response.content.decode()
+
+
+def test_two_common_names_nobody_has_together_name_nobody(many, office):
+    """«Кузнецов Иван»: each is somebody's (the sample of the first people has both), so
+    the query is read as naming a person without the index's answer; nobody has both
+    here (Иван is Сидоров's and the other office's Кузнецов's), and the office's queue
+    finds nothing, ranked or not."""
+
+    groups = search._person_groups("Кузнецов Иван")
+    assert groups and search._each_common(groups)
+    offices = search.Offices(ids=frozenset({office.pk}), only=True)
+    queryset = Case.objects.filter(office=office)
+    assert ranked(queryset, search.prepared("Кузнецов Иван"), offices) == []
+    assert not search.case_search(queryset, "Кузнецов Иван").exists()
+    # A word nobody has is never taken so: the index is asked.
+    assert not search._each_common(search.tokens.person_query("Кузнецов Зебрамир"))
