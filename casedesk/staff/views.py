@@ -130,7 +130,7 @@ def queues(request):
         if queue == "to_register" else {},
         "query": query,
         # Too many matches to rank (a common surname alone): the newest are shown.
-        "search_broad": bool(query) and getattr(query, "broad", False),
+        "search_broad": getattr(query, "broad", "") if query else "",
         "book": rulebook.current(),
         "is_supervisor": permissions.can(request.user, "assign"),
         "staff": list(selectors.assignable_staff(actor=request.user))

@@ -152,3 +152,52 @@ def test_two_common_names_nobody_has_together_name_nobody(many, office):
     assert not search.case_search(queryset, "Кузнецов Иван").exists()
     # A word nobody has is never taken so: the index is asked.
     assert not search._each_common(search.tokens.person_query("Кузнецов Зебрамир"))
+
+
+@pytest.fixture
+def texts_two_offices(register, office, other_office):
+    """Five cases of each office whose appeal says «госпиталь», received in turn, and
+    one of each that does not."""
+    made = []
+    for i in range(5):
+        for where in (office, other_office):
+            case = register(text=f"Сын {i} лежит в госпитале.")
+            Case.objects.filter(pk=case.pk).update(office=where)
+            made.append(case.pk)
+    for where in (office, other_office):
+        case = register(text="Просим пересчитать выплаты.")
+        Case.objects.filter(pk=case.pk).update(office=where)
+    return made
+
+
+def test_a_common_word_of_two_offices_shows_the_first_in_the_queue_order(
+        texts_two_offices, office, other_office, broad, monkeypatch):
+    monkeypatch.setattr(search, "BROAD_SHOWN", 4)
+    offices = search.Offices(ids=frozenset({office.pk, other_office.pk}), only=True)
+    queryset = Case.objects.filter(office__in=[office, other_office]).order_by(
+        "received_at", "pk")
+    query = search.prepared("госпиталь")
+    shown = ranked(queryset, query, offices)
+    assert shown == texts_two_offices[:4]  # both offices, in the queue's order
+    assert query.broad == "texts"
+    assert search.case_search_count(queryset, query, offices=offices) == 4
+    assert search.case_search_where(shown, query) == {pk: ["text"] for pk in shown}
+    # One office: PostgreSQL reads its part of the queue in order itself; all are found.
+    one = search.Offices(ids=frozenset({office.pk}), only=True)
+    query = search.prepared("госпиталь")
+    assert len(ranked(queryset.filter(office=office), query, one)) == 5
+    assert not query.broad
+
+
+@pytest.mark.parametrize("language, says", [
+    ("ru", "Показаны первые по порядку очереди (10)"),
+    ("en", "shown are the first 10 in the queue's order")])
+def test_the_queue_says_it_shows_the_first_of_a_common_word(
+        client, texts_two_offices, office, other_office, make_user, broad, language, says):
+    client.force_login(make_user(Role.SUPERVISOR, office, other_office))
+    with translation.override(language):
+        url = reverse("staff:queues")
+    response = client.get(url + "?queue=all&q=госпиталь", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200 and says in response.content.decode()
+    assert response.context["search_broad"] == "texts"
+    assert {case.pk for case, _days in response.context["rows"]} <= set(texts_two_offices)
