@@ -101,3 +101,15 @@ def _case_references() -> list[tuple[str, str]]:
             if field.is_relation and field.related_model is Case:
                 found.append((table, field.column))
     return found
+
+
+def print_alone(run) -> None:
+    """A bench part run by itself (``python bench/<part>.py``): Django set up only, no
+    migration and no seeding (make bench does those, bench/run.py), then ``run()``'s
+    figures and the machine printed as JSON."""
+    import json
+
+    import django
+
+    django.setup()
+    print(json.dumps({**run(), "machine": machine()}, ensure_ascii=False, indent=2))

@@ -16,7 +16,6 @@ against a database others measure.
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import sys
@@ -27,7 +26,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import pages  # noqa: E402, F401 - sets the environment for Django before it is set up
-from common import machine, percentile  # noqa: E402
+from common import percentile, print_alone  # noqa: E402
 
 CASES = int(os.environ.get("BENCH_DUPLICATE_CASES", "300"))
 
@@ -76,14 +75,5 @@ def run(count: int = CASES) -> dict:
     }
 
 
-def main() -> None:
-    import django
-
-    # Django only: no migration, no seeding (make bench does those, bench/run.py).
-    django.setup()
-    result = {**run(), "machine": machine()}
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-
-
 if __name__ == "__main__":
-    main()
+    print_alone(run)

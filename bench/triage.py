@@ -16,7 +16,6 @@ rolled back, so it may run against a database others measure.
 from __future__ import annotations
 
 import io
-import json
 import os
 import statistics
 import sys
@@ -27,7 +26,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import pages  # noqa: E402, F401 - sets the environment for Django before it is set up
-from common import machine, percentile  # noqa: E402
+from common import percentile, print_alone  # noqa: E402
 
 TRAIN = int(os.environ.get("BENCH_TRIAGE_TRAIN", "5000"))
 SUGGEST = int(os.environ.get("BENCH_TRIAGE_SUGGEST", "300"))
@@ -112,14 +111,5 @@ def run(train: int = TRAIN, suggest: int = SUGGEST) -> dict:
     }
 
 
-def main() -> None:
-    import django
-
-    # Django only: no migration, no seeding (make bench does those, bench/run.py).
-    django.setup()
-    result = {**run(), "machine": machine()}
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-
-
 if __name__ == "__main__":
-    main()
+    print_alone(run)
