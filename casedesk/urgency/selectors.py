@@ -28,7 +28,8 @@ def only_urgent(cases: QuerySet[Case]) -> QuerySet[Case]:
     case waits for nobody). Through the open standing flags (``UrgencyFlag.open``,
     urgency.0002), so that PostgreSQL starts from those few."""
     return cases.filter(Exists(UrgencyFlag.objects.filter(case_id=OuterRef("pk"),
-                                                          urgent=True, open=True)))
+                                                          urgent=True, open=True)),
+                        state__in=OPEN_STATES)  # SQLite keeps no UrgencyFlag.open
 
 
 def urgent_open_count(*, actor) -> int:

@@ -71,3 +71,14 @@ def test_closed_leaves_the_queue_and_the_count_reopened_comes_back(register, off
     assert selectors.urgent_open_by_office(office_ids=[office.pk]) == {office.pk: 1}
     Case.objects.filter(pk=case.pk).update(state=CaseState.IN_REVIEW)
     assert selectors.urgent_open_by_office(office_ids=[office.pk]) == {office.pk: 2}
+
+
+def test_the_state_decides_where_the_flag_does_not_know(register, office):
+    """SQLite keeps no ``open`` (it stays true): the filter and the count still leave a
+    closed case out by its state. Here a flag told it is open by a writer of its own."""
+    case = register(text="Сын ранен.")
+    flag_for(case)
+    Case.objects.filter(pk=case.pk).update(state=CaseState.CLOSED)
+    UrgencyFlag.objects.filter(case=case).update(open=True)
+    assert not selectors.only_urgent(Case.objects.all()).exists()
+    assert selectors.urgent_open_by_office(office_ids=[office.pk]) == {}
