@@ -33,7 +33,7 @@ from casedesk.cases.models import Case
 from casedesk.cases.services import case_open, case_reclassify, case_transition, note_add
 from casedesk.core import secrets
 from casedesk.core.models import Region
-from casedesk.core.tests.test_dump import forms_of, pg_dump
+from casedesk.core.tests.test_dump import forms_of, found, pg_dump
 from casedesk.intake import public
 from casedesk.intake.models import PublicSubmission
 from casedesk.intake.services import PersonData
@@ -97,8 +97,7 @@ NEEDLES = sorted({form for secret in SECRETS for form in forms_of(secret) if len
 
 
 def leaks(haystack: str) -> list[str]:
-    folded = haystack.casefold()
-    return [needle for needle in NEEDLES if needle.casefold() in folded]
+    return found(NEEDLES, haystack)
 
 
 @pytest.fixture

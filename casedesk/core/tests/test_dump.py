@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 
@@ -83,9 +84,18 @@ def pg_dump(alias: str) -> str:
     return done.stdout.decode("utf-8")
 
 
-def leaks(haystack: str) -> list[str]:
+def found(needles: list[str], haystack: str) -> list[str]:
+    """The needles in the haystack, case-folded. A needle of digits only (a unit number)
+    counts only as a whole token: five digits in a row turn up by chance in a dump's hex
+    keys, base64 ciphertext and timestamps' microseconds (CI once failed on «58231»)."""
     folded = haystack.casefold()
-    return [needle for needle in NEEDLES if needle.casefold() in folded]
+    return [needle for needle in needles
+            if (re.search(rf"(?<![0-9a-z+/]){re.escape(needle)}(?![0-9a-z+/])", folded)
+                if needle.isdigit() else needle.casefold() in folded)]
+
+
+def leaks(haystack: str) -> list[str]:
+    return found(NEEDLES, haystack)
 
 
 @pytest.fixture
@@ -215,5 +225,4 @@ def test_the_dump_after_a_merge_holds_none_of_their_values(register, staff, offi
                MERGED_UNIT, MERGED_OTHER_UNIT, "74814", "58231", "+79161234567",
                "9161234567", "916) 123-45-67", MERGED_EMAIL, "kuznetsova.maria",
                MERGED_BIRTH.isoformat(), "02.03.1994"]
-    folded = dump.casefold()
-    assert [n for n in needles if n.casefold() in folded] == []
+    assert found(needles, dump) == []
