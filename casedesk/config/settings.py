@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "casedesk.web.middleware.TrustedProxyMiddleware",
+    # /api/ goes on through API_MIDDLEWARE below, everything else through the rest.
+    "casedesk.web.middleware.ApiMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "casedesk.web.middleware.NoStoreForPeopleMiddleware",
@@ -89,6 +91,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     # A data key missing from the key store: a page naming the case, not a blank one.
+    "casedesk.core.middleware.KeyNotInStoreMiddleware",
+]
+# The API's own chain (web.middleware.ApiMiddleware): no cookies, session, login or forms
+# there, so none of their middleware; the rest in the same order as above.
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "casedesk.web.middleware.NoStoreForPeopleMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "casedesk.web.middleware.RequestSizeMiddleware",
+    "casedesk.web.middleware.DatabaseOutageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "casedesk.audit.middleware.AuditContextMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casedesk.core.middleware.KeyNotInStoreMiddleware",
 ]
 
