@@ -14,11 +14,16 @@ an error in it fails the change.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 _handlers: dict[str, list[Callable[..., None]]] = defaultdict(list)
 _many: dict[Callable[..., None], Callable[[list[dict]], None]] = {}
@@ -71,3 +76,61 @@ def emit_many(name: str, payloads: list[dict]) -> None:
 def _each(handler: Callable[..., None], payloads: list[dict]) -> None:
     for payload in payloads:
         handler(**payload)
+
+
+class _Queued:
+    """The callables ``queue_after_commit`` gathered for one commit."""
+
+    def __init__(self, using: str | None) -> None:
+        self.using = using
+        self.calls: list[Callable[[], None]] = []
+        self.registered = False
+
+    def run(self) -> None:
+        calls, self.calls = self.calls, []
+        try:
+            with transaction.atomic(using=self.using):
+                for call in calls:
+                    call()
+        except Exception as exc:  # noqa: BLE001 - the change that queued them is committed
+            logger.warning("tasks not queued after the commit: count=%s error=%s",
+                           len(calls), type(exc).__name__)
+
+
+_together: ContextVar[_Queued | None] = ContextVar("casedesk_queued_together", default=None)
+
+
+@contextmanager
+def queued_together(*, using: str | None = None):
+    """Inside this block, the ``queue_after_commit`` calls of the transaction it holds run
+    after its commit all in ONE transaction of their own: one commit for all of them,
+    where each would commit (and wait for the disk) alone. The batch writer of public
+    appeals (``intake.public``) queues the acknowledgements and the checks after the
+    receipt so."""
+    token = _together.set(_Queued(using))
+    try:
+        yield
+    finally:
+        _together.reset(token)
+
+
+def queue_after_commit(call: Callable[[], None], *, using: str | None = None) -> None:
+    """Run ``call`` (one that queues background tasks: it writes rows of the task queue)
+    after the current transaction commits, in a transaction of its own, together with
+    the other calls of a ``queued_together`` block. Outside a transaction, at once (in a
+    transaction of its own). If that transaction fails, the error is logged (counts only)
+    and those tasks are not queued; what queued them is committed already. Nothing runs
+    if the transaction rolls back."""
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        alone = _Queued(using)
+        alone.calls.append(call)
+        alone.run()
+        return
+    group = _together.get()
+    if group is None or group.using != using:
+        group = _Queued(using)
+    if not group.registered:
+        group.registered = True
+        transaction.on_commit(group.run, using=using)
+    group.calls.append(call)

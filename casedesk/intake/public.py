@@ -318,7 +318,9 @@ def _batch_write(submissions: list[Submission], openings, office: Office, result
             prepared.append(uploads_prepare(files, actor=None, case=opening.case,
                                              key_id=draft.subject.key_id))
         # The outermost action: nothing may nest it (an appeal answered is committed).
-        with transaction.atomic(durable=True):
+        # The acknowledgements' task and the checks after the receipt are queued after
+        # it in one more transaction (hooks.queued_together): two commits a batch.
+        with hooks.queued_together(), transaction.atomic(durable=True):
             public_appeals_register(
                 office=office, drafts=drafts, openings=openings,
                 ips=[s.ip for s in submissions], documents=prepared,

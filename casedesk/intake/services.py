@@ -542,7 +542,7 @@ def duplicates_flag(*, case_ids: list[int]) -> list[DuplicateFlag]:
                     case_id=latest, person_id=case.service_member_id,
                     candidate_case_id=case.pk if office_id == case.office_id else None,
                     **common))
-    return DuplicateFlag.objects.bulk_create(list(flags.values()), ignore_conflicts=True)
+    return bulk.create_new(list(flags.values()))
 
 
 # The most cases one after-receipt task takes (an import queues several).
@@ -557,18 +557,22 @@ def after_receipt(case_ids: list[int]) -> None:
     handlers get ``case_ids`` only and queue their own tasks). After the caller's commit,
     all of them are queued in ONE short transaction (one commit, where a commit per task
     made the batch writer wait for five disk flushes a batch: intake at 1M cases fell
-    from ~640 to ~410 appeals/s with the machine not busy). A failure to queue is logged
-    (counts only) and loses only those hints: the appeals are stored already."""
+    from ~640 to ~410 appeals/s with the machine not busy); the batch writer of public
+    appeals queues them together with the acknowledgements' task
+    (``core.hooks.queued_together``). A failure to queue is
+    logged (counts only) and loses only those hints: the appeals are stored already."""
     ids = list(case_ids)
     if ids:
-        transaction.on_commit(lambda: _after_receipt_queue(ids))
+        hooks.queue_after_commit(lambda: _after_receipt_queue(ids))
 
 
 def _after_receipt_queue(case_ids: list[int]) -> None:
     from . import tasks
 
     try:
-        with transaction.atomic():
+        # In hooks.queue_after_commit's transaction (with the acknowledgements' task when
+        # the batch writer queued them together).
+        with transaction.atomic(savepoint=False):
             for start in range(0, len(case_ids), DUPLICATES_CHUNK):
                 chunk = case_ids[start:start + DUPLICATES_CHUNK]
                 tasks.repeats_flag.enqueue(case_ids=chunk)

@@ -42,7 +42,7 @@ from django.utils import timezone
 from casedesk.cases import timeline
 from casedesk.cases.events import EventKind
 from casedesk.cases.models import Case, CaseEvent
-from casedesk.core import bulk, secrets
+from casedesk.core import bulk, hooks, secrets
 
 from . import notices
 from .models import Outbox, OutboxState
@@ -98,7 +98,8 @@ def record_many(kind: str, items: list[dict]) -> None:
 
 
 def _kick(keys: list[str]) -> None:
-    transaction.on_commit(lambda: _enqueue(keys))
+    # With the other tasks this transaction queues, in one commit after it.
+    hooks.queue_after_commit(lambda: _enqueue(keys))
 
 
 def _enqueue(keys: list[str]) -> None:

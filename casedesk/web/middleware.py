@@ -23,6 +23,9 @@ class NoStoreForPeopleMiddleware:
         user = getattr(request, "user", None)
         if (user is not None and user.is_authenticated) or any(
                 part in path for part in self.PRIVATE):
+            control = response.get("Cache-Control", "")
+            if "no-store" in control and "private" in control and "Expires" in response:
+                return response  # the view said so already (the API's receipts)
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response

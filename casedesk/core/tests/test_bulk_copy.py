@@ -134,3 +134,31 @@ def test_similarity_signatures_are_those_the_orm_computes_and_dict_rows_get_them
     row = table.row({"text": text, "case_id": case.pk, "submitter_id": submitter.pk},
                     submitter.data_key_id(), timezone.now())
     assert row[table.names.index("similarity")] == similarity.signature(text)
+
+
+def test_create_new_skips_what_a_unique_constraint_holds_and_writes_the_rest(register):
+    from casedesk.intake.models import DuplicateFlag
+
+    first, second, third = (register() for _n in range(3))
+    DuplicateFlag.objects.create(case=first, person=second.service_member, score=40,
+                                 level="possible", reasons=["surname"])
+
+    def flag(case, person, score):
+        return DuplicateFlag(case=case, person=person, candidate_case=None, score=score,
+                             level="likely", reasons=["surname", "first_name", "unit"])
+
+    rows = [flag(first, second.service_member, 90),  # taken: skipped, the 40 stays
+            flag(first, third.service_member, 80), flag(third, first.service_member, 70)]
+    with CaptureQueriesContext(connection) as queries:
+        assert bulk.create_new(rows) is rows
+    if connection.vendor == "postgresql":
+        assert len(queries.captured_queries) == 1
+    stored = {(f.case_id, f.person_id): (f.score, f.level, f.reasons, f.created_at is not None)
+              for f in DuplicateFlag.objects.all()}
+    assert stored == {
+        (first.pk, second.service_member_id): (40, "possible", ["surname"], True),
+        (first.pk, third.service_member_id): (80, "likely", ["surname", "first_name", "unit"],
+                                              True),
+        (third.pk, first.service_member_id): (70, "likely", ["surname", "first_name", "unit"],
+                                              True)}
+    assert bulk.create_new([]) == []

@@ -112,8 +112,10 @@ def test_a_batch_writes_what_one_at_a_time_writes(office, django_capture_on_comm
             assert "Петров" not in cursor.fetchone()[0]
     # Each applicant gets an acknowledgement, queued after the commit, all in one go;
     # and the checks after the receipt (repeats, duplicates and the apps subscribed to
-    # cases_opened) are queued once for the batch, in one transaction.
-    kinds = sorted(c.__qualname__.split(".")[0] for c in callbacks)
+    # cases_opened) are queued once for the batch: all in ONE transaction after the
+    # commit (core.hooks.queued_together).
+    assert [c.__qualname__ for c in callbacks] == ["_Queued.run"]
+    kinds = sorted(c.__qualname__.split(".")[0] for c in callbacks[0].__self__.calls)
     assert kinds == ["_kick", "after_receipt"]
     assert not hooks._handlers["cases_opened"]  # every subscriber runs in that transaction
     assert len(hooks._now["cases_opened"]) >= 3  # urgency, facts, triage (issue 19)
