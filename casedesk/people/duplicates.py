@@ -147,11 +147,9 @@ def _conditions(asked: _Asked) -> tuple[list[list[list[str]]], list[list[list[st
     return strong, weak
 
 
-def _fetch(conjunctions: list[list[list[str]]], limit: int, among: Q | None) -> list[tuple]:
-    """The people (not erased) matching any of ``conjunctions``: (pk, search_keys,
-    region_id, has a birth date), at most ``limit``."""
-    if not conjunctions:
-        return []
+def _people(conjunctions: list[list[list[str]]], among: Q | None):
+    """The people (not erased) matching any of ``conjunctions``: rows of (pk, search_keys,
+    region_id, has a birth date), not yet capped."""
     people = Person.objects.filter(erased_at__isnull=True)
     if connections[people.db].vendor == "postgresql":
         # The expression of the GIN index (people.models.PERSON_SEARCH_EXPRESSION), as
@@ -172,8 +170,26 @@ def _fetch(conjunctions: list[list[list[str]]], limit: int, among: Q | None) -> 
     if among is not None:
         people = people.filter(among)
     dated = ExpressionWrapper(~Q(name_birth_index=""), output_field=BooleanField())
-    return list(people.annotate(dated=dated).values_list(
-        "pk", "search_keys", "region_id", "dated")[:limit])
+    return people.annotate(dated=dated).values_list("pk", "search_keys", "region_id", "dated")
+
+
+def _fetch(strong: list[list[list[str]]], weak: list[list[list[str]]],
+           among: Q | None) -> dict[int, tuple]:
+    """The rows of one person's two capped lookups by pk: at most ``FETCH_PER_PERSON``
+    people matching the strong conditions and ``FETCH_WEAK`` the weak ones. One statement
+    where the database allows a LIMIT in each part of a UNION ALL (PostgreSQL): a second
+    statement cost the check a round trip and its compilation a person."""
+    parts = [_people(conditions, among)[:limit]
+             for conditions, limit in ((strong, FETCH_PER_PERSON), (weak, FETCH_WEAK))
+             if conditions]
+    if len(parts) == 2 and connections[Person.objects.db].features.\
+            supports_slicing_ordering_in_compound:
+        parts = [parts[0].union(parts[1], all=True)]
+    rows: dict[int, tuple] = {}
+    for part in parts:
+        for row in part:
+            rows.setdefault(row[0], row)
+    return rows
 
 
 def _score(asked: _Asked, keys: set[str], region_id, dated: bool) -> Candidate | None:
@@ -233,10 +249,7 @@ def _find(asked: Sequence[_Asked], *, among: Q | None, limit: int) -> list[list[
     found: list[list[Candidate]] = []
     for one in asked:
         strong, weak = _conditions(one)
-        rows = {row[0]: row for row in _fetch(strong, FETCH_PER_PERSON, among)}
-        for row in _fetch(weak, FETCH_WEAK, among):
-            rows.setdefault(row[0], row)
-        found.append(_scored([one], rows, limit)[0])
+        found.append(_scored([one], _fetch(strong, weak, among), limit)[0])
     return found
 
 
