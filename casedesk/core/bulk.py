@@ -246,6 +246,13 @@ def copy_table(model, *, using: str | None = None, ids: bool = True) -> CopyTabl
     return table
 
 
+def _written_where(objs: list, using: str | None):
+    """The model of ``objs``, the alias they are written to and its connection."""
+    model = type(objs[0])
+    alias = using or router.db_for_write(model)
+    return model, alias, connections[alias]
+
+
 def create(objs: list, *, using: str | None = None, ids: bool = True) -> list:
     """Insert the new, unsaved model instances ``objs`` (all of one model) and return
     them, saved: ``bulk_create`` by COPY on PostgreSQL. With ``ids`` (the default) they
@@ -255,9 +262,7 @@ def create(objs: list, *, using: str | None = None, ids: bool = True) -> list:
     refers to afterwards."""
     if not objs:
         return objs
-    model = type(objs[0])
-    alias = using or router.db_for_write(model)
-    connection = connections[alias]
+    model, alias, connection = _written_where(objs, using)
     if connection.vendor != "postgresql":
         return model._default_manager.db_manager(alias).bulk_create(objs)
     table = copy_table(model, using=alias, ids=ids)
@@ -286,9 +291,7 @@ def create_new(objs: list, *, using: str | None = None) -> list:
     stay without primary keys, as after ``bulk_create`` with ``ignore_conflicts``."""
     if not objs:
         return objs
-    model = type(objs[0])
-    alias = using or router.db_for_write(model)
-    connection = connections[alias]
+    model, alias, connection = _written_where(objs, using)
     if connection.vendor != "postgresql":
         return model._default_manager.db_manager(alias).bulk_create(
             objs, ignore_conflicts=True)

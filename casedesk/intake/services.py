@@ -570,9 +570,9 @@ def _after_receipt_queue(case_ids: list[int]) -> None:
     from . import tasks
 
     try:
-        # In hooks.queue_after_commit's transaction (with the acknowledgements' task when
-        # the batch writer queued them together).
-        with transaction.atomic(savepoint=False):
+        # A savepoint in hooks.queue_after_commit's transaction: a failure here does not
+        # take the acknowledgements' task queued with it (hooks.queued_together).
+        with transaction.atomic():
             for start in range(0, len(case_ids), DUPLICATES_CHUNK):
                 chunk = case_ids[start:start + DUPLICATES_CHUNK]
                 tasks.repeats_flag.enqueue(case_ids=chunk)

@@ -293,3 +293,48 @@ def test_the_write_is_the_outermost_action_and_refuses_to_nest(office):
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
         public.submission_write(prepared(9))
     assert not Case.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_batch_queues_its_tasks_in_one_transaction_and_a_failed_check_loses_no_notice(
+        monkeypatch, caplog):
+    """After the batch's commit, the acknowledgements' task and the checks after the
+    receipt are queued in ONE more transaction (hooks.queued_together); if queueing the
+    checks fails, that part is rolled back alone and the acknowledgements still go."""
+    from types import SimpleNamespace
+
+    from django_tasks_db.models import DBTaskResult
+
+    from casedesk.accounts.models import Office
+    from casedesk.intake import tasks
+
+    Office.objects.create(code="MSK", name_ru="Москва", name_en="Moscow")
+    batch = [prepared(n) for n in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        receipts = submissions_write(batch)
+    assert all(isinstance(r, public.Receipt) for r in receipts), receipts
+    paths = {p.rsplit(".", 1)[1] for p in DBTaskResult.objects.values_list("task_path",
+                                                                           flat=True)}
+    assert {"send_notices", "repeats_flag", "duplicates_flag"} <= paths
+    statements = [q["sql"] for q in queries.captured_queries]
+    # The batch's own commit and one more for every task it queued (no autocommitted
+    # INSERT of a task on its own).
+    assert statements.count("COMMIT") == 2
+    outside = False
+    for sql in statements:
+        outside = {"BEGIN": False, "COMMIT": True}.get(sql, outside)
+        assert not (outside and "dbtaskresult" in sql and "checkpoint" not in sql), sql
+
+    DBTaskResult.objects.all().delete()
+
+    def broken(**kwargs):
+        raise RuntimeError("queue unavailable")
+
+    monkeypatch.setattr(tasks, "duplicates_flag", SimpleNamespace(enqueue=broken))
+    receipts = submissions_write([prepared(n) for n in range(3, 5)])
+    assert all(isinstance(r, public.Receipt) for r in receipts), receipts
+    paths = {p.rsplit(".", 1)[1] for p in DBTaskResult.objects.values_list("task_path",
+                                                                           flat=True)}
+    assert "send_notices" in paths and "duplicates_flag" not in paths
+    assert "checks after the receipt not queued: count=2 error=RuntimeError" in caplog.text
+    assert Case.objects.count() == 5
