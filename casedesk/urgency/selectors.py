@@ -40,15 +40,23 @@ def urgent_open_count(*, actor) -> int:
 def urgent_open_by_office(*, office_ids, category: str = "",
                           using: str = "default") -> dict[int, int]:
     """Per office of ``office_ids`` (those with any), how many of its open cases (of
-    ``category``, if given) are flagged urgent and not cleared by staff: one query,
-    nothing decrypted. ``using``: the database to read (the statistics' replica)."""
-    flags = UrgencyFlag.objects.using(using).filter(
-        urgent=True, open=True, case__office_id__in=list(office_ids),
-        case__state__in=OPEN_STATES)
+    ``category``, if given) are flagged urgent and not cleared by staff: two queries,
+    nothing decrypted. ``using``: the database to read (the statistics' replica).
+
+    First the few open flags (their partial index), then those cases by primary key: as
+    one join, PostgreSQL misjudged how many cases a category leaves and merge-joined the
+    flags along the whole primary key of the cases (1M cases: 300-400 ms instead of a few).
+    A case has one flag at most, so counting the cases counts the flags."""
+    flagged = list(UrgencyFlag.objects.using(using).filter(urgent=True, open=True)
+                   .values_list("case_id", flat=True))
+    if not flagged:
+        return {}
+    cases = Case.objects.using(using).filter(pk__in=flagged, office_id__in=list(office_ids),
+                                             state__in=OPEN_STATES)
     if category:
-        flags = flags.filter(case__category=category)
-    return dict(flags.values("case__office_id").annotate(n=Count("pk"))
-                .values_list("case__office_id", "n").order_by())
+        cases = cases.filter(category=category)
+    return dict(cases.values("office_id").annotate(n=Count("pk"))
+                .values_list("office_id", "n").order_by())
 
 
 @dataclass(frozen=True)
