@@ -28,7 +28,6 @@ import json
 import uuid
 from collections.abc import Iterator
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models, router
 from django.utils import timezone
 
@@ -304,7 +303,7 @@ def create_new(objs: list, *, using: str | None = None) -> list:
     columns = ", ".join(quote(f.column) for f in fields)
     types = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
     rows = json.dumps([{f.column: getattr(obj, f.attname) for f in fields} for obj in objs],
-                      cls=DjangoJSONEncoder)
+                      default=_json_value)
     # The model's own (quoted) names and types, and one placeholder.
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
            f"SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS r({types}) "
@@ -312,6 +311,16 @@ def create_new(objs: list, *, using: str | None = None) -> list:
     with connection.cursor() as cursor:
         cursor.execute(sql, [rows])
     return objs
+
+
+def _json_value(value):
+    """A value json cannot write, as PostgreSQL reads it back exactly (dates and times with
+    their microseconds: Django's JSON encoder cuts them to milliseconds)."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
 def ids_reserve(groups: list[tuple[type, list]], *, using: str = "default") -> None:

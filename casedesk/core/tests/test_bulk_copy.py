@@ -147,8 +147,10 @@ def test_create_new_skips_what_a_unique_constraint_holds_and_writes_the_rest(reg
         return DuplicateFlag(case=case, person=person, candidate_case=None, score=score,
                              level="likely", reasons=["surname", "first_name", "unit"])
 
+    at = dt.datetime(2026, 12, 7, 15, 4, 5, 123456, tzinfo=dt.UTC)
     rows = [flag(first, second.service_member, 90),  # taken: skipped, the 40 stays
             flag(first, third.service_member, 80), flag(third, first.service_member, 70)]
+    rows[1].created_at = at
     with CaptureQueriesContext(connection) as queries:
         assert bulk.create_new(rows) is rows
     if connection.vendor == "postgresql":
@@ -161,4 +163,6 @@ def test_create_new_skips_what_a_unique_constraint_holds_and_writes_the_rest(reg
                                               True),
         (third.pk, first.service_member_id): (70, "likely", ["surname", "first_name", "unit"],
                                               True)}
+    # The time as given, to the microsecond (as bulk_create keeps it).
+    assert DuplicateFlag.objects.get(case=first, person=third.service_member).created_at == at
     assert bulk.create_new([]) == []
