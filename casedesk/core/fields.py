@@ -196,6 +196,17 @@ class PersonKeysField(SearchTokensField):
         return value
 
 
+class PersonMatchKeysField(PersonKeysField):
+    """Keyed hashes of the pairs the duplicate check looks a person up by (two name words,
+    a name word with the birth date or the unit; the phone, the email:
+    casedesk.core.tokens.person_match_tokens). ``sources`` as ``PersonKeysField``'s."""
+
+    def compute(self, *values) -> str:
+        from . import tokens
+
+        return tokens.person_match_tokens(*values)
+
+
 class PersonTypoKeysField(PersonKeysField):
     """Keyed hashes of the forms one letter apart of a person's name words
     (casedesk.core.tokens.person_typo_tokens), for the search of a misspelt name; apart

@@ -225,6 +225,11 @@ def cases_flagged(case_ids) -> set[int]:
                .values_list("case_id", flat=True).distinct())
 
 
+# Who may be a duplicate candidate: the service member of some case. One object for the
+# process, so that the duplicate check compiles its statement once (people.duplicates).
+SERVICE_MEMBERS = Q(Exists(Case.objects.filter(service_member=OuterRef("pk"))))
+
+
 def desk_duplicates(*, actor, office_id: int, full_name: str,
                     birth_date: dt.date | None = None, unit: str = "", phone: str = "",
                     email: str = "", region_id: int | None = None,
@@ -235,10 +240,9 @@ def desk_duplicates(*, actor, office_id: int, full_name: str,
     each case carries its ``candidate`` (level, score, reason codes). The clerk decides."""
     if not " ".join((full_name or "").split()):
         return []
-    among = Q(Exists(Case.objects.filter(service_member=OuterRef("pk"))))
     candidates = duplicates.person_candidates(
         full_name=full_name, birth_date=birth_date, unit=unit or "", phone=phone or "",
-        email=email or "", region_id=region_id, among=among, limit=limit)
+        email=email or "", region_id=region_id, among=SERVICE_MEMBERS, limit=limit)
     if not candidates:
         return []
     by_person = {c.person_id: c for c in candidates}

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
@@ -518,8 +518,8 @@ def duplicates_flag(*, case_ids: list[int]) -> list[DuplicateFlag]:
     members = {c.service_member_id: c.service_member for c in cases
                if c.service_member.erased_at is None}
     crypto.keys_prefetch(m.key_id for m in members.values())
-    among = Q(Exists(Case.objects.filter(service_member=OuterRef("pk"))))
-    found = duplicates.candidates_of_many(list(members.values()), among=among)
+    found = duplicates.candidates_of_many(list(members.values()),
+                                          among=selectors.SERVICE_MEMBERS)
     candidate_ids = {c.person_id for one in found.values() for c in one}
     their: dict[int, list[tuple[int, int]]] = {}  # person -> [(case, office)], latest first
     for pk, person_id, office_id in Case.objects.filter(

@@ -1,9 +1,12 @@
 """Candidate duplicates of a person: people who may be the same service member.
 
-Found through the keyed search index (``Person.search_keys``: hashed name lemmas and their
-phonetic codes, birth date, unit number, phone and email, casedesk.core.tokens), never by
-decrypting anyone but the person asked about. Scored in Python from which of the asked
-person's hashed keys each candidate's keys hold; nothing of a candidate is decrypted.
+Found through keyed indexes, never by decrypting anyone but the person asked about: on
+PostgreSQL ``Person.match_keys`` (hashed pairs: two name words, a name word with the birth
+date or the unit; the phone, the email; casedesk.core.tokens.person_match_terms), where
+each condition below is one lookup of a few keys; elsewhere ``Person.search_keys`` (hashed
+name lemmas and their phonetic codes, birth date, unit number, phone and email), each
+condition a conjunction of its keys. Scored in Python from which of the asked person's
+hashed keys each candidate's ``search_keys`` hold; nothing of a candidate is decrypted.
 A suggestion for staff, never a decision: nothing is linked or merged here.
 
 **Who is fetched.** The asked person's name words are read in the order the dictionary
@@ -89,6 +92,8 @@ class _Asked:
     email: str = ""
     region_id: int | None = None
     exclude: frozenset[int] = field(default_factory=frozenset)
+    # The lookups in ``match_keys`` (PostgreSQL): strong and weak conjunctions of keys.
+    matches: tuple[list, list] = field(default_factory=lambda: ([], []))
 
     def part(self, name: str) -> frozenset[str]:
         lemma, sound = self.names.get(name, (frozenset(), frozenset()))
@@ -125,11 +130,39 @@ def _asked(full_name: str, birth_date=None, unit: str = "", phone: str = "",
     def key(kind: str, value: str) -> str:
         return tokens.person_key(f"{kind}:{value}") if value else ""
 
-    return _Asked(names=keyed, date=key("d", names.date_key(birth_date)),
-                  unit=key("u", names.unit_key(unit or "")),
-                  phone=key("p", names.phone_e164(phone or "")),
-                  email=key("e", names.email_key(email or "")),
-                  region_id=region_id, exclude=frozenset(exclude))
+    # The same parts as match_keys pairs them (tokens.person_match_terms), with the
+    # sounds of the words as typed.
+    atoms = {part: sorted({tokens.person_match_atom(p) for p in [lemma, *lemma.split("-")]
+                           if p} | {"f" + code for code in typed[lemma] if code})
+             for part, lemma in parts.items()}
+    date, unit_number = names.date_key(birth_date), names.unit_key(unit or "")
+    asked = _Asked(names=keyed, date=key("d", date), unit=key("u", unit_number),
+                   phone=key("p", names.phone_e164(phone or "")),
+                   email=key("e", names.email_key(email or "")),
+                   region_id=region_id, exclude=frozenset(exclude))
+    asked.matches = _match_conditions(asked, atoms, date, unit_number)
+    return asked
+
+
+def _match_conditions(asked: _Asked, atoms: dict[str, list[str]], date: str,
+                      unit_number: str) -> tuple[list, list]:
+    """:func:`_conditions` as lookups of ``match_keys``: the surname with the birth date
+    or the unit, the first name and patronymic each with the birth date, the phone, the
+    email (strong); the surname with the first name (weak). Each pair is one key."""
+    def key(kind: str, *values: str) -> str:
+        return tokens.person_key(tokens.person_match_term(kind, *values))
+
+    surname, first, patronymic = (atoms.get(p, []) for p in _PARTS)
+    held = [key("nd", a, date) for a in surname if date] + \
+        [key("nu", a, unit_number) for a in surname if unit_number]
+    strong: list[list[list[str]]] = [[held]] if held else []
+    if first and patronymic and date:
+        strong.append([[key("nd", a, date) for a in first],
+                       [key("nd", a, date) for a in patronymic]])
+    strong += [[[k]] for k in (asked.phone, asked.email) if k]
+    weak = [[[key("nn", a, b) for a in surname for b in first]]] if surname and first \
+        else []
+    return strong, weak
 
 
 def _conditions(asked: _Asked) -> tuple[list[list[list[str]]], list[list[list[str]]]]:
@@ -147,15 +180,14 @@ def _conditions(asked: _Asked) -> tuple[list[list[list[str]]], list[list[list[st
     return strong, weak
 
 
-def _people(conjunctions: list[list[list[str]]], among: Q | None):
+def _people(conjunctions, among: Q | None, *, tsquery: str = ""):
     """The people (not erased) matching any of ``conjunctions``: rows of (pk, search_keys,
-    region_id, has a birth date), not yet capped."""
+    region_id, has a birth date), not yet capped. On PostgreSQL, by the tsquery text
+    ``tsquery`` (of the conjunctions, or a stand-in, see :func:`_statement`)."""
     people = Person.objects.filter(erased_at__isnull=True)
     if connections[people.db].vendor == "postgresql":
-        # The expression of the GIN index (people.models.PERSON_SEARCH_EXPRESSION), as
-        # cases.search reads it.
-        query = " | ".join(f"({keys_tsquery(conjunction)})" for conjunction in conjunctions)
-        people = people.filter(keys_match("search_keys", query))
+        # The expression of the GIN index (people.models.PERSON_MATCH_EXPRESSION).
+        people = people.filter(keys_match("match_keys", tsquery or _tsquery(conjunctions)))
     else:
         either = Q()
         for conjunction in conjunctions:
@@ -178,18 +210,58 @@ def _fetch(strong: list[list[list[str]]], weak: list[list[list[str]]],
     """The rows of one person's two capped lookups by pk: at most ``FETCH_PER_PERSON``
     people matching the strong conditions and ``FETCH_WEAK`` the weak ones. One statement
     where the database allows a LIMIT in each part of a UNION ALL (PostgreSQL): a second
-    statement cost the check a round trip and its compilation a person."""
+    statement cost the check a round trip and its compilation a person. On PostgreSQL the
+    statement is compiled once per shape (:func:`_statement`)."""
+    database = Person.objects.db
+    if connections[database].vendor == "postgresql":
+        if not (strong or weak):
+            return {}
+        sql, params = _statement(bool(strong), bool(weak), among)
+        queries = {_STAND_IN["strong"]: _tsquery(strong), _STAND_IN["weak"]: _tsquery(weak)}
+        with connections[database].cursor() as cursor:
+            cursor.execute(sql, [queries.get(p, p) if isinstance(p, str) else p
+                                 for p in params])
+            found = cursor.fetchall()
+        return {row[0]: row for row in reversed(found)}  # the first of a pk wins
     parts = [_people(conditions, among)[:limit]
              for conditions, limit in ((strong, FETCH_PER_PERSON), (weak, FETCH_WEAK))
              if conditions]
-    if len(parts) == 2 and connections[Person.objects.db].features.\
-            supports_slicing_ordering_in_compound:
-        parts = [parts[0].union(parts[1], all=True)]
     rows: dict[int, tuple] = {}
     for part in parts:
         for row in part:
             rows.setdefault(row[0], row)
     return rows
+
+
+# What _statement compiles in place of each lookup's tsquery text (never a real one: keys
+# are a letter and hex digits); the real texts take their places in the parameters.
+_STAND_IN = {"strong": "casedesk:strong-lookup", "weak": "casedesk:weak-lookup"}
+# (strong?, weak?, id of among) -> (among, sql, params): compiling the ORM's statement
+# took about a third of the check's CPU, the same text every time.
+_STATEMENTS: dict[tuple, tuple[Q | None, str, tuple]] = {}
+
+
+def _tsquery(conjunctions: list[list[list[str]]]) -> str:
+    return " | ".join(f"({keys_tsquery(conjunction)})" for conjunction in conjunctions)
+
+
+def _statement(strong: bool, weak: bool, among: Q | None) -> tuple[str, tuple]:
+    """The SQL and parameters (stand-ins for the tsquery texts) of the lookups asked for,
+    compiled by the ORM once per ``among`` object (pass the same one each time: a new
+    ``Q`` is compiled anew)."""
+    key = (strong, weak, id(among))
+    cached = _STATEMENTS.get(key)
+    if cached is not None and cached[0] is among:
+        return cached[1], cached[2]
+    parts = [_people(query, among, tsquery=_STAND_IN[name])[:limit]
+             for name, query, limit in (("strong", strong, FETCH_PER_PERSON),
+                                        ("weak", weak, FETCH_WEAK)) if query]
+    queryset = parts[0].union(parts[1], all=True) if len(parts) == 2 else parts[0]
+    sql, params = queryset.query.sql_with_params()
+    if len(_STATEMENTS) > 64:  # callers making a new ``among`` each time
+        _STATEMENTS.clear()
+    _STATEMENTS[key] = (among, sql, tuple(params))
+    return sql, tuple(params)
 
 
 def _score(asked: _Asked, keys: set[str], region_id, dated: bool) -> Candidate | None:
@@ -247,8 +319,9 @@ def _find(asked: Sequence[_Asked], *, among: Q | None, limit: int) -> list[list[
     before its cap: at 1M cases 0.7 s for 20 appeals; per person, the cap stops each
     lookup early."""
     found: list[list[Candidate]] = []
+    postgresql = connections[Person.objects.db].vendor == "postgresql"
     for one in asked:
-        strong, weak = _conditions(one)
+        strong, weak = one.matches if postgresql else _conditions(one)
         found.append(_scored([one], _fetch(strong, weak, among), limit)[0])
     return found
 

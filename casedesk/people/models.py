@@ -12,6 +12,7 @@ from casedesk.core.fields import (
     EncryptedDateField,
     EncryptedTextField,
     PersonKeysField,
+    PersonMatchKeysField,
     PersonTypoKeysField,
 )
 
@@ -65,6 +66,11 @@ class Person(models.Model):
     # (casedesk.core.tokens.person_typo_tokens); apart from ``search_keys`` because the
     # case search rows copy those (cases.0017_case_people). GIN index: people.0006.
     typo_keys = PersonTypoKeysField(sources=("full_name",))
+    # The duplicate check's lookups (casedesk.people.duplicates): keyed hashes of pairs,
+    # two name words, a name word with the birth date or with the unit, and the phone and
+    # email (casedesk.core.tokens.person_match_tokens). GIN index: people.0007.
+    match_keys = PersonMatchKeysField(
+        sources=("full_name", "birth_date", "unit", "phone", "email"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
     # A duplicate record merged into another (people.lifecycle.merge): it keeps only this
@@ -128,6 +134,7 @@ class PersonUnit(models.Model):
 # The keys are cast, not parsed: each is one lexeme as stored.
 PERSON_SEARCH_EXPRESSION = "(COALESCE(search_keys, ''))::tsvector"
 PERSON_TYPO_EXPRESSION = "(COALESCE(typo_keys, ''))::tsvector"
+PERSON_MATCH_EXPRESSION = "(COALESCE(match_keys, ''))::tsvector"
 
 
 class _Matches(Func):
@@ -146,9 +153,9 @@ def keys_tsquery(groups: list[list[str]], operator: str = "&") -> str:
 
 
 def keys_match(column: str, query: str) -> _Matches:
-    """On PostgreSQL: the person's keys ``column`` ("search_keys" or "typo_keys") match
-    the tsquery text ``query``, in the expression of the column's GIN index
-    (PERSON_SEARCH_EXPRESSION, PERSON_TYPO_EXPRESSION)."""
+    """On PostgreSQL: the person's keys ``column`` ("search_keys", "typo_keys" or
+    "match_keys") match the tsquery text ``query``, in the expression of the column's GIN
+    index (PERSON_SEARCH_EXPRESSION, PERSON_TYPO_EXPRESSION, PERSON_MATCH_EXPRESSION)."""
     return _Matches(
         Cast(Coalesce(F(column), Value("")), output_field=SearchVectorField()),
         Cast(Value(query), output_field=SearchQueryField()))

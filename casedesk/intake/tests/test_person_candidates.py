@@ -167,3 +167,32 @@ def test_each_person_is_scored_in_one_query_of_two_capped_parts_without_decrypti
         assert ("UNION ALL" in query["sql"]) == together
     assert {c.person_id for c in result[asked[0].pk]} == {p.pk for p in stored}
     assert result[asked[1].pk] == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="match_keys: PostgreSQL's index")
+def test_on_postgresql_the_lookups_read_the_pair_keys_and_the_rebuild_fills_them():
+    """Each condition is one lookup of ``match_keys`` (a pair in one key): a person whose
+    pairs are missing (a row from before people.0007) is not found until
+    ``person_search_rebuild`` has filled them; the compiled statement is reused."""
+    import io
+
+    from django.core.management import call_command
+
+    other = person("Кузнецов Андрей Петрович", birth_date=BORN, phone="+79161234567")
+    Person.objects.filter(pk=other.pk).update(match_keys="")
+    asked = dict(full_name="Кузнецова Андрея", birth_date=BORN, phone="8 916 123 45 67")
+    with CaptureQueriesContext(connection) as queries:
+        assert person_candidates(**asked) == []
+    assert "match_keys" in queries.captured_queries[0]["sql"]
+
+    call_command("person_search_rebuild", stdout=io.StringIO())
+    (candidate,) = person_candidates(**asked)
+    assert (candidate.person_id, candidate.level) == (other.pk, LIKELY)
+    assert candidate.reasons == ("surname", "first_name", "birth_date", "phone")
+    # Each pair alone finds him: the surname with the birth date (strong), the first name
+    # and patronymic with it, the phone, the surname with the first name (weak).
+    for alone in (dict(full_name="Кузнецов", birth_date=BORN),
+                  dict(full_name="Андрей Петрович", birth_date=BORN),
+                  dict(full_name="Смирнов", phone="+7 916 123-45-67"),
+                  dict(full_name="Андрей Кузнецов")):
+        assert [c.person_id for c in person_candidates(**alone)] == [other.pk], alone

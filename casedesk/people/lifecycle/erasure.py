@@ -73,6 +73,7 @@ _PERSON_BLANK = {
     "key_id": "", "full_name": "", "birth_date": None, "email": "", "phone": "",
     "postal_address": "", "unit": "", "name_birth_index": "", "name_unit_index": "",
     "phone_index": "", "email_index": "", "search_keys": "", "typo_keys": "",
+    "match_keys": "",
 }
 
 

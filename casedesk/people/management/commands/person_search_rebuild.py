@@ -1,12 +1,13 @@
-"""Fill or recompute ``Person.search_keys`` and ``typo_keys`` (the person search, issue 18)
-for every person:
-after the migration that added it (people.0004_person_search_keys), or after a change to
-how names are normalised (casedesk.core.names).
+"""Fill or recompute ``Person.search_keys``, ``typo_keys`` (the person search, issue 18) and
+``match_keys`` (the duplicate check) for every person: after the migrations that added
+them (people.0004_person_search_keys, 0006, 0007), or after a change to how names are
+normalised (casedesk.core.names).
 
-Each person is decrypted with its data key and only that column written again
-(``bulk_update``, in batches, one transaction each). An erased person keeps an empty
-value. Running it twice changes nothing the second time. ``blind_index_rebuild`` (after
-a change of the blind-index key) recomputes this column too, with every other index.
+Each person is decrypted with its data key (the batch's keys read in one query) and only
+those columns written again (``bulk_update``, in batches, one transaction each). An erased
+person keeps empty values. Running it twice changes nothing the second time.
+``blind_index_rebuild`` (after a change of the blind-index key) recomputes these columns
+too, with every other index.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from casedesk.core import crypto
 from casedesk.people.models import Person
 
 
@@ -26,7 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args, batch=1000, **options):
         if batch < 1:
             raise CommandError("--batch must be at least 1")
-        fields = [Person._meta.get_field(name) for name in ("search_keys", "typo_keys")]
+        fields = [Person._meta.get_field(name) for name in ("search_keys", "typo_keys",
+                                                             "match_keys")]
         changed = last = 0
         while True:
             with transaction.atomic():
@@ -34,6 +37,7 @@ class Command(BaseCommand):
                             .order_by("pk")[:batch])
                 if not rows:
                     break
+                crypto.keys_prefetch(row.key_id for row in rows)  # one query a batch
                 dirty = []
                 for row in rows:
                     before = [getattr(row, f.attname) for f in fields]

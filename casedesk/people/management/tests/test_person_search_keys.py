@@ -1,5 +1,6 @@
-"""Person.search_keys (issue 18): written wherever a person is written, keyed, never
-plaintext, filled for old rows by person_search_rebuild, emptied by erasure."""
+"""Person.search_keys and match_keys (issue 18): written wherever a person is written,
+keyed, never plaintext, filled for old rows by person_search_rebuild, emptied by
+erasure."""
 
 from __future__ import annotations
 
@@ -48,6 +49,38 @@ def test_save_writes_the_keys_of_the_normal_forms():
 def test_the_copy_writer_writes_the_same_keys():
     (person,) = bulk.create([Person(**KUZNETSOV)])
     assert Person.objects.values_list("search_keys", flat=True).get(pk=person.pk) == expected()
+    assert Person.objects.values_list("match_keys", flat=True).get(pk=person.pk) == \
+        expected_matches()
+
+
+def expected_matches() -> str:
+    return tokens.person_match_tokens(*[KUZNETSOV[k] for k in
+                                        ("full_name", "birth_date", "unit", "phone", "email")])
+
+
+def test_save_writes_the_keys_of_the_pairs_the_duplicate_check_looks_up():
+    person = Person.objects.create(**KUZNETSOV)
+    stored = Person.objects.values_list("match_keys", flat=True).get(pk=person.pk)
+    assert stored == expected_matches()
+    keys = stored.split()
+    assert keys == sorted(keys)
+    # Three words: 3 pairs of them, each with the date and with the unit (6), phone, email.
+    assert len(keys) == 11
+    surname, first, patronymic = "fкузницаф", "fандри", "fсиргивич"
+    assert tokens.person_match_atom("кузнецов") == surname
+    for term in (("nn", first, surname), ("nn", surname, first), ("nn", patronymic, first),
+                 ("nd", surname, "1990-02-01"), ("nd", patronymic, "1990-02-01"),
+                 ("nu", first, "74814")):
+        assert tokens.person_key(tokens.person_match_term(*term)) in keys, term
+    assert tokens.person_key("p:+79161234567") in keys
+    assert tokens.person_key("e:a.kuz@example.ru") in keys
+    # Other pairs are not there: another date, another unit, a name word with itself.
+    for term in (("nd", surname, "1990-02-02"), ("nu", surname, "74815"),
+                 ("nn", surname, surname)):
+        assert tokens.person_key(tokens.person_match_term(*term)) not in keys, term
+    # A word without a phonetic code (Latin) pairs by its lemma; no date, no unit: names.
+    latin = tokens.person_match_terms("Smith John")
+    assert latin == ["nn:njohn:nsmith"]
 
 
 def test_a_row_read_back_and_saved_keeps_its_keys():
@@ -70,11 +103,13 @@ def test_no_plaintext_of_the_inputs_in_the_row():
 
 def test_the_rebuild_command_fills_old_rows_and_is_idempotent():
     person = Person.objects.create(**KUZNETSOV)
-    Person.objects.filter(pk=person.pk).update(search_keys="")
+    Person.objects.filter(pk=person.pk).update(search_keys="", match_keys="")
     out = io.StringIO()
     call_command("person_search_rebuild", stdout=out)
     assert "1 row(s) rebuilt" in out.getvalue()
     assert Person.objects.values_list("search_keys", flat=True).get(pk=person.pk) == expected()
+    assert Person.objects.values_list("match_keys", flat=True).get(pk=person.pk) == \
+        expected_matches()
     out = io.StringIO()
     call_command("person_search_rebuild", stdout=out)
     assert "0 row(s) rebuilt" in out.getvalue()
@@ -86,6 +121,7 @@ def test_erasure_empties_the_keys_and_the_rebuild_leaves_them_empty():
 
     person = Person.objects.create(**KUZNETSOV)
     person_erase(actor=None, person=person, reason_code="request")
-    assert Person.objects.values_list("search_keys", flat=True).get(pk=person.pk) == ""
+    columns = ("search_keys", "typo_keys", "match_keys")
+    assert Person.objects.values_list(*columns).get(pk=person.pk) == ("", "", "")
     call_command("person_search_rebuild", stdout=io.StringIO())
-    assert Person.objects.values_list("search_keys", flat=True).get(pk=person.pk) == ""
+    assert Person.objects.values_list(*columns).get(pk=person.pk) == ("", "", "")
