@@ -64,6 +64,19 @@ def office_cases_remove(office) -> dict:
     return {"cases": removed, "submissions": submissions, "people": len(people), "keys": keys}
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of live processes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def percentile(values: list[float], q: float) -> float:
     """The value at fraction ``q`` of ``values`` in order (the nearest rank below)."""
     values = sorted(values)

@@ -8,7 +8,9 @@ Takes the latest BENCH_DUPLICATE_CASES cases of the seeded database as if they h
 been received and runs ``intake.services.duplicates_flag`` on them: once as one batch (an
 import's task), then one case at a time (the web's batches of one), each timed with
 ``time.process_time`` (the CPU of this process: scoring, hashing, decrypting the new
-member) and ``time.perf_counter`` (wall; the difference is mostly the database). Nothing
+member) and ``time.perf_counter`` (wall; the difference is mostly the database), and the
+CPU time of this connection's PostgreSQL backend over all of them (/proc, when the
+database runs on this machine: the check's CPU is both). Nothing
 lasts: everything runs in one transaction that is rolled back (the flags' table too, if
 the database predates it), and run alone it neither migrates nor seeds, so it may run
 against a database others measure.
@@ -26,7 +28,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import pages  # noqa: E402, F401 - sets the environment for Django before it is set up
-from common import percentile, print_alone  # noqa: E402
+from common import cpu_seconds, percentile, print_alone  # noqa: E402
 
 CASES = int(os.environ.get("BENCH_DUPLICATE_CASES", "300"))
 
@@ -46,19 +48,26 @@ def run(count: int = CASES) -> dict:
         if DuplicateFlag._meta.db_table not in connection.introspection.table_names():
             with connection.schema_editor() as editor:  # rolled back with the rest
                 editor.create_model(DuplicateFlag)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = [cursor.fetchone()[0]]
         crypto.cache_clear()
         began_cpu, began = time.process_time(), time.perf_counter()
+        began_db = cpu_seconds(backend)
         batch_flags = len(services.duplicates_flag(case_ids=ids))
+        batch_db = cpu_seconds(backend) - began_db
         batch_cpu = time.process_time() - began_cpu
         batch_wall = time.perf_counter() - began
         DuplicateFlag.objects.all().delete()
         crypto.cache_clear()
         flags = 0
+        began_db = cpu_seconds(backend)
         for pk in ids:
             began_cpu, began = time.process_time(), time.perf_counter()
             flags += len(services.duplicates_flag(case_ids=[pk]))
             cpu.append(time.process_time() - began_cpu)
             wall.append(time.perf_counter() - began)
+        one_db = cpu_seconds(backend) - began_db
         transaction.set_rollback(True)
     return {
         "cases": len(ids),
@@ -69,7 +78,10 @@ def run(count: int = CASES) -> dict:
         "one_wall_ms_p95": round(percentile(wall, 0.95) * 1000, 2),
         "one_db_ms_p50": round(statistics.median(
             [w - c for w, c in zip(wall, cpu, strict=True)]) * 1000, 2),
+        # PostgreSQL's CPU per check (0 where the database is not on this machine).
+        "one_postgres_cpu_ms_mean": round(one_db / max(len(ids), 1) * 1000, 2),
         "batch_cpu_ms_per_case": round(batch_cpu / max(len(ids), 1) * 1000, 2),
+        "batch_postgres_cpu_ms_per_case": round(batch_db / max(len(ids), 1) * 1000, 2),
         "batch_wall_ms_per_case": round(batch_wall / max(len(ids), 1) * 1000, 2),
         "batch_flags": batch_flags,
     }

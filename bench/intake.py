@@ -75,7 +75,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from common import databases_ensure, machine, office_cases_remove
+from common import cpu_seconds, databases_ensure, machine, office_cases_remove
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_URL = os.environ.get("BENCH_DATABASE_URL",
@@ -220,19 +220,6 @@ def worker_pids(master: int) -> list[int]:
         return [int(pid) for pid in path.read_text().split()]
     except OSError:
         return []
-
-
-def cpu_seconds(pids) -> float:
-    """User + system CPU time of live processes (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / tick
 
 
 def machine_busy() -> tuple[float, float]:
