@@ -214,6 +214,13 @@ def person_match_atom(part: str) -> str:
     return "f" + code if code else "n" + part
 
 
+def person_match_atoms(lemma: str) -> set[str]:
+    """The atoms of one name word (:func:`person_match_atom` of the lemma and, for a double
+    one, of each part): the stored pairs and the duplicate check's lookups both read them
+    here, so that the two always agree."""
+    return {person_match_atom(part) for part in [lemma, *lemma.split("-")] if part}
+
+
 def person_match_term(kind: str, *values: str) -> str:
     """One term of :func:`person_match_terms`: ``kind`` "nn" (two name words, in either
     order), "nd" (a name word and the birth date) or "nu" (a name word and the unit)."""
@@ -233,8 +240,7 @@ def person_match_terms(full_name: str = "", birth_date=None, unit: str = "",
     PostgreSQL's CPU a check). A pair tells no more than its two words' own keys do."""
     from . import names
 
-    words = [sorted({person_match_atom(part) for part in [lemma, *lemma.split("-")] if part})
-             for lemma in names.name_words(full_name or "")]
+    words = [sorted(person_match_atoms(lemma)) for lemma in names.name_words(full_name or "")]
     date, unit_number = names.date_key(birth_date), names.unit_key(unit or "")
     terms: dict[str, None] = {}
     for i, atoms in enumerate(words):

@@ -132,8 +132,8 @@ def _asked(full_name: str, birth_date=None, unit: str = "", phone: str = "",
 
     # The same parts as match_keys pairs them (tokens.person_match_terms), with the
     # sounds of the words as typed.
-    atoms = {part: sorted({tokens.person_match_atom(p) for p in [lemma, *lemma.split("-")]
-                           if p} | {"f" + code for code in typed[lemma] if code})
+    atoms = {part: sorted(tokens.person_match_atoms(lemma)
+                          | {"f" + code for code in typed[lemma] if code})
              for part, lemma in parts.items()}
     date, unit_number = names.date_key(birth_date), names.unit_key(unit or "")
     asked = _Asked(names=keyed, date=key("d", date), unit=key("u", unit_number),
