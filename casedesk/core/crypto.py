@@ -338,24 +338,42 @@ def key_new() -> str:
 def keys_prefetch(key_ids) -> None:
     """Unwrap the keys among ``key_ids`` that are not cached, in one query."""
     missing = {k for k in key_ids if k and _cache.get(k) is None}
-    if not missing:
-        return
+    for key_id, master_id, wrapped in _keys_read(sorted(missing)):
+        _cache.put(key_id, AESGCM(unwrap(master_id, wrapped)))
+
+
+def _keys_read(key_ids: list[str]) -> list[tuple[str, str, bytes]]:
+    """(id, master key id, wrapped key) of the stored keys among ``key_ids``: one plain
+    statement on the key store. Not the ORM's: a key missing from the cache is read
+    while a row is being decrypted (a case page, the duplicate check), and compiling a
+    query for each cost more than the read itself."""
+    if not key_ids:
+        return []
+    from django.db import connections, router
+
     DataKey = _datakey_model()
-    for row in DataKey.objects.filter(pk__in=missing):
-        _cache.put(row.pk, AESGCM(unwrap(row.master_key, row.wrapped)))
+    connection = connections[router.db_for_read(DataKey)]
+    quote, meta = connection.ops.quote_name, DataKey._meta
+    columns = ", ".join(quote(meta.get_field(name).column)
+                        for name in ("id", "master_key", "wrapped"))
+    marks = ", ".join(["%s"] * len(key_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {quote(meta.db_table)} "  # noqa: S608
+                       f"WHERE {quote(meta.pk.column)} IN ({marks})", key_ids)
+        return cursor.fetchall()
 
 
 def _aead(key_id: str) -> AESGCM:
     aead = _cache.get(key_id)
     if aead is not None:
         return aead
-    DataKey = _datakey_model()
-    row = DataKey.objects.filter(pk=key_id).first()
-    if row is None:
+    rows = _keys_read([key_id])
+    if not rows:
         if _destroyed_model().objects.filter(pk=key_id).exists():
             raise KeyMissing(key_id)
         raise KeyNotInStore(key_id)
-    aead = AESGCM(unwrap(row.master_key, row.wrapped))
+    _id, master_id, wrapped = rows[0]
+    aead = AESGCM(unwrap(master_id, wrapped))
     _cache.put(key_id, aead)
     return aead
 
