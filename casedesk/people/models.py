@@ -152,10 +152,12 @@ def keys_tsquery(groups: list[list[str]], operator: str = "&") -> str:
         "(" + " | ".join(f"'{key}'" for key in group) + ")" for group in groups)
 
 
-def keys_match(column: str, query: str) -> _Matches:
+def keys_match(column: str, query) -> _Matches:
     """On PostgreSQL: the person's keys ``column`` ("search_keys", "typo_keys" or
-    "match_keys") match the tsquery text ``query``, in the expression of the column's GIN
-    index (PERSON_SEARCH_EXPRESSION, PERSON_TYPO_EXPRESSION, PERSON_MATCH_EXPRESSION)."""
+    "match_keys") match the tsquery text ``query`` (a string, or an expression giving
+    one), in the expression of the column's GIN index (PERSON_SEARCH_EXPRESSION,
+    PERSON_TYPO_EXPRESSION, PERSON_MATCH_EXPRESSION)."""
     return _Matches(
         Cast(Coalesce(F(column), Value("")), output_field=SearchVectorField()),
-        Cast(Value(query), output_field=SearchQueryField()))
+        Cast(Value(query) if isinstance(query, str) else query,
+             output_field=SearchQueryField()))

@@ -145,6 +145,25 @@ def test_a_person_is_not_their_own_candidate_and_exclude_ids_are_left_out():
     assert {c.person_id for c in candidates_of(me, exclude_ids=[third.pk])} == {twin.pk}
 
 
+def test_each_person_asked_has_caps_of_their_own_in_a_batch():
+    """A common name asked in the same batch takes nothing from another person's share:
+    the caps (FETCH_WEAK namesakes by surname and first name) are per person asked."""
+    namesakes = [person(f"Кузнецов Андрей {p}") for p in
+                 ("Петрович", "Иванович", "Олегович", "Сергеевич", "Павлович", "Юрьевич")
+                 * (duplicates.FETCH_WEAK // 6 + 1)]
+    alone = person("Иванов Пётр Сергеевич")
+    asked = [person("Кузнецов Андрей"), person("Иванов Пётр")]
+    for p in asked:
+        p.refresh_from_db()
+
+    result = duplicates.candidates_of_many(asked, limit=50)
+
+    assert len(namesakes) > duplicates.FETCH_WEAK
+    assert len(result[asked[0].pk]) == duplicates.FETCH_WEAK
+    assert {c.person_id for c in result[asked[0].pk]} <= {p.pk for p in namesakes}
+    assert [c.person_id for c in result[asked[1].pk]] == [alone.pk]
+
+
 def test_each_person_is_scored_in_one_query_of_two_capped_parts_without_decrypting():
     stored = [person(f"Кузнецов Андрей {p}", birth_date=BORN)
               for p in ("Петрович", "Иванович", "Олегович")]
@@ -157,14 +176,14 @@ def test_each_person_is_scored_in_one_query_of_two_capped_parts_without_decrypti
         result = duplicates.candidates_of_many(asked)
 
     # Per person asked, the strong and the weak search of the index (each capped, so a
-    # common name stops early), nothing else: in one statement where a UNION ALL may
-    # hold a LIMIT in each part (PostgreSQL), else in two.
-    together = connection.features.supports_slicing_ordering_in_compound
-    assert len(queries) == (1 if together else 2) * len(asked)
+    # common name stops early), nothing else: on PostgreSQL one statement for everyone
+    # asked (each person's two capped parts a LATERAL subquery), else two per person.
+    postgresql = connection.vendor == "postgresql"
+    assert len(queries) == (1 if postgresql else 2 * len(asked))
     for query in queries.captured_queries:
         assert "people_person" in query["sql"]
-        assert query["sql"].count("LIMIT") == (2 if together else 1)
-        assert ("UNION ALL" in query["sql"]) == together
+        assert query["sql"].count("LIMIT") == (2 if postgresql else 1)
+        assert ("CROSS JOIN LATERAL" in query["sql"]) == postgresql
     assert {c.person_id for c in result[asked[0].pk]} == {p.pk for p in stored}
     assert result[asked[1].pk] == []
 
