@@ -125,3 +125,31 @@ def test_erasure_empties_the_keys_and_the_rebuild_leaves_them_empty():
     assert Person.objects.values_list(*columns).get(pk=person.pk) == ("", "", "")
     call_command("person_search_rebuild", stdout=io.StringIO())
     assert Person.objects.values_list(*columns).get(pk=person.pk) == ("", "", "")
+
+
+def test_the_ranges_of_the_workers_cover_every_id_once():
+    from casedesk.people.management.commands.person_search_rebuild import ranges
+
+    assert ranges(1, 10, 3) == [(1, 4), (5, 8), (9, 10)]
+    assert ranges(7, 7, 4) == [(7, 7)]
+    covered = [i for first, last in ranges(3, 1000, 7) for i in range(first, last + 1)]
+    assert covered == list(range(3, 1001))
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_the_rebuild_in_several_processes_fills_every_row():
+    people = [Person.objects.create(**{**KUZNETSOV, "unit": f"в/ч {70000 + i}"})
+              for i in range(7)]
+    ids = [p.pk for p in people]
+    Person.objects.filter(pk__in=ids).update(search_keys="", typo_keys="", match_keys="")
+    out = io.StringIO()
+    call_command("person_search_rebuild", workers=2, batch=2, stdout=out)
+    assert "7 row(s) rebuilt" in out.getvalue()
+    columns = ("search_keys", "typo_keys", "match_keys")
+    rows = list(Person.objects.filter(pk__in=ids).order_by("pk").values_list(*columns))
+    assert len(rows) == 7 and all(all(keys) for keys in rows)
+    # The same keys as one process writes.
+    Person.objects.filter(pk__in=ids).update(search_keys="", typo_keys="", match_keys="")
+    call_command("person_search_rebuild", stdout=io.StringIO())
+    assert list(Person.objects.filter(pk__in=ids).order_by("pk").values_list(*columns)) \
+        == rows
