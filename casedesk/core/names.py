@@ -206,21 +206,49 @@ def email_key(email: str) -> str:
 
 _DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# The months as written in Russian (any case: «мая», «май») and English (whole or cut
+# to three letters, «Sept» too): the pattern of a month word, and the number of each.
+MONTH_WORD = (r"(?:январ[ьяе]|феврал[ьяе]|марта?|марте|апрел[ьяе]|ма[йяе]|июн[ьяе]"
+              r"|июл[ьяе]|август[ае]?|сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе]"
+              r"|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
+              r"|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_MONTHS = ("январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр",
+           "октябр", "ноябр", "декабр")
+_MONTHS_EN = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+              "dec")
+# «1 мая 1990», «1 May 1990», «May 1, 1990» (the word's case and a dot after it aside).
+_WORDED = re.compile(rf"^(\d{{1,2}})\s+({MONTH_WORD})\.?,?\s+(\d{{4}})$", re.IGNORECASE)
+_WORDED_EN = re.compile(rf"^({MONTH_WORD})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})$", re.IGNORECASE)
+
+
+def month_number(word: str) -> int:
+    """The number of a month word (:data:`MONTH_WORD`); 0 if it is none."""
+    word = word.casefold()
+    if re.fullmatch(MONTH_WORD, word) is None:
+        return 0
+    for number, (russian, english) in enumerate(zip(_MONTHS, _MONTHS_EN, strict=True), 1):
+        if word.startswith(english) or (word.startswith(russian) and (
+                russian != "ма" or word in ("май", "мая", "мае"))):
+            return number
+    return 0
 
 
 def date_key(value) -> str:
-    """A date (or ``dd.mm.yyyy``, ``yyyy-mm-dd``) in ISO form; "" if it is not one."""
+    """A date (or ``dd.mm.yyyy``, ``yyyy-mm-dd``, a day, month word and year: «1 мая
+    1990», «May 1, 1990») in ISO form; "" if it is not one."""
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = (value or "").strip()
-    match = _DATE.match(text)
-    if match is not None:
+    text = " ".join((value or "").split())
+    if match := _DATE.match(text):
         day, month, year = match.groups()
-    else:
-        match = _ISO.match(text)
-        if match is None:
-            return ""
+    elif match := _ISO.match(text):
         year, month, day = match.groups()
+    elif match := _WORDED.match(text):
+        day, month, year = match.group(1), month_number(match.group(2)), match.group(3)
+    elif match := _WORDED_EN.match(text):
+        month, day, year = month_number(match.group(1)), match.group(2), match.group(3)
+    else:
+        return ""
     try:
         return dt.date(int(year), int(month), int(day)).isoformat()
     except ValueError:

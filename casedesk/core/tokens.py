@@ -25,6 +25,7 @@ from functools import lru_cache
 import snowballstemmer
 
 from .crypto import _blind_key, blind_index, normalise
+from .names import MONTH_WORD
 
 _WORD = re.compile(r"\w+")
 _CYRILLIC = re.compile(r"[а-я]")
@@ -323,7 +324,13 @@ _UNIT_QUERY = re.compile(
     r"(?:в\s*/\s*ч|в\.\s*ч\.?|вч|войсков\w*\s+част\w*)\s*[-№#]?\s*(\d{3,6})(?!\d)")
 _PHONE_QUERY = re.compile(r"\+?\d[\d\s()\-]{8,}\d")
 _EMAIL_QUERY = re.compile(r"\S+@\S+")
-_DATE_QUERY = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{4}\b")
+# A date: 01.05.1990, 1/5/1990, 01-05-1990, 1990-05-01, «1 мая 1990 (г., года)», «1 May
+# 1990», «May 1, 1990» (names.date_key reads each; "года" must not be taken for a name).
+_DATE_QUERY = re.compile(
+    r"\b(?P<date>\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}-\d{1,2}-\d{1,2}"
+    rf"|\d{{1,2}}\s+{MONTH_WORD}\.?,?\s+\d{{4}}"
+    rf"|{MONTH_WORD}\.?\s+\d{{1,2}},?\s+\d{{4}})(?!\d)"
+    r"(?:\s*(?:г\.|года?\b|г\b))?")
 _STARRED = re.compile(r"\w+\*")
 _NAME_QUERY = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _NUMBER_QUERY = re.compile(r"(?<![\d.])(\d{3,6})(?![\d.])")
@@ -350,8 +357,8 @@ def person_query_terms(query: str, *, typos: bool = False) -> list[list[str]]:
 
     take(_EMAIL_QUERY, lambda m: "e:" + names.email_key(m.group()) if names.email_key(
         m.group()) else "")
-    take(_DATE_QUERY, lambda m: "d:" + names.date_key(m.group()) if names.date_key(
-        m.group()) else "")
+    take(_DATE_QUERY, lambda m: "d:" + names.date_key(m.group("date")) if names.date_key(
+        m.group("date")) else "")
     take(_UNIT_QUERY, lambda m: "u:" + m.group(1))
     take(_PHONE_QUERY, lambda m: "p:" + names.phone_e164(m.group()) if names.phone_e164(
         m.group()) else "")
