@@ -57,6 +57,13 @@ def rebuild(first: int, last: int, batch: int) -> int:
     return changed
 
 
+def _own_connections() -> None:
+    """In a forked process: new connection objects for every database, so that nothing
+    of the parent's (a socket, a transaction's state) is used here."""
+    for alias in connections:
+        connections[alias] = connections.create_connection(alias)
+
+
 def _rebuild_in_child(first: int, last: int, batch: int) -> int:
     try:
         return rebuild(first, last, batch)
@@ -90,7 +97,8 @@ class Command(BaseCommand):
         elif bounds["first"] is not None:
             # Each process opens its own connections: none may be shared over a fork.
             connections.close_all()
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(
+                    workers, initializer=_own_connections) as pool:
                 changed = sum(pool.starmap(
                     _rebuild_in_child, [(first, last, batch) for first, last in
                                         ranges(bounds["first"], bounds["last"], workers)]))
