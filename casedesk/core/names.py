@@ -60,6 +60,53 @@ def fold(text: str) -> str:
 _fold = fold
 
 
+def nominative(full_name: str) -> str:
+    """``full_name`` in the nominative, as a heading names a person: «Соколова Павла
+    Игоревича» (as an appeal about him writes it) is «Соколов Павел Игоревич». Only when
+    each of its two to four words is a Russian name word of the dictionary (a surname,
+    first name or patronymic) and all of them can be read in one case and gender other
+    than the nominative (the likeliest such reading); otherwise, and for a name already in
+    the nominative, ``full_name`` as written. Capitals as written."""
+    words = (full_name or "").split()
+    if not 2 <= len(words) <= 4:
+        return full_name
+    readings = []
+    for word in words:
+        if not _CYRILLIC.search(fold(word)) or "-" in word:
+            return full_name
+        named = [p for p in _morph().parse(unicodedata.normalize("NFKC", word).casefold())
+                 if any(tag in p.tag for tag in _NAME_TAGS) and "sing" in p.tag
+                 and p.tag.case and p.tag.gender in ("masc", "femn")]
+        if not named:
+            return full_name
+        readings.append(named)
+    common = set.intersection(*({(p.tag.case, p.tag.gender) for p in named}
+                                for named in readings))
+    if not common or any(case == "nomn" for case, _gender in common):
+        return full_name
+
+    def likelihood(reading):
+        return sum(max(p.score for p in named if (p.tag.case, p.tag.gender) == reading)
+                   for named in readings)
+
+    reading = max(sorted(common), key=likelihood)
+    out = []
+    for word, named in zip(words, readings, strict=True):
+        best = max((p for p in named if (p.tag.case, p.tag.gender) == reading),
+                   key=lambda p: p.score)
+        form = best.inflect({"nomn"})
+        if form is None:
+            return full_name
+        out.append(_written_like(word, form.word))
+    return " ".join(out)
+
+
+def _written_like(word: str, form: str) -> str:
+    if word.isupper():
+        return form.upper()
+    return form[:1].upper() + form[1:] if word[:1].isupper() else form
+
+
 @lru_cache(maxsize=200_000)
 def name_lemma(word: str) -> str:
     """The lemma of one word of a name (lower case, ё as е); a Latin word as it is."""

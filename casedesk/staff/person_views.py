@@ -14,6 +14,7 @@ from casedesk import rulebook
 from casedesk.audit.services import audit_record
 from casedesk.cases import permissions, selectors
 from casedesk.cases.people import TIMELINE_LIMIT, person_file, person_get
+from casedesk.core import names
 from casedesk.core.errors import ApplicationError
 from casedesk.people.lifecycle.merge import (
     case_member_link,
@@ -52,6 +53,8 @@ def _context(request, found, **extra):
     language = request.LANGUAGE_CODE
     return {
         "nav": "queues", "file": file, "person": found,
+        # The heading names him in the nominative; the name as written stays beside it.
+        "heading": "" if found.erased_at else names.nominative(found.full_name),
         "timeline_limit": TIMELINE_LIMIT,
         "can_merge": permissions.can(request.user, "person_merge"),
         "book": book,

@@ -118,3 +118,21 @@ def test_may_be_name(word, name):
 ])
 def test_is_surname(word, surname):
     assert names.is_surname(word) is surname
+
+
+@pytest.mark.parametrize(("written", "heading"), [
+    ("Соколова Павла Игоревича", "Соколов Павел Игоревич"),  # of a man, genitive
+    ("Кузнецовой Анны Петровны", "Кузнецова Анна Петровна"),  # of a woman
+    ("Кузнецова Андрея", "Кузнецов Андрей"),
+    ("КУЗНЕЦОВА АНДРЕЯ", "КУЗНЕЦОВ АНДРЕЙ"),
+    ("Иванову Петру Сергеевичу", "Иванов Пётр Сергеевич"),  # dative
+    # Already the nominative, or not to be read safely: as written.
+    ("Кузнецова Анна Петровна", "Кузнецова Анна Петровна"),
+    ("Кузнецов Андрей", "Кузнецов Андрей"),
+    ("Кузнецова", "Кузнецова"), ("Smith John", "Smith John"),
+    ("Саши Иванова", "Саши Иванова"),  # Саша: a man or a woman
+    ("Петрова-Водкина Кузьмы", "Петрова-Водкина Кузьмы"),
+    ("Кузнецова Андрея 12345", "Кузнецова Андрея 12345"), ("", ""),
+])
+def test_the_nominative_of_a_name(written, heading):
+    assert names.nominative(written) == heading

@@ -62,6 +62,9 @@ def test_a_flagged_duplicate_is_merged_from_the_case_page(
     main.locator("input[name=confirm]").check()
     main.get_by_role("button", name=t["confirm"]).click()
     expect(page.locator(".messages")).to_contain_text(t["done"])
+    # The kept record names him as the new appeal wrote him; the heading, as a heading.
+    expect(main.locator("h1")).to_have_text("Соколов Павел Игоревич")
+    expect(main.locator(".person-as-written")).to_contain_text("Соколова Павла Игоревича")
     screenshot(page, f"duplicate_merged_{suffix}")
     earlier.refresh_from_db()
     assert earlier.service_member_id == Case.objects.get(pk=new.pk).service_member_id

@@ -159,3 +159,24 @@ def test_only_one_case_of_a_record_with_several_linked_to_this_person(
     assert Case.objects.get(pk=also.pk).service_member_id == second.pk
     assert Person.objects.get(pk=second.pk).merged_into_id is None
     assert AuditEntry.objects.filter(action="case.member_linked", object_id=wife.pk).exists()
+
+
+@pytest.mark.parametrize(("language", "as_written"), [("en", "As written:"),
+                                                      ("ru", "Как написано:")])
+def test_the_heading_names_him_in_the_nominative_and_keeps_the_name_as_written(
+        client, register, staff, language, as_written):
+    """An appeal about a son names him as its sentence needs («о сыне Соколове Павле»,
+    «прошу вернуть Соколова Павла Игоревича»): his page is headed with the nominative, the
+    name as written beside it; a name written in the nominative is shown once."""
+    case = register(applicant=PersonData(full_name="Соколова Ирина Павловна"),
+                    relation="mother",
+                    service_member=PersonData(full_name="Соколова Павла Игоревича"))
+    mother = case.appeals.get().submitter
+    client.force_login(staff[Role.CASEWORKER])
+    with translation.override(language):
+        his = client.get(reverse("staff:person", args=[case.service_member_id]))
+        hers = client.get(reverse("staff:person", args=[mother.pk]))
+    his, hers = his.content.decode(), hers.content.decode()
+    assert "<h1>Соколов Павел Игоревич</h1>" in his
+    assert f"{as_written} Соколова Павла Игоревича" in his
+    assert "<h1>Соколова Ирина Павловна</h1>" in hers and as_written not in hers
