@@ -511,9 +511,9 @@ def duplicates_flag(*, case_ids: list[int]) -> list[DuplicateFlag]:
     same office, if any, and is mirrored on the candidate's latest case (naming the new
     case), so that the earlier case shows the later one too. A pair flagged already is
     left as it is (a dismissal stays). A handful of queries per batch, whatever its size:
-    the new cases and their members' keys, two searches of the index, the candidates'
-    cases, the insert. Only the new members are decrypted; a hint derived from stored
-    rows, no event and no audit entry (as ``repeats_flag``)."""
+    the new cases' members, their data keys, the searches of the index (one statement on
+    PostgreSQL), the candidates' cases, the insert. Only the new members are decrypted;
+    a hint derived from stored rows, no event and no audit entry (as ``repeats_flag``)."""
     new = _new_members(case_ids)
     members = {person.pk: person for _case, _office, person in new}
     found = duplicates.candidates_of_many(list(members.values()),
@@ -571,9 +571,9 @@ def _new_members(case_ids: list[int]) -> list[tuple[int, int, Person]]:
             f"AND p.{quote(Person._meta.get_field('erased_at').column)} IS NULL",
             list(case_ids))
         rows = cursor.fetchall()
-    at = 2 + [f.attname for f in fields].index("key_id")
-    crypto.keys_prefetch(row[at] for row in rows)  # the members' data keys
     names = [f.attname for f in fields]
+    at = 2 + names.index("key_id")
+    crypto.keys_prefetch(row[at] for row in rows)  # the members' data keys
     out = []
     for case_id, office_id, *values in rows:
         values = [f.from_db_value(v, None, connection) if hasattr(f, "from_db_value")

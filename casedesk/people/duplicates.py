@@ -13,8 +13,9 @@ A suggestion for staff, never a decision: nothing is linked or merged here.
 gives them a part (casedesk.core.names.name_part: surname, first name, patronymic; the
 words it cannot place fill the parts left, in the order written), so «Андрей Кузнецов» is
 asked as «Кузнецов Андрей». Each part is matched by its lemma («Кузнецовой» = «Кузнецов»,
-ё = е) or, failing that, by its phonetic code (a typo: «Кузницов»). Two queries per
-person asked, capped at ``FETCH_PER_PERSON`` (strong) and ``FETCH_WEAK`` (weak) rows:
+ё = е) or, failing that, by its phonetic code (a typo: «Кузницов»). Two lookups per
+person asked (on PostgreSQL, those of a whole batch in one statement), capped at
+``FETCH_PER_PERSON`` (strong) and ``FETCH_WEAK`` (weak) rows each:
 
 - *strong*: the surname (lemma or sound) with the birth date or the unit; or the first
   name, patronymic and birth date (a surname changed or garbled); or the phone; or the
@@ -380,7 +381,7 @@ def candidates_of(person: Person, *, exclude_ids=(), among: Q | None = None,
 
 def candidates_of_many(people: Sequence[Person], *, exclude_ids=(), among: Q | None = None,
                        limit: int = 10) -> dict[int, list[Candidate]]:
-    """:func:`candidates_of` for many people at once, two capped queries each (each
+    """:func:`candidates_of` for many people at once, two capped lookups each (each
     person's data decrypted here: load their keys first,
     ``core.crypto.keys_prefetch``). Erased people have no candidates."""
     living = [p for p in people if p.erased_at is None]
