@@ -125,6 +125,9 @@ def run(requests: int = REQUESTS) -> dict:
             ("caseworker", lambda i: f"/ru/staff/?queue=mine&page={1 + i % 3}"),
         "queue (supervisor, open)":
             ("supervisor", lambda i: f"/ru/staff/?queue=open&page={1 + i % 20}"),
+        # Every case of the supervisor's two offices (selectors.OfficesInOrder).
+        "queue (supervisor, all)":
+            ("supervisor", lambda i: f"/ru/staff/?queue=all&page={1 + i % 5}"),
         "queue (overdue, category)":
             ("supervisor", lambda i: f"/ru/staff/?queue=overdue&category={categories[i % 3]}"),
         "case page":

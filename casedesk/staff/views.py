@@ -91,16 +91,20 @@ def queues(request):
     cases = selectors.case_queue(actor=request.user, spec=spec, today=today)
     if data.get("urgent"):  # issue 19: the urgent cases of the queue only
         cases = urgency.only_urgent(cases)
+    offices = selectors.case_queue_offices(actor=request.user, spec=spec)
+    if offices is not None and data.get("urgent"):  # the urgent filter narrows it
+        offices = search.Offices(ids=offices.ids, only=False)
+    counts = selectors.queue_counts(actor=request.user, spec=spec, today=today)
     if query:
         query = search.prepared(query)  # read once for the page, its count and "where"
-        offices = selectors.case_queue_offices(actor=request.user, spec=spec)
-        if offices is not None and data.get("urgent"):  # the urgent filter narrows it
-            offices = search.Offices(ids=offices.ids, only=False)
         paginator = _CountedPaginator(
             search.case_search_ranked(cases, query, offices=offices), PAGE_SIZE,
             count=lambda: search.case_search_count(cases, query, offices=offices))
     else:
-        paginator = Paginator(cases, PAGE_SIZE)
+        # The queue "all": counted once by queue_counts (cached), and for several
+        # offices read office by office in order (selectors.OfficesInOrder).
+        paginator = Paginator(selectors.queue_pages(cases, offices, lambda: counts["all"]),
+                              PAGE_SIZE)
     page = paginator.get_page(data.get("page") or 1)
     rows = [(case, days_left(case.next_due_on, today) if case.next_due_on else None)
             for case in page.object_list]
@@ -115,7 +119,7 @@ def queues(request):
         "form": form,
         "queue": queue,
         "queues": selectors.queue_labels(),
-        "counts": selectors.queue_counts(actor=request.user, spec=spec, today=today),
+        "counts": counts,
         "page": page,
         "rows": rows,
         **attention_views.queue_rows(request, [case for case, _left in rows], queue=queue),
