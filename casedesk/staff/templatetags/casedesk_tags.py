@@ -1,4 +1,6 @@
 
+import re
+
 from django import template
 from django.utils import translation
 
@@ -10,6 +12,22 @@ register = template.Library()
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def unit_label(unit):
+    """A service member's unit as a page names it: a number alone with the word for a unit
+    («в/ч 74814», "unit 74814"), a unit written with its kind («в/ч 74814», «войсковая
+    часть 74814», "12-я бригада") as written: the kind is not said twice."""
+    from django.utils.translation import gettext
+
+    unit = (unit or "").strip()
+    if unit and _NUMBER_ALONE.fullmatch(unit):
+        return f"{gettext('unit')} {unit}"
+    return unit
+
+
+_NUMBER_ALONE = re.compile(r"[\d\s№#-]+")
 
 
 @register.filter

@@ -67,7 +67,7 @@ def test_the_person_page_shows_his_cases_applicants_and_timeline(
     assert "+7 903 000-11-22" in page
     # The timeline of his cases, each entry labelled with its case.
     assert page.count(f'{mother.number}</a> ·') >= 1
-    assert "74814" in page
+    assert "<strong>в/ч 74814</strong>" in page  # as written, not «в/ч в/ч 74814»
     assert AuditEntry.objects.filter(action="person.viewed", object_id=str(member.pk)).exists()
 
 
@@ -112,6 +112,9 @@ def test_merge_from_the_page_with_a_confirmation_step(client, staff, his_cases, 
         text = step.content.decode()
         assert step.status_code == 200 and confirm_text in text
         assert "Кузнецов Андрей" in text and "12345" in text and "74814" in text
+        # A unit typed as a number is named as a unit; one written so is not named twice.
+        assert {"ru": "в/ч 12345", "en": "unit 12345"}[language] in text
+        assert "в/ч 74814" in text and "в/ч в/ч" not in text and "unit в/ч" not in text
         assert Person.objects.get(pk=second.pk).merged_into_id is None  # nothing yet
         unconfirmed = client.post(url, {"case": wife.number})
         assert unconfirmed.status_code == 400

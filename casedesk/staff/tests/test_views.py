@@ -212,3 +212,23 @@ def test_the_register_forms_lengths_are_the_appeal_schemas(db):
     fields = RegisterForm().fields
     assert (fields["applicant_name"].max_length, fields["member_unit"].max_length,
             fields["text"].max_length) == (schema.NAME_MAX, schema.UNIT_MAX, schema.TEXT_MAX)
+
+
+@pytest.mark.parametrize(("unit", "language", "shown"), [
+    ("74814", "ru", "в/ч 74814"),
+    ("74814", "en", "unit 74814"),
+    ("в/ч 74814", "ru", "в/ч 74814"),
+    ("в/ч 74814", "en", "в/ч 74814"),
+    ("войсковая часть 74814", "ru", "войсковая часть 74814"),
+    ("ВЧ74814", "en", "ВЧ74814"),
+])
+def test_the_case_page_names_the_unit_once(client, staff, register, unit, language, shown):
+    """A unit typed as a number gets the word for a unit; one written with its kind
+    («в/ч 74814», as appeals write it) is shown as written, never «в/ч в/ч 74814»."""
+    case = register(service_member=PersonData(full_name="Кузнецов Андрей Викторович",
+                                              unit=unit))
+    client.force_login(staff[Role.CASEWORKER])
+    page = client.get(f"/{language}/staff/cases/{case.number}/").content.decode()
+    assert f"· {shown}" in page
+    assert "в/ч в/ч" not in page and "unit в/ч" not in page
+    assert "unit unit" not in page and "в/ч unit" not in page
