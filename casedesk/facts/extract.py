@@ -419,6 +419,11 @@ def models():
 
 
 _NER_TYPES = {"PER": "PER", "LOC": "LOC", "ORG": "ORG"}
+# Abbreviations of a service member's status that the news-trained model takes for an
+# organisation: «записали в СОЧ» (самовольное оставление части), «СЗЧ» (самовольно
+# оставивший часть). The record error at the heart of many appeals, not a body to write
+# to: never offered as one.
+_NOT_ORGANISATIONS = frozenset({"СОЧ", "СЗЧ"})
 
 
 def _natasha(text: str) -> list[Span]:
@@ -431,7 +436,7 @@ def _natasha(text: str) -> list[Span]:
     spans: list[Span] = []
     for span in doc.spans:
         kind = _NER_TYPES.get(span.type)
-        if kind is None:
+        if kind is None or (kind == "ORG" and span.text.upper() in _NOT_ORGANISATIONS):
             continue
         previous = spans[-1] if spans else None
         # One name split in two spans («Иванов» «Павел Сергеевич»): one person.

@@ -155,3 +155,15 @@ def test_people_places_organisations_on_a_realistic_appeal():
 
 def test_empty_text():
     assert extract("") == [] and extract("   \n") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Мой сын Андрей мобилизован осенью, в части его записали в СОЧ, хотя он лежит в "
+    "госпитале с контузией. Прошу помочь исправить запись.",
+    "Сына объявили СЗЧ, а он был в госпитале.",
+])
+def test_an_awol_status_is_no_organisation(text):
+    """«СОЧ» (самовольное оставление части) is the record the appeal disputes: the model
+    took it for an organisation on the demo's first appeal."""
+    spans = extract(text)
+    assert not [s for s in spans if s.text.upper() in {"СОЧ", "СЗЧ"}]
