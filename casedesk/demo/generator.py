@@ -829,6 +829,63 @@ def one_man_in_two_offices(*, now: dt.datetime | None = None) -> dict[str, str] 
     return {"mother": mother.number, "wife": wife.number, "father": father.number}
 
 
+# Appeals waiting to be registered (issue 19): web appeals arrive as "other", and the clerk
+# of each office finds a few of them on the desk with the category suggestions, the facts
+# and the urgency the background tasks give every new appeal. Sent through the portal's
+# own service, as a mother, a father or a wife would send them, in both languages.
+WAITING = [
+    ("ru", "mother", "Здравствуйте. Мой сын {member} мобилизован в сентябре 2022 года, служит "
+     "в в/ч {unit}. Уже больше двух лет без ротации и без отпуска, рапорт об увольнении "
+     "командир не принимает. Прошу разъяснить, когда его демобилизуют.", 5),
+    ("ru", "father", "Сына {member} после ранения под Курском выписали из госпиталя "
+     "недолеченным, осколок не извлечён, а командир части {unit} снова отправляет его на "
+     "передовую. Помогите, он не может держать автомат.", 3),
+    ("en", "wife", "My husband {member} has been missing since 14 October; unit {unit} "
+     "tells me nothing and the enlistment office refuses to take my application. "
+     "Please help me find out whether he is alive or in captivity.", 1),
+]
+WAITING_PEOPLE = {
+    "MSK": (("Лебедев Никита Олегович", "Лебедева Ирина Павловна"),
+            ("Орлов Егор Сергеевич", "Орлов Сергей Иванович"),
+            ("Volkov Denis Andreevich", "Volkova Anna")),
+    "SPB": (("Егоров Максим Игоревич", "Егорова Светлана Юрьевна"),
+            ("Никитин Роман Алексеевич", "Никитин Алексей Петрович"),
+            ("Zaitsev Ivan Olegovich", "Zaitseva Maria")),
+    "KSM": (("Степанов Артём Денисович", "Степанова Галина Викторовна"),
+            ("Семёнов Олег Павлович", "Семёнов Павел Андреевич"),
+            ("Kozlov Pavel Sergeevich", "Kozlova Elena")),
+}
+
+
+def appeals_to_register(*, now: dt.datetime | None = None) -> list[str]:
+    """Send the WAITING appeals to each office of WAITING_PEOPLE through the public
+    intake (channel "web", as the portal sends them; they wait to be registered); the
+    numbers of the cases opened. Nothing if an office is missing."""
+    from casedesk.intake import public
+    from casedesk.intake.services import PersonData
+
+    now = now or timezone.now()
+    numbers = []
+    for code, people in WAITING_PEOPLE.items():
+        office = Office.objects.filter(code=code).first()
+        if office is None:
+            continue
+        for i, ((language, relation, text, hours), (member, applicant)) in enumerate(
+                zip(WAITING, people, strict=True)):
+            unit = str(51000 + 37 * (i + 1) + len(numbers))
+            body = text.format(member=member, unit=unit)
+            receipt = public.appeal_submit(
+                channel="web", idempotency_key=f"demo-waiting-{code}-{i}",
+                payload={"text": body, "member": member, "applicant": applicant},
+                applicant=PersonData(full_name=applicant,
+                                     email=f"demo.{code.lower()}.{i}@example.org"),
+                relation=relation, service_member=PersonData(full_name=member),
+                text=body, language=language, consent=True, office=office,
+                received_at=now - dt.timedelta(hours=hours))
+            numbers.append(receipt.case_number)
+    return numbers
+
+
 # Facts from the text (issue 19, casedesk.facts): the demo's newest appeals get their
 # facts (what the background task does after a receipt), and one new case names a unit
 # its service member's record lacks, so the case page offers to fill it.

@@ -68,8 +68,9 @@ def test_seed_command_is_idempotent_with_if_empty(db, capsys):
     assert "Added 25 cases" in out and "supervisor" in out and "casedesk-demo-2026" in out
     call_command("seed_demo", "--cases", "25", "--if-empty")
     assert "already has cases" in capsys.readouterr().out
-    # and the three of one man in two offices, and the one naming a unit (issue 19, facts)
-    assert Case.objects.count() == 25 + 3 + 1
+    # and the three of one man in two offices, the one naming a unit (issue 19, facts),
+    # and three web appeals waiting on the desk of each of the three offices
+    assert Case.objects.count() == 25 + 3 + 1 + 9
     assert CaseEvent.objects.count() > 25 and Deadline.objects.count() >= 25
 
 
@@ -157,3 +158,27 @@ def test_the_demo_has_one_man_in_two_offices_and_a_second_record_of_him(db):
     assert {link.relation for c in cases for link in c.applicant_links.all()} == {
         "mother", "wife"}
     assert Person.objects.filter(merged_into=main).count() == 1
+
+
+def test_every_office_has_web_appeals_waiting_with_suggestions(db, client, capsys):
+    """A clerk of any office who opens the demo finds appeals to register, each with its
+    category suggestions (issue 19), in both languages, one of them urgent once the
+    background task has read it."""
+    from casedesk.accounts.models import User
+    from casedesk.triage.models import Suggestion
+    from casedesk.urgency.services import cases_evaluate
+
+    call_command("seed_demo", "--cases", "25")
+    assert "web appeals wait to be registered" in capsys.readouterr().out
+    waiting = Case.objects.filter(state=CaseState.RECEIVED, appeals__channel="web")
+    by_office = Counter(waiting.values_list("office__code", flat=True))
+    assert by_office["MSK"] >= 3 and by_office["SPB"] >= 3 and by_office["KSM"] >= 3
+    assert {a.language for c in waiting for a in c.appeals.all()} == {"ru", "en"}
+    assert Suggestion.objects.filter(case__in=waiting).values("case").distinct().count() \
+        == waiting.count()
+    cases_evaluate(case_ids=[c.pk for c in waiting])  # what the task after the receipt does
+    for username in ("clerk", "spb_clerk", "ksm_clerk"):
+        client.force_login(User.objects.get(username=username))
+        page = client.get("/ru/staff/?queue=to_register").content.decode()
+        assert page.count("/staff/cases/") >= 3, username
+    assert "Срочно" in page  # the father's appeal: wounded and sent back untreated

@@ -9,6 +9,7 @@ from casedesk.cases.models import Case
 from casedesk.demo.generator import (
     DEMO_PASSWORD,
     answer_letters,
+    appeals_to_register,
     applicant_replies,
     ensure_reference,
     facts_demo,
@@ -52,6 +53,8 @@ class Command(BaseCommand):
             made = answer_letters(limit=letters)
             replied = applicant_replies(limit=replies)
             one_man = one_man_in_two_offices() if cases else None
+            # Web appeals for each office's desk (issue 19), then the facts of the newest.
+            waiting = appeals_to_register() if cases else []
             facts = facts_demo() if cases else None  # issue 19: facts from the text
             # Issue 19: the appeals waiting to be registered get their category suggestions
             # (a model trained on the demo's registered cases where the demo is small).
@@ -66,6 +69,9 @@ class Command(BaseCommand):
                 f"{seconds:.1f} s ({rate:.0f} cases/s on {os.cpu_count()} CPUs, "
                 f"{platform.machine()})."
             )
+            if waiting:
+                self.stdout.write(f"{len(waiting)} web appeals wait to be registered, a few "
+                                  f"in each office: {', '.join(waiting)}.")
             if triaged:
                 self.stdout.write(triaged)
             if one_man:
