@@ -23,7 +23,7 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.svm import LinearSVC
 
-from .text import lemmas, prepare
+from .text import lemmas, prepare, reason_word
 
 TOP = 3
 REASONS = 5
@@ -242,7 +242,8 @@ class Classifier:
             if contribution <= 0 or len(words) >= REASONS:
                 break
             for word in str(self.vocabulary[col]).split(" "):
-                if word not in words and len(words) < REASONS:
+                # Function words and numerals weigh in the scores but explain nothing.
+                if word not in words and len(words) < REASONS and reason_word(word):
                     words.append(word)
         return words
 

@@ -75,6 +75,24 @@ def lemma(word: str) -> str:
     return word
 
 
+# What a word of a suggestion's reasons must not be, besides the words ``lemma`` drops:
+# numerals («двух»), comparatives («больше») and possessive pronouns («мой»), which the
+# word features keep (they help the scores) but which tell a clerk nothing.
+_NOT_A_REASON = {"NUMR", "COMP"}
+
+
+@lru_cache(maxsize=50_000)
+def reason_word(word: str) -> bool:
+    """Whether a word of the text may be shown as a reason for a suggestion: a word that
+    carries a topic («рапорт», «увольнении»), not «об», «мой», «года» or «двух»."""
+    if not lemma(word):
+        return False
+    if not _CYRILLIC.search(word):
+        return True
+    tag = _morph().parse(word)[0].tag
+    return tag.POS not in _NOT_A_REASON and "Apro" not in tag
+
+
 def lemmas(prepared: str) -> list[tuple[str, str]]:
     """(lemma, word as written) of each topical word of a prepared text, in order."""
     out = []

@@ -81,3 +81,21 @@ def test_one_big_class_among_pairs_takes_the_whole_text_form():
     labels = [label if label == "pay" else f"{label}{i // 2}" for i, label in enumerate(labels)]
     model = Classifier().fit(texts, labels)
     assert model.form == "whole" and model.form_scores == {}
+
+
+def test_the_reasons_are_words_that_carry_a_topic():
+    """The word features keep «об», «мой», «года», «двух», «больше» (they help the
+    scores), but a clerk is shown the words that say what the appeal is about."""
+    filler = "мой сын уже больше двух года об этом пишет"
+    texts, labels = [], []
+    for label, words in TOPICS.items():
+        for i in range(8):
+            texts.append(f"{filler} {words}" if i % 2 else f"{words} {filler}")
+            labels.append(label)
+    model = Classifier(form="whole").fit(texts, labels)
+    text = "Мой сын уже больше двух года об этом пишет: денежное довольствие не выплачивают."
+    guesses = model.suggest(text, k=len(model.classes))
+    shown = {w for g in guesses for w in g.reasons}
+    assert guesses[0].category == "pay" and guesses[0].reasons
+    assert not shown & {"мой", "об", "года", "двух", "больше", "этом", "уже", "не"}, shown
+    assert shown <= set(text.lower().replace(":", " ").replace(".", " ").split())
