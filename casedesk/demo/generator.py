@@ -36,7 +36,7 @@ from casedesk.cases.models import (
 )
 from casedesk.cases.services import case_numbers_reserve, case_prepare, format_case_number
 from casedesk.cases.workflow import TRANSITIONS, Outcome
-from casedesk.core import bulk
+from casedesk.core import bulk, secrets
 from casedesk.core.crypto import keys_new
 from casedesk.core.models import Region
 from casedesk.core.states import CaseState as S
@@ -518,6 +518,8 @@ def _write_batch(ctx: Context, plans, categories, cat_weights) -> None:
             case.sequence = seq
             case.state = state
             case.registered_at = times[0] if path else None
+            if web:  # a web appeal's applicant got an access code (nobody knows this one)
+                case.access_code_hash = secrets.access_code_hash(secrets.access_code_new())
             case.closed_at = times[-1] if state == S.CLOSED else None
             case.assignee = rng.choice(workers) if workers and "start_review" in path else None
             details = [_transition_details(ctx, step, d["english"]) for step in path]

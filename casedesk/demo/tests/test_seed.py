@@ -60,6 +60,9 @@ def test_seed_is_consistent_with_the_services(db):
             assert deadline.due_on == recompute_due(deadline, book, deadline.starts_on)
         assert case.next_due_on == min((d.due_on for d in open_deadlines), default=None)
         assert case.appeals.all()
+        # Every web appeal's applicant got an access code, as the portal gives one.
+        web = any(a.channel == "web" for a in case.appeals.all())
+        assert bool(case.access_code_hash) == web, case.number
 
 
 def test_seed_command_is_idempotent_with_if_empty(db, capsys):
