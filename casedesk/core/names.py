@@ -101,6 +101,48 @@ def nominative(full_name: str) -> str:
     return " ".join(out)
 
 
+# The grammatical cases a letter may need a name in (pymorphy's tags).
+CASES = {"genitive": "gent", "dative": "datv", "accusative": "accs",
+         "instrumental": "ablt", "prepositional": "loct"}
+
+
+def inflected(full_name: str, case: str) -> str:
+    """``full_name`` in the grammatical ``case`` (a key of :data:`CASES`), as a letter
+    needs it: «по вопросу, касающемуся военнослужащего Петрова Артёма Александровича»,
+    «рекомендуем Петрову Артёму Александровичу». Read as :func:`nominative` reads it (a
+    name written in another case is taken back to the nominative first); when a word is
+    not a Russian name word of the dictionary, or the words agree on no gender, the name
+    stays as written (in the nominative where that could be read): a foreign or
+    double-barrelled name is never half inflected."""
+    base = nominative(full_name)
+    words = base.split()
+    if case not in CASES or not 2 <= len(words) <= 4:
+        return base
+    readings = []
+    for word in words:
+        if not _CYRILLIC.search(fold(word)) or "-" in word:
+            return base
+        named = [p for p in _morph().parse(unicodedata.normalize("NFKC", word).casefold())
+                 if any(tag in p.tag for tag in _NAME_TAGS) and "sing" in p.tag
+                 and p.tag.case == "nomn" and p.tag.gender in ("masc", "femn")]
+        if not named:
+            return base
+        readings.append(named)
+    genders = set.intersection(*({p.tag.gender for p in named} for named in readings))
+    if not genders:
+        return base
+    gender = max(sorted(genders), key=lambda g: sum(
+        max(p.score for p in named if p.tag.gender == g) for named in readings))
+    out = []
+    for word, named in zip(words, readings, strict=True):
+        best = max((p for p in named if p.tag.gender == gender), key=lambda p: p.score)
+        form = best.inflect({CASES[case]})
+        if form is None:
+            return base
+        out.append(_written_like(word, form.word))
+    return " ".join(out)
+
+
 def _written_like(word: str, form: str) -> str:
     if word.isupper():
         return form.upper()

@@ -41,7 +41,7 @@ from casedesk.core.crypto import keys_new
 from casedesk.core.models import Region
 from casedesk.core.states import CaseState as S
 from casedesk.deadlines.rules import status
-from casedesk.letters.answers import paragraph_fill
+from casedesk.letters.answers import member_name_values, paragraph_fill
 from casedesk.letters.models import Answer, AnswerState, LetterKind
 from casedesk.letters.services import letter_generate
 from casedesk.people.models import Person, ServiceType
@@ -611,7 +611,8 @@ def _answer_text(ctx: Context, case: Case, d: dict, lang: str) -> str:
     chosen += [p for p in paragraphs if p.code == "right_to_appeal"]
     received = timezone.localdate(case.received_at)
     values = {
-        "applicant_name": d["applicant"].full_name, "member_name": d["member"].full_name,
+        "applicant_name": d["applicant"].full_name,
+        **member_name_values(d["member"].full_name, lang),
         "case_number": case.number, "office": case.office.name(lang),
         "received_on": (f"{received.day} {received:%b %Y}" if lang == "en"
                         else f"{received:%d.%m.%Y}"),

@@ -38,7 +38,7 @@ from casedesk.cases import events, permissions
 from casedesk.cases.models import Case, Channel, Document
 from casedesk.cases.services import case_transition_inner, local_date
 from casedesk.cases.workflow import TRANSITIONS, Outcome
-from casedesk.core import hooks
+from casedesk.core import hooks, names
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
 
@@ -109,11 +109,24 @@ def paragraph_values(case: Case, language: str) -> dict[str, str]:
         received = date_format(timezone.localtime(case.received_at), "DATE_FORMAT")
     return {
         "applicant_name": selectors.letter_addressee(case),
-        "member_name": case.service_member.full_name,
+        **member_name_values(case.service_member.full_name, language),
         "case_number": case.number,
         "received_on": received,
         "office": case.office.name(language),
     }
+
+
+def member_name_values(full_name: str, language: str) -> dict[str, str]:
+    """The service member's name for the placeholders ``member_name`` (as written) and
+    ``member_name_genitive``, ``_dative``, ``_accusative``: in a Russian text the name in
+    that case (core.names.inflected: «касающемуся военнослужащего Петрова Артёма
+    Александровича», where «Петров Артём Александрович» broke the sentence), in an
+    English one as written."""
+    values = {"member_name": full_name}
+    for case in ("genitive", "dative", "accusative"):
+        values[f"member_name_{case}"] = names.inflected(full_name, case) \
+            if language == "ru" else full_name
+    return values
 
 
 def paragraphs_for(case: Case, language: str) -> list[dict]:

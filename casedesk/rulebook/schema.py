@@ -337,7 +337,8 @@ class Acts(Strict):
 
 # The placeholders an answer paragraph may use (filled by casedesk.letters.answers).
 ANSWER_PLACEHOLDERS = frozenset(
-    {"applicant_name", "member_name", "case_number", "received_on", "office"})
+    {"applicant_name", "member_name", "member_name_genitive", "member_name_dative",
+     "member_name_accusative", "case_number", "received_on", "office"})
 
 
 class AnswerParagraph(Strict):

@@ -238,7 +238,10 @@ def test_one_case_through_its_whole_life(live_server, new_page, offices, people,
     with page.expect_navigation():
         card.locator("button[value=insert]").click()
     expect(card.locator("#answer-text")).to_have_value(
-        re.compile(r"^Уважаемая Ольга Ивановна!\n\n.+Смирнов Денис Андреевич", re.S))
+        # The name in the genitive a Russian sentence needs, as written in an English one.
+        re.compile(r"^Уважаемая Ольга Ивановна!\n\n.+" + {
+            "ru": "военнослужащего Смирнова Дениса Андреевича",
+            "en": "service member Смирнов Денис Андреевич"}[language], re.S))
     card.locator("#answer-text").fill(
         "Уважаемая Ольга Ивановна!\n\nПо вашему обращению запись о самовольном оставлении "
         "части в отношении Смирнова Дениса Андреевича исправлена командованием части.")

@@ -136,3 +136,28 @@ def test_is_surname(word, surname):
 ])
 def test_the_nominative_of_a_name(written, heading):
     assert names.nominative(written) == heading
+
+
+@pytest.mark.parametrize(("written", "case", "inflected"), [
+    ("Петров Артём Александрович", "genitive", "Петрова Артёма Александровича"),
+    ("Петров Артём Александрович", "dative", "Петрову Артёму Александровичу"),
+    ("Петров Артём Александрович", "accusative", "Петрова Артёма Александровича"),
+    ("Кузнецова Мария Ивановна", "genitive", "Кузнецовой Марии Ивановны"),
+    ("Кузнецова Мария Ивановна", "dative", "Кузнецовой Марии Ивановне"),
+    ("Кузнецова Мария Ивановна", "accusative", "Кузнецову Марию Ивановну"),
+    # Written in the genitive by an appeal: read back to the nominative first.
+    ("Соколова Павла Игоревича", "dative", "Соколову Павлу Игоревичу"),
+    ("Шевчук Анна Петровна", "genitive", "Шевчук Анны Петровны"),
+    ("Шевчук Олег Петрович", "genitive", "Шевчука Олега Петровича"),
+    ("Никитин Роман", "genitive", "Никитина Романа"),
+    ("ПЕТРОВ АРТЁМ", "dative", "ПЕТРОВУ АРТЁМУ"),
+    # Never half inflected: foreign, double-barrelled, a word the dictionary cannot read
+    # as a name, one word alone.
+    ("Volkov Denis Andreevich", "genitive", "Volkov Denis Andreevich"),
+    ("Петров-Водкин Кузьма Сергеевич", "genitive", "Петров-Водкин Кузьма Сергеевич"),
+    ("Саша Петров", "genitive", "Саша Петров"),
+    ("Петров", "genitive", "Петров"),
+    ("Петров Артём", "vocative", "Петров Артём"),
+])
+def test_a_name_in_the_case_a_letter_needs(written, case, inflected):
+    assert names.inflected(written, case) == inflected

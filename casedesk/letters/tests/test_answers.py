@@ -99,10 +99,14 @@ def test_the_rulebook_offers_paragraphs_by_category():
 def test_inserting_a_paragraph_fills_it_for_the_case(case, staff):
     text = paragraph_insert(case=case, text="Начало.", code="awol_record_check", language="ru")
     assert text.startswith("Начало.\n\nПо вашему обращению")
-    assert "Иванов Пётр Сергеевич" in text and "{" not in text
+    # «…о самовольном оставлении части Иванова Петра Сергеевича»: the name in the
+    # genitive the sentence needs, not «части Иванов Пётр Сергеевич».
+    assert "части Иванова Петра Сергеевича." in text and "{" not in text
+    opening = paragraph_insert(case=case, text="", code="opening_reviewed", language="ru")
+    assert "касающемуся военнослужащего Иванова Петра Сергеевича." in opening
     english = paragraph_insert(case=case, text="", code="opening_reviewed", language="en")
     assert english.startswith("Moscow Office has reviewed your appeal received on")
-    assert case.number in english
+    assert case.number in english and "service member Иванов Пётр Сергеевич." in english
     with pytest.raises(ApplicationError) as refused:
         paragraph_insert(case=case, text="", code="insurance_documents", language="ru")
     assert refused.value.code == "unknown_paragraph"

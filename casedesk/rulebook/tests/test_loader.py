@@ -97,7 +97,7 @@ def line_of(path: Path, needle: str) -> int:
          "unreadable", "notify_applicant"),
         ("categories.yaml", "  - code: other\n", "  - code: Other\n", "code: Other", "Other",
          "pattern"),
-        ("answers.yaml", "оставлении части {member_name}. Документы",
+        ("answers.yaml", "оставлении части {member_name_genitive}. Документы",
          "оставлении части {member}. Документы", "{member}. Документы", "awol_record_check",
          "unknown placeholder '{member}'"),
         ("answers.yaml", "categories: [insurance_payment]", "categories: [insurance]",

@@ -45,7 +45,7 @@ def test_the_caseworker_drafts_from_a_paragraph_and_signs(client, case, staff):
     assert response.status_code == 302
     answer = Answer.objects.get(case=case)
     assert answer.text.startswith("Уважаемая Анна Петровна!\n\nПо вашему обращению")
-    assert "Иванов Пётр Сергеевич" in answer.text
+    assert "части Иванова Петра Сергеевича." in answer.text  # the genitive it needs
     page = client.get(reverse("staff:case", args=[case.number])).content.decode()
     assert "По вашему обращению направлен запрос" in page
     assert 'value="sign"' in page and 'value="submit"' not in page  # no approval here
