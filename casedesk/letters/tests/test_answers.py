@@ -103,7 +103,9 @@ def test_inserting_a_paragraph_fills_it_for_the_case(case, staff):
     # genitive the sentence needs, not «части Иванов Пётр Сергеевич».
     assert "части Иванова Петра Сергеевича." in text and "{" not in text
     opening = paragraph_insert(case=case, text="", code="opening_reviewed", language="ru")
-    assert "касающемуся военнослужащего Иванова Петра Сергеевича." in opening
+    assert opening.startswith("Ваше обращение, поступившее ")
+    assert "касающемуся военнослужащего Иванова Петра Сергеевича, рассмотрено" in opening
+    assert "(о)" not in opening  # no «рассмотрел(о)»: the sentence fits any office's name
     english = paragraph_insert(case=case, text="", code="opening_reviewed", language="en")
     assert english.startswith("Moscow Office has reviewed your appeal received on")
     assert case.number in english and "service member Иванов Пётр Сергеевич." in english
