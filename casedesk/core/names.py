@@ -68,18 +68,9 @@ def nominative(full_name: str) -> str:
     than the nominative (the likeliest such reading); otherwise, and for a name already in
     the nominative, ``full_name`` as written. Capitals as written."""
     words = (full_name or "").split()
-    if not 2 <= len(words) <= 4:
+    readings = _name_readings(words)
+    if readings is None:
         return full_name
-    readings = []
-    for word in words:
-        if not _CYRILLIC.search(fold(word)) or "-" in word:
-            return full_name
-        named = [p for p in _morph().parse(unicodedata.normalize("NFKC", word).casefold())
-                 if any(tag in p.tag for tag in _NAME_TAGS) and "sing" in p.tag
-                 and p.tag.case and p.tag.gender in ("masc", "femn")]
-        if not named:
-            return full_name
-        readings.append(named)
     common = set.intersection(*({(p.tag.case, p.tag.gender) for p in named}
                                 for named in readings))
     if not common or any(case == "nomn" for case, _gender in common):
@@ -101,6 +92,27 @@ def nominative(full_name: str) -> str:
     return " ".join(out)
 
 
+def _name_readings(words: list[str], case: str | None = None) -> list[list] | None:
+    """Each of two to four ``words``' readings as a Russian name word of the dictionary
+    (a surname, first name or patronymic, singular, masculine or feminine; in ``case``
+    only, if given); None if there are fewer or more words, or one is not such a word
+    (Latin, double-barrelled, or none of its readings is a name)."""
+    if not 2 <= len(words) <= 4:
+        return None
+    readings = []
+    for word in words:
+        if not _CYRILLIC.search(fold(word)) or "-" in word:
+            return None
+        named = [p for p in _morph().parse(unicodedata.normalize("NFKC", word).casefold())
+                 if any(tag in p.tag for tag in _NAME_TAGS) and "sing" in p.tag
+                 and p.tag.case and (case is None or p.tag.case == case)
+                 and p.tag.gender in ("masc", "femn")]
+        if not named:
+            return None
+        readings.append(named)
+    return readings
+
+
 # The grammatical cases a letter may need a name in (pymorphy's tags).
 CASES = {"genitive": "gent", "dative": "datv", "accusative": "accs",
          "instrumental": "ablt", "prepositional": "loct"}
@@ -116,18 +128,9 @@ def inflected(full_name: str, case: str) -> str:
     double-barrelled name is never half inflected."""
     base = nominative(full_name)
     words = base.split()
-    if case not in CASES or not 2 <= len(words) <= 4:
+    readings = _name_readings(words, "nomn") if case in CASES else None
+    if readings is None:
         return base
-    readings = []
-    for word in words:
-        if not _CYRILLIC.search(fold(word)) or "-" in word:
-            return base
-        named = [p for p in _morph().parse(unicodedata.normalize("NFKC", word).casefold())
-                 if any(tag in p.tag for tag in _NAME_TAGS) and "sing" in p.tag
-                 and p.tag.case == "nomn" and p.tag.gender in ("masc", "femn")]
-        if not named:
-            return base
-        readings.append(named)
     genders = set.intersection(*({p.tag.gender for p in named} for named in readings))
     if not genders:
         return base
