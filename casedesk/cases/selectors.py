@@ -133,63 +133,30 @@ class OfficesInOrder:
     cannot read several offices' parts of that index as one ordered list, so it sorted
     every case of the offices for each page (at 1M cases, two offices: 610 ms; one office
     alone reads its part in order, a few ms). Page n reads n pages of each office, as an
-    offset reads n pages of one. ``count`` is the queue's count (``queue_counts``, cached
-    for the queue "all"), not a count of every case per page (~100 ms at 1M)."""
+    offset reads n pages of one. Sliced only; the paginator takes its count elsewhere (the
+    queue's, ``queue_counts``, cached for the queue "all")."""
 
-    def __init__(self, queryset: QuerySet[Case], office_ids, count):
-        self.queryset, self.office_ids, self._count = queryset, sorted(office_ids), count
+    def __init__(self, queryset: QuerySet[Case], office_ids):
+        self.queryset, self.office_ids = queryset, sorted(office_ids)
 
-    def count(self) -> int:
-        return self._count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            return self[index:index + 1][0]
+    def __getitem__(self, index: slice) -> list[Case]:
         start, stop = index.start or 0, index.stop
-        if stop is None:
-            stop = self.count()
         parts = [self.queryset.filter(office_id=office).values_list("pk", flat=True)[:stop]
                  for office in self.office_ids]
         firsts = list(parts[0].union(*parts[1:], all=True))
         return list(self.queryset.filter(pk__in=firsts or [0])[start:stop])
 
 
-def queue_pages(queryset: QuerySet[Case], offices: search.Offices | None, count):
-    """What the queue page paginates: ``queryset`` as it is, or, for the queue "all" of
-    several offices without filters on PostgreSQL, :class:`OfficesInOrder` (the same cases
-    in the same order). ``count()`` gives the queue's count for the queue "all" (the cached
-    one of :func:`queue_counts`)."""
-    if offices is None or not offices.only:
-        return queryset
-    if len(offices.ids) < 2 or not _postgresql(queryset):
-        return _Counted(queryset, count)
-    return OfficesInOrder(queryset, offices.ids, count)
-
-
-def _postgresql(queryset: QuerySet) -> bool:
+def queue_pages(queryset: QuerySet[Case], offices: search.Offices | None):
+    """What the queue page paginates: for the queue "all" of several offices without
+    filters on PostgreSQL, :class:`OfficesInOrder` (the same cases in the same order);
+    otherwise ``queryset``."""
     from django.db import connections
 
-    return connections[queryset.db].vendor == "postgresql"
-
-
-class _Counted:
-    """``queryset`` whose count is ``count()`` (one office's queue "all": its count is
-    the cached one too)."""
-
-    def __init__(self, queryset: QuerySet[Case], count):
-        self.queryset, self._count = queryset, count
-
-    def count(self) -> int:
-        return self._count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index):
-        return self.queryset[index]
+    if offices is None or not offices.only or len(offices.ids) < 2 \
+            or connections[queryset.db].vendor != "postgresql":
+        return queryset
+    return OfficesInOrder(queryset, offices.ids)
 
 
 def _narrow(qs: QuerySet[Case], spec: QueueFilter) -> QuerySet[Case]:

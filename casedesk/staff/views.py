@@ -103,8 +103,9 @@ def queues(request):
     else:
         # The queue "all": counted once by queue_counts (cached), and for several
         # offices read office by office in order (selectors.OfficesInOrder).
-        paginator = Paginator(selectors.queue_pages(cases, offices, lambda: counts["all"]),
-                              PAGE_SIZE)
+        pages = selectors.queue_pages(cases, offices)
+        paginator = _CountedPaginator(pages, PAGE_SIZE, count=lambda: counts["all"]) \
+            if offices is not None and offices.only else Paginator(pages, PAGE_SIZE)
     page = paginator.get_page(data.get("page") or 1)
     rows = [(case, days_left(case.next_due_on, today) if case.next_due_on else None)
             for case in page.object_list]

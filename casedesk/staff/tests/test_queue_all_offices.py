@@ -92,11 +92,9 @@ def test_the_merge_reads_each_office_in_order(make_user, offices, spread):
     """Any slice, not only whole pages (the paginator's last page is cut to the count)."""
     supervisor = make_user(Role.SUPERVISOR, *offices, username="chief")
     cases = selectors.case_queue(actor=supervisor, spec=selectors.QueueFilter(queue="all"))
-    merged = selectors.OfficesInOrder(cases, [o.pk for o in offices], count=lambda: 14)
+    merged = selectors.OfficesInOrder(cases, [o.pk for o in offices])
     expected = _expected(supervisor)
     if connection.vendor != "postgresql":
         pytest.skip("SQLite cannot slice the parts of a union")
     for start, stop in [(0, 1), (0, 14), (2, 9), (13, 14), (12, 30)]:
         assert [c.number for c in merged[start:stop]] == expected[start:stop]
-    assert merged[5].number == expected[5]
-    assert len(merged) == 14
