@@ -19,11 +19,9 @@ def unit_label(unit):
     """A service member's unit as a page names it: a number alone with the word for a unit
     («в/ч 74814», "unit 74814"), a unit written with its kind («в/ч 74814», «войсковая
     часть 74814», "12-я бригада") as written: the kind is not said twice."""
-    from django.utils.translation import gettext
-
     unit = (unit or "").strip()
     if unit and _NUMBER_ALONE.fullmatch(unit):
-        return f"{gettext('unit')} {unit}"
+        return f"{translation.gettext('unit')} {unit}"
     return unit
 
 
