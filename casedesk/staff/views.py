@@ -109,6 +109,10 @@ def queues(request):
     page = paginator.get_page(data.get("page") or 1)
     rows = [(case, days_left(case.next_due_on, today) if case.next_due_on else None)
             for case in page.object_list]
+    # A search in one queue that found nothing: how many of all the user's cases it
+    # finds, so that "no cases" in "My cases" does not read as "no such soldier".
+    elsewhere = _search_elsewhere(request.user, spec, query, data, today) \
+        if query and queue != "all" and not rows else None
     if query:
         # A search over case files is a read: who searched, in which queue and with which
         # filters, and how many cases it found; never the words (they may be a name).
@@ -134,6 +138,8 @@ def queues(request):
                                             request.LANGUAGE_CODE)
         if queue == "to_register" else {},
         "query": query,
+        "search_elsewhere": elsewhere,
+        "querystring_all": _querystring(request, drop="page", queue="all") if elsewhere else "",
         # Too many matches to rank (a common surname alone): the newest are shown.
         "search_broad": getattr(query, "broad", "") if query else "",
         "book": rulebook.current(),
@@ -168,6 +174,18 @@ def _search_where(rows, query: str) -> dict[int, str]:
     where = search.case_search_where([case.pk for case, _left in rows], query)
     return {pk: ", ".join(str(SEARCH_WHERE[code]) for code in codes)
             for pk, codes in where.items()}
+
+
+def _search_elsewhere(actor, spec, query, data, today) -> int:
+    """How many cases the search finds in the queue "all" with the same filters."""
+    everywhere = selectors.QueueFilter(queue="all", category=spec.category, state=spec.state)
+    cases = selectors.case_queue(actor=actor, spec=everywhere, today=today)
+    offices = selectors.case_queue_offices(actor=actor, spec=everywhere)
+    if data.get("urgent"):
+        cases = urgency.only_urgent(cases)
+        if offices is not None:
+            offices = search.Offices(ids=offices.ids, only=False)
+    return search.case_search_count(cases, query, offices=offices)
 
 
 def _search_redirect(request):
@@ -206,9 +224,11 @@ class _CountedPaginator(Paginator):
         return self._count()
 
 
-def _querystring(request, drop: str) -> str:
+def _querystring(request, drop: str, **values: str) -> str:
     params = request.GET.copy()
     params.pop(drop, None)
+    for name, value in values.items():
+        params[name] = value
     return params.urlencode()
 
 
