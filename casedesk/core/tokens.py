@@ -154,6 +154,13 @@ def _prefix_token(key: bytes, prefix: str) -> str:
 _QUERY_WORD = re.compile(r"(\w+)(\*?)")
 
 
+def short_stars(query: str) -> list[str]:
+    """The words of ``query`` typed with ``*`` but shorter than PREFIX letters: searched
+    as whole words, which the page tells the user (``ранен*`` finds no «ранение»)."""
+    return [word for word, star in _QUERY_WORD.findall(plain_text(query))
+            if star and len(word) < PREFIX and not word.isdigit()]
+
+
 def query_tokens(query: str, limit: int = 10) -> list[str]:
     """The tokens every one of which a matching text must contain. A word ending in
     ``*`` with at least PREFIX letters stands for every word beginning with its first

@@ -30,6 +30,7 @@ from casedesk.cases import documents, permissions, search, selectors, services
 from casedesk.cases.access import access_code_issue
 from casedesk.cases.models import DocumentType
 from casedesk.cases.workflow import TRANSITIONS, allowed_for
+from casedesk.core import tokens
 from casedesk.core.errors import ApplicationError
 from casedesk.core.states import CaseState
 from casedesk.deadlines.rules import days_left
@@ -139,6 +140,9 @@ def queues(request):
         if queue == "to_register" else {},
         "query": query,
         "search_elsewhere": elsewhere,
+        # Words with * too short to be looked up as a beginning (tokens.PREFIX).
+        "short_stars": tokens.short_stars(query) if query else [],
+        "prefix_letters": tokens.PREFIX,
         "querystring_all": _querystring(request, drop="page", queue="all") if elsewhere else "",
         # Too many matches to rank (a common surname alone): the newest are shown.
         "search_broad": getattr(query, "broad", "") if query else "",

@@ -1,6 +1,7 @@
-"""A search made in one queue ("My cases", the default of most staff) that finds nothing
-there says how many of all the user's cases it finds, with a link to them: a clerk who
-types a soldier's name on the front page must not read "no cases" as "no such man"."""
+"""What the queue says about a search. One made in one queue ("My cases", the default of
+most staff) that finds nothing there says how many of all the user's cases it finds, with
+a link to them: a clerk who types a soldier's name on the front page must not read "no
+cases" as "no such man". A word with * too short to be a beginning is named."""
 
 from __future__ import annotations
 
@@ -82,3 +83,19 @@ def test_no_hint_when_the_queue_found_cases_or_was_all(client, supervisor, kuzne
     response = _search(client, "Сидоров", "all")
     assert response.context["search_elsewhere"] is None
     assert "Only this queue was searched" not in _text(response)
+
+
+def test_a_star_word_too_short_for_a_beginning_is_named(client, supervisor, kuznetsov):
+    """«ранен*» (five letters) is searched as the whole word «ранен», which finds no
+    «ранение»: the page says so instead of leaving the user with no cases."""
+    client.force_login(supervisor)
+    response = _search(client, "ранен* госпиталь", "all")
+    assert response.context["short_stars"] == ["ранен"]
+    assert ("when it has at least 6 letters: ранен* was searched as a whole word."
+            in _text(response))
+    text = _text(_search(client, "ранен*", "all", language="ru"))
+    assert "если в нём не меньше 6 букв: ранен* искали как целое слово." in text
+    for long_enough in ("госпита*", "госпиталь", "12345*"):
+        response = _search(client, long_enough, "all")
+        assert response.context["short_stars"] == []
+        assert "was searched as a whole word" not in _text(response)
