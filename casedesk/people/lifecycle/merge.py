@@ -5,7 +5,8 @@ records are the same service member.
 
 :func:`person_merge` makes ``other`` part of ``keep``: every case, applicant link and
 appeal of ``other`` now points to ``keep``; ``keep``'s empty details are filled from
-``other``'s (a different unit goes to ``keep``'s units over time, :class:`PersonUnit`);
+``other``'s (a different unit goes to ``keep``'s units over time, :class:`PersonUnit`,
+and the unit of the newer case is his current one);
 everything sealed with ``other``'s data key is sealed again under ``keep``'s (their
 details, the appeals they wrote, and the texts, documents and commission papers of the
 cases about them as service member, document files included); then ``other``'s key is
@@ -230,11 +231,21 @@ def person_merge_inner(*, actor, keep: Person, other: Person, audits: list[dict]
 
 def _units_join(keep: Person, other: Person) -> None:
     """When both records name a unit and they differ, both go to ``keep``'s units over
-    time, dated by the cases that stated them (``keep``'s current unit stays)."""
+    time, dated by the cases that stated them, and the current unit is the one of the
+    record whose case is the newer: the same whichever record the caseworker keeps (a man
+    written about in September from в/ч 74814 and in November from 12345 is in 12345)."""
     if not keep.unit or not other.unit or _same_unit(keep.unit, other.unit):
         return
     for person in (keep, other):
         _unit_record(keep, person.unit, Case.objects.filter(service_member_id=person.pk))
+    if _newest_receipt(Case.objects.filter(service_member_id=other.pk)) > \
+            _newest_receipt(Case.objects.filter(service_member_id=keep.pk)):
+        keep.unit = other.unit
+
+
+def _newest_receipt(cases: models.QuerySet[Case]) -> dt.datetime:
+    newest = cases.aggregate(newest=models.Max("received_at"))["newest"]
+    return newest or dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def _same_unit(a: str, b: str) -> bool:
@@ -376,9 +387,13 @@ def case_member_link_inner(*, actor, case: Case, person: Person, audits: list[di
     key = person.data_key_id()
     if previous.unit and not (person.unit and _same_unit(person.unit, previous.unit)):
         if person.unit:
-            _unit_record(person, person.unit,
-                         Case.objects.filter(service_member_id=person.pk))
+            his_cases = Case.objects.filter(service_member_id=person.pk)
+            _unit_record(person, person.unit, his_cases)
             _unit_record(person, previous.unit, Case.objects.filter(pk=locked_case.pk))
+            if locked_case.received_at > _newest_receipt(his_cases):
+                # The case is the newest about him: the unit it states is his current one.
+                person.unit = previous.unit
+                person.save()
         else:
             person.unit = previous.unit
             person.save()

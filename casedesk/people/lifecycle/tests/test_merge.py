@@ -145,11 +145,12 @@ def test_a_merge_moves_everything_and_seals_it_under_the_kept_key(two_records, b
     with connection.cursor() as cursor:
         cursor.execute("SELECT text FROM cases_casenote WHERE case_id = %s", [second.pk])
         assert crypto.text_key_id(cursor.fetchone()[0]) == keep_key
-    # Keep's empty details are filled from the other record's; his unit stays, the other
-    # one goes to his units over time, dated by the case that stated it.
+    # Keep's empty details are filled from the other record's; both units go to his
+    # units over time, dated by the cases that stated them, and the newer case's unit
+    # (the other record's, stated 5 days ago, not 60) is his current one.
     keep = Person.objects.get(pk=keep.pk)
     assert (keep.full_name, keep.birth_date, keep.phone, keep.unit) == (
-        MEMBER, BIRTH, PHONE, "в/ч 74814")
+        MEMBER, BIRTH, PHONE, "12345")
     assert keep.postal_address == "Псков, ул. Садовая, 3"
     units = {(u.unit, u.seen_on, u.case_id) for u in PersonUnit.objects.filter(person=keep)}
     assert units == {("в/ч 74814", timezone.localdate(first.received_at), first.pk),
@@ -304,6 +305,39 @@ def test_linking_one_case_of_a_record_with_others_reseals_that_case_only(
     assert CaseNote.objects.get(case=second).text == NOTE_2
     assert MARKER.encode() in file_read(Document.objects.get(case=second))
     # The unit the case stated joins his units over time.
+    assert {u.unit for u in PersonUnit.objects.filter(person=keep)} == {"в/ч 74814", "12345"}
+
+
+def test_the_current_unit_is_the_newer_cases_whichever_record_is_kept(two_records, both):
+    """September's letter says в/ч 74814, November's says 12345: after the merge he is in
+    12345, whether the caseworker kept the older record or the newer."""
+    first, second = two_records
+    older, newer = first.service_member, second.service_member
+    person_merge(actor=both, keep=newer, other=older)
+    kept = Person.objects.get(pk=newer.pk)
+    assert kept.unit == "12345"
+    assert {u.unit for u in PersonUnit.objects.filter(person=kept)} == {"в/ч 74814", "12345"}
+
+
+@pytest.mark.parametrize("days_ago, current", [(5, "12345"), (100, "в/ч 74814")])
+def test_linking_a_case_makes_its_unit_current_if_it_is_the_newest(
+        two_records, both, make_user, other_office, days_ago, current):
+    """One case of another record linked to him: its unit joins his units over time and
+    becomes his current one if the case is newer than all of his (his own is 60 days
+    old)."""
+    first, second = two_records
+    keep, old = first.service_member, second.service_member
+    appeal_register(actor=make_user(Role.INTAKE_CLERK, other_office), office=other_office,
+                    channel="letter", text="Снова о муже.", relation="wife",
+                    attach_to=None, applicant=PersonData(full_name="Кузнецова Ольга"),
+                    service_member=PersonData(full_name="Кузнецов Андрей"))
+    third = Case.objects.order_by("-pk").first()
+    Case.objects.filter(pk=third.pk).update(service_member=old)
+    Case.objects.filter(pk=second.pk).update(
+        received_at=timezone.now() - dt.timedelta(days=days_ago))
+    result = case_member_link(actor=both, case=Case.objects.get(pk=second.pk), person=keep)
+    assert result.merged is None
+    assert Person.objects.get(pk=keep.pk).unit == current
     assert {u.unit for u in PersonUnit.objects.filter(person=keep)} == {"в/ч 74814", "12345"}
 
 
