@@ -502,14 +502,18 @@ def applicant_reply(*, case_id: int, text: str, attachments: list[tuple] = (),
                                    _("This case is closed. To raise something new, send a new "
                                      "appeal."))
         first = case.appeals.select_related("submitter").order_by("received_at").first()
-        appeal = appeal_register(
-            actor=None, office=case.office, channel=channel, text=text,
-            applicant=PersonData(full_name=first.submitter.full_name,
-                                 email=first.submitter.email,
-                                 postal_address=first.submitter.postal_address),
+        draft = appeal_check(
+            channel=channel, text=text, new_case=False,
+            applicant=PersonData(full_name=first.submitter.full_name),
             relation=case.applicant_links.filter(person=first.submitter)
-            .values_list("relation", flat=True).first() or "other",
-            category=case.category, language=first.language, received_at=at,
+            .values_list("relation", flat=True).first() or "other")
+        # The one who holds the case's code answers: the applicant already on the case,
+        # not a new record of them (which would list them twice on the case, without
+        # their phone, under a data key an erasure of theirs would not destroy).
+        draft.submitter = draft.subject = first.submitter
+        appeal = appeal_register(
+            actor=None, office=case.office, draft=draft, category=case.category,
+            language=first.language, received_at=at,
             attach_to=case, attachments=attachments,  # stored before the audit lock
         )
         if case.state == CaseState.AWAITING_INFORMATION:

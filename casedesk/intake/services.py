@@ -432,7 +432,8 @@ def _appeal_attach(appeal: Appeal, *, actor, office: Office, case: Case, relatio
     received_at, channel = appeal.received_at, appeal.channel
     try:
         with transaction.atomic():
-            _people_save(appeal.submitter)
+            if appeal.submitter._state.adding:  # not the case's own applicant answering
+                _people_save(appeal.submitter)
             case = Case.objects.select_for_update().get(pk=case.pk)
             if case.office_id != office.pk:
                 raise ApplicationError("not_found", _("No such case."))
