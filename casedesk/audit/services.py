@@ -72,7 +72,7 @@ ALLOWED_DATA_KEYS = frozenset({
     "subcategory", "previous_category", "previous_subcategory", "previous_procedure",
     # ids of related records
     "appeal", "document", "case", "office", "user", "assignee", "previous", "referral",
-    "session", "decision", "letter", "template",
+    "session", "decision", "letter", "template", "campaign",
     # documents and exports
     "doc_type", "format", "kind", "language", "count", "fields", "filters",
     # permissions: roles, office ids, permission codenames, flags

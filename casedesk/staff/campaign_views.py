@@ -10,8 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from casedesk import rulebook
+from casedesk.audit.services import audit_record
 from casedesk.cases import permissions, selectors
 from casedesk.cases.campaigns import campaign_cases, campaign_get, campaign_list
+from casedesk.cases.models import Appeal
 from casedesk.cases.workflow import Outcome
 from casedesk.core.errors import ApplicationError
 from casedesk.letters.campaign_answers import campaign_answer_draft
@@ -40,8 +43,16 @@ def campaign(request, campaign_id: int):
         return _refuse(error)
     cases = list(campaign_cases(campaign=found))
     can_assign = permissions.can(request.user, "assign")
+    # The letter they share, as the earliest of them wrote it: whoever answers them all
+    # reads it here (a read of that case, audited as its page is).
+    letter = (Appeal.objects.filter(case__in=[c.pk for c in cases])
+              .select_related("case").order_by("received_at", "pk").first())
+    if letter is not None:
+        audit_record(action="case.read", actor=request.user, object_type="case",
+                     object_id=letter.case_id, data={"campaign": found.pk})
     return render(request, "staff/campaign.html", {
-        "campaign": found, "cases": cases, "nav": "campaigns",
+        "campaign": found, "cases": cases, "nav": "campaigns", "letter": letter,
+        "book": rulebook.current(),
         "staff": list(selectors.assignable_staff(actor=request.user,
                                                  office_ids={found.office_id}))
         if can_assign else [],

@@ -93,3 +93,28 @@ def test_the_campaign_page_costs_the_same_queries_for_more_cases(
     with django_assert_max_num_queries(len(before.captured_queries)):
         page = client.get(url).content.decode()
     assert page.count('name="cases"') == 5
+
+
+@pytest.mark.parametrize(("language", "heading"), [("en", "The letter they share"),
+                                                   ("ru", "Общее письмо")])
+def test_the_campaign_page_shows_the_letter_they_share_and_audits_the_read(
+        client, staff, campaign, language, heading):
+    """Whoever writes the one answer reads the letter on the campaign page: the earliest
+    case's text as received, its request, and each case's category; reading it is a read
+    of that case in the audit log."""
+    from casedesk.audit.models import AuditEntry
+
+    found, cases = campaign
+    first = min(cases, key=lambda c: (c.received_at, c.pk))
+    supervisor = staff[Role.SUPERVISOR]
+    client.force_login(supervisor)
+    with translation.override(language):
+        response = client.get(reverse("staff:campaign", args=[found.pk]))
+    page = response.content.decode()
+    assert heading in page
+    assert LETTER.format(applicant="Иванова Анна", member="Иванова Петра")[:60] in page
+    assert first.number in page
+    assert {"en": "Wrongly recorded as AWOL", "ru": "Ошибочная запись о СОЧ"}[language] in page
+    entry = AuditEntry.objects.filter(action="case.read", object_id=str(first.pk)).last()
+    assert entry is not None and entry.actor_id == supervisor.pk
+    assert entry.data == {"campaign": found.pk}
