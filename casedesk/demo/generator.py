@@ -155,6 +155,18 @@ CATEGORY_WEIGHTS = {
 RELATIONS = [(Relation.MOTHER, 40), (Relation.WIFE, 25), (Relation.SELF, 14),
              (Relation.FATHER, 6), (Relation.LAWYER, 7), (Relation.SIBLING, 4),
              (Relation.OTHER_RELATIVE, 4)]
+# The relations that fit a text about a son, a husband or a brother (texts.KIN); the
+# first is taken when the drawn relation does not fit.
+KIN_RELATIONS = {"son": (Relation.MOTHER, Relation.FATHER), "husband": (Relation.WIFE,),
+                 "brother": (Relation.SIBLING,)}
+
+
+def _fitting(category: str, relation: str) -> str:
+    """``relation``, or one that fits who the category's text speaks of."""
+    fits = KIN_RELATIONS.get(texts.KIN.get(category, ""))
+    return relation if fits is None or relation in fits else fits[0]
+
+
 SERVICE_TYPES = [(ServiceType.MOBILIZED, 50), (ServiceType.CONTRACT, 35),
                  (ServiceType.CONSCRIPT, 10), (ServiceType.VOLUNTEER, 5)]
 CHANNELS = [(Channel.WEB, 35), (Channel.LETTER, 30), (Channel.EMAIL, 25), (Channel.PHONE, 5),
@@ -469,7 +481,7 @@ def _write_batch(ctx: Context, plans, categories, cat_weights) -> None:
             surname = rng.choice(texts.SURNAMES_M)
             member = _person(ctx, name=_name(rng, female=False, surname=surname),
                              english=english, service=True, region=region)
-            relation = weighted(rng, RELATIONS)
+            relation = _fitting(category, weighted(rng, RELATIONS))
             female = relation in (Relation.MOTHER, Relation.WIFE) or (
                 relation not in (Relation.FATHER, Relation.SELF) and rng.random() < 0.6)
             same_family = relation in (Relation.MOTHER, Relation.WIFE, Relation.FATHER,
@@ -648,9 +660,9 @@ def answer_letters(*, limit: int) -> int:
 
 DEMO_REPLY = {
     "ru": "Добрый день! Отвечаю на ваш вопрос: выписной эпикриз из госпиталя прикладываю, "
-          "сын до сих пор на лечении.",
-    "en": "Hello, in answer to your question: I attach the hospital discharge summary; my "
-          "son is still being treated.",
+          "он до сих пор на лечении.",
+    "en": "Hello, in answer to your question: I attach the hospital discharge summary; he "
+          "is still being treated.",
 }
 
 

@@ -137,10 +137,22 @@ SITUATIONS = {
     ),
 }
 
+# Who the text of each category speaks of, so that the applicant writing it fits: a
+# text about "my son" is written by his mother or father, about "my husband" by his wife,
+# about "my brother" by his sibling. The other categories fit any applicant.
+KIN = {
+    "wrongful_mobilization": "son", "medical_discharge": "son", "contract_termination": "son",
+    "refusal_legal_question": "son", "record_error_awol": "son", "insurance_payment": "son",
+    "missing_captivity": "son", "service_booklet_mark": "son",
+    "demobilization_term": "husband", "family_discharge": "husband",
+    "pay_suspended": "husband", "coercion_threats": "husband", "leave_rotation": "husband",
+    "medical_care": "brother",
+}
+
 REQUESTS = (
-    ["Прошу провести проверку и принять меры.", "Прошу разъяснить права сына.",
+    ["Прошу провести проверку и принять меры.", "Прошу разъяснить права военнослужащего.",
      "Прошу содействия в увольнении с военной службы.", "Прошу помочь восстановить выплату."],
-    ["Please investigate and take action.", "Please explain my son's rights.",
+    ["Please investigate and take action.", "Please explain the service member's rights.",
      "Please help with the discharge from service.", "Please help restore the payment."],
 )
 

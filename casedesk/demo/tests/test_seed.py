@@ -65,6 +65,30 @@ def test_seed_is_consistent_with_the_services(db):
         assert bool(case.access_code_hash) == web, case.number
 
 
+def test_each_demo_applicant_fits_whom_the_text_speaks_of(db):
+    """A text about "my son" is signed by his mother or father, about "my husband" by his
+    wife: the demo showed wives writing about their son."""
+    from casedesk.cases.models import CaseApplicant
+
+    generate(count=300, seed=11, batch=150)
+    fits = {"Мой сын": {"mother", "father"}, "Сын ": {"mother", "father"},
+            "сына ": {"mother", "father"}, "Муж ": {"wife"}, "мужу ": {"wife"},
+            "Мужа ": {"wife"}, "У мужа ": {"wife"}, "Брат ": {"sibling"},
+            "my son": {"mother", "father"}, "my husband": {"wife"}, "My husband": {"wife"},
+            "my brother": {"sibling"}}
+    relations = {(link.case_id, link.person_id): link.relation
+                 for link in CaseApplicant.objects.all()}
+    checked = 0
+    for appeal in Appeal.objects.order_by("case_id", "received_at"):
+        relation = relations.get((appeal.case_id, appeal.submitter_id))
+        for words, allowed in fits.items():
+            if words in appeal.text and relation is not None:
+                assert relation in allowed, (appeal.text, relation)
+                checked += 1
+                break
+    assert checked > 100
+
+
 def test_seed_command_is_idempotent_with_if_empty(db, capsys):
     call_command("seed_demo", "--cases", "25")
     out = capsys.readouterr().out
