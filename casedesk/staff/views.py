@@ -189,7 +189,9 @@ def _search_elsewhere(actor, spec, query, data, today) -> int:
         cases = urgency.only_urgent(cases)
         if offices is not None:
             offices = search.Offices(ids=offices.ids, only=False)
-    return search.case_search_count(cases, query, offices=offices)
+    # A query of its own: what the first search remembered (its offices' matches) is
+    # that queue's.
+    return search.case_search_count(cases, search.prepared(str(query)), offices=offices)
 
 
 def _search_redirect(request):
