@@ -115,6 +115,9 @@ def run(requests: int = REQUESTS) -> dict:
                .select_related("service_member").order_by("?")[:requests]]
     name_queries = [" ".join(m.full_name.split()[:1 + i % 2]) for i, m in enumerate(members)]
     unit_queries = [f"в/ч {person_names.unit_key(m.unit)}" for m in members if m.unit]
+    assert any("search-elsewhere" in check.get("/ru/staff/?queue=mine&q=" + quote(q))
+               .content.decode() for q in name_queries[:5]), \
+        "no name searched in the caseworker's own cases was found only elsewhere"
 
     # Urgency (issue 19): about one case in a hundred flagged urgent (made here once, as
     # the task stores them); the queue's marker on every page, and the urgent filter.
@@ -148,6 +151,11 @@ def run(requests: int = REQUESTS) -> dict:
             ("caseworker", lambda i: f"/ru/staff/?queue=mine&q={words[i % len(words)]}"),
         "person search (name)":
             ("supervisor", lambda i: "/ru/staff/?queue=all&q="
+                                     + quote(name_queries[i % len(name_queries)])),
+        # A name searched in "My cases" that finds it only among all cases: the page
+        # counts it there too, to say so (staff.views._search_elsewhere).
+        "person search (caseworker, mine: found elsewhere)":
+            ("caseworker", lambda i: "/ru/staff/?queue=mine&q="
                                      + quote(name_queries[i % len(name_queries)])),
         "person search (unit)":
             ("supervisor", lambda i: "/ru/staff/?queue=all&q="
