@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from casedesk import rulebook
 from casedesk.audit.services import audit_record
 from casedesk.cases import permissions, selectors
+from casedesk.cases.models import Case
 from casedesk.cases.people import TIMELINE_LIMIT, person_file, person_get
 from casedesk.core import names
 from casedesk.core.errors import ApplicationError
@@ -56,6 +57,11 @@ def _context(request, found, **extra):
         # The heading names him in the nominative; the name as written stays beside it.
         "heading": "" if found.erased_at else names.nominative(found.full_name),
         "timeline_limit": TIMELINE_LIMIT,
+        # Someone who only wrote (a mother, a lawyer): the page lists the cases they
+        # wrote in, without the service member's sections (his cases, units, timeline,
+        # who wrote about him, merging), which read "about him" of a woman.
+        "is_member": bool(file.cases) or Case.objects.filter(service_member_id=found.pk)
+        .exists(),
         "can_merge": permissions.can(request.user, "person_merge"),
         "book": book,
         "grounds": {g.code: g.label.get(language) for g in book.grounds.values()},

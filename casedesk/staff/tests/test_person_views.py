@@ -71,6 +71,26 @@ def test_the_person_page_shows_his_cases_applicants_and_timeline(
     assert AuditEntry.objects.filter(action="person.viewed", object_id=str(member.pk)).exists()
 
 
+@pytest.mark.parametrize(("language", "heading", "him"), [
+    ("en", "Cases in which this person is the applicant", "about him"),
+    ("ru", "Дела, в которых этот человек — заявитель", "о нём")])
+def test_the_page_of_someone_who_only_wrote_lists_their_cases_without_his_sections(
+        client, staff, his_cases, language, heading, him):
+    """His mother's page: the cases she wrote in and her relation, not the service
+    member's sections, which said "Cases about him" and "Nobody else wrote about him"."""
+    mother, _wife, _spb = his_cases
+    mum = mother.appeals.get().submitter
+    client.force_login(staff[Role.CASEWORKER])
+    with translation.override(language):
+        page = client.get(reverse("staff:person", args=[mum.pk])).content.decode()
+    assert heading in page
+    assert mother.number in page and MEMBER in page
+    assert "+7 903 000-11-22" in page
+    assert him not in page
+    for section in ("person-timeline", "person-units", "person-applicants", "person-merge"):
+        assert f'id="{section}"' not in page
+
+
 def test_the_other_office_sees_only_its_case(client, his_cases, make_user, other_office):
     mother, wife, spb = his_cases
     client.force_login(make_user(Role.CASEWORKER, other_office))
