@@ -283,17 +283,23 @@ def test_linking_a_case_to_a_person_merges_an_orphaned_record(two_records, both)
     assert AuditEntry.objects.filter(action="case.member_linked").count() == 1
 
 
+def _one_more_case(person: Person, make_user, office) -> Case:
+    """A case about ``person`` in ``office``, by his wife."""
+    appeal_register(actor=make_user(Role.INTAKE_CLERK, office), office=office,
+                    channel="letter", text="Снова о муже.", relation="wife",
+                    attach_to=None, applicant=PersonData(full_name="Кузнецова Ольга"),
+                    service_member=PersonData(full_name="Кузнецов Андрей"))
+    case = Case.objects.order_by("-pk").first()
+    Case.objects.filter(pk=case.pk).update(service_member=person)
+    return case
+
+
 def test_linking_one_case_of_a_record_with_others_reseals_that_case_only(
         two_records, both, register, make_user, other_office):
     first, second = two_records
     keep, old = first.service_member, second.service_member
     # The old record is the subject of one more case: it stays, with that case.
-    appeal_register(actor=make_user(Role.INTAKE_CLERK, other_office), office=other_office,
-                    channel="letter", text="Снова о муже.", relation="wife",
-                    attach_to=None, applicant=PersonData(full_name="Кузнецова Ольга"),
-                    service_member=PersonData(full_name="Кузнецов Андрей"))
-    third = Case.objects.order_by("-pk").first()
-    Case.objects.filter(pk=third.pk).update(service_member=old)
+    _one_more_case(old, make_user, other_office)
     result = case_member_link(actor=both, case=second, person=keep)
     assert result.merged is None and result.resealed >= 4
     assert Person.objects.get(pk=old.pk).merged_into_id is None
@@ -327,12 +333,7 @@ def test_linking_a_case_makes_its_unit_current_if_it_is_the_newest(
     old)."""
     first, second = two_records
     keep, old = first.service_member, second.service_member
-    appeal_register(actor=make_user(Role.INTAKE_CLERK, other_office), office=other_office,
-                    channel="letter", text="Снова о муже.", relation="wife",
-                    attach_to=None, applicant=PersonData(full_name="Кузнецова Ольга"),
-                    service_member=PersonData(full_name="Кузнецов Андрей"))
-    third = Case.objects.order_by("-pk").first()
-    Case.objects.filter(pk=third.pk).update(service_member=old)
+    _one_more_case(old, make_user, other_office)
     Case.objects.filter(pk=second.pk).update(
         received_at=timezone.now() - dt.timedelta(days=days_ago))
     result = case_member_link(actor=both, case=Case.objects.get(pk=second.pk), person=keep)
