@@ -89,12 +89,7 @@ def queues(request):
                                  state=data.get("state") or "")
     query = searches.search_words(request) or (data.get("q") or "").strip()
     today = timezone.localdate()
-    cases = selectors.case_queue(actor=request.user, spec=spec, today=today)
-    if data.get("urgent"):  # issue 19: the urgent cases of the queue only
-        cases = urgency.only_urgent(cases)
-    offices = selectors.case_queue_offices(actor=request.user, spec=spec)
-    if offices is not None and data.get("urgent"):  # the urgent filter narrows it
-        offices = search.Offices(ids=offices.ids, only=False)
+    cases, offices = _queue_cases(request.user, spec, bool(data.get("urgent")), today)
     counts = selectors.queue_counts(actor=request.user, spec=spec, today=today)
     if query:
         query = search.prepared(query)  # read once for the page, its count and "where"
@@ -180,15 +175,21 @@ def _search_where(rows, query: str) -> dict[int, str]:
             for pk, codes in where.items()}
 
 
-def _search_elsewhere(actor, spec, query, data, today) -> int:
-    """How many cases the search finds in the queue "all" with the same filters."""
-    everywhere = selectors.QueueFilter(queue="all", category=spec.category, state=spec.state)
-    cases = selectors.case_queue(actor=actor, spec=everywhere, today=today)
-    offices = selectors.case_queue_offices(actor=actor, spec=everywhere)
-    if data.get("urgent"):
+def _queue_cases(actor, spec, urgent: bool, today):
+    """The queue's cases and the offices it is limited to (``search.Offices``)."""
+    cases = selectors.case_queue(actor=actor, spec=spec, today=today)
+    offices = selectors.case_queue_offices(actor=actor, spec=spec)
+    if urgent:  # issue 19: the urgent cases of the queue only, which narrows its offices
         cases = urgency.only_urgent(cases)
         if offices is not None:
             offices = search.Offices(ids=offices.ids, only=False)
+    return cases, offices
+
+
+def _search_elsewhere(actor, spec, query, data, today) -> int:
+    """How many cases the search finds in the queue "all" with the same filters."""
+    everywhere = selectors.QueueFilter(queue="all", category=spec.category, state=spec.state)
+    cases, offices = _queue_cases(actor, everywhere, bool(data.get("urgent")), today)
     # A query of its own: what the first search remembered (its offices' matches) is
     # that queue's.
     return search.case_search_count(cases, search.prepared(str(query)), offices=offices)
